@@ -1,0 +1,46 @@
+# Rámec: `make run` serves the demo, `make test` runs the whole suite. Both set up .venv first.
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+DEMO_ENV := DEBUG=true
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint lock messages
+
+setup: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 13) else f"Rámec needs Python 3.13, .venv has {v[0]}.{v[1]}: remove .venv and install 3.13")'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements/base.txt -r requirements/dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: setup
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Recompile the pinned requirements (needs pip-tools in the active environment).
+lock:
+	cd requirements && pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+		--strip-extras --allow-unsafe -o base.txt base.in
+	cd requirements && pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+		--strip-extras --allow-unsafe -o dev.txt dev.in
+
+# Refresh the Czech catalogue after changing user-facing strings, then compile it.
+messages: setup
+	cd backend && $(DEMO_ENV) ../$(BIN)/python ../manage.py makemessages --locale cs --no-obsolete \
+		--ignore 'locale/*' && cd ..
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --locale cs

@@ -1,0 +1,206 @@
+"""Users, municipalities, departments, partner organisations and the memberships that give roles."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.core.models import TimeStampedModel
+from backend.core.validators import validate_ico
+
+
+class User(AbstractUser):
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="cs",
+        help_text=_("Language of e-mails and notifications."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ("last_name", "first_name", "username")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Region(models.TextChoices):
+    PRAHA = "praha", _("Prague")
+    STREDOCESKY = "stredocesky", _("Central Bohemian Region")
+    JIHOCESKY = "jihocesky", _("South Bohemian Region")
+    PLZENSKY = "plzensky", _("Plzeň Region")
+    KARLOVARSKY = "karlovarsky", _("Karlovy Vary Region")
+    USTECKY = "ustecky", _("Ústí nad Labem Region")
+    LIBERECKY = "liberecky", _("Liberec Region")
+    KRALOVEHRADECKY = "kralovehradecky", _("Hradec Králové Region")
+    PARDUBICKY = "pardubicky", _("Pardubice Region")
+    VYSOCINA = "vysocina", _("Vysočina Region")
+    JIHOMORAVSKY = "jihomoravsky", _("South Moravian Region")
+    OLOMOUCKY = "olomoucky", _("Olomouc Region")
+    ZLINSKY = "zlinsky", _("Zlín Region")
+    MORAVSKOSLEZSKY = "moravskoslezsky", _("Moravian-Silesian Region")
+
+
+class Municipality(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    ico = models.CharField(_("IČO"), max_length=8, unique=True, validators=[validate_ico])
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices)
+    assessment_threshold = models.PositiveSmallIntegerField(
+        _("assessment threshold"),
+        default=settings.RAMEC_DEFAULT_ASSESSMENT_THRESHOLD,
+        help_text=_("Minimum assessment score (0–100) a project needs to move to funding."),
+    )
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assessment_threshold__lte=100), name="municipality_threshold_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(TimeStampedModel):
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="departments", verbose_name=_("municipality")
+    )
+    code = models.CharField(_("code"), max_length=16)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ("municipality__name", "code")
+        constraints = [
+            models.UniqueConstraint(fields=("municipality", "code"), name="department_code_unique_per_municipality"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class OrganizationKind(models.TextChoices):
+    NGO = "ngo", _("Non-governmental organisation")
+    FIRM = "firm", _("Firm")
+    UNIVERSITY = "university", _("University or research institute")
+    PUBLIC_AGENCY = "public_agency", _("Public agency")
+    OTHER = "other", _("Other")
+
+
+class PartnerOrganization(TimeStampedModel):
+    """An outside organisation a municipality works with; its people sign in as partner guests."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="partner_organizations",
+        verbose_name=_("municipality"),
+        help_text=_("The municipality whose partner register this organisation belongs to."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
+    ico = models.CharField(_("IČO"), max_length=8, blank=True, validators=[validate_ico])
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=("municipality", "name"), name="partner_name_unique_per_municipality"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Smart City coordinator")
+    HEAD = "head", _("Head of department")
+    MANAGER = "manager", _("Project manager")
+    STAFF = "staff", _("Staff member")
+    PARTNER = "partner", _("Partner guest")
+
+
+DEPARTMENT_ROLES = (Role.HEAD, Role.MANAGER, Role.STAFF)
+
+
+class Membership(TimeStampedModel):
+    """Gives a user one role in a municipality: in a department, municipality-wide, or for a partner."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("municipality")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        verbose_name=_("department"),
+    )
+    organization = models.ForeignKey(
+        PartnerOrganization, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        verbose_name=_("partner organisation"),
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ("municipality__name", "role")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_role_shape",
+                condition=(
+                    Q(role="coordinator", department__isnull=True, organization__isnull=True)
+                    | Q(role__in=("head", "manager", "staff"), department__isnull=False, organization__isnull=True)
+                    | Q(role="partner", department__isnull=True, organization__isnull=False)
+                ),
+                violation_error_message=_(
+                    "A coordinator belongs to no department, a head, manager or staff member to one department, "
+                    "and a partner guest to one partner organisation."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=("user", "municipality"), condition=Q(role="coordinator"), name="membership_one_coordinator_role"
+            ),
+            models.UniqueConstraint(
+                fields=("user", "department", "role"), condition=Q(department__isnull=False),
+                name="membership_unique_department_role",
+            ),
+            models.UniqueConstraint(
+                fields=("user", "organization"), condition=Q(organization__isnull=False),
+                name="membership_unique_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.department or self.organization or self.municipality
+        return f"{self.user} – {self.get_role_display()} ({where})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.role == Role.COORDINATOR and (self.department_id or self.organization_id):
+            errors["role"] = _("A coordinator is municipality-wide: leave department and organisation empty.")
+        if self.role in DEPARTMENT_ROLES and not self.department_id:
+            errors["department"] = _("This role needs a department.")
+        if self.role in DEPARTMENT_ROLES and self.organization_id:
+            errors["organization"] = _("Staff of the municipality do not belong to a partner organisation.")
+        if self.role == Role.PARTNER and not self.organization_id:
+            errors["organization"] = _("A partner guest needs a partner organisation.")
+        if self.role == Role.PARTNER and self.department_id:
+            errors["department"] = _("A partner guest does not belong to a department.")
+        if self.department_id and self.municipality_id and self.department.municipality_id != self.municipality_id:
+            errors["department"] = _("The department belongs to another municipality.")
+        if self.organization_id and self.municipality_id and self.organization.municipality_id != self.municipality_id:
+            errors["organization"] = _("The organisation belongs to another municipality.")
+        if errors:
+            raise ValidationError(errors)

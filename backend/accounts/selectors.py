@@ -1,0 +1,123 @@
+"""What a user is, read once per request: their municipalities, departments, organisations and roles."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, Role, User
+
+_CACHE_ATTRIBUTE = "_ramec_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    """The roles of one user. Superusers are platform operators and act as coordinator everywhere."""
+
+    user_id: int | None = None
+    is_platform_admin: bool = False
+    municipality_ids: frozenset[int] = field(default_factory=frozenset)
+    coordinator_of: frozenset[int] = field(default_factory=frozenset)
+    head_of: frozenset[int] = field(default_factory=frozenset)
+    manager_of: frozenset[int] = field(default_factory=frozenset)
+    department_ids: frozenset[int] = field(default_factory=frozenset)
+    partner_of: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def is_partner_only(self) -> bool:
+        return bool(self.partner_of) and not self.municipality_ids and not self.is_platform_admin
+
+    def is_coordinator_in(self, municipality_id: int) -> bool:
+        return self.is_platform_admin or municipality_id in self.coordinator_of
+
+    def is_staff_in(self, municipality_id: int) -> bool:
+        """Any municipal role (not partner) in this municipality."""
+        return self.is_platform_admin or municipality_id in self.municipality_ids
+
+
+ANONYMOUS_ACCESS = Access()
+
+
+def user_access(*, user: User | None) -> Access:
+    """The user's roles, computed with one query and cached on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS_ACCESS
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    municipality_ids, coordinator_of, head_of, manager_of, department_ids, partner_of = (set() for _ in range(6))
+    for role, municipality_id, department_id, organization_id in Membership.objects.filter(user=user).values_list(
+        "role", "municipality_id", "department_id", "organization_id"
+    ):
+        if role == Role.PARTNER:
+            partner_of.add(organization_id)
+            continue
+        municipality_ids.add(municipality_id)
+        if role == Role.COORDINATOR:
+            coordinator_of.add(municipality_id)
+        else:
+            department_ids.add(department_id)
+            if role == Role.HEAD:
+                head_of.add(department_id)
+            elif role == Role.MANAGER:
+                manager_of.add(department_id)
+    access = Access(
+        user_id=user.pk,
+        is_platform_admin=user.is_superuser,
+        municipality_ids=frozenset(municipality_ids),
+        coordinator_of=frozenset(coordinator_of),
+        head_of=frozenset(head_of),
+        manager_of=frozenset(manager_of),
+        department_ids=frozenset(department_ids),
+        partner_of=frozenset(partner_of),
+    )
+    setattr(user, _CACHE_ATTRIBUTE, access)
+    return access
+
+
+def user_access_forget(*, user: User) -> None:
+    """Drop the cached roles, after memberships changed."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def municipality_list_visible(*, user: User | None) -> QuerySet[Municipality]:
+    access = user_access(user=user)
+    if access.is_platform_admin:
+        return Municipality.objects.all()
+    return Municipality.objects.filter(pk__in=access.municipality_ids)
+
+
+def department_list_visible(*, user: User | None) -> QuerySet[Department]:
+    """Departments of the user's municipalities; a partner sees none (they see lead departments by name)."""
+    access = user_access(user=user)
+    qs = Department.objects.select_related("municipality")
+    if access.is_platform_admin:
+        return qs
+    return qs.filter(municipality_id__in=access.municipality_ids)
+
+
+def organization_list_visible(*, user: User | None) -> QuerySet[PartnerOrganization]:
+    """Partner organisations of the user's municipalities; a partner guest sees only their own."""
+    access = user_access(user=user)
+    qs = PartnerOrganization.objects.select_related("municipality")
+    if access.is_platform_admin:
+        return qs
+    return qs.filter(pk__in=access.partner_of) | qs.filter(municipality_id__in=access.municipality_ids)
+
+
+def user_list_visible(*, user: User | None) -> QuerySet[User]:
+    """People a municipal user may assign, invite or mention: everyone with a role in their municipalities.
+
+    A partner guest sees the people of their own organisation only.
+    """
+    access = user_access(user=user)
+    qs = User.objects.filter(is_active=True)
+    if access.is_platform_admin:
+        return qs
+    if access.municipality_ids:
+        return qs.filter(memberships__municipality_id__in=access.municipality_ids).distinct()
+    return qs.filter(memberships__organization_id__in=access.partner_of).distinct()

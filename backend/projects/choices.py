@@ -1,0 +1,69 @@
+"""Choice sets of the project record, importable without loading any model."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ThematicArea(models.TextChoices):
+    """The focus areas of the SMO ČR Smart City framework."""
+
+    ENERGY = "energy", _("Energy")
+    MOBILITY = "mobility", _("Mobility")
+    ICT = "ict", _("ICT and e-government")
+    ENVIRONMENT = "environment", _("Environment, water and waste")
+    SOCIAL = "social", _("Social affairs and health")
+    SAFETY = "safety", _("Safety")
+    GOVERNANCE = "governance", _("Governance and participation")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+
+
+class CommentVisibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal")
+    SHARED = "shared", _("Shared with partners")
+
+
+class FundingProgramme(models.TextChoices):
+    IROP = "irop", _("IROP – Integrated Regional Operational Programme")
+    OP_ZP = "op_zp", _("OP ŽP – Operational Programme Environment")
+    OP_TAK = "op_tak", _("OP TAK – Technology and Applications for Competitiveness")
+    MODERNISATION_FUND = "modernisation_fund", _("Modernisation Fund")
+    NZU = "nzu", _("Nová zelená úsporám")
+    NPO = "npo", _("National Recovery Plan (NPO)")
+    SFDI = "sfdi", _("State Transport Infrastructure Fund (SFDI)")
+    REGIONAL_GRANT = "regional_grant", _("Regional grant")
+    MUNICIPAL_BUDGET = "municipal_budget", _("Municipal budget")
+    OTHER = "other", _("Other")
+
+
+class FundingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class KpiKind(models.TextChoices):
+    CUSTOM = "custom", _("Custom")
+    ENERGY_SAVINGS = "energy_savings", _("Energy savings")
+    CO2_REDUCTION = "co2_reduction", _("CO₂ reduction")
+
+
+# First-class KPIs carry a fixed unit so they can be summed across projects and municipalities.
+KPI_FIXED_UNITS = {
+    KpiKind.ENERGY_SAVINGS: "MWh/year",
+    KpiKind.CO2_REDUCTION: "t CO₂/year",
+}
+
+
+class PartnerAccessLevel(models.TextChoices):
+    VIEW = "view", _("View only")
+    CONTRIBUTE = "contribute", _("Comment and work on tasks")

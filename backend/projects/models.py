@@ -1,0 +1,327 @@
+"""The project record and what hangs on it: partners, tasks, comments, funding, KPIs, strategy, events."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
+
+from backend.accounts.models import Department, Municipality, PartnerOrganization
+from backend.core.models import TimeStampedModel
+from backend.projects.choices import (
+    KPI_FIXED_UNITS,
+    CommentVisibility,
+    FundingProgramme,
+    FundingStatus,
+    KpiKind,
+    PartnerAccessLevel,
+    TaskStatus,
+    ThematicArea,
+)
+from workflows.machine import ProjectPipeline
+from workflows.stages import ACTIVE_STAGES, Stage
+
+_NON_NEGATIVE = [MinValueValidator(0)]
+
+
+def _money(verbose_name, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, validators=_NON_NEGATIVE, **kwargs)
+
+
+class StrategicMeasure(TimeStampedModel):
+    """A measure of the municipality's strategy (strategický plán, Smart City koncepce) a project serves."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="strategic_measures", verbose_name=_("municipality")
+    )
+    code = models.CharField(_("code"), max_length=32)
+    title = models.CharField(_("title"), max_length=300)
+
+    class Meta:
+        verbose_name = _("strategic measure")
+        verbose_name_plural = _("strategic measures")
+        ordering = ("municipality__name", "code")
+        constraints = [
+            models.UniqueConstraint(fields=("municipality", "code"), name="strategic_measure_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="projects", verbose_name=_("municipality")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    lead_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="led_projects",
+        verbose_name=_("lead department"),
+    )
+    departments = models.ManyToManyField(
+        Department, blank=True, related_name="involved_projects", verbose_name=_("involved departments")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_projects",
+        verbose_name=_("project manager"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="authored_projects",
+        verbose_name=_("author"),
+    )
+    thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
+    strategic_measures = models.ManyToManyField(
+        StrategicMeasure, blank=True, related_name="projects", verbose_name=_("strategic measures")
+    )
+    estimated_cost = _money(_("estimated cost (CZK)"), null=True, blank=True)
+    assessment_score = models.PositiveSmallIntegerField(
+        _("assessment score"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    assessment_summary = models.TextField(_("assessment summary"), blank=True)
+    evaluation_summary = models.TextField(_("evaluation summary"), blank=True)
+    is_public = models.BooleanField(_("public"), default=False, help_text=_("Shown on the public portal."))
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    stage = FSMField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA, protected=True, db_index=True
+    )
+    stage_before_hold = models.CharField(
+        _("stage before hold"), max_length=16, choices=[(s.value, s.label) for s in ACTIVE_STAGES], blank=True,
+        editable=False,
+    )
+    stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now, editable=False)
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="watched_projects", verbose_name=_("watchers")
+    )
+    shared_with = models.ManyToManyField(
+        Municipality, blank=True, related_name="shared_projects", verbose_name=_("shared with municipalities"),
+        help_text=_("Other municipalities whose staff may read this project."),
+    )
+    partner_organizations = models.ManyToManyField(
+        PartnerOrganization, through="ProjectPartner", blank=True, related_name="projects",
+        verbose_name=_("partner organisations"),
+    )
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),
+            models.CheckConstraint(condition=Q(assessment_score__lte=100), name="project_score_at_most_100"),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=F("planned_start")), name="project_dates_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean_fields(self, exclude=None) -> None:
+        # The stage is protected: only transitions set it, so cleaning must not write it back.
+        super().clean_fields(exclude={*(exclude or ()), "stage"})
+
+    def clean(self) -> None:
+        errors = {}
+        if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
+            errors["planned_end"] = _("The planned end is before the planned start.")
+        if self.lead_department_id and self.lead_department.municipality_id != self.municipality_id:
+            errors["lead_department"] = _("The lead department belongs to another municipality.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProjectPartner(TimeStampedModel):
+    """A partner organisation's access to one project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partner_accesses")
+    organization = models.ForeignKey(
+        PartnerOrganization, on_delete=models.CASCADE, related_name="project_accesses",
+        verbose_name=_("partner organisation"),
+    )
+    access_level = models.CharField(
+        _("access"), max_length=16, choices=PartnerAccessLevel.choices, default=PartnerAccessLevel.CONTRIBUTE
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("invited by"),
+    )
+
+    class Meta:
+        verbose_name = _("partner access")
+        verbose_name_plural = _("partner accesses")
+        constraints = [
+            models.UniqueConstraint(fields=("project", "organization"), name="project_partner_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.project}"
+
+    def clean(self) -> None:
+        if self.organization_id and self.project_id and self.organization.municipality_id != self.project.municipality_id:
+            raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
+
+
+class Task(TimeStampedModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("project"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks",
+        verbose_name=_("assignee"),
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA)
+    status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ("due_date", "id")
+        indexes = [models.Index(fields=("assignee", "status"), name="task_assignee_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.due_date and self.project_id and self.project.planned_start and self.due_date < self.project.planned_start:
+            raise ValidationError(
+                {"due_date": _("The due date is before the project's planned start (%(start)s).")
+                 % {"start": self.project.planned_start.strftime("%d. %m. %Y")}}
+            )
+
+
+class Comment(TimeStampedModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comments", verbose_name=_("project"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments", verbose_name=_("author")
+    )
+    body = models.TextField(_("text"), validators=[MaxLengthValidator(10_000)])
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=CommentVisibility.choices, default=CommentVisibility.INTERNAL
+    )
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in", verbose_name=_("mentioned people")
+    )
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:50]}"
+
+
+class FundingApplication(TimeStampedModel):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="funding_applications", verbose_name=_("project")
+    )
+    programme = models.CharField(_("programme"), max_length=32, choices=FundingProgramme.choices)
+    call_name = models.CharField(_("call"), max_length=200, blank=True)
+    amount_requested = _money(_("amount requested (CZK)"))
+    amount_approved = _money(_("amount approved (CZK)"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=FundingStatus.choices, default=FundingStatus.PLANNED
+    )
+    call_deadline = models.DateField(_("call deadline"), null=True, blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True, help_text=_("Never shown to partners."))
+
+    class Meta:
+        verbose_name = _("funding application")
+        verbose_name_plural = _("funding applications")
+        ordering = ("call_deadline", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_requested__gte=0), name="funding_requested_non_negative"),
+            models.CheckConstraint(condition=Q(amount_approved__gte=0), name="funding_approved_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_programme_display()} – {self.project}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.status == FundingStatus.APPROVED and self.amount_approved is None:
+            errors["amount_approved"] = _("An approved application needs the approved amount.")
+        if self.status != FundingStatus.APPROVED and self.amount_approved is not None:
+            errors["amount_approved"] = _("Only an approved application has an approved amount.")
+        if (
+            self.amount_approved is not None
+            and self.amount_requested is not None
+            and self.amount_approved > self.amount_requested
+        ):
+            errors["amount_approved"] = _("The approved amount exceeds the amount requested.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Kpi(TimeStampedModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("project"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=KpiKind.choices, default=KpiKind.CUSTOM)
+    unit = models.CharField(_("unit"), max_length=32)
+    baseline = models.DecimalField(_("baseline"), max_digits=16, decimal_places=3, null=True, blank=True)
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=3)
+    actual = models.DecimalField(_("actual value"), max_digits=16, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+    def clean(self) -> None:
+        fixed_unit = KPI_FIXED_UNITS.get(self.kind)
+        if fixed_unit:
+            self.unit = fixed_unit
+        if not self.unit.strip():
+            raise ValidationError({"unit": _("A KPI needs a unit.")})
+
+
+class EventKind(models.TextChoices):
+    PROJECT_CREATED = "project_created", _("Project created")
+    PROJECT_TRANSITIONED = "project_transitioned", _("Project moved to another stage")
+    APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+    APPROVAL_GRANTED = "approval_granted", _("Approval granted")
+    APPROVAL_REJECTED = "approval_rejected", _("Approval rejected")
+    APPROVAL_CANCELLED = "approval_cancelled", _("Approval request cancelled")
+    TASK_ASSIGNED = "task_assigned", _("Task assigned")
+    TASK_STATUS_CHANGED = "task_status_changed", _("Task status changed")
+    COMMENT_POSTED = "comment_posted", _("Comment posted")
+    PARTNER_INVITED = "partner_invited", _("Partner invited")
+
+
+class Event(models.Model):
+    """Something that happened to a project, written in the same transaction as the change itself.
+
+    The timeline shows events; notifications turn them into deliveries. Never edited after writing.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("actor"),
+    )
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.project}"

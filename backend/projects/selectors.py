@@ -1,0 +1,112 @@
+"""Permission-scoped reads of projects and what hangs on them: the one place that decides who sees what.
+
+Municipal users see every project of their municipalities and those explicitly shared with them;
+partner guests see only projects their organisation was invited to; everyone else sees nothing.
+"""
+
+from django.db.models import Q, QuerySet
+
+from backend.accounts.models import User
+from backend.accounts.selectors import Access, user_access
+from backend.core.errors import NotFound
+from backend.projects.choices import CommentVisibility, PartnerAccessLevel
+from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, ProjectPartner, Task
+
+
+def _visibility_filter(access: Access) -> Q | None:
+    """None means everything (platform admins); an empty Q match means nothing."""
+    if access.is_platform_admin:
+        return None
+    condition = Q(pk__in=[])
+    if access.municipality_ids:
+        condition |= Q(municipality_id__in=access.municipality_ids)
+        condition |= Q(
+            pk__in=Project.shared_with.through.objects.filter(
+                municipality_id__in=access.municipality_ids
+            ).values("project_id")
+        )
+    if access.partner_of:
+        condition |= Q(
+            pk__in=ProjectPartner.objects.filter(organization_id__in=access.partner_of).values("project_id")
+        )
+    return condition
+
+
+def project_list_visible(*, user: User | None) -> QuerySet[Project]:
+    access = user_access(user=user)
+    queryset = Project.objects.select_related("municipality", "lead_department", "manager")
+    if access.is_anonymous:
+        return queryset.none()
+    condition = _visibility_filter(access)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def project_get_visible(*, user: User | None, pk: int | str) -> Project:
+    """The project if the user may see it; NotFound whether it is missing or hidden."""
+    try:
+        return project_list_visible(user=user).get(pk=int(pk))
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Project not found.") from None
+
+
+def is_partner_viewer(*, user: User | None, project: Project) -> bool:
+    """True when the user sees the project only as a partner guest (no municipal role in it)."""
+    access = user_access(user=user)
+    if access.is_platform_admin or project.municipality_id in access.municipality_ids:
+        return False
+    return bool(access.partner_of)
+
+
+def partner_can_contribute(*, user: User | None, project: Project) -> bool:
+    access = user_access(user=user)
+    return ProjectPartner.objects.filter(
+        project=project, organization_id__in=access.partner_of, access_level=PartnerAccessLevel.CONTRIBUTE
+    ).exists()
+
+
+def comment_list_visible(*, user: User | None, project: Project) -> QuerySet[Comment]:
+    """Comments of a project the caller already may see; partners get the shared ones only."""
+    queryset = Comment.objects.filter(project=project).select_related("author")
+    if is_partner_viewer(user=user, project=project):
+        queryset = queryset.filter(visibility=CommentVisibility.SHARED)
+    return queryset
+
+
+def task_list_visible(*, user: User | None) -> QuerySet[Task]:
+    """Tasks of visible projects; a partner guest sees only the tasks assigned to them."""
+    access = user_access(user=user)
+    queryset = Task.objects.select_related("project", "assignee")
+    if access.is_anonymous:
+        return queryset.none()
+    condition = _visibility_filter(access)
+    if condition is None:
+        return queryset
+    staff_side = Q(project__municipality_id__in=access.municipality_ids) | Q(
+        project_id__in=Project.shared_with.through.objects.filter(
+            municipality_id__in=access.municipality_ids
+        ).values("project_id")
+    )
+    partner_side = Q(
+        assignee_id=access.user_id,
+        project_id__in=ProjectPartner.objects.filter(organization_id__in=access.partner_of).values("project_id"),
+    )
+    return queryset.filter(staff_side | partner_side)
+
+
+def funding_list_visible(*, user: User | None, project: Project) -> QuerySet[FundingApplication]:
+    """Funding applications carry internal notes and negotiations: municipal users only."""
+    if is_partner_viewer(user=user, project=project):
+        return FundingApplication.objects.none()
+    return FundingApplication.objects.filter(project=project)
+
+
+def kpi_list_visible(*, user: User | None, project: Project) -> QuerySet[Kpi]:
+    return Kpi.objects.filter(project=project)
+
+
+def event_list_visible(*, user: User | None, project: Project) -> QuerySet[Event]:
+    """The project's timeline; partners see stage changes only, not internal approvals or comments."""
+    queryset = Event.objects.filter(project=project).select_related("actor")
+    if is_partner_viewer(user=user, project=project):
+        queryset = queryset.filter(kind="project_transitioned")
+    return queryset

@@ -1,0 +1,305 @@
+"""Writes to projects and what hangs on them. Stage changes are not here: see workflows.services."""
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import Department, Municipality, PartnerOrganization, User
+from backend.accounts.selectors import user_access
+from backend.core.errors import PermissionDenied
+from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
+from backend.projects.models import (
+    Comment,
+    Event,
+    EventKind,
+    FundingApplication,
+    Kpi,
+    Project,
+    ProjectPartner,
+    StrategicMeasure,
+    Task,
+)
+from backend.projects.selectors import is_partner_viewer, partner_can_contribute, project_list_visible
+from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
+
+# Fields a project's editors may change; the stage is never among them.
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "lead_department",
+    "manager",
+    "thematic_area",
+    "estimated_cost",
+    "assessment_score",
+    "assessment_summary",
+    "evaluation_summary",
+    "is_public",
+    "planned_start",
+    "planned_end",
+)
+_EDITOR_ROLES = {MANAGER, LEAD_HEAD, INVOLVED_HEAD, COORDINATOR}
+_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][\w.\-]*[\w])")
+
+
+def event_record(*, project: Project, kind: str, actor: User | None, **payload: Any) -> Event:
+    """Announce what happened; callers run it inside the transaction of the change itself."""
+    return Event.objects.create(project=project, kind=kind, actor=actor, payload=payload)
+
+
+def _require_editor(*, actor: User, project: Project) -> None:
+    if not project_roles(project, actor).intersection(_EDITOR_ROLES):
+        raise PermissionDenied(_("Only the project manager, a head of an involved department or the coordinator may do this."))
+
+
+def _check_departments(municipality: Municipality, departments: Iterable[Department], field: str) -> None:
+    if any(department.municipality_id != municipality.pk for department in departments):
+        raise ValidationError({field: _("The department belongs to another municipality.")})
+
+
+def _check_staff(municipality: Municipality, user: User | None, field: str) -> None:
+    if user is not None and not user_access(user=user).is_staff_in(municipality.pk):
+        raise ValidationError({field: _("This person does not work for the municipality.")})
+
+
+@transaction.atomic
+def project_create(
+    *,
+    actor: User,
+    municipality: Municipality,
+    title: str,
+    summary: str = "",
+    description: str = "",
+    lead_department: Department | None = None,
+    departments: Iterable[Department] = (),
+    manager: User | None = None,
+    thematic_area: str = "",
+    estimated_cost: Decimal | None = None,
+    planned_start: date | None = None,
+    planned_end: date | None = None,
+    is_public: bool = False,
+    strategic_measures: Iterable[StrategicMeasure] = (),
+) -> Project:
+    """A new project idea. Any municipal user may create one; it always starts at the idea stage."""
+    if not user_access(user=actor).is_staff_in(municipality.pk):
+        raise PermissionDenied(_("You may create projects only in your own municipality."))
+    departments = list(departments)
+    strategic_measures = list(strategic_measures)
+    _check_departments(municipality, departments, "departments")
+    _check_staff(municipality, manager, "manager")
+    if any(measure.municipality_id != municipality.pk for measure in strategic_measures):
+        raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+    project = Project(
+        municipality=municipality,
+        title=title,
+        summary=summary,
+        description=description,
+        lead_department=lead_department,
+        manager=manager or actor,
+        author=actor,
+        thematic_area=thematic_area,
+        estimated_cost=estimated_cost,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        is_public=is_public,
+    )
+    project.full_clean()
+    project.save()
+    project.departments.set(departments)
+    project.strategic_measures.set(strategic_measures)
+    event_record(project=project, kind=EventKind.PROJECT_CREATED, actor=actor, title=project.title)
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
+    """Edit a project's fields (never its stage). Unknown fields are refused, nothing is half-saved."""
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {"departments", "strategic_measures"}
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    _require_editor(actor=actor, project=project)
+    departments = changes.pop("departments", None)
+    measures = changes.pop("strategic_measures", None)
+    if "manager" in changes:
+        _check_staff(project.municipality, changes["manager"], "manager")
+    for name, value in changes.items():
+        setattr(project, name, value)
+    project.full_clean()
+    project.save()
+    if departments is not None:
+        departments = list(departments)
+        _check_departments(project.municipality, departments, "departments")
+        project.departments.set(departments)
+    if measures is not None:
+        measures = list(measures)
+        if any(measure.municipality_id != project.municipality_id for measure in measures):
+            raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+        project.strategic_measures.set(measures)
+    return project
+
+
+@transaction.atomic
+def project_partner_grant(
+    *, actor: User, project: Project, organization: PartnerOrganization, access_level: str = PartnerAccessLevel.CONTRIBUTE
+) -> ProjectPartner:
+    """Give a partner organisation access to a project (idempotent: a second grant updates the level)."""
+    _require_editor(actor=actor, project=project)
+    access, created = ProjectPartner.objects.get_or_create(
+        project=project, organization=organization, defaults={"access_level": access_level, "invited_by": actor}
+    )
+    if not created and access.access_level != access_level:
+        access.access_level = access_level
+    access.full_clean()
+    access.save()
+    if created:
+        event_record(project=project, kind=EventKind.PARTNER_INVITED, actor=actor, organization_id=organization.pk)
+    return access
+
+
+def user_can_see_project(*, user: User, project: Project) -> bool:
+    return project_list_visible(user=user).filter(pk=project.pk).exists()
+
+
+def _check_assignee(project: Project, assignee: User | None) -> None:
+    if assignee is None:
+        return
+    if not user_can_see_project(user=assignee, project=project):
+        raise ValidationError({"assignee": _("This person cannot see the project.")})
+    if is_partner_viewer(user=assignee, project=project) and not partner_can_contribute(user=assignee, project=project):
+        raise ValidationError({"assignee": _("The partner's access to this project is read-only.")})
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    assignee: User | None = None,
+    due_date: date | None = None,
+    stage: str | None = None,
+    description: str = "",
+) -> Task:
+    """A task on the project, by default of its current stage. Municipal users only."""
+    if not user_access(user=actor).is_staff_in(project.municipality_id):
+        raise PermissionDenied(_("Only the municipality's staff may create tasks."))
+    _check_assignee(project, assignee)
+    task = Task(
+        project=project,
+        title=title,
+        description=description,
+        assignee=assignee,
+        due_date=due_date,
+        stage=stage or project.stage,
+        created_by=actor,
+    )
+    task.full_clean()
+    task.save()
+    if assignee is not None:
+        event_record(project=project, kind=EventKind.TASK_ASSIGNED, actor=actor, task_id=task.pk, assignee_id=assignee.pk)
+    return task
+
+
+@transaction.atomic
+def task_set_status(*, actor: User, task: Task, status: str) -> Task:
+    """Move a task; its assignee (partner guests included) or any municipal user of the project may."""
+    if status not in TaskStatus.values:
+        raise ValidationError({"status": _("Unknown task status.")})
+    is_assignee = task.assignee_id is not None and task.assignee_id == actor.pk
+    if not (is_assignee or user_access(user=actor).is_staff_in(task.project.municipality_id)):
+        raise PermissionDenied(_("Only the assignee or the municipality's staff may change this task."))
+    previous = task.status
+    if previous == status:
+        return task
+    task.status = status
+    task.completed_at = timezone.now() if status == TaskStatus.DONE else None
+    task.save(update_fields=["status", "completed_at", "updated_at"])
+    event_record(
+        project=task.project, kind=EventKind.TASK_STATUS_CHANGED, actor=actor, task_id=task.pk, previous=previous,
+        status=status,
+    )
+    return task
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """@username tokens in a comment, in order, without duplicates (usernames may contain dots)."""
+    return list(dict.fromkeys(match.group(1) for match in _MENTION.finditer(body)))
+
+
+@transaction.atomic
+def comment_create(*, actor: User, project: Project, body: str, visibility: str = CommentVisibility.INTERNAL) -> Comment:
+    """Post a comment. Partners write shared comments only; mentions resolve to people who may read it."""
+    if visibility not in CommentVisibility.values:
+        raise ValidationError({"visibility": _("Unknown visibility.")})
+    if is_partner_viewer(user=actor, project=project):
+        if visibility != CommentVisibility.SHARED:
+            raise PermissionDenied(_("Partners may write only comments shared with partners."))
+        if not partner_can_contribute(user=actor, project=project):
+            raise PermissionDenied(_("Your organisation's access to this project is read-only."))
+    comment = Comment(project=project, author=actor, body=body, visibility=visibility)
+    comment.full_clean()
+    comment.save()
+    mentioned = []
+    usernames = mentioned_usernames(body)
+    if usernames:
+        for user in User.objects.filter(username__in=usernames, is_active=True):
+            if not user_can_see_project(user=user, project=project):
+                continue
+            if visibility == CommentVisibility.INTERNAL and is_partner_viewer(user=user, project=project):
+                continue
+            mentioned.append(user)
+        comment.mentions.set(mentioned)
+    event_record(
+        project=project, kind=EventKind.COMMENT_POSTED, actor=actor, comment_id=comment.pk, visibility=visibility,
+        mentioned_ids=[user.pk for user in mentioned],
+    )
+    return comment
+
+
+@transaction.atomic
+def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingApplication:
+    _require_editor(actor=actor, project=project)
+    application = FundingApplication(project=project, **fields)
+    application.full_clean()
+    application.save()
+    return application
+
+
+@transaction.atomic
+def funding_update(*, actor: User, application: FundingApplication, **changes: Any) -> FundingApplication:
+    _require_editor(actor=actor, project=application.project)
+    for name, value in changes.items():
+        setattr(application, name, value)
+    application.full_clean()
+    application.save()
+    return application
+
+
+@transaction.atomic
+def kpi_create(*, actor: User, project: Project, **fields: Any) -> Kpi:
+    _require_editor(actor=actor, project=project)
+    kpi = Kpi(project=project, **fields)
+    kpi.full_clean()
+    kpi.save()
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, actor: User, kpi: Kpi, **changes: Any) -> Kpi:
+    _require_editor(actor=actor, project=kpi.project)
+    for name, value in changes.items():
+        setattr(kpi, name, value)
+    kpi.full_clean()
+    kpi.save()
+    return kpi
+
+
+def project_watch(*, user: User, project: Project) -> None:
+    project.watchers.add(user)

@@ -1,0 +1,92 @@
+"""Shared fixtures: a town with every kind of user of DESIGN.md, and projects in any stage."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from backend.accounts.models import Department, Municipality, PartnerOrganization, User
+from backend.projects.models import Project
+from tests.factories import (
+    DepartmentFactory,
+    FundingApplicationFactory,
+    KpiFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    PartnerOrganizationFactory,
+    ProjectFactory,
+    ProjectPartnerFactory,
+    UserFactory,
+)
+from workflows.stages import Stage
+
+
+@dataclass
+class Town:
+    municipality: Municipality
+    env: Department
+    tra: Department
+    ngo: PartnerOrganization
+    firm: PartnerOrganization
+    other_municipality: Municipality
+    users: dict[str, User]
+
+    def user(self, role: str) -> User:
+        return self.users[role]
+
+    def project(self, stage: str = Stage.IDEA, *, ready: bool = True, **fields) -> Project:
+        """A project of ENV managed by ``manager``, shared with the NGO, standing in ``stage``.
+
+        With ``ready`` every gate out of that stage is open (assessment, funding, KPIs, summaries).
+        """
+        stage_before_hold = fields.pop("stage_before_hold", Stage.FUNDING if stage == Stage.ON_HOLD else "")
+        defaults = {"lead_department": self.env, "manager": self.users["manager"]}
+        if ready:
+            defaults.update(assessment_score=80, assessment_summary="Přínosné a proveditelné.")
+            defaults.update(evaluation_summary="Cíle splněny.")
+        project = ProjectFactory(stage=stage, **{**defaults, **fields})
+        if stage_before_hold:
+            Project.objects.filter(pk=project.pk).update(stage_before_hold=stage_before_hold)
+            project.refresh_from_db()
+        if ready:
+            FundingApplicationFactory(
+                project=project,
+                status="approved",
+                amount_requested=project.estimated_cost or Decimal(0),
+                amount_approved=project.estimated_cost or Decimal(0),
+            )
+            KpiFactory(project=project, actual=Decimal("130"))
+        ProjectPartnerFactory(project=project, organization=self.ngo)
+        return project
+
+
+ROLES = (
+    "coordinator",
+    "lead_head",
+    "other_head",
+    "manager",
+    "staff",
+    "partner",
+    "partner_not_invited",
+    "other_coordinator",
+)
+
+
+@pytest.fixture
+def town(db) -> Town:
+    municipality = MunicipalityFactory(name="Město Vzorov")
+    env = DepartmentFactory(municipality=municipality, code="ENV", name="Odbor životního prostředí a energetiky")
+    tra = DepartmentFactory(municipality=municipality, code="TRA", name="Odbor dopravy")
+    ngo = PartnerOrganizationFactory(municipality=municipality, name="Zelená Vzorov, z.s.")
+    firm = PartnerOrganizationFactory(municipality=municipality, name="EnergoSmart s.r.o.", kind="firm")
+    other = MunicipalityFactory(name="Obec Lhota")
+    users = {role: UserFactory(username=role.replace("_", ".")) for role in ROLES}
+    MembershipFactory(user=users["coordinator"], role="coordinator", department=None, municipality=municipality)
+    MembershipFactory(user=users["lead_head"], role="head", department=env)
+    MembershipFactory(user=users["other_head"], role="head", department=tra)
+    MembershipFactory(user=users["manager"], role="manager", department=env)
+    MembershipFactory(user=users["staff"], role="staff", department=tra)
+    MembershipFactory(user=users["partner"], role="partner", department=None, organization=ngo)
+    MembershipFactory(user=users["partner_not_invited"], role="partner", department=None, organization=firm)
+    MembershipFactory(user=users["other_coordinator"], role="coordinator", department=None, municipality=other)
+    return Town(municipality, env, tra, ngo, firm, other, users)

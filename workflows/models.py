@@ -1,0 +1,194 @@
+"""Approval policies, approval requests with their decisions, and the immutable transition history."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.models import Municipality
+from workflows.machine import TRANSITION_NAMES
+from workflows.stages import Stage
+
+TRANSITION_CHOICES = [(name, name) for name in TRANSITION_NAMES]
+
+
+class ApproverRole(models.TextChoices):
+    LEAD_HEAD = "lead_head", _("Head of the lead department")
+    INVOLVED_HEAD = "involved_head", _("Heads of involved departments")
+    COORDINATOR = "coordinator", _("Smart City coordinator")
+
+
+class ApproverRolesMixin:
+    """Reads the three "who approves" flags of a policy or of a request's copy of it."""
+
+    lead_head_approves: bool
+    involved_heads_approve: bool
+    coordinator_approves: bool
+
+    @property
+    def approver_roles(self) -> list[str]:
+        roles = []
+        if self.lead_head_approves:
+            roles.append(ApproverRole.LEAD_HEAD.value)
+        if self.involved_heads_approve:
+            roles.append(ApproverRole.INVOLVED_HEAD.value)
+        if self.coordinator_approves:
+            roles.append(ApproverRole.COORDINATOR.value)
+        return roles
+
+
+class ApprovalPolicy(ApproverRolesMixin, models.Model):
+    """Who must approve one transition in one municipality, how many of them, and by when."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="approval_policies", verbose_name=_("municipality")
+    )
+    transition = models.CharField(_("transition"), max_length=32, choices=TRANSITION_CHOICES)
+    lead_head_approves = models.BooleanField(_("head of the lead department approves"), default=False)
+    involved_heads_approve = models.BooleanField(_("heads of involved departments approve"), default=False)
+    coordinator_approves = models.BooleanField(_("coordinator approves"), default=False)
+    required_approvals = models.PositiveSmallIntegerField(
+        _("approvals needed"), default=0, help_text=_("0 means the transition runs without approval.")
+    )
+    each_role_must_approve = models.BooleanField(
+        _("every role must approve"), default=False,
+        help_text=_("When set, at least one person of every approving role must approve."),
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(_("remind approvers after (days)"), default=3)
+    escalate_after_days = models.PositiveSmallIntegerField(_("escalate to the coordinator after (days)"), default=6)
+
+    class Meta:
+        verbose_name = _("approval policy")
+        verbose_name_plural = _("approval policies")
+        ordering = ("municipality__name", "transition")
+        constraints = [
+            models.UniqueConstraint(fields=("municipality", "transition"), name="approval_policy_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.transition}"
+
+    def clean(self) -> None:
+        if self.required_approvals and not self.approver_roles:
+            raise ValidationError(_("Choose at least one approving role, or set the approvals needed to 0."))
+        if self.escalate_after_days and self.escalate_after_days < self.reminder_after_days:
+            raise ValidationError({"escalate_after_days": _("Escalation cannot come before the reminder.")})
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ApprovalRequest(ApproverRolesMixin, models.Model):
+    """A requested transition waiting for approvals; the policy is copied so later edits do not change it."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="approval_requests", verbose_name=_("project")
+    )
+    transition = models.CharField(_("transition"), max_length=32, choices=TRANSITION_CHOICES)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_requests",
+        verbose_name=_("requested by"),
+    )
+    comment = models.TextField(_("reason"), blank=True)
+    lead_head_approves = models.BooleanField(_("head of the lead department approves"), default=False)
+    involved_heads_approve = models.BooleanField(_("heads of involved departments approve"), default=False)
+    coordinator_approves = models.BooleanField(_("coordinator approves"), default=False)
+    required_approvals = models.PositiveSmallIntegerField(_("approvals needed"))
+    each_role_must_approve = models.BooleanField(_("every role must approve"), default=False)
+    reminder_after_days = models.PositiveSmallIntegerField(_("remind approvers after (days)"), default=3)
+    escalate_after_days = models.PositiveSmallIntegerField(_("escalate after (days)"), default=6)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("project", "transition"), condition=Q(status="pending"),
+                name="approval_request_one_pending_per_transition",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.transition} ({self.get_status_display()})"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+
+
+class ApprovalDecision(models.Model):
+    request = models.ForeignKey(
+        ApprovalRequest, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("approval request")
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_decisions",
+        verbose_name=_("approver"),
+    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
+    as_roles = models.JSONField(_("as roles"), default=list)
+    comment = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("approval decision")
+        verbose_name_plural = _("approval decisions")
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("request", "approver"), name="approval_decision_one_per_approver"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approver}: {self.get_decision_display()}"
+
+
+class ImmutableRecordError(Exception):
+    pass
+
+
+class TransitionRecord(models.Model):
+    """One stage change, written with the change in one transaction and never edited or deleted."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="transition_records", verbose_name=_("project")
+    )
+    transition = models.CharField(_("transition"), max_length=32, choices=TRANSITION_CHOICES)
+    source = models.CharField(_("from"), max_length=16, choices=Stage.choices)
+    target = models.CharField(_("to"), max_length=16, choices=Stage.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transition_records", verbose_name=_("actor")
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    approval_request = models.OneToOneField(
+        ApprovalRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="transition_record",
+        verbose_name=_("approval request"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("transition record")
+        verbose_name_plural = _("transition history")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.source} → {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableRecordError("Transition history is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("Transition history is never deleted.")

@@ -1,0 +1,49 @@
+"""Default approval policies (DESIGN.md's table) and the lookup every approval goes through."""
+
+from workflows.models import ApprovalPolicy, ApproverRole
+
+LEAD_HEAD = ApproverRole.LEAD_HEAD
+COORDINATOR = ApproverRole.COORDINATOR
+
+# transition: (approving roles, approvals needed, every role must approve)
+DEFAULT_POLICIES: dict[str, tuple[tuple[str, ...], int, bool]] = {
+    "submit": ((), 0, False),
+    "approve_for_funding": ((LEAD_HEAD,), 1, False),
+    "start_implementation": ((LEAD_HEAD, COORDINATOR), 2, True),
+    "finish_implementation": ((LEAD_HEAD,), 1, False),
+    "complete": ((COORDINATOR,), 1, False),
+    "return_to_idea": ((LEAD_HEAD,), 1, False),
+    "return_to_assessment": ((LEAD_HEAD,), 1, False),
+    "reject": ((LEAD_HEAD, COORDINATOR), 1, False),
+    "put_on_hold": ((LEAD_HEAD, COORDINATOR), 1, False),
+    "resume": ((LEAD_HEAD, COORDINATOR), 1, False),
+}
+
+
+def policy_default(*, municipality_id: int, transition: str) -> ApprovalPolicy:
+    roles, required, each_role = DEFAULT_POLICIES[transition]
+    return ApprovalPolicy(
+        municipality_id=municipality_id,
+        transition=transition,
+        lead_head_approves=ApproverRole.LEAD_HEAD in roles,
+        involved_heads_approve=ApproverRole.INVOLVED_HEAD in roles,
+        coordinator_approves=ApproverRole.COORDINATOR in roles,
+        required_approvals=required,
+        each_role_must_approve=each_role,
+    )
+
+
+def policy_defaults_create(*, municipality_id: int) -> None:
+    """Create the default policy of every transition the municipality has none for."""
+    existing = set(ApprovalPolicy.objects.filter(municipality_id=municipality_id).values_list("transition", flat=True))
+    ApprovalPolicy.objects.bulk_create(
+        policy_default(municipality_id=municipality_id, transition=name)
+        for name in DEFAULT_POLICIES
+        if name not in existing
+    )
+
+
+def policy_get(*, municipality_id: int, transition: str) -> ApprovalPolicy:
+    """The municipality's policy for a transition; the default when none was stored (never an error)."""
+    policy = ApprovalPolicy.objects.filter(municipality_id=municipality_id, transition=transition).first()
+    return policy or policy_default(municipality_id=municipality_id, transition=transition)

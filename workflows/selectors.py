@@ -1,0 +1,60 @@
+"""Permission-scoped reads of approval requests and transition history."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from backend.accounts.models import User
+from backend.accounts.selectors import user_access
+from backend.projects.models import Project
+from backend.projects.selectors import project_list_visible
+from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
+
+
+def _decisions_prefetch() -> Prefetch:
+    return Prefetch("decisions", queryset=ApprovalDecision.objects.select_related("approver"))
+
+
+def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
+    """Requests the user may decide (by their roles, whatever the status) or made themselves.
+
+    Partner guests take no part in approvals and see none.
+    """
+    access = user_access(user=user)
+    queryset = ApprovalRequest.objects.select_related("project", "requested_by").prefetch_related(
+        _decisions_prefetch()
+    )
+    if access.is_anonymous or access.is_partner_only:
+        return queryset.none()
+    visible_projects = project_list_visible(user=user).values("pk")
+    queryset = queryset.filter(project_id__in=visible_projects)
+    if access.is_platform_admin:
+        return queryset
+    return queryset.filter(_may_decide(access) | Q(requested_by_id=access.user_id))
+
+
+def _may_decide(access) -> Q:
+    return (
+        Q(coordinator_approves=True, project__municipality_id__in=access.coordinator_of)
+        | Q(lead_head_approves=True, project__lead_department_id__in=access.head_of)
+        | Q(
+            involved_heads_approve=True,
+            project_id__in=Project.departments.through.objects.filter(department_id__in=access.head_of).values(
+                "project_id"
+            ),
+        )
+    )
+
+
+def approval_list_pending_for(*, user: User | None) -> QuerySet[ApprovalRequest]:
+    """The approvals inbox: pending requests this user may decide and has not decided yet."""
+    access = user_access(user=user)
+    queryset = approval_list_visible(user=user).filter(status=ApprovalStatus.PENDING)
+    if not access.is_platform_admin:
+        queryset = queryset.filter(_may_decide(access))
+    return queryset.exclude(pk__in=ApprovalDecision.objects.filter(approver_id=access.user_id).values("request_id"))
+
+
+def transition_history(*, project: Project) -> QuerySet[TransitionRecord]:
+    """A visible project's history, oldest first, with every approval that led to each change."""
+    return TransitionRecord.objects.filter(project=project).select_related(
+        "actor", "approval_request"
+    ).prefetch_related(Prefetch("approval_request__decisions", queryset=ApprovalDecision.objects.select_related("approver")))

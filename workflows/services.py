@@ -1,0 +1,369 @@
+"""The only ways to move a project: ``project_transition`` and ``approval_decide``.
+
+Both run in one transaction that locks the project row, check the transition, its guards and the
+actor's right, and write the stage, the history row and the events together, or nothing at all.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, Transition
+
+from backend.accounts.models import User
+from backend.core.errors import (
+    Blocker,
+    ConcurrentChange,
+    NotFound,
+    PermissionDenied,
+    TransitionBlocked,
+    TransitionNotAllowed,
+)
+from backend.projects.models import EventKind, Project
+from backend.projects.services import event_record
+from workflows import guards
+from workflows.machine import TRANSITION_NAMES
+from workflows.models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRequest,
+    ApprovalStatus,
+    ApproverRole,
+    Decision,
+    TransitionRecord,
+)
+from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, project_roles
+from workflows.policies import policy_default, policy_get
+from workflows.stages import Stage
+
+# Project roles (workflows.permissions) that count as each approving role of a policy.
+_APPROVER_ROLE_OF = {
+    ApproverRole.LEAD_HEAD.value: LEAD_HEAD,
+    ApproverRole.INVOLVED_HEAD.value: INVOLVED_HEAD,
+    ApproverRole.COORDINATOR.value: COORDINATOR,
+}
+
+
+@dataclass(frozen=True)
+class TransitionOutcome:
+    """What a request to move a project did: ran it (``record``) or is waiting for approval."""
+
+    project: Project
+    record: TransitionRecord | None = None
+    approval_request: ApprovalRequest | None = None
+
+    @property
+    def executed(self) -> bool:
+        return self.record is not None
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    """One transition as a user sees it on a project right now; the API and UI show it as is."""
+
+    name: str
+    label: str
+    target: str
+    allowed: bool
+    requires_approval: bool
+    requires_reason: bool
+    blockers: list[Blocker] = field(default_factory=list)
+    pending_request_id: int | None = None
+
+
+def transition_from_current_stage(project: Project, name: str) -> Transition | None:
+    for fsm_transition in project.get_all_stage_transitions():
+        if fsm_transition.name == name and fsm_transition.source == project.stage:
+            return fsm_transition
+    return None
+
+
+def transition_target(project: Project, fsm_transition: Transition) -> str:
+    if isinstance(fsm_transition.target, str):
+        return Stage(fsm_transition.target).value
+    return project.stage_before_hold  # resume goes back where the project was put on hold
+
+
+def approver_roles_of(project: Project, user: User, approver_roles: list[str]) -> list[str]:
+    """The approving roles of a policy (or request) that this user holds on this project."""
+    held = project_roles(project, user)
+    return [role for role in approver_roles if _APPROVER_ROLE_OF[role] in held]
+
+
+def quorum_reached(*, approver_roles: list[str], required: int, each_role: bool, approvals: list[list[str]]) -> bool:
+    """``approvals`` holds, per approving person, the roles they approved as."""
+    if len(approvals) < required:
+        return False
+    if each_role:
+        covered = {role for roles in approvals for role in roles}
+        return all(role in covered for role in approver_roles)
+    return True
+
+
+def _lock_project(project_id: int) -> Project:
+    try:
+        return Project.objects.select_for_update().select_related("municipality").get(pk=project_id)
+    except Project.DoesNotExist:
+        raise NotFound(_("Project not found.")) from None
+
+
+def _check_known(name: str) -> None:
+    if name not in TRANSITION_NAMES:
+        raise TransitionNotAllowed(
+            _("There is no transition called “%(name)s”.") % {"name": name}, code="unknown_transition"
+        )
+
+
+def _check_requestable(
+    *, project: Project, actor: User, name: str, comment: str, policy: ApprovalPolicy
+) -> Transition:
+    fsm_transition = transition_from_current_stage(project, name)
+    if fsm_transition is None:
+        raise TransitionNotAllowed(
+            _("The transition “%(name)s” is not possible from the stage “%(stage)s”.")
+            % {"name": name, "stage": Stage(project.stage).label},
+            code="wrong_stage",
+        )
+    if not fsm_transition.has_perm(project, actor):
+        raise PermissionDenied(_("You may not request this transition on this project."))
+    blockers = guards.blockers_for(project, fsm_transition.conditions)
+    if fsm_transition.custom.get("requires_reason") and not comment:
+        blockers.append(guards.reason_blocker())
+    if policy.required_approvals and ApprovalRequest.objects.filter(
+        project=project, transition=name, status=ApprovalStatus.PENDING
+    ).exists():
+        blockers.append(guards.approval_pending_blocker())
+    if blockers:
+        raise TransitionBlocked(_("The project cannot move yet."), blockers=blockers)
+    return fsm_transition
+
+
+def _execute(
+    *, project: Project, name: str, actor: User, comment: str, approval_request: ApprovalRequest | None = None
+) -> TransitionRecord:
+    """Run the transition on the locked project and write its history row and event."""
+    source = project.stage
+    try:
+        getattr(project, name)()
+        project.stage_changed_at = timezone.now()
+        project.save()
+    except ConcurrentTransition:
+        raise ConcurrentChange(_("Someone else changed the project's stage in the meantime.")) from None
+    record = TransitionRecord.objects.create(
+        project=project,
+        transition=name,
+        source=source,
+        target=project.stage,
+        actor=actor,
+        comment=comment,
+        approval_request=approval_request,
+    )
+    event_record(
+        project=project,
+        kind=EventKind.PROJECT_TRANSITIONED,
+        actor=actor,
+        transition=name,
+        source=source,
+        target=project.stage,
+        record_id=record.pk,
+        approval_request_id=approval_request.pk if approval_request else None,
+    )
+    # Requests made for the stage the project just left can no longer run.
+    for stale in ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).exclude(
+        pk=approval_request.pk if approval_request else None
+    ):
+        stale.status = ApprovalStatus.CANCELLED
+        stale.decided_at = timezone.now()
+        stale.save(update_fields=["status", "decided_at"])
+        event_record(
+            project=project, kind=EventKind.APPROVAL_CANCELLED, actor=actor, approval_request_id=stale.pk,
+            transition=stale.transition,
+        )
+    return record
+
+
+def project_transition(*, project: Project, actor: User, transition: str, comment: str = "") -> TransitionOutcome:
+    """Run a transition, or request it when its policy needs approvals.
+
+    The caller's ``project`` is the state they saw: if the stage changed since, nothing happens and
+    ``ConcurrentChange`` is raised. When the requester is an approver, their request counts as their
+    approval, so a head requesting a transition only they must approve runs it at once.
+    """
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        locked = _lock_project(project.pk)
+        if locked.stage != project.stage:
+            raise ConcurrentChange(_("Someone else changed the project's stage in the meantime."))
+        _check_known(transition)
+        policy = policy_get(municipality_id=locked.municipality_id, transition=transition)
+        _check_requestable(project=locked, actor=actor, name=transition, comment=comment, policy=policy)
+        if not policy.required_approvals:
+            record = _execute(project=locked, name=transition, actor=actor, comment=comment)
+            return TransitionOutcome(project=locked, record=record)
+
+        request = ApprovalRequest.objects.create(
+            project=locked,
+            transition=transition,
+            requested_by=actor,
+            comment=comment,
+            lead_head_approves=policy.lead_head_approves,
+            involved_heads_approve=policy.involved_heads_approve,
+            coordinator_approves=policy.coordinator_approves,
+            required_approvals=policy.required_approvals,
+            each_role_must_approve=policy.each_role_must_approve,
+            reminder_after_days=policy.reminder_after_days,
+            escalate_after_days=policy.escalate_after_days,
+        )
+        own_roles = approver_roles_of(locked, actor, request.approver_roles)
+        if own_roles:
+            ApprovalDecision.objects.create(
+                request=request, approver=actor, decision=Decision.APPROVE, as_roles=own_roles, comment=comment
+            )
+        if own_roles and _request_quorum_reached(request):
+            request.status = ApprovalStatus.APPROVED
+            request.decided_at = timezone.now()
+            request.save(update_fields=["status", "decided_at"])
+            record = _execute(project=locked, name=transition, actor=actor, comment=comment, approval_request=request)
+            return TransitionOutcome(project=locked, record=record, approval_request=request)
+        event_record(
+            project=locked,
+            kind=EventKind.APPROVAL_REQUESTED,
+            actor=actor,
+            approval_request_id=request.pk,
+            transition=transition,
+        )
+        return TransitionOutcome(project=locked, approval_request=request)
+
+
+def _request_quorum_reached(request: ApprovalRequest) -> bool:
+    approvals = [
+        decision.as_roles for decision in request.decisions.filter(decision=Decision.APPROVE).only("as_roles")
+    ]
+    return quorum_reached(
+        approver_roles=request.approver_roles,
+        required=request.required_approvals,
+        each_role=request.each_role_must_approve,
+        approvals=approvals,
+    )
+
+
+def approval_decide(
+    *, approval_request: ApprovalRequest, actor: User, decision: str, comment: str = ""
+) -> TransitionOutcome:
+    """Approve or reject a pending request; the approval that completes the quorum runs the transition.
+
+    Two approvers deciding at once are serialised by the project lock: the second finds the request
+    already decided and gets ``ConcurrentChange``.
+    """
+    comment = (comment or "").strip()
+    if decision not in Decision.values:
+        raise TransitionNotAllowed(_("Unknown decision."), code="unknown_decision")
+    with transaction.atomic():
+        project = _lock_project(approval_request.project_id)
+        request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
+        if request.status != ApprovalStatus.PENDING:
+            raise ConcurrentChange(
+                _("This approval request has already been decided (%(status)s).")
+                % {"status": ApprovalStatus(request.status).label},
+                code="already_decided",
+            )
+        roles = approver_roles_of(project, actor, request.approver_roles)
+        if not roles:
+            raise PermissionDenied(_("You are not among the approvers of this request."))
+        if request.decisions.filter(approver=actor).exists():
+            raise TransitionNotAllowed(_("You have already decided on this request."), code="already_decided_by_you")
+
+        if decision == Decision.REJECT:
+            if not comment:
+                raise TransitionBlocked(_("A rejection needs a reason."), blockers=[guards.reason_blocker()])
+            ApprovalDecision.objects.create(
+                request=request, approver=actor, decision=Decision.REJECT, as_roles=roles, comment=comment
+            )
+            request.status = ApprovalStatus.REJECTED
+            request.decided_at = timezone.now()
+            request.save(update_fields=["status", "decided_at"])
+            event_record(
+                project=project, kind=EventKind.APPROVAL_REJECTED, actor=actor, approval_request_id=request.pk,
+                transition=request.transition, comment=comment,
+            )
+            return TransitionOutcome(project=project, approval_request=request)
+
+        ApprovalDecision.objects.create(
+            request=request, approver=actor, decision=Decision.APPROVE, as_roles=roles, comment=comment
+        )
+        if not _request_quorum_reached(request):
+            event_record(
+                project=project, kind=EventKind.APPROVAL_GRANTED, actor=actor, approval_request_id=request.pk,
+                transition=request.transition,
+            )
+            return TransitionOutcome(project=project, approval_request=request)
+
+        fsm_transition = transition_from_current_stage(project, request.transition)
+        if fsm_transition is None:
+            raise ConcurrentChange(_("The project has left the stage this request was made in."))
+        blockers = guards.blockers_for(project, fsm_transition.conditions)
+        if blockers:
+            raise TransitionBlocked(_("The project cannot move yet."), blockers=blockers)
+        request.status = ApprovalStatus.APPROVED
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_at"])
+        record = _execute(
+            project=project,
+            name=request.transition,
+            actor=request.requested_by,
+            comment=request.comment,
+            approval_request=request,
+        )
+        return TransitionOutcome(project=project, record=record, approval_request=request)
+
+
+def transition_options(*, project: Project, user: User) -> list[TransitionOption]:
+    """Every transition from the project's stage that the user may request, with its state for them."""
+    roles_held = project_roles(project, user)
+    if not roles_held:
+        return []
+    candidates = sorted(
+        (
+            fsm_transition
+            for fsm_transition in project.get_all_stage_transitions()
+            if fsm_transition.source == project.stage and fsm_transition.has_perm(project, user)
+        ),
+        key=lambda fsm_transition: TRANSITION_NAMES.index(fsm_transition.name),
+    )
+    if not candidates:
+        return []
+    stored = {
+        policy.transition: policy
+        for policy in ApprovalPolicy.objects.filter(municipality_id=project.municipality_id)
+    }
+    pending = dict(
+        ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).values_list("transition", "pk")
+    )
+    options = []
+    for fsm_transition in candidates:
+        name = fsm_transition.name
+        policy = stored.get(name) or policy_default(municipality_id=project.municipality_id, transition=name)
+        blockers = guards.blockers_for(project, fsm_transition.conditions)
+        if name in pending:
+            blockers.append(guards.approval_pending_blocker())
+        own_roles = approver_roles_of(project, user, policy.approver_roles)
+        runs_at_once = not policy.required_approvals or quorum_reached(
+            approver_roles=policy.approver_roles,
+            required=policy.required_approvals,
+            each_role=policy.each_role_must_approve,
+            approvals=[own_roles] if own_roles else [],
+        )
+        options.append(
+            TransitionOption(
+                name=name,
+                label=str(fsm_transition.custom.get("label", name)),
+                target=transition_target(project, fsm_transition),
+                allowed=not blockers,
+                requires_approval=not runs_at_once,
+                requires_reason=bool(fsm_transition.custom.get("requires_reason")),
+                blockers=blockers,
+                pending_request_id=pending.get(name),
+            )
+        )
+    return options
