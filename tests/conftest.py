@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.test.utils import override_settings
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.projects.models import Project
@@ -19,6 +20,13 @@ from tests.factories import (
     UserFactory,
 )
 from workflows.stages import Stage
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Factories set passwords; the production hasher would make every fixture take seconds."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @dataclass

@@ -20,6 +20,15 @@ def project_roles(project: Any, user: Any) -> frozenset[str]:
     access = user_access(user=user)
     if access.is_anonymous or not access.is_staff_in(project.municipality_id):
         return frozenset()
+    # Asked once per transition when listing them: remember the answer on this project object.
+    memo = project.__dict__.setdefault("_ramec_roles", {})
+    key = (access.user_id, project.lead_department_id, project.manager_id, project.author_id)
+    if key not in memo:
+        memo[key] = _roles(project, access)
+    return memo[key]
+
+
+def _roles(project: Any, access: Any) -> frozenset[str]:
     roles = {STAFF}
     if access.is_coordinator_in(project.municipality_id):
         roles.add(COORDINATOR)

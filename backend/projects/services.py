@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.accounts.selectors import user_access
-from backend.core.errors import PermissionDenied
+from backend.core.errors import ConcurrentChange, PermissionDenied
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.models import (
     Comment,
@@ -132,7 +133,10 @@ def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
     for name, value in changes.items():
         setattr(project, name, value)
     project.full_clean()
-    project.save()
+    try:
+        project.save()
+    except ConcurrentTransition:
+        raise ConcurrentChange(_("Someone else changed the project's stage in the meantime; reload it.")) from None
     if departments is not None:
         departments = list(departments)
         _check_departments(project.municipality, departments, "departments")
