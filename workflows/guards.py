@@ -36,9 +36,9 @@ def _constant(message: Any) -> Callable[[Any], str]:
 
 
 def approved_funding_total(project: Any) -> Decimal:
-    total = project.funding_applications.filter(status=FundingStatus.APPROVED).aggregate(
-        total=Sum("amount_approved")
-    )["total"]
+    total = project.funding_applications.filter(status=FundingStatus.APPROVED).aggregate(total=Sum("amount_approved"))[
+        "total"
+    ]
     return total or Decimal("0")
 
 
@@ -74,8 +74,10 @@ HAS_ASSESSMENT = Guard(
 MEETS_THRESHOLD = Guard(
     "assessment_below_threshold",
     lambda p: p.assessment_score is None or p.assessment_score >= p.municipality.assessment_threshold,
-    lambda p: _("The assessment score %(score)s is below the municipality's threshold of %(threshold)s.")
-    % {"score": p.assessment_score, "threshold": p.municipality.assessment_threshold},
+    lambda p: (
+        _("The assessment score %(score)s is below the municipality's threshold of %(threshold)s.")
+        % {"score": p.assessment_score, "threshold": p.municipality.assessment_threshold}
+    ),
 )
 HAS_ESTIMATED_COST = Guard(
     "estimated_cost_missing",
@@ -85,29 +87,35 @@ HAS_ESTIMATED_COST = Guard(
 FUNDING_COVERS_COST = Guard(
     "funding_insufficient",
     lambda p: p.estimated_cost is None or approved_funding_total(p) >= p.estimated_cost,
-    lambda p: _("Approved funding of %(approved)s CZK does not cover the estimated cost of %(cost)s CZK.")
-    % {"approved": _format_czk(approved_funding_total(p)), "cost": _format_czk(p.estimated_cost)},
+    lambda p: (
+        _("Approved funding of %(approved)s CZK does not cover the estimated cost of %(cost)s CZK.")
+        % {"approved": _format_czk(approved_funding_total(p)), "cost": _format_czk(p.estimated_cost)}
+    ),
 )
 NO_OPEN_IMPLEMENTATION_TASKS = Guard(
     "open_tasks",
     lambda p: _open_implementation_tasks(p) == 0,
-    lambda p: ngettext(
-        "%(count)d task of the implementation stage is still open.",
-        "%(count)d tasks of the implementation stage are still open.",
-        _open_implementation_tasks(p),
-    )
-    % {"count": _open_implementation_tasks(p)},
+    lambda p: (
+        ngettext(
+            "%(count)d task of the implementation stage is still open.",
+            "%(count)d tasks of the implementation stage are still open.",
+            _open_implementation_tasks(p),
+        )
+        % {"count": _open_implementation_tasks(p)}
+    ),
 )
 HAS_KPIS = Guard("kpis_missing", lambda p: p.kpis.exists(), _constant(_("The project has no KPI.")))
 KPIS_HAVE_ACTUALS = Guard(
     "kpi_actual_missing",
     lambda p: _kpis_without_actual(p) == 0,
-    lambda p: ngettext(
-        "%(count)d KPI has no actual value.",
-        "%(count)d KPIs have no actual value.",
-        _kpis_without_actual(p),
-    )
-    % {"count": _kpis_without_actual(p)},
+    lambda p: (
+        ngettext(
+            "%(count)d KPI has no actual value.",
+            "%(count)d KPIs have no actual value.",
+            _kpis_without_actual(p),
+        )
+        % {"count": _kpis_without_actual(p)}
+    ),
 )
 HAS_EVALUATION_SUMMARY = Guard(
     "evaluation_summary_missing",
@@ -124,7 +132,9 @@ def reason_blocker() -> Blocker:
 
 
 def approval_pending_blocker() -> Blocker:
-    return Blocker(code=APPROVAL_PENDING, message=str(_("A request for this transition is already waiting for approval.")))
+    return Blocker(
+        code=APPROVAL_PENDING, message=str(_("A request for this transition is already waiting for approval."))
+    )
 
 
 def blockers_for(project: Any, conditions: list[Any]) -> list[Blocker]:

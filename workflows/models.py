@@ -53,7 +53,8 @@ class ApprovalPolicy(ApproverRolesMixin, models.Model):
         _("approvals needed"), default=0, help_text=_("0 means the transition runs without approval.")
     )
     each_role_must_approve = models.BooleanField(
-        _("every role must approve"), default=False,
+        _("every role must approve"),
+        default=False,
         help_text=_("When set, at least one person of every approving role must approve."),
     )
     reminder_after_days = models.PositiveSmallIntegerField(_("remind approvers after (days)"), default=3)
@@ -95,7 +96,9 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
         _("status"), max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING, db_index=True
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_requests",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="approval_requests",
         verbose_name=_("requested by"),
     )
     comment = models.TextField(_("reason"), blank=True)
@@ -115,7 +118,8 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=("project", "transition"), condition=Q(status="pending"),
+                fields=("project", "transition"),
+                condition=Q(status="pending"),
                 name="approval_request_one_pending_per_transition",
             ),
         ]
@@ -134,7 +138,9 @@ class ApprovalDecision(models.Model):
         ApprovalRequest, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("approval request")
     )
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_decisions",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="approval_decisions",
         verbose_name=_("approver"),
     )
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
@@ -172,7 +178,11 @@ class TransitionRecord(models.Model):
     )
     comment = models.TextField(_("comment"), blank=True)
     approval_request = models.OneToOneField(
-        ApprovalRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="transition_record",
+        ApprovalRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transition_record",
         verbose_name=_("approval request"),
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)

@@ -19,9 +19,7 @@ def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
     Partner guests take no part in approvals and see none.
     """
     access = user_access(user=user)
-    queryset = ApprovalRequest.objects.select_related("project", "requested_by").prefetch_related(
-        _decisions_prefetch()
-    )
+    queryset = ApprovalRequest.objects.select_related("project", "requested_by").prefetch_related(_decisions_prefetch())
     if access.is_anonymous or access.is_partner_only:
         return queryset.none()
     visible_projects = project_list_visible(user=user).values("pk")
@@ -55,6 +53,10 @@ def approval_list_pending_for(*, user: User | None) -> QuerySet[ApprovalRequest]
 
 def transition_history(*, project: Project) -> QuerySet[TransitionRecord]:
     """A visible project's history, oldest first, with every approval that led to each change."""
-    return TransitionRecord.objects.filter(project=project).select_related(
-        "actor", "approval_request"
-    ).prefetch_related(Prefetch("approval_request__decisions", queryset=ApprovalDecision.objects.select_related("approver")))
+    return (
+        TransitionRecord.objects.filter(project=project)
+        .select_related("actor", "approval_request")
+        .prefetch_related(
+            Prefetch("approval_request__decisions", queryset=ApprovalDecision.objects.select_related("approver"))
+        )
+    )

@@ -115,9 +115,7 @@ def _check_known(name: str) -> None:
         )
 
 
-def _check_requestable(
-    *, project: Project, actor: User, name: str, comment: str, policy: ApprovalPolicy
-) -> Transition:
+def _check_requestable(*, project: Project, actor: User, name: str, comment: str, policy: ApprovalPolicy) -> Transition:
     fsm_transition = transition_from_current_stage(project, name)
     if fsm_transition is None:
         raise TransitionNotAllowed(
@@ -130,9 +128,10 @@ def _check_requestable(
     blockers = guards.blockers_for(project, fsm_transition.conditions)
     if fsm_transition.custom.get("requires_reason") and not comment:
         blockers.append(guards.reason_blocker())
-    if policy.required_approvals and ApprovalRequest.objects.filter(
-        project=project, transition=name, status=ApprovalStatus.PENDING
-    ).exists():
+    if (
+        policy.required_approvals
+        and ApprovalRequest.objects.filter(project=project, transition=name, status=ApprovalStatus.PENDING).exists()
+    ):
         blockers.append(guards.approval_pending_blocker())
     if blockers:
         raise TransitionBlocked(_("The project cannot move yet."), blockers=blockers)
@@ -177,7 +176,10 @@ def _execute(
         stale.decided_at = timezone.now()
         stale.save(update_fields=["status", "decided_at"])
         event_record(
-            project=project, kind=EventKind.APPROVAL_CANCELLED, actor=actor, approval_request_id=stale.pk,
+            project=project,
+            kind=EventKind.APPROVAL_CANCELLED,
+            actor=actor,
+            approval_request_id=stale.pk,
             transition=stale.transition,
         )
     return record
@@ -237,9 +239,7 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
 
 
 def _request_quorum_reached(request: ApprovalRequest) -> bool:
-    approvals = [
-        decision.as_roles for decision in request.decisions.filter(decision=Decision.APPROVE).only("as_roles")
-    ]
+    approvals = [decision.as_roles for decision in request.decisions.filter(decision=Decision.APPROVE).only("as_roles")]
     return quorum_reached(
         approver_roles=request.approver_roles,
         required=request.required_approvals,
@@ -284,8 +284,12 @@ def approval_decide(
             request.decided_at = timezone.now()
             request.save(update_fields=["status", "decided_at"])
             event_record(
-                project=project, kind=EventKind.APPROVAL_REJECTED, actor=actor, approval_request_id=request.pk,
-                transition=request.transition, comment=comment,
+                project=project,
+                kind=EventKind.APPROVAL_REJECTED,
+                actor=actor,
+                approval_request_id=request.pk,
+                transition=request.transition,
+                comment=comment,
             )
             return TransitionOutcome(project=project, approval_request=request)
 
@@ -294,7 +298,10 @@ def approval_decide(
         )
         if not _request_quorum_reached(request):
             event_record(
-                project=project, kind=EventKind.APPROVAL_GRANTED, actor=actor, approval_request_id=request.pk,
+                project=project,
+                kind=EventKind.APPROVAL_GRANTED,
+                actor=actor,
+                approval_request_id=request.pk,
                 transition=request.transition,
             )
             return TransitionOutcome(project=project, approval_request=request)
@@ -334,8 +341,7 @@ def transition_options(*, project: Project, user: User) -> list[TransitionOption
     if not candidates:
         return []
     stored = {
-        policy.transition: policy
-        for policy in ApprovalPolicy.objects.filter(municipality_id=project.municipality_id)
+        policy.transition: policy for policy in ApprovalPolicy.objects.filter(municipality_id=project.municipality_id)
     }
     pending = dict(
         ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).values_list("transition", "pk")

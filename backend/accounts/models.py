@@ -12,7 +12,10 @@ from backend.core.validators import validate_ico
 
 class User(AbstractUser):
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default="cs",
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="cs",
         help_text=_("Language of e-mails and notifications."),
     )
 
@@ -142,11 +145,19 @@ class Membership(TimeStampedModel):
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name=_("department"),
     )
     organization = models.ForeignKey(
-        PartnerOrganization, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        PartnerOrganization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name=_("partner organisation"),
     )
 
@@ -171,11 +182,13 @@ class Membership(TimeStampedModel):
                 fields=("user", "municipality"), condition=Q(role="coordinator"), name="membership_one_coordinator_role"
             ),
             models.UniqueConstraint(
-                fields=("user", "department", "role"), condition=Q(department__isnull=False),
+                fields=("user", "department", "role"),
+                condition=Q(department__isnull=False),
                 name="membership_unique_department_role",
             ),
             models.UniqueConstraint(
-                fields=("user", "organization"), condition=Q(organization__isnull=False),
+                fields=("user", "organization"),
+                condition=Q(organization__isnull=False),
                 name="membership_unique_partner",
             ),
         ]

@@ -60,18 +60,30 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
     lead_department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="led_projects",
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_projects",
         verbose_name=_("lead department"),
     )
     departments = models.ManyToManyField(
         Department, blank=True, related_name="involved_projects", verbose_name=_("involved departments")
     )
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_projects",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_projects",
         verbose_name=_("project manager"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="authored_projects",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authored_projects",
         verbose_name=_("author"),
     )
     thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
@@ -91,7 +103,10 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA, protected=True, db_index=True
     )
     stage_before_hold = models.CharField(
-        _("stage before hold"), max_length=16, choices=[(s.value, s.label) for s in ACTIVE_STAGES], blank=True,
+        _("stage before hold"),
+        max_length=16,
+        choices=[(s.value, s.label) for s in ACTIVE_STAGES],
+        blank=True,
         editable=False,
     )
     stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now, editable=False)
@@ -99,11 +114,17 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
         settings.AUTH_USER_MODEL, blank=True, related_name="watched_projects", verbose_name=_("watchers")
     )
     shared_with = models.ManyToManyField(
-        Municipality, blank=True, related_name="shared_projects", verbose_name=_("shared with municipalities"),
+        Municipality,
+        blank=True,
+        related_name="shared_projects",
+        verbose_name=_("shared with municipalities"),
         help_text=_("Other municipalities whose staff may read this project."),
     )
     partner_organizations = models.ManyToManyField(
-        PartnerOrganization, through="ProjectPartner", blank=True, related_name="projects",
+        PartnerOrganization,
+        through="ProjectPartner",
+        blank=True,
+        related_name="projects",
         verbose_name=_("partner organisations"),
     )
 
@@ -114,9 +135,7 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),
             models.CheckConstraint(condition=Q(assessment_score__lte=100), name="project_score_at_most_100"),
-            models.CheckConstraint(
-                condition=Q(planned_end__gte=F("planned_start")), name="project_dates_in_order"
-            ),
+            models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="project_dates_in_order"),
         ]
 
     def __str__(self) -> str:
@@ -141,14 +160,20 @@ class ProjectPartner(TimeStampedModel):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partner_accesses")
     organization = models.ForeignKey(
-        PartnerOrganization, on_delete=models.CASCADE, related_name="project_accesses",
+        PartnerOrganization,
+        on_delete=models.CASCADE,
+        related_name="project_accesses",
         verbose_name=_("partner organisation"),
     )
     access_level = models.CharField(
         _("access"), max_length=16, choices=PartnerAccessLevel.choices, default=PartnerAccessLevel.CONTRIBUTE
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("invited by"),
     )
 
@@ -163,7 +188,11 @@ class ProjectPartner(TimeStampedModel):
         return f"{self.organization} → {self.project}"
 
     def clean(self) -> None:
-        if self.organization_id and self.project_id and self.organization.municipality_id != self.project.municipality_id:
+        if (
+            self.organization_id
+            and self.project_id
+            and self.organization.municipality_id != self.project.municipality_id
+        ):
             raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
 
 
@@ -172,14 +201,22 @@ class Task(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
         verbose_name=_("assignee"),
     )
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -194,17 +231,28 @@ class Task(TimeStampedModel):
         return self.title
 
     def clean(self) -> None:
-        if self.due_date and self.project_id and self.project.planned_start and self.due_date < self.project.planned_start:
+        if (
+            self.due_date
+            and self.project_id
+            and self.project.planned_start
+            and self.due_date < self.project.planned_start
+        ):
             raise ValidationError(
-                {"due_date": _("The due date is before the project's planned start (%(start)s).")
-                 % {"start": self.project.planned_start.strftime("%d. %m. %Y")}}
+                {
+                    "due_date": _("The due date is before the project's planned start (%(start)s).")
+                    % {"start": self.project.planned_start.strftime("%d. %m. %Y")}
+                }
             )
 
 
 class Comment(TimeStampedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comments", verbose_name=_("project"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="comments",
+        verbose_name=_("author"),
     )
     body = models.TextField(_("text"), validators=[MaxLengthValidator(10_000)])
     visibility = models.CharField(
@@ -231,9 +279,7 @@ class FundingApplication(TimeStampedModel):
     call_name = models.CharField(_("call"), max_length=200, blank=True)
     amount_requested = _money(_("amount requested (CZK)"))
     amount_approved = _money(_("amount approved (CZK)"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=FundingStatus.choices, default=FundingStatus.PLANNED
-    )
+    status = models.CharField(_("status"), max_length=16, choices=FundingStatus.choices, default=FundingStatus.PLANNED)
     call_deadline = models.DateField(_("call deadline"), null=True, blank=True)
     internal_note = models.TextField(_("internal note"), blank=True, help_text=_("Never shown to partners."))
 
@@ -312,7 +358,11 @@ class Event(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     payload = models.JSONField(_("details"), default=dict, blank=True)

@@ -21,14 +21,12 @@ def _visibility_filter(access: Access) -> Q | None:
     if access.municipality_ids:
         condition |= Q(municipality_id__in=access.municipality_ids)
         condition |= Q(
-            pk__in=Project.shared_with.through.objects.filter(
-                municipality_id__in=access.municipality_ids
-            ).values("project_id")
+            pk__in=Project.shared_with.through.objects.filter(municipality_id__in=access.municipality_ids).values(
+                "project_id"
+            )
         )
     if access.partner_of:
-        condition |= Q(
-            pk__in=ProjectPartner.objects.filter(organization_id__in=access.partner_of).values("project_id")
-        )
+        condition |= Q(pk__in=ProjectPartner.objects.filter(organization_id__in=access.partner_of).values("project_id"))
     return condition
 
 
@@ -82,9 +80,9 @@ def task_list_visible(*, user: User | None) -> QuerySet[Task]:
     if condition is None:
         return queryset
     staff_side = Q(project__municipality_id__in=access.municipality_ids) | Q(
-        project_id__in=Project.shared_with.through.objects.filter(
-            municipality_id__in=access.municipality_ids
-        ).values("project_id")
+        project_id__in=Project.shared_with.through.objects.filter(municipality_id__in=access.municipality_ids).values(
+            "project_id"
+        )
     )
     partner_side = Q(
         assignee_id=access.user_id,

@@ -57,7 +57,9 @@ def event_record(*, project: Project, kind: str, actor: User | None, **payload: 
 
 def _require_editor(*, actor: User, project: Project) -> None:
     if not project_roles(project, actor).intersection(_EDITOR_ROLES):
-        raise PermissionDenied(_("Only the project manager, a head of an involved department or the coordinator may do this."))
+        raise PermissionDenied(
+            _("Only the project manager, a head of an involved department or the coordinator may do this.")
+        )
 
 
 def _check_departments(municipality: Municipality, departments: Iterable[Department], field: str) -> None:
@@ -151,7 +153,11 @@ def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
 
 @transaction.atomic
 def project_partner_grant(
-    *, actor: User, project: Project, organization: PartnerOrganization, access_level: str = PartnerAccessLevel.CONTRIBUTE
+    *,
+    actor: User,
+    project: Project,
+    organization: PartnerOrganization,
+    access_level: str = PartnerAccessLevel.CONTRIBUTE,
 ) -> ProjectPartner:
     """Give a partner organisation access to a project (idempotent: a second grant updates the level)."""
     _require_editor(actor=actor, project=project)
@@ -207,7 +213,9 @@ def task_create(
     task.full_clean()
     task.save()
     if assignee is not None:
-        event_record(project=project, kind=EventKind.TASK_ASSIGNED, actor=actor, task_id=task.pk, assignee_id=assignee.pk)
+        event_record(
+            project=project, kind=EventKind.TASK_ASSIGNED, actor=actor, task_id=task.pk, assignee_id=assignee.pk
+        )
     return task
 
 
@@ -226,9 +234,46 @@ def task_set_status(*, actor: User, task: Task, status: str) -> Task:
     task.completed_at = timezone.now() if status == TaskStatus.DONE else None
     task.save(update_fields=["status", "completed_at", "updated_at"])
     event_record(
-        project=task.project, kind=EventKind.TASK_STATUS_CHANGED, actor=actor, task_id=task.pk, previous=previous,
+        project=task.project,
+        kind=EventKind.TASK_STATUS_CHANGED,
+        actor=actor,
+        task_id=task.pk,
+        previous=previous,
         status=status,
     )
+    return task
+
+
+_TASK_EDITABLE = ("title", "description", "assignee", "due_date", "status")
+
+
+@transaction.atomic
+def task_update(*, actor: User, task: Task, **changes: Any) -> Task:
+    """Edit a task. Municipal users may change everything; an assignee from outside only the status."""
+    unknown = set(changes) - set(_TASK_EDITABLE)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    status = changes.pop("status", None)
+    if changes:
+        if not user_access(user=actor).is_staff_in(task.project.municipality_id):
+            raise PermissionDenied(_("Only the municipality's staff may edit tasks."))
+        previous_assignee_id = task.assignee_id
+        if "assignee" in changes:
+            _check_assignee(task.project, changes["assignee"])
+        for name, value in changes.items():
+            setattr(task, name, value)
+        task.full_clean()
+        task.save()
+        if task.assignee_id is not None and task.assignee_id != previous_assignee_id:
+            event_record(
+                project=task.project,
+                kind=EventKind.TASK_ASSIGNED,
+                actor=actor,
+                task_id=task.pk,
+                assignee_id=task.assignee_id,
+            )
+    if status is not None:
+        task = task_set_status(actor=actor, task=task, status=status)
     return task
 
 
@@ -238,7 +283,9 @@ def mentioned_usernames(body: str) -> list[str]:
 
 
 @transaction.atomic
-def comment_create(*, actor: User, project: Project, body: str, visibility: str = CommentVisibility.INTERNAL) -> Comment:
+def comment_create(
+    *, actor: User, project: Project, body: str, visibility: str = CommentVisibility.INTERNAL
+) -> Comment:
     """Post a comment. Partners write shared comments only; mentions resolve to people who may read it."""
     if visibility not in CommentVisibility.values:
         raise ValidationError({"visibility": _("Unknown visibility.")})
@@ -261,7 +308,11 @@ def comment_create(*, actor: User, project: Project, body: str, visibility: str 
             mentioned.append(user)
         comment.mentions.set(mentioned)
     event_record(
-        project=project, kind=EventKind.COMMENT_POSTED, actor=actor, comment_id=comment.pk, visibility=visibility,
+        project=project,
+        kind=EventKind.COMMENT_POSTED,
+        actor=actor,
+        comment_id=comment.pk,
+        visibility=visibility,
         mentioned_ids=[user.pk for user in mentioned],
     )
     return comment

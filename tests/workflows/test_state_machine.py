@@ -30,7 +30,7 @@ ROLES = (
     "partner_not_invited",
     "other_coordinator",
 )
-I, A, F, M, E, C, R, H = (
+I, A, F, M, E, C, R, H = (  # noqa: E741  (stage initials keep the tables readable)
     Stage.IDEA,
     Stage.ASSESSMENT,
     Stage.FUNDING,
@@ -55,7 +55,7 @@ SOURCES = {
 }
 
 # fmt: off
-#                          coordinator lead_head other_head manager   staff   partner partner_not_invited other_coordinator
+#                          coordinator lead_head other_head manager staff  partner not_invited other_coordinator
 SPEC = {
     "submit":                (RUNS,     RUNS,     DENIED,    RUNS,     DENIED, DENIED, DENIED, DENIED),
     "approve_for_funding":   (APPROVAL, RUNS,     DENIED,    APPROVAL, DENIED, DENIED, DENIED, DENIED),
@@ -221,7 +221,9 @@ def test_unknown_transition_is_refused_by_name(town):
 
 def test_resume_returns_to_the_stage_the_project_left(town):
     project = town.project(M)
-    held = project_transition(project=project, actor=town.user("coordinator"), transition="put_on_hold", comment="Rozpočtové opatření")
+    held = project_transition(
+        project=project, actor=town.user("coordinator"), transition="put_on_hold", comment="Rozpočtové opatření"
+    )
     assert (held.project.stage, held.project.stage_before_hold) == (H, M)
 
     resumed = project_transition(project=held.project, actor=town.user("coordinator"), transition="resume")

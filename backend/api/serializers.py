@@ -1,0 +1,339 @@
+"""Serializers: input parsing and output shape only. Business rules live in services."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from backend.accounts.models import Department, Membership, PartnerOrganization, User
+from backend.accounts.selectors import department_list_visible, organization_list_visible, user_list_visible
+from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
+from backend.projects.selectors import project_list_visible
+from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
+
+MAX_TEXT = 20_000
+
+
+class StrictInputMixin:
+    """Unknown and read-only fields in the input are an error, not silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            refused = {name: [_("Unknown field.")] for name in data if name not in self.fields}
+            refused.update(
+                {
+                    name: [_("This field cannot be changed.")]
+                    for name in data
+                    if name in self.fields and name not in writable
+                }
+            )
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
+class ScopedQuerysetsMixin:
+    """Related ids are looked up among what the requesting user may see: other tenants' ids are invalid."""
+
+    scoped_fields: dict[str, str] = {}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = self.context["request"].user
+        selectors = {
+            "departments": lambda: department_list_visible(user=user),
+            "users": lambda: user_list_visible(user=user),
+            "organizations": lambda: organization_list_visible(user=user),
+            "projects": lambda: project_list_visible(user=user),
+        }
+        for name, kind in self.scoped_fields.items():
+            field = fields.get(name)
+            if field is None or field.read_only:
+                continue
+            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+            target.queryset = selectors[kind]()
+        return fields
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    full_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "full_name")
+
+    def get_full_name(self, user: User) -> str:
+        return user.get_full_name() or user.username
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ("id", "code", "name", "municipality")
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartnerOrganization
+        fields = ("id", "name", "kind", "ico", "website")
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ("role", "municipality", "municipality_name", "department", "organization")
+
+
+class MeSerializer(serializers.ModelSerializer):
+    full_name = serializers.SerializerMethodField()
+    roles = MembershipSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "full_name", "email", "language", "roles")
+
+    def get_full_name(self, user: User) -> str:
+        return user.get_full_name() or user.username
+
+
+class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.ModelSerializer):
+    """The whole project, for municipal users."""
+
+    scoped_fields = {"lead_department": "departments", "departments": "departments", "manager": "users"}
+
+    class Meta:
+        model = Project
+        fields = (
+            "id",
+            "title",
+            "summary",
+            "description",
+            "municipality",
+            "lead_department",
+            "departments",
+            "manager",
+            "thematic_area",
+            "estimated_cost",
+            "assessment_score",
+            "assessment_summary",
+            "evaluation_summary",
+            "is_public",
+            "planned_start",
+            "planned_end",
+            "stage",
+            "stage_changed_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("municipality", "stage", "stage_changed_at", "created_at", "updated_at")
+        extra_kwargs = {
+            "description": {"max_length": MAX_TEXT},
+            "assessment_summary": {"max_length": MAX_TEXT},
+            "evaluation_summary": {"max_length": MAX_TEXT},
+            "estimated_cost": {"min_value": 0},
+        }
+
+    def validate(self, attrs):
+        start = attrs.get("planned_start", getattr(self.instance, "planned_start", None))
+        end = attrs.get("planned_end", getattr(self.instance, "planned_end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"planned_end": _("The planned end is before the planned start.")})
+        return attrs
+
+
+class PartnerProjectSerializer(serializers.ModelSerializer):
+    """What a partner guest may see of a project: no costs, assessments or internal people."""
+
+    lead_department_name = serializers.CharField(source="lead_department.name", read_only=True, default=None)
+    municipality_name = serializers.CharField(source="municipality.name", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = (
+            "id",
+            "title",
+            "summary",
+            "description",
+            "municipality",
+            "municipality_name",
+            "lead_department",
+            "lead_department_name",
+            "thematic_area",
+            "is_public",
+            "planned_start",
+            "planned_end",
+            "stage",
+            "stage_changed_at",
+        )
+        read_only_fields = fields
+
+
+class BlockerSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField()
+    allowed = serializers.BooleanField()
+    requires_approval = serializers.BooleanField()
+    requires_reason = serializers.BooleanField()
+    blockers = BlockerSerializer(many=True)
+    pending_request = serializers.IntegerField(source="pending_request_id", allow_null=True)
+
+
+class TransitionRequestSerializer(StrictInputMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    comment = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    approver = UserSummarySerializer(read_only=True)
+    at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = ApprovalDecision
+        fields = ("approver", "decision", "comment", "as_roles", "at")
+
+
+class ApprovalRequestSerializer(serializers.ModelSerializer):
+    requested_by = UserSummarySerializer(read_only=True)
+    decisions = DecisionSerializer(many=True, read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    approver_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = (
+            "id",
+            "project",
+            "project_title",
+            "transition",
+            "status",
+            "requested_by",
+            "comment",
+            "approver_roles",
+            "required_approvals",
+            "each_role_must_approve",
+            "decisions",
+            "created_at",
+            "decided_at",
+        )
+        read_only_fields = fields
+
+
+class DecisionInputSerializer(StrictInputMixin, serializers.Serializer):
+    comment = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="transition")
+    # "from" is a Python keyword, so it cannot be a class attribute.
+    vars()["from"] = serializers.CharField(source="source")
+    to = serializers.CharField(source="target")
+    actor = UserSummarySerializer()
+    at = serializers.DateTimeField(source="created_at")
+    approvals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TransitionRecord
+        fields = ("id", "name", "from", "to", "actor", "comment", "at", "approvals")
+
+    def get_approvals(self, record: TransitionRecord) -> list[dict]:
+        if record.approval_request is None:
+            return []
+        return DecisionSerializer(record.approval_request.decisions.all(), many=True).data
+
+
+class PartnerHistorySerializer(HistorySerializer):
+    class Meta(HistorySerializer.Meta):
+        fields = ("id", "name", "from", "to", "at")
+
+
+class TaskSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.ModelSerializer):
+    scoped_fields = {"project": "projects", "assignee": "users"}
+
+    class Meta:
+        model = Task
+        fields = (
+            "id",
+            "project",
+            "title",
+            "description",
+            "assignee",
+            "stage",
+            "status",
+            "due_date",
+            "created_by",
+            "completed_at",
+            "created_at",
+        )
+        read_only_fields = ("created_by", "completed_at", "created_at")
+        extra_kwargs = {"description": {"max_length": MAX_TEXT}}
+
+
+class TaskUpdateSerializer(TaskSerializer):
+    class Meta(TaskSerializer.Meta):
+        read_only_fields = ("project", "stage", "created_by", "completed_at", "created_at")
+
+
+class PartnerTaskUpdateSerializer(TaskSerializer):
+    """A partner guest may only move their own task's status."""
+
+    class Meta(TaskSerializer.Meta):
+        read_only_fields = tuple(name for name in TaskSerializer.Meta.fields if name != "status")
+
+
+class CommentSerializer(StrictInputMixin, serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+    mentions = UserSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ("id", "project", "author", "body", "visibility", "mentions", "created_at")
+        read_only_fields = ("project", "created_at")
+        extra_kwargs = {"body": {"max_length": 10_000}}
+
+
+class ProjectPartnerSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.ModelSerializer):
+    scoped_fields = {"organization": "organizations"}
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+
+    class Meta:
+        model = ProjectPartner
+        fields = ("id", "organization", "organization_name", "access_level", "created_at")
+        read_only_fields = ("created_at",)
+
+
+class FundingSerializer(StrictInputMixin, serializers.ModelSerializer):
+    class Meta:
+        model = FundingApplication
+        fields = (
+            "id",
+            "project",
+            "programme",
+            "call_name",
+            "amount_requested",
+            "amount_approved",
+            "status",
+            "call_deadline",
+            "internal_note",
+            "created_at",
+        )
+        read_only_fields = ("project", "created_at")
+        extra_kwargs = {
+            "amount_requested": {"min_value": 0},
+            "amount_approved": {"min_value": 0},
+            "internal_note": {"max_length": MAX_TEXT},
+        }
+
+
+class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Kpi
+        fields = ("id", "project", "name", "kind", "unit", "baseline", "target", "actual")
+        read_only_fields = ("project",)
+        extra_kwargs = {"unit": {"required": False, "allow_blank": True}}

@@ -1,0 +1,26 @@
+"""REST API v1 routes."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from backend.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("approvals", views.ApprovalViewSet, basename="approval")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("users", views.UserViewSet, basename="user")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenObtainView.as_view(), name="token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,377 @@
+"""REST API v1 views: parse input, call one service or selector, render. Nothing else."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from backend.accounts.models import Membership, Municipality
+from backend.accounts.selectors import (
+    department_list_visible,
+    organization_list_visible,
+    user_access,
+    user_list_visible,
+)
+from backend.api import serializers as s
+from backend.api.pagination import CursorPagination
+from backend.api.schema import ERROR_RESPONSES, TRANSITION_RESPONSES
+from backend.core.errors import PermissionDenied
+from backend.projects import services as project_services
+from backend.projects.filtersets import ProjectFilterSet, TaskFilterSet
+from backend.projects.models import Project, ProjectPartner
+from backend.projects.selectors import (
+    comment_list_visible,
+    funding_list_visible,
+    is_partner_viewer,
+    kpi_list_visible,
+    project_get_visible,
+    project_list_visible,
+    task_list_visible,
+)
+from workflows import selectors as workflow_selectors
+from workflows import services as workflow_services
+from workflows.filtersets import ApprovalFilterSet
+from workflows.models import Decision
+
+
+class OldestFirstPagination(CursorPagination):
+    ordering = ("created_at", "id")
+
+
+class ByIdPagination(CursorPagination):
+    ordering = ("id",)
+
+
+class TokenObtainView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token_obtain"
+
+
+@extend_schema(responses={200: s.MeSerializer})
+class MeView(APIView):
+    def get(self, request: Request) -> Response:
+        user = (
+            type(request.user)
+            .objects.prefetch_related(
+                Prefetch("memberships", queryset=Membership.objects.select_related("municipality"))
+            )
+            .get(pk=request.user.pk)
+        )
+        return Response(s.MeSerializer(user).data)
+
+
+def _partner_view(request: Request, project: Project) -> bool:
+    return is_partner_viewer(user=request.user, project=project)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.ProjectSerializer, **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: s.ProjectSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(request=s.ProjectSerializer, responses={201: s.ProjectSerializer, **ERROR_RESPONSES}),
+    partial_update=extend_schema(request=s.ProjectSerializer, responses={200: s.ProjectSerializer, **ERROR_RESPONSES}),
+)
+class ProjectViewSet(viewsets.GenericViewSet):
+    """Smart City projects the user may see; partners get the partner view of each project."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    serializer_class = s.ProjectSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = ProjectFilterSet
+    ordering_fields = ("title", "created_at", "updated_at", "stage_changed_at")
+    queryset = Project.objects.none()
+
+    def get_queryset(self):
+        return project_list_visible(user=self.request.user).prefetch_related("departments")
+
+    def get_object(self) -> Project:
+        project = project_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, project)
+        return project
+
+    def _output(self, project_or_page, *, many: bool = False):
+        access = user_access(user=self.request.user)
+        serializer_class = s.PartnerProjectSerializer if access.is_partner_only else s.ProjectSerializer
+        return serializer_class(project_or_page, many=many, context=self.get_serializer_context()).data
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self._output(page, many=True))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self._output(self.get_object()))
+
+    def create(self, request: Request) -> Response:
+        serializer = s.ProjectSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        project = project_services.project_create(
+            actor=request.user, municipality=_municipality_for_new_project(request, data), **data
+        )
+        return Response(self._output(project), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        if _partner_view(request, project):
+            raise PermissionDenied(_("Partners cannot edit projects."))
+        serializer = s.ProjectSerializer(
+            project, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        project = project_services.project_update(actor=request.user, project=project, **serializer.validated_data)
+        return Response(self._output(project))
+
+    @extend_schema(methods=["GET"], responses={200: s.TransitionOptionSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(methods=["POST"], request=s.TransitionRequestSerializer, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def transitions(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        if request.method == "GET":
+            options = workflow_services.transition_options(project=project, user=request.user)
+            return Response(s.TransitionOptionSerializer(options, many=True).data)
+        serializer = s.TransitionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = workflow_services.project_transition(
+            project=project,
+            actor=request.user,
+            transition=serializer.validated_data["name"],
+            comment=serializer.validated_data["comment"],
+        )
+        if outcome.executed:
+            return Response(self._output(outcome.project))
+        return Response(s.ApprovalRequestSerializer(outcome.approval_request).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: s.HistorySerializer(many=True), **ERROR_RESPONSES})
+    @action(detail=True, methods=["get"], pagination_class=OldestFirstPagination, filter_backends=[])
+    def history(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        serializer_class = s.PartnerHistorySerializer if _partner_view(request, project) else s.HistorySerializer
+        page = self.paginate_queryset(workflow_selectors.transition_history(project=project))
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(methods=["GET"], responses={200: s.CommentSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(
+        methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer, **ERROR_RESPONSES}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=OldestFirstPagination, filter_backends=[])
+    def comments(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        if request.method == "GET":
+            queryset = comment_list_visible(user=request.user, project=project).prefetch_related("mentions")
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(s.CommentSerializer(page, many=True).data)
+        serializer = s.CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = project_services.comment_create(actor=request.user, project=project, **serializer.validated_data)
+        return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses={200: s.ProjectPartnerSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(
+        methods=["POST"],
+        request=s.ProjectPartnerSerializer,
+        responses={201: s.ProjectPartnerSerializer, **ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def partners(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        if request.method == "GET":
+            queryset = ProjectPartner.objects.filter(project=project).select_related("organization")
+            if _partner_view(request, project):
+                queryset = queryset.filter(organization_id__in=user_access(user=request.user).partner_of)
+            return Response(s.ProjectPartnerSerializer(queryset, many=True, context=self.get_serializer_context()).data)
+        serializer = s.ProjectPartnerSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        access = project_services.project_partner_grant(
+            actor=request.user, project=project, **serializer.validated_data
+        )
+        return Response(s.ProjectPartnerSerializer(access).data, status=status.HTTP_201_CREATED)
+
+    def _sub_collection(self, request, project, *, queryset, serializer_class, create, update, item_id):
+        """GET/POST on a collection under a project, GET/PATCH on one of its items."""
+        if item_id is None:
+            if request.method == "GET":
+                return Response(serializer_class(queryset, many=True).data)
+            serializer = serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            item = create(actor=request.user, project=project, **serializer.validated_data)
+            return Response(serializer_class(item).data, status=status.HTTP_201_CREATED)
+        item = get_object_or_404(queryset, pk=item_id)
+        if request.method == "GET":
+            return Response(serializer_class(item).data)
+        serializer = serializer_class(item, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        item = update(actor=request.user, item=item, **serializer.validated_data)
+        return Response(serializer_class(item).data)
+
+    @extend_schema(methods=["GET"], responses={200: s.FundingSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(
+        methods=["POST"], request=s.FundingSerializer, responses={201: s.FundingSerializer, **ERROR_RESPONSES}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def funding(self, request: Request, pk: str, funding_id: str | None = None) -> Response:
+        project = self.get_object()
+        return self._sub_collection(
+            request,
+            project,
+            queryset=funding_list_visible(user=request.user, project=project),
+            serializer_class=s.FundingSerializer,
+            create=project_services.funding_create,
+            update=lambda *, actor, item, **changes: project_services.funding_update(
+                actor=actor, application=item, **changes
+            ),
+            item_id=funding_id,
+        )
+
+    @extend_schema(methods=["GET"], responses={200: s.FundingSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        methods=["PATCH"], request=s.FundingSerializer, responses={200: s.FundingSerializer, **ERROR_RESPONSES}
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"funding/(?P<funding_id>[0-9]{1,18})",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def funding_item(self, request: Request, pk: str, funding_id: str) -> Response:
+        return self.funding(request, pk, funding_id)
+
+    @extend_schema(methods=["GET"], responses={200: s.KpiSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(methods=["POST"], request=s.KpiSerializer, responses={201: s.KpiSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def kpis(self, request: Request, pk: str, kpi_id: str | None = None) -> Response:
+        project = self.get_object()
+        return self._sub_collection(
+            request,
+            project,
+            queryset=kpi_list_visible(user=request.user, project=project),
+            serializer_class=s.KpiSerializer,
+            create=project_services.kpi_create,
+            update=lambda *, actor, item, **changes: project_services.kpi_update(actor=actor, kpi=item, **changes),
+            item_id=kpi_id,
+        )
+
+    @extend_schema(methods=["GET"], responses={200: s.KpiSerializer, **ERROR_RESPONSES})
+    @extend_schema(methods=["PATCH"], request=s.KpiSerializer, responses={200: s.KpiSerializer, **ERROR_RESPONSES})
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"kpis/(?P<kpi_id>[0-9]{1,18})",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def kpi_item(self, request: Request, pk: str, kpi_id: str) -> Response:
+        return self.kpis(request, pk, kpi_id)
+
+
+def _municipality_for_new_project(request: Request, data: dict):
+    """A new project belongs to its lead department's municipality, or to the author's only one."""
+    lead_department = data.get("lead_department")
+    if lead_department is not None:
+        return lead_department.municipality
+    access = user_access(user=request.user)
+    if len(access.municipality_ids) == 1:
+        return Municipality.objects.get(pk=next(iter(access.municipality_ids)))
+    if not access.municipality_ids:
+        raise PermissionDenied(_("Only municipal staff may create projects."))
+    raise ValidationError({"lead_department": [_("You work for several municipalities: choose the lead department.")]})
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES}),
+)
+class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Approval requests the user may decide or made."""
+
+    serializer_class = s.ApprovalRequestSerializer
+    filterset_class = ApprovalFilterSet
+
+    def get_queryset(self):
+        return workflow_selectors.approval_list_visible(user=self.request.user)
+
+    def _decide(self, request: Request, decision: str) -> Response:
+        approval_request = self.get_object()
+        serializer = s.DecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = workflow_services.approval_decide(
+            approval_request=approval_request,
+            actor=request.user,
+            decision=decision,
+            comment=serializer.validated_data["comment"],
+        )
+        refreshed = self.get_queryset().get(pk=outcome.approval_request.pk)
+        return Response(self.get_serializer(refreshed).data)
+
+    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        return self._decide(request, Decision.APPROVE)
+
+    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        return self._decide(request, Decision.REJECT)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.TaskSerializer, **ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: s.TaskSerializer, **ERROR_RESPONSES}),
+    create=extend_schema(responses={201: s.TaskSerializer, **ERROR_RESPONSES}),
+    partial_update=extend_schema(request=s.TaskUpdateSerializer, responses={200: s.TaskSerializer, **ERROR_RESPONSES}),
+)
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    serializer_class = s.TaskSerializer
+    filterset_class = TaskFilterSet
+    pagination_class = ByIdPagination
+
+    def get_queryset(self):
+        return task_list_visible(user=self.request.user)
+
+    def perform_create(self, serializer) -> None:
+        serializer.instance = project_services.task_create(actor=self.request.user, **serializer.validated_data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        partner = is_partner_viewer(user=request.user, project=task.project)
+        serializer_class = s.PartnerTaskUpdateSerializer if partner else s.TaskUpdateSerializer
+        serializer = serializer_class(task, data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        task = project_services.task_update(actor=request.user, task=task, **serializer.validated_data)
+        return Response(s.TaskSerializer(task, context=self.get_serializer_context()).data)
+
+
+class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.DepartmentSerializer
+    pagination_class = ByIdPagination
+
+    def get_queryset(self):
+        return department_list_visible(user=self.request.user)
+
+
+class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.OrganizationSerializer
+    pagination_class = ByIdPagination
+
+    def get_queryset(self):
+        return organization_list_visible(user=self.request.user)
+
+
+class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.UserSummarySerializer
+    pagination_class = ByIdPagination
+
+    def get_queryset(self):
+        return user_list_visible(user=self.request.user)

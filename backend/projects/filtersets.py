@@ -1,0 +1,46 @@
+"""Project filters shared by the REST API and the web UI (one definition, as NetBox does)."""
+
+import django_filters
+from django.core.validators import RegexValidator
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.projects.choices import TaskStatus, ThematicArea
+from backend.projects.models import Project, Task
+from workflows.stages import Stage
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("stage"))
+    thematic_area = django_filters.MultipleChoiceFilter(choices=ThematicArea.choices, label=_("thematic area"))
+    lead_department = django_filters.NumberFilter(field_name="lead_department_id", label=_("lead department"))
+    search = django_filters.CharFilter(method="filter_search", label=_("search"), max_length=200)
+
+    class Meta:
+        model = Project
+        fields = ("stage", "thematic_area", "lead_department", "search")
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project_id", label=_("project"))
+    assignee = django_filters.CharFilter(
+        method="filter_assignee",
+        label=_("assignee (an id or “me”)"),
+        validators=[RegexValidator(r"^(me|[0-9]{1,18})$", _("Give a person's id or “me”."))],
+    )
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("status"))
+
+    class Meta:
+        model = Task
+        fields = ("project", "assignee", "status")
+
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee_id=getattr(self.request.user, "pk", None))
+        return queryset.filter(assignee_id=int(value))
