@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from backend.accounts.models import Department, Membership, PartnerOrganization, User
 from backend.accounts.selectors import department_list_visible, organization_list_visible, user_list_visible
+from backend.notifications.models import Notification
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.selectors import project_list_visible
 from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
@@ -337,3 +338,16 @@ class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
         fields = ("id", "project", "name", "kind", "unit", "baseline", "target", "actual")
         read_only_fields = ("project",)
         extra_kwargs = {"unit": {"required": False, "allow_blank": True}}
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(source="event.kind")
+    text = serializers.CharField(source="event.get_kind_display")
+    project = serializers.IntegerField(source="event.project_id")
+    project_title = serializers.CharField(source="event.project.title")
+    actor = UserSummarySerializer(source="event.actor", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ("id", "kind", "text", "project", "project_title", "actor", "created_at", "read_at")
+        read_only_fields = fields

@@ -11,6 +11,7 @@ router.include_root_view = False
 router.register("projects", views.ProjectViewSet, basename="project")
 router.register("approvals", views.ApprovalViewSet, basename="approval")
 router.register("tasks", views.TaskViewSet, basename="task")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("users", views.UserViewSet, basename="user")

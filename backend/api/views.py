@@ -4,8 +4,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -26,6 +26,8 @@ from backend.api import serializers as s
 from backend.api.pagination import CursorPagination
 from backend.api.schema import ERROR_RESPONSES, TRANSITION_RESPONSES
 from backend.core.errors import PermissionDenied
+from backend.notifications.selectors import notification_list_for
+from backend.notifications.services import notification_mark_all_read, notification_mark_read
 from backend.projects import services as project_services
 from backend.projects.filtersets import ProjectFilterSet, TaskFilterSet
 from backend.projects.models import Project, ProjectPartner
@@ -351,6 +353,30 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         serializer.is_valid(raise_exception=True)
         task = project_services.task_update(actor=request.user, task=task, **serializer.validated_data)
         return Response(s.TaskSerializer(task, context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.NotificationSerializer, **ERROR_RESPONSES}))
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The current user's notifications, newest first."""
+
+    serializer_class = s.NotificationSerializer
+
+    def get_queryset(self):
+        return notification_list_for(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: s.NotificationSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = notification_mark_read(notification=self.get_object())
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: inline_serializer("MarkedRead", fields={"marked_read": serializers.IntegerField()})},
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        return Response({"marked_read": notification_mark_all_read(user=request.user)})
 
 
 class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
