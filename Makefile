@@ -41,6 +41,6 @@ lock:
 
 # Refresh the Czech catalogue after changing user-facing strings, then compile it.
 messages: setup
-	cd backend && $(DEMO_ENV) ../$(BIN)/python ../manage.py makemessages --locale cs --no-obsolete \
-		--ignore 'locale/*' && cd ..
-	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --locale cs
+	$(DEMO_ENV) $(BIN)/python manage.py makemessages --locale cs --no-obsolete --no-location \
+		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --locale cs --ignore '.venv/*'

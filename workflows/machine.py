@@ -125,6 +125,14 @@ class ProjectPipeline:
         return stage
 
 
+# Labels for choices and tables; the same words as each transition's ``custom["label"]``.
+TRANSITION_LABELS = {
+    fsm_transition.name: fsm_transition.custom["label"]
+    for method in vars(ProjectPipeline).values()
+    if hasattr(method, "_django_fsm")
+    for fsm_transition in method._django_fsm.transitions.values()
+}
+
 TRANSITION_NAMES = (
     "submit",
     "approve_for_funding",

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Municipality
-from workflows.machine import TRANSITION_NAMES
+from workflows.machine import TRANSITION_LABELS, TRANSITION_NAMES
 from workflows.stages import Stage
 
-TRANSITION_CHOICES = [(name, name) for name in TRANSITION_NAMES]
+TRANSITION_CHOICES = [(name, TRANSITION_LABELS[name]) for name in TRANSITION_NAMES]
 
 
 class ApproverRole(models.TextChoices):

@@ -315,7 +315,9 @@ class Kpi(TimeStampedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("project"))
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=KpiKind.choices, default=KpiKind.CUSTOM)
-    unit = models.CharField(_("unit"), max_length=32)
+    unit = models.CharField(
+        _("unit"), max_length=32, blank=True, help_text=_("Set automatically for energy savings and CO₂ reduction.")
+    )
     baseline = models.DecimalField(_("baseline"), max_digits=16, decimal_places=3, null=True, blank=True)
     target = models.DecimalField(_("target"), max_digits=16, decimal_places=3)
     actual = models.DecimalField(_("actual value"), max_digits=16, decimal_places=3, null=True, blank=True)

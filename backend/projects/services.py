@@ -14,7 +14,7 @@ from django_fsm import ConcurrentTransition
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.accounts.selectors import user_access
-from backend.core.errors import ConcurrentChange, PermissionDenied
+from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.models import (
     Comment,
@@ -60,6 +60,12 @@ def _require_editor(*, actor: User, project: Project) -> None:
         raise PermissionDenied(
             _("Only the project manager, a head of an involved department or the coordinator may do this.")
         )
+
+
+def _require_visible(*, actor: User, project: Project) -> None:
+    """Services are called by trusted code, but never let anyone act on what they cannot see."""
+    if not user_can_see_project(user=actor, project=project):
+        raise NotFound(_("Project not found."))
 
 
 def _check_departments(municipality: Municipality, departments: Iterable[Department], field: str) -> None:
@@ -224,9 +230,14 @@ def task_set_status(*, actor: User, task: Task, status: str) -> Task:
     """Move a task; its assignee (partner guests included) or any municipal user of the project may."""
     if status not in TaskStatus.values:
         raise ValidationError({"status": _("Unknown task status.")})
+    _require_visible(actor=actor, project=task.project)
     is_assignee = task.assignee_id is not None and task.assignee_id == actor.pk
     if not (is_assignee or user_access(user=actor).is_staff_in(task.project.municipality_id)):
         raise PermissionDenied(_("Only the assignee or the municipality's staff may change this task."))
+    if is_partner_viewer(user=actor, project=task.project) and not partner_can_contribute(
+        user=actor, project=task.project
+    ):
+        raise PermissionDenied(_("Your organisation's access to this project is read-only."))
     previous = task.status
     if previous == status:
         return task
@@ -287,6 +298,7 @@ def comment_create(
     *, actor: User, project: Project, body: str, visibility: str = CommentVisibility.INTERNAL
 ) -> Comment:
     """Post a comment. Partners write shared comments only; mentions resolve to people who may read it."""
+    _require_visible(actor=actor, project=project)
     if visibility not in CommentVisibility.values:
         raise ValidationError({"visibility": _("Unknown visibility.")})
     if is_partner_viewer(user=actor, project=project):
@@ -357,4 +369,5 @@ def kpi_update(*, actor: User, kpi: Kpi, **changes: Any) -> Kpi:
 
 
 def project_watch(*, user: User, project: Project) -> None:
+    _require_visible(actor=user, project=project)
     project.watchers.add(user)

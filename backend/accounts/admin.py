@@ -1,0 +1,152 @@
+"""Admin for users, municipalities, departments, partner organisations and memberships.
+
+Also home of the scoping every Rámec admin shares: superusers (platform operators) see everything,
+other staff only what belongs to the municipalities they work for.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.sites import NotRegistered
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
+from backend.accounts.selectors import department_list_visible, municipality_list_visible, user_access
+
+
+def own_municipality_ids(user: User) -> frozenset[int]:
+    """Municipalities where the user holds a municipal role; a partner guest's organisation gives none."""
+    return user_access(user=user).municipality_ids
+
+
+class MunicipalityScopedMixin:
+    """Restricts an admin (or inline) to the rows of the staff user's own municipalities.
+
+    ``municipality_lookup`` leads from the model to its municipality's id. The choices of foreign keys
+    and many-to-many fields are what the related model's admin shows the same user, so nobody can pick
+    another municipality's department, person or project; fields in ``unscoped_choice_fields`` keep
+    every row (sharing a project with another municipality must list the others).
+    """
+
+    municipality_lookup = "municipality_id"
+    unscoped_choice_fields: tuple[str, ...] = ()
+
+    def restrict_to_own_municipalities(self, request, queryset: QuerySet) -> QuerySet:
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.municipality_lookup}__in": own_municipality_ids(request.user)})
+
+    def get_queryset(self, request):
+        return self.restrict_to_own_municipalities(request, super().get_queryset(request))
+
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        if request.user.is_superuser or db_field.name in self.unscoped_choice_fields:
+            return queryset
+        try:
+            related_admin = self.admin_site.get_model_admin(db_field.remote_field.model)
+        except NotRegistered:
+            return queryset
+        return related_admin.get_queryset(request).using(db)
+
+
+class MembershipInline(MunicipalityScopedMixin, admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    fields = ("municipality", "role", "department", "organization")
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Personal info"), {"classes": ("wide",), "fields": ("first_name", "last_name", "email", "language")}),
+    )
+    list_display = ("username", "first_name", "last_name", "email", "language", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "language", "groups")
+    inlines = (MembershipInline,)
+
+    def restrict_to_own_municipalities(self, request, queryset):
+        if request.user.is_superuser:
+            return queryset
+        # People with any role in the user's municipalities; platform operators are not theirs to edit.
+        members = Membership.objects.filter(municipality_id__in=own_municipality_ids(request.user))
+        return queryset.filter(pk__in=members.values("user_id"), is_superuser=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        # Only platform operators hand out Django-level rights.
+        return (*readonly, "is_superuser", "groups", "user_permissions")
+
+
+class DepartmentInline(admin.TabularInline):
+    model = Department
+    fields = ("code", "name")
+    extra = 0
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    municipality_lookup = "pk"
+    list_display = ("name", "ico", "region", "assessment_threshold", "department_count")
+    list_filter = ("region",)
+    search_fields = ("name", "ico")
+    inlines = (DepartmentInline,)
+
+    def get_queryset(self, request):
+        queryset = municipality_list_visible(user=request.user)
+        if ordering := self.get_ordering(request):
+            queryset = queryset.order_by(*ordering)
+        return self.restrict_to_own_municipalities(request, queryset).annotate(
+            department_count=Count("departments", distinct=True)
+        )
+
+    @admin.display(description=_("departments"), ordering="department_count")
+    def department_count(self, municipality: Municipality) -> int:
+        return municipality.department_count
+
+    def has_add_permission(self, request):
+        # A municipality joins the platform through its operators, not through another municipality's staff.
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+@admin.register(Department)
+class DepartmentAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    list_display = ("code", "name", "municipality")
+    list_filter = (("municipality", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("municipality",)
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        queryset = department_list_visible(user=request.user)
+        if ordering := self.get_ordering(request):
+            queryset = queryset.order_by(*ordering)
+        return self.restrict_to_own_municipalities(request, queryset)
+
+
+@admin.register(PartnerOrganization)
+class PartnerOrganizationAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    list_display = ("name", "kind", "ico", "municipality", "website")
+    list_filter = ("kind", ("municipality", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("municipality",)
+    search_fields = ("name", "ico")
+
+
+@admin.register(Membership)
+class MembershipAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    list_display = ("user", "role", "municipality", "department", "organization")
+    list_filter = ("role", ("municipality", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("user", "municipality", "department", "organization")
+    search_fields = ("user__username", "user__first_name", "user__last_name")

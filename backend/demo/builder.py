@@ -1,0 +1,518 @@
+"""Builds the demo from ``backend.demo.data`` and ``backend.demo.stories`` through the real services.
+
+Idempotence: every row is found by a stable natural key before anything is created: users by username,
+municipalities by IČO, departments and strategic measures by code, partner organisations by name,
+memberships by their whole shape, groups by name. Accounts, their password ``demo``, memberships, groups
+and the small municipality's approval policies are brought back to the demo's state on every run. A
+project is created and walked through its story only when its municipality has no project of that title
+yet; an existing one is left exactly as it is, because replaying a story would duplicate its history,
+and history is never edited. So a second run adds nothing, and after a demo project was deleted a run
+recreates just that one.
+
+Dates are computed from the day of the run (planned starts from the first day of the current month), so
+the demo always looks current; timestamps of history rows are the moment of the run, as the services
+write them.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
+from backend.accounts.services import department_create, membership_grant, municipality_create, organization_create
+from backend.core.errors import DomainError, TransitionBlocked
+from backend.demo.data import ACCOUNTS, DEMO_PASSWORD, GROUPS, MUNICIPALITIES, READ_ONLY_MODELS
+from backend.demo.specs import (
+    AccountSpec,
+    AddKpi,
+    AddTask,
+    Apply,
+    Assess,
+    Award,
+    Decide,
+    Edit,
+    Evaluate,
+    GroupSpec,
+    Invite,
+    Move,
+    MunicipalitySpec,
+    ProjectStory,
+    RecordKpi,
+    Refuse,
+    Remark,
+)
+from backend.demo.stories import STORIES
+from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
+from backend.projects.models import FundingApplication, Kpi, Project, StrategicMeasure
+from backend.projects.services import (
+    comment_create,
+    funding_create,
+    funding_update,
+    kpi_create,
+    kpi_update,
+    project_create,
+    project_partner_grant,
+    project_update,
+    project_watch,
+    task_create,
+    task_set_status,
+)
+from workflows.models import ApprovalPolicy, ApprovalRequest, Decision
+from workflows.policies import policy_defaults_create
+from workflows.services import approval_decide, project_transition
+from workflows.stages import Stage
+
+
+class DemoDataError(Exception):
+    """The demo tables do not fit the services any more (a guard, a permission or a validation said no)."""
+
+
+@dataclass
+class World:
+    """The demo's rows by their natural keys, as the stories refer to them."""
+
+    today: date
+    users: dict[str, User] = field(default_factory=dict)
+    municipalities: dict[str, Municipality] = field(default_factory=dict)
+    departments: dict[tuple[str, str], Department] = field(default_factory=dict)
+    organizations: dict[str, PartnerOrganization] = field(default_factory=dict)
+    measures: dict[tuple[str, str], StrategicMeasure] = field(default_factory=dict)
+
+    def user(self, username: str | None) -> User | None:
+        return None if username is None else self.users[username]
+
+
+@dataclass
+class SeedReport:
+    accounts: list[str]
+    projects_created: list[str]
+    projects_skipped: list[str]
+
+
+@transaction.atomic
+def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = None) -> SeedReport:
+    """Bring the database to the demo's state; one transaction, so a failure leaves nothing half-seeded."""
+    world = World(today=today or timezone.localdate())
+    for spec in MUNICIPALITIES:
+        _municipality_ensure(spec=spec, world=world)
+    groups = {spec.name: _group_ensure(spec=spec) for spec in GROUPS}
+    password = _demo_password_hash(usernames=[spec.username for spec in ACCOUNTS])
+    for spec in ACCOUNTS:
+        _account_ensure(spec=spec, world=world, groups=groups, password=password)
+    created, skipped = [], []
+    for story in STORIES:
+        municipality = world.municipalities[story.municipality]
+        if Project.objects.filter(municipality=municipality, title=story.title).exists():
+            skipped.append(story.title)
+            continue
+        project = _story_tell(story=story, world=world)
+        created.append(story.title)
+        if log:
+            log(f"  {municipality.name}: {project.title} → {project.stage}")
+    return SeedReport(accounts=[spec.username for spec in ACCOUNTS], projects_created=created, projects_skipped=skipped)
+
+
+# ---------------------------------------------------------------- organisation and people
+
+
+def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipality:
+    municipality = Municipality.objects.filter(ico=spec.ico).first()
+    if municipality is None:
+        municipality = municipality_create(name=spec.name, ico=spec.ico, region=spec.region)
+    else:
+        _fields_ensure(instance=municipality, values={"name": spec.name, "region": spec.region})
+    world.municipalities[spec.key] = municipality
+    for code, name in spec.departments:
+        department = Department.objects.filter(municipality=municipality, code=code).first()
+        if department is None:
+            department = department_create(municipality=municipality, code=code, name=name)
+        else:
+            _fields_ensure(instance=department, values={"name": name})
+        world.departments[spec.key, code] = department
+    for code, title in spec.strategic_measures:
+        # There is no service for the strategy: it is configuration, kept by the coordinator in the admin.
+        measure = StrategicMeasure.objects.filter(municipality=municipality, code=code).first()
+        if measure is None:
+            measure = StrategicMeasure(municipality=municipality, code=code, title=title)
+            measure.full_clean()
+            measure.save()
+        else:
+            _fields_ensure(instance=measure, values={"title": title})
+        world.measures[spec.key, code] = measure
+    for organization_spec in spec.organizations:
+        organization = PartnerOrganization.objects.filter(
+            municipality=municipality, name=organization_spec.name
+        ).first()
+        if organization is None:
+            organization = organization_create(
+                municipality=municipality,
+                name=organization_spec.name,
+                kind=organization_spec.kind,
+                ico=organization_spec.ico,
+            )
+        else:
+            _fields_ensure(instance=organization, values={"kind": organization_spec.kind, "ico": organization_spec.ico})
+        world.organizations[organization_spec.key] = organization
+    policy_defaults_create(municipality_id=municipality.pk)
+    if spec.coordinator_approves_all:
+        _policies_let_coordinator_approve(municipality=municipality)
+    return municipality
+
+
+def _policies_let_coordinator_approve(*, municipality: Municipality) -> None:
+    """Every gated transition needs one approval, which the coordinator alone may give.
+
+    Approvals are data: a village with one official (its mayor as coordinator) configures its policies
+    so, and the demo shows it.
+    """
+    for policy in ApprovalPolicy.objects.filter(municipality=municipality, required_approvals__gt=0):
+        _fields_ensure(
+            instance=policy,
+            values={"coordinator_approves": True, "required_approvals": 1, "each_role_must_approve": False},
+        )
+
+
+def _fields_ensure(*, instance: Any, values: dict[str, Any]) -> None:
+    """Bring an existing row back to the demo's values, saving only when something differs."""
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(instance, name, values[name])
+    instance.full_clean()
+    instance.save()
+
+
+def _group_ensure(*, spec: GroupSpec) -> Group:
+    for app_label in {*spec.full_apps, *spec.view_apps}:
+        # Permissions are made by post_migrate; a flushed database may lack them, so make sure they exist.
+        create_permissions(global_apps.get_app_config(app_label), verbosity=0)
+    group, _ = Group.objects.get_or_create(name=spec.name)
+    group.permissions.set(_group_permissions(spec=spec))
+    return group
+
+
+def _group_permissions(*, spec: GroupSpec) -> list[Permission]:
+    read_only = {tuple(label.split(".")) for label in READ_ONLY_MODELS}
+    changeable = {tuple(label.split(".")) for label in spec.change_models}
+    chosen = []
+    for permission in Permission.objects.select_related("content_type").filter(
+        content_type__app_label__in={*spec.full_apps, *spec.view_apps}
+    ):
+        model = (permission.content_type.app_label, permission.content_type.model)
+        action = permission.codename.split("_", 1)[0]
+        everything = model[0] in spec.full_apps and model not in read_only
+        if action == "view" or everything or (action == "change" and model in changeable):
+            chosen.append(permission)
+    return chosen
+
+
+def _demo_password_hash(*, usernames: list[str]) -> str:
+    """One hash of ``demo`` shared by every demo account.
+
+    A strong hash takes half a second to compute or check; hashing once instead of per account keeps the
+    command and its tests fast, and a shared salt costs nothing for a password everyone knows.
+    """
+    for encoded in set(User.objects.filter(username__in=usernames).values_list("password", flat=True)):
+        if encoded and check_password(DEMO_PASSWORD, encoded):
+            return encoded
+    return make_password(DEMO_PASSWORD)
+
+
+def _account_ensure(*, spec: AccountSpec, world: World, groups: dict[str, Group], password: str) -> User:
+    values = {
+        "first_name": spec.first_name,
+        "last_name": spec.last_name,
+        "email": spec.email,
+        "is_staff": spec.is_staff,
+        "is_superuser": False,
+        "is_active": True,
+        "language": "cs",
+    }
+    user = User.objects.filter(username=spec.username).first()
+    if user is None:
+        user = User(username=spec.username, password=password, **values)
+        user.full_clean()
+        user.save()
+    else:
+        _fields_ensure(instance=user, values={**values, "password": password})
+    for membership in spec.memberships:
+        department = (
+            world.departments[membership.municipality, membership.department] if membership.department else None
+        )
+        organization = world.organizations[membership.organization] if membership.organization else None
+        municipality = world.municipalities[membership.municipality]
+        exists = Membership.objects.filter(
+            user=user, role=membership.role, municipality=municipality, department=department, organization=organization
+        ).exists()
+        if not exists:
+            membership_grant(
+                user=user,
+                role=membership.role,
+                municipality=municipality,
+                department=department,
+                organization=organization,
+            )
+    user.groups.set([groups[spec.group]] if spec.group else [])
+    world.users[spec.username] = user
+    return user
+
+
+# ---------------------------------------------------------------- projects
+
+
+@dataclass
+class Scene:
+    """One story being told: the project as it stands now and the approval request last made on it."""
+
+    world: World
+    story: ProjectStory
+    project: Project
+    request: ApprovalRequest | None = None
+
+    def actor(self, username: str) -> User:
+        return self.world.users[username]
+
+    def reload(self) -> None:
+        # A transition saves a freshly locked copy of the project; carry on with what is in the database.
+        self.project = Project.objects.select_related("municipality").get(pk=self.project.pk)
+
+
+def _month_start(*, today: date, months: int) -> date:
+    index = today.year * 12 + today.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _planned_dates(*, story: ProjectStory, today: date) -> tuple[date | None, date | None]:
+    if story.start_in_months is None:
+        return None, None
+    start = _month_start(today=today, months=story.start_in_months)
+    end = _month_start(today=today, months=story.start_in_months + story.months) - timedelta(days=1)
+    return start, end
+
+
+def _czk(amount: int | Decimal | None) -> Decimal | None:
+    return None if amount is None else Decimal(amount)
+
+
+def _story_tell(*, story: ProjectStory, world: World) -> Project:
+    key = story.municipality
+    planned_start, planned_end = _planned_dates(story=story, today=world.today)
+    author = world.users[story.author]
+    try:
+        project = project_create(
+            actor=author,
+            municipality=world.municipalities[key],
+            title=story.title,
+            summary=story.summary,
+            description=story.description,
+            lead_department=world.departments[key, story.lead],
+            departments=[world.departments[key, code] for code in story.involved],
+            manager=world.user(story.manager),
+            thematic_area=story.area,
+            estimated_cost=_czk(story.cost),
+            planned_start=planned_start,
+            planned_end=planned_end,
+            is_public=story.is_public,
+            strategic_measures=[world.measures[key, code] for code in story.measures],
+        )
+    except (DomainError, ValidationError) as error:
+        raise DemoDataError(f"Demo project “{story.title}” cannot be created: {_describe(error)}") from error
+    scene = Scene(world=world, story=story, project=project)
+    for number, step in enumerate(story.steps, start=1):
+        try:
+            STEP_RUNNERS[type(step)](step, scene)
+        except (DomainError, ValidationError) as error:
+            raise DemoDataError(
+                f"Demo project “{story.title}”, step {number} ({step!r}) failed: {_describe(error)}"
+            ) from error
+    for username in story.watchers:
+        project_watch(user=world.users[username], project=scene.project)
+    scene.reload()
+    if scene.project.stage != story.stage:
+        raise DemoDataError(
+            f"Demo project “{story.title}” ended in the stage “{scene.project.stage}”, its story says “{story.stage}”."
+        )
+    return scene.project
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, TransitionBlocked):
+        return f"{error} " + "; ".join(f"{blocker.code}: {blocker.message}" for blocker in error.blockers)
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    return str(error)
+
+
+def _move(step: Move, scene: Scene) -> None:
+    outcome = project_transition(
+        project=scene.project, actor=scene.actor(step.by), transition=step.transition, comment=step.comment
+    )
+    scene.request = outcome.approval_request
+    scene.reload()
+
+
+def _decide(step: Decide, scene: Scene) -> None:
+    if scene.request is None:
+        raise DemoDataError(f"Demo project “{scene.story.title}”: a decision without a request to decide.")
+    approval_decide(
+        approval_request=scene.request,
+        actor=scene.actor(step.by),
+        decision=Decision.APPROVE if step.approve else Decision.REJECT,
+        comment=step.comment,
+    )
+    scene.reload()
+
+
+def _update(scene: Scene, by: str, **changes: Any) -> None:
+    project_update(actor=scene.actor(by), project=scene.project, **changes)
+    scene.reload()
+
+
+def _assess(step: Assess, scene: Scene) -> None:
+    _update(scene, step.by, assessment_score=step.score, assessment_summary=step.summary)
+
+
+def _evaluate(step: Evaluate, scene: Scene) -> None:
+    _update(scene, step.by, evaluation_summary=step.summary)
+
+
+def _edit(step: Edit, scene: Scene) -> None:
+    _update(scene, step.by, **step.changes)
+
+
+def _invite(step: Invite, scene: Scene) -> None:
+    project_partner_grant(
+        actor=scene.actor(step.by),
+        project=scene.project,
+        organization=scene.world.organizations[step.organization],
+        access_level=step.access,
+    )
+
+
+def _add_task(step: AddTask, scene: Scene) -> None:
+    start = scene.project.planned_start or scene.world.today
+    assignee = scene.world.user(step.assignee)
+    task = task_create(
+        actor=scene.actor(step.by),
+        project=scene.project,
+        title=step.title,
+        assignee=assignee,
+        due_date=start + timedelta(days=step.due_in_days),
+        description=step.description,
+    )
+    if step.status != TaskStatus.OPEN:
+        # Whoever works on the task moves it, partner guests included.
+        task_set_status(actor=assignee or scene.actor(step.by), task=task, status=step.status)
+
+
+def _remark(step: Remark, scene: Scene) -> None:
+    comment_create(
+        actor=scene.actor(step.by),
+        project=scene.project,
+        body=step.body,
+        visibility=CommentVisibility.SHARED if step.shared else CommentVisibility.INTERNAL,
+    )
+
+
+def _apply(step: Apply, scene: Scene) -> None:
+    deadline = None if step.deadline_in_days is None else scene.world.today + timedelta(days=step.deadline_in_days)
+    funding_create(
+        actor=scene.actor(step.by),
+        project=scene.project,
+        programme=step.programme,
+        call_name=step.call,
+        amount_requested=_czk(step.requested),
+        amount_approved=_czk(step.approved),
+        status=step.status,
+        call_deadline=deadline,
+        internal_note=step.note,
+    )
+
+
+def _application(scene: Scene, programme: str) -> FundingApplication:
+    return FundingApplication.objects.get(project=scene.project, programme=programme)
+
+
+def _award(step: Award, scene: Scene) -> None:
+    application = _application(scene, step.programme)
+    changes: dict[str, Any] = {"status": FundingStatus.APPROVED, "amount_approved": _czk(step.amount)}
+    if step.note:
+        changes["internal_note"] = step.note
+    funding_update(actor=scene.actor(step.by), application=application, **changes)
+
+
+def _refuse(step: Refuse, scene: Scene) -> None:
+    application = _application(scene, step.programme)
+    changes: dict[str, Any] = {"status": FundingStatus.REJECTED, "amount_approved": None}
+    if step.note:
+        changes["internal_note"] = step.note
+    funding_update(actor=scene.actor(step.by), application=application, **changes)
+
+
+def _add_kpi(step: AddKpi, scene: Scene) -> None:
+    kpi_create(
+        actor=scene.actor(step.by),
+        project=scene.project,
+        name=step.name,
+        kind=step.kind,
+        # The service refuses a blank unit even for the kinds whose unit is fixed, so pass the fixed one.
+        unit=KPI_FIXED_UNITS.get(step.kind, step.unit),
+        baseline=_czk(step.baseline),
+        target=_czk(step.target),
+    )
+
+
+def _record_kpi(step: RecordKpi, scene: Scene) -> None:
+    kpi = Kpi.objects.get(project=scene.project, name=step.name)
+    kpi_update(actor=scene.actor(step.by), kpi=kpi, actual=_czk(step.actual))
+
+
+STEP_RUNNERS: dict[type, Callable[[Any, Scene], None]] = {
+    Move: _move,
+    Decide: _decide,
+    Assess: _assess,
+    Evaluate: _evaluate,
+    Edit: _edit,
+    Invite: _invite,
+    AddTask: _add_task,
+    Remark: _remark,
+    Apply: _apply,
+    Award: _award,
+    Refuse: _refuse,
+    AddKpi: _add_kpi,
+    RecordKpi: _record_kpi,
+}
+
+
+# ---------------------------------------------------------------- summary
+
+
+def demo_summary() -> list[str]:
+    """What the demo holds now, for the command's closing lines."""
+    lines = []
+    for spec in MUNICIPALITIES:
+        municipality = Municipality.objects.filter(ico=spec.ico).first()
+        if municipality is None:
+            continue
+        per_stage = Counter(Project.objects.filter(municipality=municipality).values_list("stage", flat=True))
+        stages = ", ".join(f"{stage.value} {per_stage[stage.value]}" for stage in Stage if per_stage[stage.value])
+        lines.append(f"{municipality.name}: {sum(per_stage.values())} projects ({stages})")
+    requests = Counter(
+        ApprovalRequest.objects.filter(
+            project__municipality__ico__in=[spec.ico for spec in MUNICIPALITIES]
+        ).values_list("status", flat=True)
+    )
+    lines.append("Approval requests: " + ", ".join(f"{status} {count}" for status, count in sorted(requests.items())))
+    return lines

@@ -1,0 +1,259 @@
+"""Admin for projects and what hangs on them.
+
+A project's stage is read-only here: the "Change stage…" action asks for a transition and a comment
+and calls ``workflows.services.project_transition`` for each selected project, like every other
+interface. Events are written only by services and are read-only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.admin import MunicipalityScopedMixin
+from backend.core.errors import DomainError
+from backend.projects.models import (
+    Comment,
+    Event,
+    FundingApplication,
+    Kpi,
+    Project,
+    ProjectPartner,
+    StrategicMeasure,
+    Task,
+)
+from backend.projects.selectors import project_list_visible
+from workflows.admin import (
+    LIST_AND_FORM,
+    ReadOnlyAdminMixin,
+    action_page_context,
+    is_confirmed,
+    refusal_message,
+    stage_label,
+)
+from workflows.machine import TRANSITION_NAMES
+from workflows.services import TransitionOption, project_transition, transition_options
+
+# Written only by transitions (workflows.services), never by a form.
+PIPELINE_FIELDS = ("stage", "stage_before_hold", "stage_changed_at")
+
+
+def transition_rows(options: list[TransitionOption]) -> list[dict]:
+    """Transition options as the admin templates show them, with the target stage's label."""
+    return [
+        {
+            "label": option.label,
+            "target": stage_label(option.target),
+            "requires_approval": option.requires_approval,
+            "requires_reason": option.requires_reason,
+            "blockers": option.blockers,
+        }
+        for option in options
+    ]
+
+
+class StageChangeForm(forms.Form):
+    transition = forms.ChoiceField(label=capfirst(_("transition")))
+    comment = forms.CharField(
+        label=capfirst(_("comment")),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Returning, rejecting and putting on hold need a reason."),
+    )
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["transition"].choices = choices
+
+
+class ProjectScopedMixin(MunicipalityScopedMixin):
+    municipality_lookup = "project__municipality_id"
+
+
+class TaskInline(ProjectScopedMixin, admin.TabularInline):
+    model = Task
+    fields = ("title", "assignee", "stage", "status", "due_date")
+    extra = 0
+
+
+class FundingApplicationInline(ProjectScopedMixin, admin.TabularInline):
+    model = FundingApplication
+    fields = ("programme", "call_name", "amount_requested", "amount_approved", "status", "call_deadline")
+    extra = 0
+
+
+class KpiInline(ProjectScopedMixin, admin.TabularInline):
+    model = Kpi
+    fields = ("name", "kind", "unit", "baseline", "target", "actual")
+    extra = 0
+
+
+class ProjectPartnerInline(ProjectScopedMixin, admin.TabularInline):
+    model = ProjectPartner
+    fields = ("organization", "access_level", "invited_by")
+    readonly_fields = ("invited_by",)
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    list_display = ("title", "municipality", "lead_department", "stage", "manager", "estimated_cost")
+    list_filter = (
+        "stage",
+        "thematic_area",
+        ("municipality", admin.RelatedOnlyFieldListFilter),
+        ("lead_department", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("municipality", "lead_department", "manager")
+    search_fields = ("title",)
+    fieldsets = (
+        (None, {"fields": ("municipality", "title", "summary", "description", "thematic_area")}),
+        (_("Responsibility"), {"fields": ("lead_department", "departments", "manager", "author")}),
+        (
+            _("Cost, assessment and evaluation"),
+            {
+                "fields": (
+                    "estimated_cost",
+                    "planned_start",
+                    "planned_end",
+                    "assessment_score",
+                    "assessment_summary",
+                    "evaluation_summary",
+                    "strategic_measures",
+                )
+            },
+        ),
+        (_("Sharing"), {"fields": ("is_public", "shared_with", "watchers")}),
+        (_("Pipeline"), {"fields": (*PIPELINE_FIELDS, "created_at", "updated_at")}),
+    )
+    readonly_fields = (*PIPELINE_FIELDS, "created_at", "updated_at")
+    filter_horizontal = ("departments", "strategic_measures", "shared_with", "watchers")
+    # Sharing is with other municipalities, so their names are offered whoever edits.
+    unscoped_choice_fields = ("shared_with",)
+    inlines = (TaskInline, FundingApplicationInline, KpiInline, ProjectPartnerInline)
+    actions = ("change_stage",)
+
+    def get_queryset(self, request):
+        # The selector decides what the user may read; the admin edits only their own municipalities' projects.
+        queryset = project_list_visible(user=request.user)
+        if ordering := self.get_ordering(request):
+            queryset = queryset.order_by(*ordering)
+        return self.restrict_to_own_municipalities(request, queryset)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        # Leave the pipeline's columns out of the UPDATE: a stale form must not undo a transition.
+        obj.save(
+            update_fields=[
+                field.name
+                for field in obj._meta.concrete_fields
+                if not field.primary_key and field.name not in PIPELINE_FIELDS
+            ]
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["transition_options"] = transition_rows(transition_options(project=obj, user=request.user))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    @admin.action(description=_("Change stage…"), permissions=["change"], location=LIST_AND_FORM)
+    def change_stage(self, request, queryset):
+        projects = list(queryset.select_related("municipality").prefetch_related("departments"))
+        options = {project.pk: transition_options(project=project, user=request.user) for project in projects}
+        offered = {option.name: option.label for project_options in options.values() for option in project_options}
+        choices = [(name, offered[name]) for name in TRANSITION_NAMES if name in offered]
+        form = StageChangeForm(request.POST if is_confirmed(request) else None, choices=choices)
+        if form.is_valid():
+            for project in projects:
+                self._transition_one(request, project, form.cleaned_data["transition"], form.cleaned_data["comment"])
+            return None
+        context = {
+            **action_page_context(
+                self, request, objects=projects, action_name="change_stage", title=gettext("Change stage")
+            ),
+            "form": form,
+            "rows": [(project, transition_rows(options[project.pk])) for project in projects],
+        }
+        return TemplateResponse(request, "admin/projects/project/transition.html", context)
+
+    def _transition_one(self, request, project: Project, transition: str, comment: str) -> None:
+        try:
+            outcome = project_transition(project=project, actor=request.user, transition=transition, comment=comment)
+        except DomainError as error:
+            self.message_user(request, refusal_message(project, error), messages.ERROR)
+            return
+        if outcome.executed:
+            message = gettext("%(project)s: moved to the stage “%(stage)s”.") % {
+                "project": project,
+                "stage": stage_label(outcome.project.stage),
+            }
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            message = gettext("%(project)s: the request waits for approval.") % {"project": project}
+            self.message_user(request, message, messages.WARNING)
+
+
+@admin.register(Task)
+class TaskAdmin(ProjectScopedMixin, admin.ModelAdmin):
+    list_display = ("title", "project", "assignee", "stage", "status", "due_date")
+    list_filter = ("status", "stage")
+    list_select_related = ("project", "assignee")
+    search_fields = ("title", "project__title")
+    autocomplete_fields = ("project",)
+
+
+@admin.register(Comment)
+class CommentAdmin(ProjectScopedMixin, admin.ModelAdmin):
+    list_display = ("__str__", "project", "visibility", "created_at")
+    list_filter = ("visibility",)
+    list_select_related = ("project", "author")
+    search_fields = ("body", "project__title")
+    autocomplete_fields = ("project",)
+    filter_horizontal = ("mentions",)
+
+
+@admin.register(FundingApplication)
+class FundingApplicationAdmin(ProjectScopedMixin, admin.ModelAdmin):
+    list_display = ("project", "programme", "status", "amount_requested", "amount_approved", "call_deadline")
+    list_filter = ("programme", "status")
+    list_select_related = ("project",)
+    search_fields = ("project__title", "call_name")
+    autocomplete_fields = ("project",)
+
+
+@admin.register(Kpi)
+class KpiAdmin(ProjectScopedMixin, admin.ModelAdmin):
+    list_display = ("name", "project", "kind", "unit", "baseline", "target", "actual")
+    list_filter = ("kind",)
+    list_select_related = ("project",)
+    search_fields = ("name", "project__title")
+    autocomplete_fields = ("project",)
+
+
+@admin.register(StrategicMeasure)
+class StrategicMeasureAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    list_display = ("code", "title", "municipality")
+    list_filter = (("municipality", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("municipality",)
+    search_fields = ("code", "title")
+
+
+@admin.register(ProjectPartner)
+class ProjectPartnerAdmin(ProjectScopedMixin, admin.ModelAdmin):
+    list_display = ("organization", "project", "access_level", "invited_by")
+    list_filter = ("access_level",)
+    list_select_related = ("organization", "project", "invited_by")
+    search_fields = ("organization__name", "project__title")
+    autocomplete_fields = ("project",)
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, ProjectScopedMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "project", "actor")
+    list_filter = ("kind",)
+    list_select_related = ("project", "actor")
+    search_fields = ("project__title",)

@@ -1,0 +1,229 @@
+"""The admin as a whole (every model usable) and the admin of users, municipalities and memberships."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.forms import CheckboxInput, MultiWidget
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backend.accounts.models import Membership, Municipality, User
+from backend.projects.models import StrategicMeasure
+from tests.factories import (
+    CommentFactory,
+    DepartmentFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    PartnerOrganizationFactory,
+    TaskFactory,
+    UserFactory,
+)
+from workflows.services import project_transition
+from workflows.stages import Stage
+
+
+def staff(user, *codenames: str):
+    """Let a town user into the admin with the given model permissions."""
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def browser(user) -> Client:
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(user)
+    return client
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def submitted_form(response) -> dict:
+    """What the browser submits when the user saves the rendered change form without touching it."""
+    data = {}
+
+    def add(form) -> None:
+        for field in form:
+            value, widget = field.value(), field.field.widget
+            if isinstance(widget, CheckboxInput):
+                if value:
+                    data[field.html_name] = "on"
+            elif isinstance(widget, MultiWidget):
+                for index, part in enumerate(widget.decompress(value)):
+                    data[f"{field.html_name}_{index}"] = "" if part is None else part
+            else:
+                data[field.html_name] = "" if value is None else value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="operator", is_superuser=True, is_staff=True)
+
+
+def add_rows_of_every_kind(town, round_number: int) -> None:
+    """At least one more row of every Rámec model, written the way the application writes them."""
+    municipality = MunicipalityFactory()
+    department = DepartmentFactory(municipality=municipality)
+    PartnerOrganizationFactory(municipality=municipality)
+    MembershipFactory(user=UserFactory(), role="staff", department=department)
+    moved = town.project(Stage.IDEA)
+    project_transition(project=moved, actor=town.user("manager"), transition="submit")
+    waiting = town.project(Stage.FUNDING)
+    project_transition(project=waiting, actor=town.user("lead_head"), transition="start_implementation")
+    TaskFactory(project=moved, assignee=town.user("staff"))
+    CommentFactory(project=moved, author=town.user("staff"))
+    StrategicMeasure.objects.create(municipality=town.municipality, code=f"1.{round_number}", title="Úspory energie")
+
+
+@pytest.fixture
+def every_kind_of_row(town):
+    add_rows_of_every_kind(town, 1)
+    Group.objects.create(name="Koordinátoři")
+
+
+RAMEC_APPS = ("accounts", "projects", "workflows")
+REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+RAMEC_MODELS = [model for model, _ in REGISTERED if model._meta.app_label in RAMEC_APPS]
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=[model._meta.label for model, _ in REGISTERED])
+def test_every_admin_page_answers_for_a_superuser(superuser, every_kind_of_row, model, model_admin):
+    client = browser(superuser)
+    request = RequestFactory().get("/")
+    request.user = superuser
+
+    assert client.get(admin_url(model, "changelist")).status_code == 200
+    assert client.get(admin_url(model, "changelist"), {"q": "a"}).status_code == 200
+    assert client.get(admin_url(model, "add")).status_code == (200 if model_admin.has_add_permission(request) else 403)
+    first = model.objects.first()
+    if model._meta.app_label in RAMEC_APPS:
+        assert first is not None, f"no {model._meta.label} row to open"
+    if first is not None:
+        assert client.get(admin_url(model, "change", first.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", RAMEC_MODELS, ids=[model._meta.label for model in RAMEC_MODELS])
+def test_every_list_costs_the_same_number_of_queries_for_more_rows(superuser, town, every_kind_of_row, model):
+    client = browser(superuser)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(admin_url(model, "changelist")).status_code == 200
+        return len(queries)
+
+    before = queries_for_list()
+    add_rows_of_every_kind(town, 2)
+    add_rows_of_every_kind(town, 3)
+
+    assert queries_for_list() == before
+
+
+class TestUserAdmin:
+    def test_shows_the_language_and_the_memberships(self, town, superuser):
+        response = browser(superuser).get(admin_url(User, "change", town.user("lead_head").pk))
+
+        content = response.content.decode()
+        assert 'name="language"' in content
+        assert 'name="memberships-0-role"' in content
+
+    def test_creates_a_user_with_a_language(self, superuser):
+        response = browser(superuser).post(
+            admin_url(User, "add"),
+            {
+                "username": "pm.svoboda",
+                "usable_password": "true",
+                "password1": "Ramec-heslo-2026",
+                "password2": "Ramec-heslo-2026",
+                "first_name": "Petr",
+                "last_name": "Svoboda",
+                "email": "svoboda@vzorov.cz",
+                "language": "en",
+                "memberships-TOTAL_FORMS": "0",
+                "memberships-INITIAL_FORMS": "0",
+            },
+        )
+
+        assert response.status_code == 302
+        assert User.objects.get(username="pm.svoboda").language == "en"
+
+    def test_a_coordinator_sees_only_the_people_of_their_municipality(self, town, superuser):
+        coordinator = staff(town.user("coordinator"), "view_user", "change_user")
+
+        listing = browser(coordinator).get(admin_url(User, "changelist"))
+
+        shown = {user.username for user in listing.context["cl"].result_list}
+        everyone_but_lhota = {user.username for role, user in town.users.items() if role != "other_coordinator"}
+        assert shown == everyone_but_lhota
+
+    def test_a_coordinator_cannot_hand_out_django_rights(self, town):
+        coordinator = staff(town.user("coordinator"), "view_user", "change_user")
+        client = browser(coordinator)
+        url = admin_url(User, "change", town.user("staff").pk)
+        page = client.get(url)
+        assert 'name="is_superuser"' not in page.content.decode()
+
+        response = client.post(url, {**submitted_form(page), "is_superuser": "on", "language": "en"})
+
+        assert response.status_code == 302
+        changed = User.objects.get(pk=town.user("staff").pk)
+        assert (changed.language, changed.is_superuser) == ("en", False)
+
+
+class TestMunicipalityAdmin:
+    def test_lists_each_municipality_with_its_number_of_departments(self, town, superuser):
+        listing = browser(superuser).get(admin_url(Municipality, "changelist"))
+
+        counts = {row.name: row.department_count for row in listing.context["cl"].result_list}
+        assert counts == {"Město Vzorov": 2, "Obec Lhota": 0}
+
+    def test_only_platform_operators_add_municipalities(self, town):
+        coordinator = staff(town.user("coordinator"), "view_municipality", "add_municipality", "change_municipality")
+
+        assert browser(coordinator).get(admin_url(Municipality, "add")).status_code == 403
+
+    def test_a_coordinator_edits_only_their_own_municipality(self, town):
+        coordinator = staff(town.user("coordinator"), "view_municipality", "change_municipality")
+        client = browser(coordinator)
+
+        assert client.get(admin_url(Municipality, "change", town.municipality.pk)).status_code == 200
+        assert client.get(admin_url(Municipality, "change", town.other_municipality.pk)).status_code == 302
+
+
+class TestMembershipAdmin:
+    def test_offers_only_the_departments_of_the_users_own_municipality(self, town):
+        DepartmentFactory(municipality=town.other_municipality, code="VYS", name="Odbor výstavby")
+        coordinator = staff(town.user("other_coordinator"), "view_membership", "add_membership")
+
+        content = browser(coordinator).get(admin_url(Membership, "add")).content.decode()
+
+        assert "Odbor výstavby" in content
+        assert "Odbor dopravy" not in content
+        assert "Město Vzorov" not in content
+
+    def test_refuses_a_department_of_another_municipality(self, town):
+        coordinator = staff(town.user("other_coordinator"), "view_membership", "add_membership")
+
+        response = browser(coordinator).post(
+            admin_url(Membership, "add"),
+            {
+                "user": coordinator.pk,
+                "municipality": town.other_municipality.pk,
+                "role": "staff",
+                "department": town.tra.pk,
+            },
+        )
+
+        assert response.status_code == 200
+        assert list(response.context["adminform"].form.errors) == ["department"]
+        assert not Membership.objects.filter(department=town.tra, user=coordinator).exists()

@@ -1,0 +1,214 @@
+"""seed_demo builds every stage through the services, lets the demo accounts in, and is safe to run twice."""
+
+from collections import Counter
+from io import StringIO
+from itertools import pairwise
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+
+from backend.accounts.models import Membership, Municipality, User
+from backend.demo import builder
+from backend.demo.builder import STEP_RUNNERS
+from backend.demo.data import ACCOUNTS, DEMO_PASSWORD, VZOROV
+from backend.demo.specs import Move, ProjectStory, Step
+from backend.demo.stories import STORIES
+from backend.projects.choices import TaskStatus, ThematicArea
+from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, Task
+from backend.projects.selectors import project_list_visible
+from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
+from workflows.selectors import approval_list_pending_for
+from workflows.stages import Stage
+
+pytestmark = pytest.mark.django_db
+
+MUNICIPAL_ACCOUNTS = [spec.username for spec in ACCOUNTS if spec.is_staff]
+PARTNER_ACCOUNTS = [spec.username for spec in ACCOUNTS if not spec.is_staff]
+COUNTED_MODELS = (
+    User,
+    Membership,
+    Group,
+    Project,
+    Task,
+    Comment,
+    FundingApplication,
+    Kpi,
+    ApprovalRequest,
+    ApprovalDecision,
+    TransitionRecord,
+    Event,
+)
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module, inside a transaction rolled back at its end so other modules start empty."""
+    output = StringIO()
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", force=True, stdout=output)
+        yield output.getvalue()
+        transaction.set_rollback(True)
+
+
+def vzorov() -> Municipality:
+    return Municipality.objects.get(name="Město Vzorov")
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED_MODELS}
+
+
+def test_refuses_to_run_with_debug_off_unless_forced():
+    before = counts()
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=StringIO())
+    assert counts() == before
+
+
+def test_a_failing_story_leaves_nothing_behind(monkeypatch):
+    broken = ProjectStory(
+        municipality=VZOROV,
+        title="Projekt bez posouzení",
+        summary="Nemůže do financování.",
+        description="Chybí posouzení, takže brána do financování zůstane zavřená.",
+        lead="ENV",
+        area=ThematicArea.ENERGY,
+        author="pm.novak",
+        stage=Stage.FUNDING,
+        steps=(Move("submit", by="pm.novak"), Move("approve_for_funding", by="pm.novak")),
+    )
+    monkeypatch.setattr(builder, "STORIES", (*STORIES[:1], broken))
+    before = counts()
+    with pytest.raises(CommandError, match="assessment_missing"):
+        call_command("seed_demo", force=True, stdout=StringIO())
+    assert counts() == before
+
+
+def test_every_step_type_has_a_runner():
+    assert set(STEP_RUNNERS) == set(Step.__value__.__args__)
+
+
+def test_every_stage_has_a_project(seeded):
+    stages = set(Project.objects.filter(municipality=vzorov()).values_list("stage", flat=True))
+    assert stages == set(Stage.values)
+
+
+def test_vzorov_has_two_dozen_projects_and_lhota_its_own(seeded):
+    assert Project.objects.filter(municipality=vzorov()).count() >= 24
+    lhota = Municipality.objects.get(name="Obec Lhota")
+    assert lhota.departments.exists()
+    assert Project.objects.filter(municipality=lhota).count() >= 2
+    # Lhota's coordinator sees Lhota's projects only.
+    assert set(project_list_visible(user=user("coordinator.lhota"))) == set(Project.objects.filter(municipality=lhota))
+
+
+def test_projects_end_where_their_stories_say(seeded):
+    stages = dict(Project.objects.values_list("title", "stage"))
+    assert {story.title: stages[story.title] for story in STORIES} == {story.title: story.stage for story in STORIES}
+
+
+def test_summary_reports_users_and_projects_per_stage(seeded):
+    assert "9 accounts" in seeded
+    assert "Město Vzorov: 28 projects" in seeded
+    assert "on_hold 2" in seeded
+
+
+@pytest.mark.parametrize("username", [spec.username for spec in ACCOUNTS])
+def test_every_demo_account_signs_in_with_the_demo_password(seeded, username):
+    assert authenticate(username=username, password=DEMO_PASSWORD) == user(username)
+
+
+def test_no_demo_account_is_a_superuser(seeded):
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.parametrize("username", MUNICIPAL_ACCOUNTS)
+def test_municipal_accounts_reach_the_admin(seeded, client, username):
+    assert client.login(username=username, password=DEMO_PASSWORD)
+    assert client.get("/admin/", secure=True).status_code == 200
+
+
+@pytest.mark.parametrize("username", PARTNER_ACCOUNTS)
+def test_partners_do_not_reach_the_admin(seeded, client, username):
+    assert client.login(username=username, password=DEMO_PASSWORD)
+    response = client.get("/admin/", secure=True)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("username", "has", "lacks"),
+    [
+        ("coordinator", "workflows.change_approvalpolicy", "workflows.change_transitionrecord"),
+        ("head.env", "projects.change_fundingapplication", "projects.delete_project"),
+        ("pm.novak", "projects.change_project", "accounts.change_user"),
+        ("staff.dvorak", "projects.change_task", "projects.change_fundingapplication"),
+        ("partner.ngo", None, "projects.view_project"),
+    ],
+)
+def test_admin_permissions_follow_the_role(seeded, username, has, lacks):
+    account = user(username)
+    if has:
+        assert account.has_perm(has)
+    assert not account.has_perm(lacks)
+
+
+def test_approval_requests_are_pending_and_decided(seeded):
+    statuses = Counter(ApprovalRequest.objects.values_list("status", flat=True))
+    assert statuses[ApprovalStatus.PENDING] >= 2
+    assert statuses[ApprovalStatus.APPROVED] >= 1
+    assert statuses[ApprovalStatus.REJECTED] >= 1
+    waiting_for_transport = approval_list_pending_for(user=user("head.transport"))
+    assert "approve_for_funding" in {request.transition for request in waiting_for_transport}
+    waiting_for_coordinator = approval_list_pending_for(user=user("coordinator"))
+    assert {"start_implementation", "complete"} <= {request.transition for request in waiting_for_coordinator}
+
+
+def test_every_project_past_the_idea_has_an_unbroken_history(seeded):
+    """Stages were reached through transitions: the records chain from ``idea`` to the current stage."""
+    for project in Project.objects.exclude(stage=Stage.IDEA).prefetch_related("transition_records"):
+        records = list(project.transition_records.all())
+        assert records, project.title
+        assert records[0].source == Stage.IDEA
+        assert records[-1].target == project.stage, project.title
+        assert all(earlier.target == later.source for earlier, later in pairwise(records))
+
+
+def test_partners_work_on_tasks_of_projects_they_were_invited_to(seeded):
+    for username in PARTNER_ACCOUNTS:
+        tasks = Task.objects.filter(assignee__username=username)
+        assert tasks.exists()
+        visible = project_list_visible(user=user(username))
+        assert all(visible.filter(pk=task.project_id).exists() for task in tasks)
+    assert Task.objects.filter(status=TaskStatus.OPEN).exists()
+    assert Task.objects.filter(status=TaskStatus.IN_PROGRESS).exists()
+    assert Task.objects.filter(status=TaskStatus.DONE).exists()
+
+
+def test_finished_projects_carry_their_measured_kpis(seeded):
+    for project in Project.objects.filter(stage=Stage.COMPLETED):
+        assert project.kpis.exists()
+        assert not project.kpis.filter(actual__isnull=True).exists()
+    assert Kpi.objects.filter(kind="energy_savings", unit="MWh/year", actual__isnull=False).exists()
+    assert Kpi.objects.filter(kind="co2_reduction", unit="t CO₂/year", actual__isnull=False).exists()
+
+
+def test_mentions_resolve_to_people(seeded):
+    assert Comment.mentions.through.objects.filter(user__username="head.env").exists()
+    assert Comment.objects.filter(visibility="shared", author__username="partner.firm").exists()
+
+
+def test_a_second_run_changes_nothing(seeded):
+    before = counts()
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=StringIO())
+    assert counts() == before
+    assert authenticate(username="pm.novak", password=DEMO_PASSWORD) is not None
