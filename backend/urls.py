@@ -2,7 +2,12 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+
+admin.site.site_header = _("Rámec – Smart City project pipeline")
+admin.site.site_title = _("Rámec")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
