@@ -164,6 +164,16 @@ class ImmutableRecordError(Exception):
     pass
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes would bypass the model's guards: refuse them too."""
+
+    def update(self, **kwargs):
+        raise ImmutableRecordError("Transition history is never edited.")
+
+    def delete(self):
+        raise ImmutableRecordError("Transition history is never deleted.")
+
+
 class TransitionRecord(models.Model):
     """One stage change, written with the change in one transaction and never edited or deleted."""
 
@@ -187,6 +197,8 @@ class TransitionRecord(models.Model):
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("transition record")
         verbose_name_plural = _("transition history")
@@ -196,8 +208,10 @@ class TransitionRecord(models.Model):
         return f"{self.project}: {self.source} → {self.target}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not self._state.adding:
+        if not self._state.adding:
             raise ImmutableRecordError("Transition history is never edited.")
+        # A new object carrying an existing id must not turn into an UPDATE of that row.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

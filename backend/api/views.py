@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.accounts.models import Membership, Municipality
@@ -57,7 +57,7 @@ class ByIdPagination(CursorPagination):
 class TokenObtainView(ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
     throttle_scope = "token_obtain"
 
 

@@ -147,6 +147,8 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
 
     def clean(self) -> None:
         errors = {}
+        if not self.title.strip():
+            errors["title"] = _("The project needs a title.")
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             errors["planned_end"] = _("The planned end is before the planned start.")
         if self.lead_department_id and self.lead_department.municipality_id != self.municipality_id:

@@ -1,0 +1,48 @@
+"""Anonymous, signed-in and token-obtain traffic is throttled with the limits from settings."""
+
+import uuid
+
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+LOW_RATES = {"anon": "3/minute", "user": "5/minute", "token_obtain": "2/minute"}
+
+
+@pytest.fixture
+def low_limits(monkeypatch):
+    """Low limits, counted in a cache of this test's own (other test runs may share the Redis cache)."""
+    monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
+    for throttle in (AnonRateThrottle, UserRateThrottle, ScopedRateThrottle):
+        monkeypatch.setattr(throttle, "THROTTLE_RATES", LOW_RATES)
+
+
+def test_settings_name_a_limit_for_every_scope(settings):
+    assert set(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "token_obtain"}
+
+
+def test_anonymous_traffic_is_throttled(db, low_limits):
+    client = APIClient()
+    statuses = [client.get("/api/v1/schema/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_signed_in_traffic_is_throttled_per_user(town, low_limits):
+    client = APIClient()
+    client.force_authenticate(town.user("manager"))
+    statuses = [client.get("/api/v1/me/").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+    other = APIClient()
+    other.force_authenticate(town.user("staff"))
+    assert other.get("/api/v1/me/").status_code == 200
+
+
+def test_token_endpoint_is_throttled_against_password_guessing(town, low_limits):
+    client = APIClient()
+    attempts = [
+        client.post("/api/v1/auth/token/", {"username": "manager", "password": "wrong"}).status_code for _ in range(3)
+    ]
+    assert attempts == [400, 400, 429]
+    assert "Retry-After" in client.post("/api/v1/auth/token/", {"username": "manager", "password": "demo"})
