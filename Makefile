@@ -7,7 +7,7 @@ DEMO_ENV := DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint lock messages
+.PHONY: setup run test lint lock messages bench-api
 
 setup: $(STAMP)
 
@@ -44,3 +44,7 @@ messages: setup
 	$(DEMO_ENV) $(BIN)/python manage.py makemessages --locale cs --no-obsolete --no-location \
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --locale cs --ignore '.venv/*'
+
+# Benchmarks print ratios against a raw baseline; they need the local PostgreSQL.
+bench-api: setup
+	$(BIN)/python bench/api.py
