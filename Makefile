@@ -7,7 +7,7 @@ DEMO_ENV := DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint lock messages bench-api
+.PHONY: setup run run-stack test lint lock messages bench-api
 
 setup: $(STAMP)
 
@@ -24,6 +24,16 @@ run: setup
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Web server, Celery worker and beat together (needs REDIS_URL; Ctrl-C stops all three).
+run-stack: setup
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a real worker."; exit 1; }
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A backend worker -l info & \
+	$(BIN)/celery -A backend beat -l info --schedule var/celerybeat-schedule & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

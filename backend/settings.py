@@ -10,7 +10,9 @@ Two modes:
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_fsm",
+    "django_htmx",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "backend.demo",
     "workflows",
     "backend.api",
+    "backend.web",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -85,6 +91,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "backend.web.context_processors.roles",
             ],
         },
     },
@@ -145,11 +153,32 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Publishing must fail fast when Redis is unreachable: the outbox sweep sends what waits.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
+    # Longer than the longest retry countdown, so Redis never hands a delayed task out twice.
+    "visibility_timeout": 7200,
+}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-deliveries": {"task": "backend.notifications.tasks.sweep_pending_deliveries", "schedule": 60.0},
+    "send-reminders": {"task": "backend.notifications.tasks.send_reminders", "schedule": 15 * 60.0},
+    "send-daily-digests": {
+        "task": "backend.notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),  # Europe/Prague, CELERY_TIMEZONE
+    },
+}
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+# Absolute links in e-mails point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # EMAIL_URL (smtp://user:password@host:587/?tls=True, consolemail://, filemail:///path) becomes Django 6.1's
 # MAILERS; the EMAIL_* settings it replaces are deprecated.
-_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# The demo writes e-mails as files under var/mail/ rather than flooding the console.
+_email = env.email_url("EMAIL_URL", default="filemail://" if DEBUG else "smtp://localhost:25")
 _email_options = {}
 if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
     _email_options = {
@@ -162,12 +191,29 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
         "timeout": env.int("EMAIL_TIMEOUT", default=30),
     }
 elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    _email_options = {"file_path": _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")}
+    _email_options = {"file_path": env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rámec <ramec@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+
+# Strict Content-Security-Policy (Django 6's built-in): scripts only from us and with the request's nonce,
+# no inline styles, no eval. htmx is configured by a <meta> tag to need neither.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 admin.site.site_header = _("Rámec – Smart City project pipeline")
 admin.site.site_title = _("Rámec")
@@ -13,5 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("backend.web.urls")),
 ]
+
+handler403 = "backend.web.views.errors.permission_denied"
+handler404 = "backend.web.views.errors.page_not_found"

@@ -15,7 +15,10 @@ def _conflict(detail: str, code: str, blockers: list[dict[str, str]]) -> Respons
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, errors.NotFound):
-        exc = Http404(str(exc))
+        exc = exceptions.NotFound(str(exc))
+    elif isinstance(exc, Http404):
+        # Django's message names the model ("No Task matches…"): answer the generic, translated one.
+        exc = exceptions.NotFound()
     elif isinstance(exc, errors.PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, errors.TransitionBlocked):

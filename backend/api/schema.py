@@ -25,6 +25,7 @@ ERROR_RESPONSES = {
     403: OpenApiResponse(_Detail, description="Visible, but not allowed to this user."),
     404: OpenApiResponse(_Detail, description="Does not exist, or not visible to this user."),
     409: OpenApiResponse(_Conflict, description="Not possible now: blockers, wrong stage or a concurrent change."),
+    429: OpenApiResponse(_Detail, description="Too many requests: wait as the Retry-After header says."),
 }
 
 TRANSITION_RESPONSES = {

@@ -272,7 +272,8 @@ class TaskSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.ModelSe
             "completed_at",
             "created_at",
         )
-        read_only_fields = ("created_by", "completed_at", "created_at")
+        # A new task is always open; its status changes afterwards (PATCH).
+        read_only_fields = ("status", "created_by", "completed_at", "created_at")
         extra_kwargs = {"description": {"max_length": MAX_TEXT}}
 
 

@@ -54,6 +54,13 @@ class ByIdPagination(CursorPagination):
     ordering = ("id",)
 
 
+@extend_schema(
+    responses={
+        200: inline_serializer("Token", fields={"token": serializers.CharField()}),
+        400: ERROR_RESPONSES[400],
+        429: ERROR_RESPONSES[429],
+    }
+)
 class TokenObtainView(ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
@@ -61,7 +68,7 @@ class TokenObtainView(ObtainAuthToken):
     throttle_scope = "token_obtain"
 
 
-@extend_schema(responses={200: s.MeSerializer})
+@extend_schema(responses={200: s.MeSerializer, 401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]})
 class MeView(APIView):
     def get(self, request: Request) -> Response:
         user = (
@@ -136,7 +143,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses={200: s.TransitionOptionSerializer(many=True), **ERROR_RESPONSES})
     @extend_schema(methods=["POST"], request=s.TransitionRequestSerializer, responses=TRANSITION_RESPONSES)
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def transitions(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         if request.method == "GET":
@@ -192,12 +199,15 @@ class ProjectViewSet(viewsets.GenericViewSet):
             if _partner_view(request, project):
                 queryset = queryset.filter(organization_id__in=user_access(user=request.user).partner_of)
             return Response(s.ProjectPartnerSerializer(queryset, many=True, context=self.get_serializer_context()).data)
+        if _partner_view(request, project):
+            raise PermissionDenied(_("Partners cannot invite partners."))
         serializer = s.ProjectPartnerSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         access = project_services.project_partner_grant(
             actor=request.user, project=project, **serializer.validated_data
         )
-        return Response(s.ProjectPartnerSerializer(access).data, status=status.HTTP_201_CREATED)
+        output = s.ProjectPartnerSerializer(access, context=self.get_serializer_context())
+        return Response(output.data, status=status.HTTP_201_CREATED)
 
     def _sub_collection(self, request, project, *, queryset, serializer_class, create, update, item_id):
         """GET/POST on a collection under a project, GET/PATCH on one of its items."""
@@ -242,7 +252,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @action(
         detail=True,
         methods=["get", "patch"],
-        url_path=r"funding/(?P<funding_id>[0-9]{1,18})",
+        url_path=r"funding/(?P<funding_id>[0-9]+)",
         pagination_class=None,
         filter_backends=[],
     )
@@ -269,7 +279,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @action(
         detail=True,
         methods=["get", "patch"],
-        url_path=r"kpis/(?P<kpi_id>[0-9]{1,18})",
+        url_path=r"kpis/(?P<kpi_id>[0-9]+)",
         pagination_class=None,
         filter_backends=[],
     )
@@ -372,13 +382,17 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: inline_serializer("MarkedRead", fields={"marked_read": serializers.IntegerField()})},
+        responses={
+            200: inline_serializer("MarkedRead", fields={"marked_read": serializers.IntegerField()}),
+            **ERROR_RESPONSES,
+        },
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
         return Response({"marked_read": notification_mark_all_read(user=request.user)})
 
 
+@extend_schema_view(list=extend_schema(responses={200: s.DepartmentSerializer, **ERROR_RESPONSES}))
 class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.DepartmentSerializer
     pagination_class = ByIdPagination
@@ -387,6 +401,7 @@ class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return department_list_visible(user=self.request.user)
 
 
+@extend_schema_view(list=extend_schema(responses={200: s.OrganizationSerializer, **ERROR_RESPONSES}))
 class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.OrganizationSerializer
     pagination_class = ByIdPagination
@@ -395,6 +410,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return organization_list_visible(user=self.request.user)
 
 
+@extend_schema_view(list=extend_schema(responses={200: s.UserSummarySerializer, **ERROR_RESPONSES}))
 class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.UserSummarySerializer
     pagination_class = ByIdPagination

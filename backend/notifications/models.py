@@ -1,18 +1,21 @@
-"""In-app notifications: one row per recipient and event, read or unread."""
+"""Notifications: in-app rows, the e-mail outbox (deliveries), preferences and once-only reminder marks."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backend.projects.models import Event
+from backend.projects.models import Event, EventKind
 
 
 class Notification(models.Model):
+    """An in-app notification: one row per recipient and event, read or unread."""
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
     )
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("event"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
@@ -26,3 +29,86 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.event}"
+
+
+class Channel(models.TextChoices):
+    IMMEDIATE = "immediate", _("E-mail at once")
+    DIGEST = "digest", _("Daily digest e-mail")
+    IN_APP = "in_app", _("In the application only")
+    OFF = "off", _("Off")
+
+
+class NotificationPreference(models.Model):
+    """How one person wants to hear about one kind of event; without a row the kind's default applies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("event kind"), max_length=32, choices=EventKind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=("user", "kind"), name="notification_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} → {self.channel}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One e-mail to send (the outbox), written in the transaction of its event and sent after commit."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("recipient")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            # The idempotency key: an event reaches a person once per channel, whatever retries happen.
+            models.UniqueConstraint(fields=("event", "recipient", "channel"), name="delivery_once"),
+        ]
+        indexes = [models.Index(fields=("channel", "status"), name="delivery_pending_by_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient} ({self.get_status_display()})"
+
+
+class ReminderMark(models.Model):
+    """That a time-driven reminder was sent, so each threshold fires once for each object."""
+
+    kind = models.CharField(_("kind"), max_length=32)
+    object_id = models.PositiveBigIntegerField(_("object"))
+    threshold = models.CharField(_("threshold"), max_length=32)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=("kind", "object_id", "threshold"), name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.object_id} @ {self.threshold}"

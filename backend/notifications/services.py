@@ -1,9 +1,273 @@
-"""Marking notifications read."""
+"""From events to notifications: the outbox written with each event, and sending it after commit.
 
-from django.utils import timezone
+- ``event_fanout`` runs inside the transaction that wrote the event: in-app rows and e-mail deliveries
+  commit together with the change, so nothing is lost if the process or the broker dies afterwards.
+- After commit one Celery task per event sends its e-mails; if the broker is down the commit still
+  succeeds at once and ``deliveries_sweep`` (on beat) sends what was left pending.
+- ``delivery_send`` locks the delivery row while sending and marks it sent in the same transaction,
+  so a delivery is sent once however often its task runs.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+from functools import partial
+from smtplib import SMTPException
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 
 from backend.accounts.models import User
-from backend.notifications.models import Notification
+from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
+from backend.notifications.recipients import recipients_for
+from backend.projects.models import Event, EventKind
+
+logger = logging.getLogger(__name__)
+
+# Channel a person gets when they chose nothing for a kind.
+DEFAULT_CHANNELS = {
+    EventKind.PROJECT_CREATED: Channel.DIGEST,
+    EventKind.PROJECT_TRANSITIONED: Channel.DIGEST,
+    EventKind.APPROVAL_REQUESTED: Channel.IMMEDIATE,
+    EventKind.APPROVAL_GRANTED: Channel.DIGEST,
+    EventKind.APPROVAL_REJECTED: Channel.IMMEDIATE,
+    EventKind.APPROVAL_CANCELLED: Channel.DIGEST,
+    EventKind.APPROVAL_REMINDER: Channel.IMMEDIATE,
+    EventKind.APPROVAL_ESCALATED: Channel.IMMEDIATE,
+    EventKind.TASK_ASSIGNED: Channel.IMMEDIATE,
+    EventKind.TASK_STATUS_CHANGED: Channel.DIGEST,
+    EventKind.TASK_DUE_SOON: Channel.IMMEDIATE,
+    EventKind.TASK_OVERDUE: Channel.IMMEDIATE,
+    EventKind.COMMENT_POSTED: Channel.DIGEST,
+    EventKind.PARTNER_INVITED: Channel.IMMEDIATE,
+    EventKind.FUNDING_DEADLINE: Channel.IMMEDIATE,
+}
+EMAIL_CHANNELS = (Channel.IMMEDIATE, Channel.DIGEST)
+
+# After a failed publish, skip the broker for a while: the sweep sends what is pending, and a
+# transition must never wait for an unreachable broker, let alone fifty of them.
+BROKER_PAUSE_SECONDS = 30
+_broker_paused_until = 0.0
+
+
+def channels_for(*, kind: str, user_ids: set[int], mentioned_ids: set[int] = frozenset()) -> dict[int, str]:
+    chosen = dict(
+        NotificationPreference.objects.filter(kind=kind, user_id__in=user_ids).values_list("user_id", "channel")
+    )
+    default = DEFAULT_CHANNELS.get(kind, Channel.IN_APP)
+    channels = {}
+    for user_id in user_ids:
+        channel = chosen.get(user_id, default)
+        # Being mentioned by name is worth an e-mail now, unless the person switched the kind off or to in-app.
+        if user_id in mentioned_ids and user_id not in chosen:
+            channel = Channel.IMMEDIATE
+        channels[user_id] = channel
+    return channels
+
+
+def event_fanout(*, event: Event) -> None:
+    """Write the event's in-app notifications and e-mail deliveries, in the caller's transaction."""
+    recipients = recipients_for(event)
+    if not recipients:
+        return
+    mentioned = set(event.payload.get("mentioned_ids", [])) if event.kind == EventKind.COMMENT_POSTED else set()
+    channels = channels_for(kind=event.kind, user_ids=recipients, mentioned_ids=mentioned)
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient_id=user_id, event=event, created_at=event.created_at)
+            for user_id, channel in channels.items()
+            if channel != Channel.OFF
+        ],
+        ignore_conflicts=True,
+    )
+    deliveries = [
+        Delivery(event=event, recipient_id=user_id, channel=channel, created_at=event.created_at)
+        for user_id, channel in channels.items()
+        if channel in EMAIL_CHANNELS
+    ]
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    if any(delivery.channel == Channel.IMMEDIATE for delivery in deliveries):
+        transaction.on_commit(partial(_dispatch, event.pk))
+
+
+def _dispatch(event_id: int) -> None:
+    """Hand the event's e-mails to Celery; never raise into the request that already committed."""
+    global _broker_paused_until
+    if time.monotonic() < _broker_paused_until:
+        return
+    from backend.notifications.tasks import send_event_deliveries
+
+    try:
+        send_event_deliveries.apply_async(args=[event_id], retry=False)
+    except Exception:  # any broker error: the sweep will send it
+        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        logger.warning("Broker unreachable; deliveries of event %s wait for the sweep.", event_id, exc_info=True)
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def project_link(project_id: int) -> str:
+    try:
+        return site_url(reverse("web:project_detail", args=[project_id]))
+    except NoReverseMatch:
+        return site_url(reverse("admin:projects_project_change", args=[project_id]))
+
+
+def _render(template_base: str, context: dict, language: str) -> tuple[str, str, str]:
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template_base}_subject.txt", context).split())
+        text = render_to_string(f"{template_base}.txt", context)
+        html = render_to_string(f"{template_base}.html", context)
+    return subject, text, html
+
+
+def _send(*, recipient: User, subject: str, text: str, html: str, message_id_key: str) -> None:
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[recipient.email])
+    message.attach_alternative(html, "text/html")
+    # A stable Message-ID lets mail systems drop the rare duplicate of a resend after a crash.
+    message.extra_headers["Message-ID"] = f"<{message_id_key}@ramec>"
+    message.send()
+
+
+class DeliveryFailed(Exception):
+    """Sending failed and may succeed later (the task retries with backoff)."""
+
+
+def delivery_send(*, delivery_id: int) -> bool:
+    """Send one pending immediate delivery; True when it was sent now, False when there was nothing to do.
+
+    Raises ``DeliveryFailed`` after recording the attempt when the mail server refused or was unreachable.
+    """
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "event", "event__project", "event__actor")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, channel=Channel.IMMEDIATE)
+            .first()
+        )
+        if delivery is None:
+            return False
+        recipient = delivery.recipient
+        if not recipient.email or not recipient.is_active:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = "The recipient has no e-mail address or is inactive."
+            delivery.save(update_fields=["status", "last_error"])
+            return False
+        event = delivery.event
+        context = {
+            "event": event,
+            "project": event.project,
+            "recipient": recipient,
+            "link": project_link(event.project_id),
+        }
+        subject, text, html = _render("emails/notification", context, recipient.language)
+        try:
+            _send(recipient=recipient, subject=subject, text=text, html=html, message_id_key=f"delivery-{delivery.pk}")
+        except (SMTPException, OSError) as error:
+            error_text = f"{type(error).__name__}: {error}"
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.attempts += 1
+            delivery.save(update_fields=["status", "sent_at", "attempts"])
+            return True
+    _record_failure(delivery_id=delivery_id, error_text=error_text)
+    raise DeliveryFailed(error_text)
+
+
+def _record_failure(*, delivery_id: int, error_text: str) -> None:
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        delivery.attempts += 1
+        delivery.last_error = error_text[:2000]
+        if delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        delivery.save(update_fields=["attempts", "last_error", "status"])
+
+
+def event_deliveries_send(*, event_id: int) -> list[int]:
+    """Send every pending immediate delivery of an event; return the ids that failed for now."""
+    failed = []
+    pending = Delivery.objects.filter(
+        event_id=event_id, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING
+    ).values_list("pk", flat=True)
+    for delivery_id in list(pending):
+        try:
+            delivery_send(delivery_id=delivery_id)
+        except DeliveryFailed:
+            failed.append(delivery_id)
+    return failed
+
+
+def deliveries_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Send immediate deliveries left pending (broker down at commit, worker lost); return how many sent."""
+    cutoff = timezone.now() - older_than
+    pending = Delivery.objects.filter(
+        channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING, created_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    sent = 0
+    for delivery_id in list(pending[:1000]):
+        try:
+            sent += delivery_send(delivery_id=delivery_id)
+        except DeliveryFailed:
+            continue
+    return sent
+
+
+def digests_send() -> int:
+    """One e-mail per person with everything collected for their digest; return how many were sent."""
+    by_recipient: dict[int, list[int]] = defaultdict(list)
+    for delivery_id, recipient_id in Delivery.objects.filter(
+        channel=Channel.DIGEST, status=DeliveryStatus.PENDING
+    ).values_list("pk", "recipient_id"):
+        by_recipient[recipient_id].append(delivery_id)
+    sent = 0
+    for recipient_id, delivery_ids in by_recipient.items():
+        sent += _digest_send(recipient_id=recipient_id, delivery_ids=delivery_ids)
+    return sent
+
+
+def _digest_send(*, recipient_id: int, delivery_ids: list[int]) -> int:
+    with transaction.atomic():
+        deliveries = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event", "event__project", "event__actor", "recipient")
+            .filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING)
+            .order_by("event__created_at", "pk")
+        )
+        if not deliveries:
+            return 0
+        recipient = deliveries[0].recipient
+        if not recipient.email or not recipient.is_active:
+            Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+                status=DeliveryStatus.FAILED, last_error="The recipient has no e-mail address or is inactive."
+            )
+            return 0
+        items = [{"event": d.event, "link": project_link(d.event.project_id)} for d in deliveries]
+        context = {"recipient": recipient, "items": items, "dashboard": site_url("/")}
+        subject, text, html = _render("emails/digest", context, recipient.language)
+        try:
+            _send(
+                recipient=recipient,
+                subject=subject,
+                text=text,
+                html=html,
+                message_id_key=f"digest-{recipient.pk}-{deliveries[0].pk}",
+            )
+        except (SMTPException, OSError) as error:
+            logger.warning("Digest for user %s not sent: %s", recipient.pk, error)
+            return 0
+        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now()
+        )
+        return 1
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.filters import IdFilter
 from backend.projects.choices import TaskStatus, ThematicArea
 from backend.projects.models import Project, Task
 from workflows.stages import Stage
@@ -13,7 +14,7 @@ from workflows.stages import Stage
 class ProjectFilterSet(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("stage"))
     thematic_area = django_filters.MultipleChoiceFilter(choices=ThematicArea.choices, label=_("thematic area"))
-    lead_department = django_filters.NumberFilter(field_name="lead_department_id", label=_("lead department"))
+    lead_department = IdFilter(field_name="lead_department_id", label=_("lead department"))
     search = django_filters.CharFilter(method="filter_search", label=_("search"), max_length=200)
 
     class Meta:
@@ -28,7 +29,7 @@ class ProjectFilterSet(django_filters.FilterSet):
 
 
 class TaskFilterSet(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id", label=_("project"))
+    project = IdFilter(field_name="project_id", label=_("project"))
     assignee = django_filters.CharFilter(
         method="filter_assignee",
         label=_("assignee (an id or “me”)"),

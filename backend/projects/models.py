@@ -351,6 +351,11 @@ class EventKind(models.TextChoices):
     TASK_STATUS_CHANGED = "task_status_changed", _("Task status changed")
     COMMENT_POSTED = "comment_posted", _("Comment posted")
     PARTNER_INVITED = "partner_invited", _("Partner invited")
+    TASK_DUE_SOON = "task_due_soon", _("Task due tomorrow")
+    TASK_OVERDUE = "task_overdue", _("Task overdue")
+    APPROVAL_REMINDER = "approval_reminder", _("Approval waiting past its deadline")
+    APPROVAL_ESCALATED = "approval_escalated", _("Approval escalated to the coordinator")
+    FUNDING_DEADLINE = "funding_deadline", _("Funding call deadline approaching")
 
 
 class Event(models.Model):

@@ -5,6 +5,7 @@ partner guests see only projects their organisation was invited to; everyone els
 """
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.accounts.selectors import Access, user_access
@@ -44,7 +45,7 @@ def project_get_visible(*, user: User | None, pk: int | str) -> Project:
     try:
         return project_list_visible(user=user).get(pk=int(pk))
     except (Project.DoesNotExist, ValueError, TypeError):
-        raise NotFound("Project not found.") from None
+        raise NotFound(_("Project not found.")) from None
 
 
 def is_partner_viewer(*, user: User | None, project: Project) -> bool:

@@ -28,6 +28,7 @@ from backend.projects.models import (
     Task,
 )
 from backend.projects.selectors import is_partner_viewer, partner_can_contribute, project_list_visible
+from backend.projects.signals import event_recorded
 from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
 
 # Fields a project's editors may change; the stage is never among them.
@@ -51,8 +52,14 @@ _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][\w.\-]*[\w])")
 
 
 def event_record(*, project: Project, kind: str, actor: User | None, **payload: Any) -> Event:
-    """Announce what happened; callers run it inside the transaction of the change itself."""
-    return Event.objects.create(project=project, kind=kind, actor=actor, payload=payload)
+    """Announce what happened; callers run it inside the transaction of the change itself.
+
+    Listeners of ``event_recorded`` (the notification outbox) write in this same transaction, so an
+    event and what it causes commit together or not at all.
+    """
+    event = Event.objects.create(project=project, kind=kind, actor=actor, payload=payload)
+    event_recorded.send(sender=Event, event=event)
+    return event
 
 
 def _require_editor(*, actor: User, project: Project) -> None:
@@ -95,6 +102,9 @@ def project_create(
     planned_end: date | None = None,
     is_public: bool = False,
     strategic_measures: Iterable[StrategicMeasure] = (),
+    assessment_score: int | None = None,
+    assessment_summary: str = "",
+    evaluation_summary: str = "",
 ) -> Project:
     """A new project idea. Any municipal user may create one; it always starts at the idea stage."""
     if not user_access(user=actor).is_staff_in(municipality.pk):
@@ -118,6 +128,9 @@ def project_create(
         planned_start=planned_start,
         planned_end=planned_end,
         is_public=is_public,
+        assessment_score=assessment_score,
+        assessment_summary=assessment_summary,
+        evaluation_summary=evaluation_summary,
     )
     project.full_clean()
     project.save()

@@ -1,0 +1,186 @@
+"""Who hears of an event: one rule per event kind, then the same filters for all (as taiga does).
+
+Every rule returns user ids; ``recipients_for`` removes the actor and everyone who may not see the
+project, and drops partner guests from internal matters (approvals, internal comments, funding).
+"""
+
+from collections.abc import Callable
+
+from django.db.models import Q
+
+from backend.accounts.models import Membership, Role
+from backend.projects.choices import CommentVisibility
+from backend.projects.models import Comment, Event, EventKind, Project, Task
+from workflows.models import ApprovalRequest, ApproverRole
+
+Rule = Callable[[Event], set[int]]
+
+
+def _ids(queryset) -> set[int]:
+    return set(queryset.values_list("user_id", flat=True))
+
+
+def _heads(department_ids) -> set[int]:
+    return _ids(Membership.objects.filter(role=Role.HEAD, department_id__in=list(department_ids)))
+
+
+def _coordinators(project: Project) -> set[int]:
+    return _ids(Membership.objects.filter(role=Role.COORDINATOR, municipality_id=project.municipality_id))
+
+
+def _involved_department_ids(project: Project) -> set[int]:
+    return set(project.departments.values_list("pk", flat=True))
+
+
+def _team(project: Project) -> set[int]:
+    """The people who run the project: its manager, author, heads of lead and involved departments."""
+    ids = {project.manager_id, project.author_id} - {None}
+    department_ids = _involved_department_ids(project) | ({project.lead_department_id} - {None})
+    return ids | _heads(department_ids)
+
+
+def _watchers(project: Project) -> set[int]:
+    return set(project.watchers.values_list("pk", flat=True))
+
+
+def _approvers(request: ApprovalRequest) -> set[int]:
+    project = request.project
+    ids: set[int] = set()
+    if ApproverRole.LEAD_HEAD in request.approver_roles and project.lead_department_id:
+        ids |= _heads([project.lead_department_id])
+    if ApproverRole.INVOLVED_HEAD in request.approver_roles:
+        ids |= _heads(_involved_department_ids(project))
+    if ApproverRole.COORDINATOR in request.approver_roles:
+        ids |= _coordinators(project)
+    return ids - set(request.decisions.values_list("approver_id", flat=True))
+
+
+def _request(event: Event) -> ApprovalRequest | None:
+    return ApprovalRequest.objects.select_related("project").filter(pk=event.payload.get("approval_request_id")).first()
+
+
+def _task(event: Event) -> Task | None:
+    return Task.objects.filter(pk=event.payload.get("task_id")).first()
+
+
+def _transitioned(event: Event) -> set[int]:
+    return _team(event.project) | _watchers(event.project)
+
+
+def _approval_requested(event: Event) -> set[int]:
+    request = _request(event)
+    return _approvers(request) if request else set()
+
+
+def _approval_decided(event: Event) -> set[int]:
+    request = _request(event)
+    ids = {event.project.manager_id} - {None}
+    if request:
+        ids.add(request.requested_by_id)
+    return ids
+
+
+def _approval_reminder(event: Event) -> set[int]:
+    request = _request(event)
+    return _approvers(request) if request else set()
+
+
+def _approval_escalated(event: Event) -> set[int]:
+    return _coordinators(event.project)
+
+
+def _task_assignee(event: Event) -> set[int]:
+    task = _task(event)
+    return {task.assignee_id} - {None} if task else set()
+
+
+def _task_status_changed(event: Event) -> set[int]:
+    task = _task(event)
+    ids = {event.project.manager_id} - {None}
+    if task:
+        ids |= {task.created_by_id, task.assignee_id} - {None}
+    return ids
+
+
+def _comment_posted(event: Event) -> set[int]:
+    project = event.project
+    participants = set(Comment.objects.filter(project=project).exclude(author=None).values_list("author_id", flat=True))
+    mentioned = set(event.payload.get("mentioned_ids", []))
+    return {project.manager_id} - {None} | _watchers(project) | participants | mentioned
+
+
+def _partner_invited(event: Event) -> set[int]:
+    return _ids(Membership.objects.filter(role=Role.PARTNER, organization_id=event.payload.get("organization_id")))
+
+
+def _project_created(event: Event) -> set[int]:
+    project = event.project
+    return _heads([project.lead_department_id]) if project.lead_department_id else set()
+
+
+def _funding_deadline(event: Event) -> set[int]:
+    return {event.project.manager_id} - {None}
+
+
+RULES: dict[str, Rule] = {
+    EventKind.PROJECT_CREATED: _project_created,
+    EventKind.PROJECT_TRANSITIONED: _transitioned,
+    EventKind.APPROVAL_REQUESTED: _approval_requested,
+    EventKind.APPROVAL_GRANTED: _approval_decided,
+    EventKind.APPROVAL_REJECTED: _approval_decided,
+    EventKind.APPROVAL_CANCELLED: _approval_decided,
+    EventKind.APPROVAL_REMINDER: _approval_reminder,
+    EventKind.APPROVAL_ESCALATED: _approval_escalated,
+    EventKind.TASK_ASSIGNED: _task_assignee,
+    EventKind.TASK_STATUS_CHANGED: _task_status_changed,
+    EventKind.TASK_DUE_SOON: _task_assignee,
+    EventKind.TASK_OVERDUE: _task_assignee,
+    EventKind.COMMENT_POSTED: _comment_posted,
+    EventKind.PARTNER_INVITED: _partner_invited,
+    EventKind.FUNDING_DEADLINE: _funding_deadline,
+}
+
+# Kinds a partner guest may hear of (when the project is shared with them); everything else is internal.
+PARTNER_KINDS = {
+    EventKind.PROJECT_TRANSITIONED,
+    EventKind.TASK_ASSIGNED,
+    EventKind.TASK_STATUS_CHANGED,
+    EventKind.TASK_DUE_SOON,
+    EventKind.TASK_OVERDUE,
+    EventKind.COMMENT_POSTED,
+    EventKind.PARTNER_INVITED,
+}
+
+
+def _partner_visible(event: Event) -> bool:
+    if event.kind not in PARTNER_KINDS:
+        return False
+    if event.kind == EventKind.COMMENT_POSTED:
+        return event.payload.get("visibility") == CommentVisibility.SHARED
+    return True
+
+
+def project_audience(project: Project) -> tuple[set[int], set[int]]:
+    """Active users who may see the project: (municipal staff, partner guests of invited organisations)."""
+    shared_with = list(project.shared_with.values_list("pk", flat=True))
+    memberships = Membership.objects.filter(user__is_active=True)
+    staff = _ids(
+        memberships.filter(municipality_id__in=[project.municipality_id, *shared_with]).exclude(role=Role.PARTNER)
+    )
+    partners = (
+        _ids(memberships.filter(Q(role=Role.PARTNER) & Q(organization__project_accesses__project=project))) - staff
+    )
+    return staff, partners
+
+
+def recipients_for(event: Event) -> set[int]:
+    """Everyone who should hear of ``event``: the kind's rule, minus the actor and whoever may not see it."""
+    rule = RULES.get(event.kind)
+    if rule is None:
+        return set()
+    candidates = rule(event) - {event.actor_id}
+    if not candidates:
+        return set()
+    staff, partners = project_audience(event.project)
+    allowed = staff | partners if _partner_visible(event) else staff
+    return candidates & allowed

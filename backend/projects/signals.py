@@ -1,0 +1,6 @@
+"""Announcements other apps may listen to without the writers knowing them (notifications does)."""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that wrote the event, with ``event``; receivers that write must write there too.
+event_recorded = Signal()

@@ -1,0 +1,201 @@
+"""Forms of the project detail screen: they parse input only; the services decide and validate the rest."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.models import Department, Membership, Role, User
+from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
+from backend.projects.models import FundingApplication, Kpi, Project, ProjectPartner, Task
+from backend.projects.services import EDITABLE_FIELDS
+from workflows.stages import Stage
+
+MAX_TEXT = 20_000
+MAX_COMMENT = 10_000
+
+
+def project_people(
+    *, project: Project, partner_access: tuple[str, ...] = tuple(PartnerAccessLevel.values)
+) -> QuerySet[User]:
+    """Active people who may see the project: staff of its municipality and guests of invited partners.
+
+    ``partner_access`` narrows the partner guests to organisations with those access levels
+    (tasks go only to partners who may contribute).
+    """
+    staff = Membership.objects.filter(municipality_id=project.municipality_id).exclude(role=Role.PARTNER)
+    invited = ProjectPartner.objects.filter(project=project, access_level__in=partner_access)
+    guests = Membership.objects.filter(role=Role.PARTNER, organization_id__in=invited.values("organization_id"))
+    return User.objects.filter(is_active=True).filter(
+        Q(pk__in=staff.values("user_id")) | Q(pk__in=guests.values("user_id"))
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return f"{user.get_full_name() or user.username} (@{user.username})"
+
+
+class ParseOnlyModelForm(forms.ModelForm):
+    """A ModelForm that only parses: it never writes to its instance nor validates the model.
+
+    The service validates the object (``full_clean``) and saves it, so a rejected edit never leaves
+    a half-changed object behind in the page being re-rendered.
+    """
+
+    def _post_clean(self) -> None:
+        pass
+
+    def changes(self) -> dict:
+        """The fields the user changed, ready for a ``*_update(**changes)`` service."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's validation errors on the form: by field where it has one, at the top otherwise."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+_DATE = {"type": "date"}
+
+
+class TransitionForm(forms.Form):
+    """One press of a button in the transition panel."""
+
+    name = forms.CharField(max_length=64)
+    # The stage the user saw when they pressed the button: if it moved since, nothing happens.
+    stage = forms.ChoiceField(choices=Stage.choices, required=False)
+    comment = forms.CharField(label=_("Reason"), max_length=MAX_TEXT, required=False, widget=forms.Textarea)
+
+
+class ProjectEditForm(ParseOnlyModelForm):
+    class Meta:
+        model = Project
+        fields = (*EDITABLE_FIELDS, "departments")
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "assessment_summary": forms.Textarea(attrs={"rows": 3}),
+            "evaluation_summary": forms.Textarea(attrs={"rows": 3}),
+            "planned_start": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+            "planned_end": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+            "departments": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "project-%s")
+        super().__init__(*args, instance=project, **kwargs)
+        departments = Department.objects.filter(municipality_id=project.municipality_id)
+        self.fields["lead_department"].queryset = departments
+        self.fields["departments"].queryset = departments
+        self.fields["manager"] = PersonChoiceField(
+            label=self.fields["manager"].label,
+            required=False,
+            queryset=project_people(project=project, partner_access=()).order_by("last_name", "username"),
+        )
+        self.fields["description"].max_length = MAX_TEXT
+        for name in ("assessment_summary", "evaluation_summary"):
+            self.fields[name].max_length = MAX_TEXT
+
+
+class TaskForm(ParseOnlyModelForm):
+    """A new task; the assignee is anyone on the project who may work on it."""
+
+    class Meta:
+        model = Task
+        fields = ("title", "assignee", "due_date", "stage", "description")
+        widgets = {
+            "due_date": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, project: Project, auto_id: str = "task-new-%s", **kwargs) -> None:
+        kwargs.setdefault("initial", {"stage": project.stage})
+        super().__init__(*args, auto_id=auto_id, **kwargs)
+        self.fields["assignee"] = PersonChoiceField(
+            label=_("Assignee"),
+            required=False,
+            queryset=project_people(project=project, partner_access=(PartnerAccessLevel.CONTRIBUTE,)).order_by(
+                "last_name", "username"
+            ),
+        )
+        if "description" in self.fields:
+            self.fields["description"].max_length = MAX_TEXT
+
+
+class TaskEditForm(TaskForm):
+    class Meta(TaskForm.Meta):
+        fields = ("title", "assignee", "due_date", "description")
+
+    def __init__(self, *args, task: Task, **kwargs) -> None:
+        super().__init__(*args, project=task.project, instance=task, auto_id=f"task-{task.pk}-%s", **kwargs)
+
+
+class TaskStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
+
+
+class CommentForm(forms.Form):
+    """A comment; partners write shared comments only, so they get no choice at all."""
+
+    body = forms.CharField(label=_("Comment"), max_length=MAX_COMMENT, widget=forms.Textarea(attrs={"rows": 4}))
+    visibility = forms.ChoiceField(
+        label=_("Who may read it"),
+        choices=CommentVisibility.choices,
+        initial=CommentVisibility.INTERNAL,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, partner: bool, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "comment-%s")
+        super().__init__(*args, **kwargs)
+        if partner:
+            self.fields["visibility"] = forms.ChoiceField(
+                choices=[(CommentVisibility.SHARED.value, CommentVisibility.SHARED.label)],
+                initial=CommentVisibility.SHARED,
+                required=False,
+                widget=forms.HiddenInput,
+                error_messages={"invalid_choice": _("Partners may write only comments shared with partners.")},
+            )
+
+    def clean_visibility(self) -> str:
+        # A partner's comment is shared whether or not the (hidden) choice came along.
+        return self.cleaned_data.get("visibility") or CommentVisibility.SHARED
+
+
+class FundingForm(ParseOnlyModelForm):
+    class Meta:
+        model = FundingApplication
+        fields = (
+            "programme",
+            "call_name",
+            "amount_requested",
+            "amount_approved",
+            "status",
+            "call_deadline",
+            "internal_note",
+        )
+        widgets = {
+            "call_deadline": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+            "internal_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        instance = kwargs.get("instance")
+        kwargs.setdefault("auto_id", f"funding-{instance.pk if instance else 'new'}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["internal_note"].max_length = MAX_TEXT
+
+
+class KpiForm(ParseOnlyModelForm):
+    class Meta:
+        model = Kpi
+        fields = ("name", "kind", "unit", "baseline", "target", "actual")
+
+    def __init__(self, *args, **kwargs) -> None:
+        instance = kwargs.get("instance")
+        kwargs.setdefault("auto_id", f"kpi-{instance.pk if instance else 'new'}-%s")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,61 @@
+"""Template filters of the web UI: CZK amounts, days in a stage, stage and transition labels."""
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils import formats, timezone
+
+from backend.projects.choices import FundingProgramme
+from workflows.machine import TRANSITION_LABELS
+from workflows.stages import Stage
+
+register = template.Library()
+
+NO_VALUE = "–"
+
+
+def format_czk(value) -> str:
+    """Whole crowns grouped the local way and the currency sign: ``1 250 000 Kč`` in Czech."""
+    if value is None or value == "":
+        return NO_VALUE
+    try:
+        amount = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return NO_VALUE
+    # A non-breaking space keeps the amount and its currency on one line.
+    return f"{formats.number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)}\xa0Kč"
+
+
+@register.filter
+def czk(value) -> str:
+    return format_czk(value)
+
+
+@register.filter
+def days_since(moment: datetime | None) -> int | None:
+    """Whole days from ``moment`` until now (0 on the day itself)."""
+    if moment is None:
+        return None
+    return max((timezone.now() - moment).days, 0)
+
+
+@register.filter
+def stage_label(value: str) -> str:
+    try:
+        return Stage(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def transition_label(value: str) -> str:
+    return TRANSITION_LABELS.get(value, value)
+
+
+@register.filter
+def funding_programme_label(value: str) -> str:
+    try:
+        return FundingProgramme(value).label
+    except ValueError:
+        return value

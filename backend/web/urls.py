@@ -1,0 +1,19 @@
+"""Web UI routes. Each screen's views and routes live in their own module under backend.web.views."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from backend.web.views import account, approvals, board, dashboard, notifications, project_detail, projects, tasks
+
+app_name = "web"
+urlpatterns = [
+    path("login/", account.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *dashboard.urlpatterns,
+    *board.urlpatterns,
+    *projects.urlpatterns,
+    *project_detail.urlpatterns,
+    *approvals.urlpatterns,
+    *tasks.urlpatterns,
+    *notifications.urlpatterns,
+]

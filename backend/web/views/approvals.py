@@ -1,0 +1,145 @@
+"""Approvals inbox: heads and the coordinator approve or reject pending requests in place.
+
+Partner guests take part in no approval; the selectors give them an empty inbox.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from backend.accounts.selectors import user_access
+from backend.core.errors import (
+    ConcurrentChange,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    TransitionBlocked,
+    TransitionNotAllowed,
+)
+from backend.web.forms_inbox import ApprovalDecisionForm
+from backend.web.htmx import htmx_partial, render_page
+from workflows.models import ApprovalRequest, ApprovalStatus
+from workflows.selectors import approval_list_pending_for, approval_list_visible
+from workflows.services import TransitionOutcome, approval_decide
+from workflows.stages import Stage
+
+TEMPLATE = "pages/approvals.html"
+# The "decided and my requests" section shows the most recent ones; the API lists them all.
+RECENT_LIMIT = 30
+
+
+@require_GET
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    return render_page(request, TEMPLATE, _inbox_context(request))
+
+
+@require_POST
+@login_required
+def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    approval = _visible_request(request, pk)
+    form = ApprovalDecisionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, approval, form=form, status=400)
+    try:
+        outcome = approval_decide(
+            approval_request=approval,
+            actor=request.user,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
+    except PermissionDenied as error:
+        raise HttpPermissionDenied(str(error)) from error
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    except TransitionBlocked as error:
+        return _refused(request, approval, form=form, error=error, status=409)
+    except (ConcurrentChange, TransitionNotAllowed) as error:
+        # Someone (maybe this user in another tab) decided first: show the request as it stands now.
+        return _already_decided(request, pk, error)
+    notice = _outcome_message(outcome)
+    if not htmx_partial(request):
+        messages.success(request, notice)
+        return redirect("web:approvals")
+    return render_page(
+        request,
+        TEMPLATE,
+        {"approval": _visible_request(request, pk), "decidable": False, "notice": notice},
+        fragment="approval",
+    )
+
+
+def _inbox_context(request: HttpRequest, **failed) -> dict:
+    pending = list(
+        approval_list_pending_for(user=request.user).select_related("project__lead_department").order_by("created_at")
+    )
+    recent = approval_list_visible(user=request.user).exclude(pk__in=[approval.pk for approval in pending])
+    return {
+        "nav": "approvals",
+        "pending": pending,
+        "recent": recent.select_related("project__lead_department")[:RECENT_LIMIT],
+        "is_partner": user_access(user=request.user).is_partner_only,
+        "failed": failed,
+    }
+
+
+def _visible_request(request: HttpRequest, pk: int) -> ApprovalRequest:
+    """A request the user may decide or made; 404 whether it is missing or hidden."""
+    try:
+        return approval_list_visible(user=request.user).select_related("project__lead_department").get(pk=pk)
+    except ApprovalRequest.DoesNotExist:
+        raise Http404(_("Approval request not found.")) from None
+
+
+def _refused(
+    request: HttpRequest,
+    approval: ApprovalRequest,
+    *,
+    form: ApprovalDecisionForm,
+    status: int,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    """The request's row again, with the reason for refusal next to the buttons; nothing was saved."""
+    failed = {
+        "pk": approval.pk,
+        "form": form,
+        "error": error.message if error else "",
+        "blockers": getattr(error, "blockers", []),
+    }
+    if htmx_partial(request):
+        # htmx swaps only successful responses; the row carrying the error is one.
+        context = {"approval": approval, "decidable": True, "failed": failed}
+        return render_page(request, TEMPLATE, context, fragment="approval")
+    return render_page(request, TEMPLATE, _inbox_context(request, **failed), status=status)
+
+
+def _already_decided(request: HttpRequest, pk: int, error: DomainError) -> HttpResponse:
+    if not htmx_partial(request):
+        messages.warning(request, str(error.message))
+        return redirect("web:approvals")
+    context = {"approval": _visible_request(request, pk), "decidable": False, "warning": error.message}
+    return render_page(request, TEMPLATE, context, fragment="approval")
+
+
+def _outcome_message(outcome: TransitionOutcome) -> str:
+    approval = outcome.approval_request
+    subject = f"{approval.project} – {approval.get_transition_display()}"
+    if outcome.executed:
+        return _("%(subject)s: approved; the project moved to the stage “%(stage)s”.") % {
+            "subject": subject,
+            "stage": Stage(outcome.project.stage).label,
+        }
+    if approval.status == ApprovalStatus.REJECTED:
+        return _("%(subject)s: rejected.") % {"subject": subject}
+    return _("%(subject)s: your approval is recorded; the request waits for more approvals.") % {"subject": subject}
+
+
+urlpatterns = [
+    path("approvals/", approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", approval_decide_view, name="approval_decide"),
+]

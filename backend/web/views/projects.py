@@ -1,0 +1,178 @@
+"""The project list (filters, sorting, paging) and the form that creates a project idea.
+
+Also the card query and the partner-view rule the board and the dashboard share with the list.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from backend.accounts.models import Municipality, User
+from backend.accounts.selectors import Access, municipality_list_visible, user_access
+from backend.core.errors import DomainError
+from backend.projects.choices import OPEN_TASK_STATUSES
+from backend.projects.models import Project
+from backend.projects.selectors import project_list_visible
+from backend.projects.services import project_create as project_create_service
+from backend.web.forms import ProjectForm, filter_departments, project_filters
+from backend.web.htmx import htmx_partial, render_page
+
+PAGE_SIZE = 25
+
+# Sort keys of the list (``?sort=title``, ``?sort=-title``) and the columns they order by; the id keeps
+# pages stable when values tie. The cost is an internal figure: partners can neither see nor sort by it.
+SORTS = {
+    "title": gettext_lazy("title"),
+    "stage_changed_at": gettext_lazy("in stage since"),
+    "created_at": gettext_lazy("created at"),
+    "estimated_cost": gettext_lazy("estimated cost (CZK)"),
+}
+INTERNAL_SORTS = {"estimated_cost"}
+DEFAULT_SORT = "-created_at"
+
+
+def project_card_list(*, user: User) -> QuerySet[Project]:
+    """Visible projects with what a card or a row shows, in one query: ``open_task_count`` is annotated.
+
+    A partner guest counts only the open tasks assigned to them, the only tasks they see.
+    """
+    access = user_access(user=user)
+    open_tasks = Q(tasks__status__in=OPEN_TASK_STATUSES)
+    if access.partner_of and not access.is_platform_admin:
+        open_tasks &= Q(municipality_id__in=access.municipality_ids) | Q(tasks__assignee_id=access.user_id)
+    return project_list_visible(user=user).annotate(open_task_count=Count("tasks", filter=open_tasks))
+
+
+def sees_internals(*, access: Access, project: Project) -> bool:
+    """False where the user sees the project as a partner guest: no costs, no internal people.
+
+    The rule of ``backend.projects.selectors.is_partner_viewer``, decided without a query per project.
+    """
+    return access.is_platform_admin or project.municipality_id in access.municipality_ids or not access.partner_of
+
+
+def mark_internals(*, user: User, projects) -> list[Project]:
+    """Evaluate ``projects`` and set ``sees_internals`` on each for the templates."""
+    access = user_access(user=user)
+    projects = list(projects)
+    for project in projects:
+        project.sees_internals = sees_internals(access=access, project=project)
+    return projects
+
+
+def can_create_projects(*, user: User) -> bool:
+    """Municipal users (any role) and platform admins; partner guests never."""
+    access = user_access(user=user)
+    return access.is_platform_admin or bool(access.municipality_ids)
+
+
+def _sort(requested: str, *, access: Access) -> tuple[str, list]:
+    """The sort key actually used (unknown or forbidden keys fall back to the default) and its ordering."""
+    key = requested.removeprefix("-")
+    internal_allowed = access.is_platform_admin or not access.partner_of
+    if key not in SORTS or (key in INTERNAL_SORTS and not internal_allowed):
+        requested, key = DEFAULT_SORT, DEFAULT_SORT.removeprefix("-")
+    descending = requested.startswith("-")
+    column = F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True)
+    return requested, [column, "-id" if descending else "id"]
+
+
+def _sort_headers(current: str, *, access: Access) -> dict[str, dict]:
+    """For each sortable column: the key its header link asks for and its aria-sort state."""
+    internal_allowed = access.is_platform_admin or not access.partner_of
+    headers = {}
+    for key, label in SORTS.items():
+        if key in INTERNAL_SORTS and not internal_allowed:
+            continue
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+        headers[key] = {"label": label, "state": state, "next": f"-{key}" if state == "ascending" else key}
+    return headers
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def project_list(request: HttpRequest) -> HttpResponse:
+    access = user_access(user=request.user)
+    sort, ordering = _sort(request.GET.get("sort", DEFAULT_SORT), access=access)
+    filterset = project_filters(
+        data=request.GET,
+        queryset=project_card_list(user=request.user).order_by(*ordering),
+        departments=filter_departments(projects=project_list_visible(user=request.user)),
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "nav": "projects",
+        "filter_form": filterset.form,
+        "page": page,
+        "projects": mark_internals(user=request.user, projects=page.object_list),
+        "sort": sort,
+        "headers": _sort_headers(sort, access=access),
+        "show_internal_columns": access.is_platform_admin or bool(access.municipality_ids),
+        "can_create": can_create_projects(user=request.user),
+    }
+    return render_page(request, "pages/project_list.html", context, fragment="results")
+
+
+def _municipality_for(*, user: User, lead_department) -> Municipality:
+    """A new project belongs to its lead department's municipality, or to the author's only one."""
+    if lead_department is not None:
+        return lead_department.municipality
+    municipalities = list(municipality_list_visible(user=user)[:2])
+    if len(municipalities) == 1:
+        return municipalities[0]
+    raise ValidationError({"lead_department": _("You work for several municipalities: choose the lead department.")})
+
+
+def _add_service_errors(form: ProjectForm, error: ValidationError) -> None:
+    """Show the service's field errors next to the fields; errors of fields the form lacks on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def project_create(request: HttpRequest) -> HttpResponse:
+    if not can_create_projects(user=request.user):
+        raise Http404
+    access = user_access(user=request.user)
+    initial = {"lead_department": min(access.department_ids)} if access.department_ids else {}
+    form = ProjectForm(request.POST if request.method == "POST" else None, user=request.user, initial=initial)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            municipality = _municipality_for(user=request.user, lead_department=data["lead_department"])
+            project = project_create_service(actor=request.user, municipality=municipality, **data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The project “%(title)s” was created as an idea.") % {"title": project.title})
+            url = reverse("web:project_detail", kwargs={"pk": project.pk})
+            return HttpResponseClientRedirect(url) if htmx_partial(request) else redirect(url)
+    # htmx 2 does not swap 4xx answers by default, so the fragment with the errors answers 200;
+    # a plain form post answers 422 so that scripts and tests can tell a refusal from a page.
+    status = 422 if form.is_bound and not htmx_partial(request) else 200
+    context = {"nav": "projects", "form": form}
+    return render_page(request, "pages/project_form.html", context, fragment="form", status=status)
+
+
+urlpatterns = [
+    path("projects/", project_list, name="project_list"),
+    path("projects/new/", project_create, name="project_create"),
+]

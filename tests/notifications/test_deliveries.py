@@ -1,0 +1,138 @@
+"""The outbox: e-mails written with their event, sent after commit once, retried, swept up, digested."""
+
+from datetime import timedelta
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from backend.notifications import services
+from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
+from backend.notifications.services import deliveries_sweep, delivery_send, digests_send, event_deliveries_send
+from backend.projects.services import comment_create
+from workflows.services import project_transition
+from workflows.stages import Stage
+
+
+def request_funding_approval(town):
+    project = town.project(Stage.ASSESSMENT)
+    project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
+    return project
+
+
+def test_an_approval_request_writes_an_immediate_delivery_for_the_approver(town):
+    request_funding_approval(town)
+
+    delivery = Delivery.objects.get()
+    assert (delivery.recipient, delivery.channel, delivery.status) == (
+        town.user("lead_head"),
+        Channel.IMMEDIATE,
+        DeliveryStatus.PENDING,
+    )
+    assert Notification.objects.filter(recipient=town.user("lead_head")).count() == 1
+
+
+def test_sending_twice_sends_one_email_in_the_recipients_language_with_a_link(town, settings):
+    settings.SITE_URL = "https://ramec.vzorov.example"
+    request_funding_approval(town)
+    delivery = Delivery.objects.get()
+
+    assert delivery_send(delivery_id=delivery.pk) is True
+    assert delivery_send(delivery_id=delivery.pk) is False
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [town.user("lead_head").email]
+    assert "Žádáme vás o schválení." in message.body  # the recipient speaks Czech (the default)
+    assert f"https://ramec.vzorov.example/projects/{delivery.event.project_id}/" in message.body
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
+
+
+def test_english_speakers_get_english_email(town):
+    head = town.user("lead_head")
+    head.language = "en"
+    head.save()
+    request_funding_approval(town)
+
+    event_deliveries_send(event_id=Delivery.objects.get().event_id)
+
+    assert "Your approval is requested." in mail.outbox[0].body
+
+
+def test_smtp_failure_is_recorded_retried_and_given_up_after_the_bound(town, settings, monkeypatch):
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 3
+    request_funding_approval(town)
+    delivery = Delivery.objects.get()
+
+    def refuse(**kwargs):
+        raise SMTPServerDisconnected("connection closed")
+
+    monkeypatch.setattr(services, "_send", refuse)
+    for _ in range(3):
+        with pytest.raises(services.DeliveryFailed):
+            delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+    assert "connection closed" in delivery.last_error
+    assert delivery_send(delivery_id=delivery.pk) is False  # a failed delivery is not retried by the sweep
+
+
+def test_the_sweep_sends_what_was_left_pending(town):
+    request_funding_approval(town)
+    Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+
+    assert deliveries_sweep() == 1
+    assert deliveries_sweep() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_preferences_choose_the_channel(town):
+    NotificationPreference.objects.create(user=town.user("lead_head"), kind="approval_requested", channel=Channel.OFF)
+    request_funding_approval(town)
+    assert not Delivery.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_in_app_only_preference_writes_no_email(town):
+    NotificationPreference.objects.create(
+        user=town.user("lead_head"), kind="approval_requested", channel=Channel.IN_APP
+    )
+    request_funding_approval(town)
+    assert not Delivery.objects.exists()
+    assert Notification.objects.filter(recipient=town.user("lead_head")).exists()
+
+
+def test_digest_collects_everything_into_one_email_per_person(town):
+    project = town.project(Stage.ASSESSMENT)
+    for number in range(3):
+        comment_create(actor=town.user("manager"), project=project, body=f"Poznámka {number} @staff")
+    comment_create(actor=town.user("staff"), project=project, body="Odpověď")  # the manager hears by digest
+    pending = Delivery.objects.filter(channel=Channel.DIGEST, status=DeliveryStatus.PENDING)
+    recipients = set(pending.values_list("recipient__username", flat=True))
+
+    assert digests_send() == len(recipients)
+    assert digests_send() == 0
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(f"{name}@example.cz" for name in recipients)
+
+
+def test_mentioned_people_get_an_immediate_email(town):
+    project = town.project(Stage.ASSESSMENT)
+    comment_create(actor=town.user("manager"), project=project, body="Prosím o kontrolu, @staff")
+    assert Delivery.objects.get(recipient=town.user("staff")).channel == Channel.IMMEDIATE
+
+
+def test_a_broker_that_is_down_never_fails_the_commit(town, settings, monkeypatch, django_capture_on_commit_callbacks):
+    from backend.notifications import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("redis is down")
+
+    monkeypatch.setattr(tasks.send_event_deliveries, "apply_async", broker_down)
+    monkeypatch.setattr(services, "_broker_paused_until", 0.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        project = request_funding_approval(town)
+
+    project.refresh_from_db()
+    assert Delivery.objects.get().status == DeliveryStatus.PENDING  # waits for the sweep

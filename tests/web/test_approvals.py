@@ -1,0 +1,246 @@
+"""Approvals inbox: who sees which request, deciding in place (htmx) and by plain POST, refusals in words."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backend.projects.models import Project
+from tests.factories import MembershipFactory, ProjectPartnerFactory, UserFactory
+from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
+from workflows.services import approval_decide, project_transition
+from workflows.stages import Stage
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+INBOX = reverse("web:approvals")
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _request_funding(town, **fields) -> ApprovalRequest:
+    """A project of ENV in assessment with its gate open; the manager asks to move it to funding."""
+    project = town.project(Stage.ASSESSMENT, **fields)
+    outcome = project_transition(
+        project=project, actor=town.user("manager"), transition="approve_for_funding", comment="Výzva IROP končí."
+    )
+    return outcome.approval_request
+
+
+def _decide_url(approval: ApprovalRequest) -> str:
+    return reverse("web:approval_decide", args=[approval.pk])
+
+
+@pytest.fixture
+def approval(town) -> ApprovalRequest:
+    return _request_funding(town, title="Chytré lampy")
+
+
+# --- the inbox page, by role ------------------------------------------------------------------------------
+
+# role: (sees the request at all, may decide it)
+INBOX_MATRIX = {
+    "lead_head": (True, True),
+    "coordinator": (False, False),  # approve_for_funding is the lead head's alone by default
+    "manager": (True, False),  # made the request: listed under "decided and requested by me"
+    "other_head": (False, False),
+    "staff": (False, False),
+    "partner": (False, False),
+    "partner_not_invited": (False, False),
+    "other_coordinator": (False, False),
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), INBOX_MATRIX.items(), ids=list(INBOX_MATRIX))
+def test_inbox_shows_each_role_what_it_may_see_and_decide(town, approval, role, expected, assert_safe_page):
+    sees, decides = expected
+    response = _client(town.user(role)).get(INBOX)
+    assert response.status_code == 200
+    assert_safe_page(response)
+    body = response.content.decode()
+    assert ("Chytré lampy" in body) is sees
+    assert (_decide_url(approval) in body) is decides
+    assert ('name="decision" value="approve"' in body) is decides
+
+
+def test_inbox_lists_what_a_head_needs_to_decide(town, approval):
+    body = _client(town.user("lead_head")).get(INBOX).content.decode()
+    assert f'id="approval-{approval.pk}"' in body
+    assert reverse("web:project_detail", args=[approval.project_id]) in body
+    assert "Approve for funding" in body or "Schválit k financování" in body  # the transition's label
+    assert town.user("manager").get_full_name() in body  # requested by
+    assert "Výzva IROP končí." in body  # the requester's reason
+    assert f'for="approval-{approval.pk}-comment"' in body  # the reason field has a label
+
+
+def test_partner_gets_an_explanation_and_no_buttons(town, approval):
+    body = _client(town.user("partner")).get(INBOX).content.decode()
+    assert "Chytré lampy" not in body
+    assert 'name="decision"' not in body
+
+
+def test_inbox_needs_sign_in(approval):
+    response = Client().get(INBOX)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_decided_section_lists_decisions_with_reasons(town, approval):
+    approval_decide(approval_request=approval, actor=town.user("lead_head"), decision="reject", comment="Chybí statik.")
+    body = _client(town.user("lead_head")).get(INBOX).content.decode()
+    assert f'id="recent-approval-{approval.pk}"' in body
+    assert "Chybí statik." in body
+    assert f'id="approval-{approval.pk}"' not in body  # no longer waiting
+
+
+# --- deciding -----------------------------------------------------------------------------------------------
+
+
+def test_approving_in_place_swaps_the_row_and_moves_the_project(town, approval):
+    response = _client(town.user("lead_head")).post(_decide_url(approval), {"decision": "approve"}, **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert body.lstrip().startswith(f'<li class="approval-item" id="approval-{approval.pk}"')
+    assert 'role="status"' in body
+    assert 'name="decision"' not in body  # decided: no buttons any more
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.APPROVED
+    assert Project.objects.get(pk=approval.project_id).stage == Stage.FUNDING
+
+
+def test_approving_by_plain_post_redirects_with_a_message(town, approval):
+    client = _client(town.user("lead_head"))
+    response = client.post(_decide_url(approval), {"decision": "approve", "comment": "Souhlasím."})
+    assert response.status_code == 302
+    assert response["Location"] == INBOX
+    page = client.get(INBOX).content.decode()
+    assert 'class="message message-success"' in page
+    assert "Souhlasím." in page
+    assert Project.objects.get(pk=approval.project_id).stage == Stage.FUNDING
+
+
+def test_rejecting_with_a_reason_keeps_the_project_where_it_is(town, approval):
+    response = _client(town.user("lead_head")).post(
+        _decide_url(approval), {"decision": "reject", "comment": "Doplňte statiku."}, **HTMX
+    )
+    assert response.status_code == 200
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.REJECTED
+    assert approval.decisions.get().comment == "Doplňte statiku."
+    assert Project.objects.get(pk=approval.project_id).stage == Stage.ASSESSMENT
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_rejecting_without_a_reason_says_so_next_to_the_control_and_saves_nothing(
+    town, approval, htmx, assert_safe_page
+):
+    headers = HTMX if htmx else {}
+    response = _client(town.user("lead_head")).post(
+        _decide_url(approval), {"decision": "reject", "comment": "  "}, **headers
+    )
+    body = response.content.decode()
+    assert response.status_code == (200 if htmx else 400)
+    assert ("<html" in body) is not htmx
+    if not htmx:
+        assert_safe_page(response)
+    assert f'id="approval-{approval.pk}-error" role="alert"' in body
+    assert 'aria-invalid="true"' in body
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.PENDING
+    assert not ApprovalDecision.objects.exists()
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_a_closed_gate_shows_the_blockers_and_saves_nothing(town, approval, htmx):
+    Project.objects.filter(pk=approval.project_id).update(assessment_score=20)
+    headers = HTMX if htmx else {}
+    response = _client(town.user("lead_head")).post(_decide_url(approval), {"decision": "approve"}, **headers)
+    assert response.status_code == (200 if htmx else 409)
+    body = response.content.decode()
+    assert 'class="blockers"' in body
+    assert "20" in body  # the blocker names the score in words
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.PENDING
+    assert not ApprovalDecision.objects.exists()
+    assert Project.objects.get(pk=approval.project_id).stage == Stage.ASSESSMENT
+
+
+def test_a_request_decided_meanwhile_says_already_decided(town, approval):
+    approval_decide(approval_request=approval, actor=town.user("lead_head"), decision="reject", comment="Ne.")
+    # A second head of ENV opened the inbox before the first one rejected the request.
+    second_head = UserFactory(username="head.two")
+    MembershipFactory(user=second_head, role="head", department=town.env)
+    client = _client(second_head)
+
+    response = client.post(_decide_url(approval), {"decision": "approve"}, **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'role="alert"' in body
+    assert 'name="decision"' not in body
+
+    response = client.post(_decide_url(approval), {"decision": "approve"})
+    assert response.status_code == 302
+    assert "message-warning" in client.get(INBOX).content.decode()
+    assert approval.decisions.count() == 1
+
+
+def test_the_requester_who_is_no_approver_gets_403(town, approval):
+    response = _client(town.user("manager")).post(_decide_url(approval), {"decision": "approve"})
+    assert response.status_code == 403
+    assert ApprovalRequest.objects.get(pk=approval.pk).status == ApprovalStatus.PENDING
+
+
+@pytest.mark.parametrize("role", ["staff", "other_head", "partner", "other_coordinator"])
+def test_people_who_cannot_see_the_request_get_404(town, approval, role):
+    response = _client(town.user(role)).post(_decide_url(approval), {"decision": "approve"})
+    assert response.status_code == 404
+    assert ApprovalRequest.objects.get(pk=approval.pk).status == ApprovalStatus.PENDING
+
+
+def test_deciding_needs_post(town, approval):
+    assert _client(town.user("lead_head")).get(_decide_url(approval)).status_code == 405
+
+
+def test_an_unknown_decision_is_refused_in_words(town, approval):
+    response = _client(town.user("lead_head")).post(_decide_url(approval), {"decision": "maybe"}, **HTMX)
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert ApprovalRequest.objects.get(pk=approval.pk).status == ApprovalStatus.PENDING
+
+
+# --- query counts -------------------------------------------------------------------------------------------
+
+
+def _inbox_queries(user) -> int:
+    client = _client(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(INBOX)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _add_requests(town, count: int) -> None:
+    """``count`` pending requests for the lead head, and ``count`` decided ones with a decision each."""
+    for index in range(count):
+        _request_funding(town, title=f"Čeká {index}")
+        decided = _request_funding(town, title=f"Rozhodnuto {index}")
+        approval_decide(approval_request=decided, actor=town.user("lead_head"), decision="reject", comment="Ne.")
+        ProjectPartnerFactory(project=decided.project, organization=town.firm)
+
+
+PINNED_INBOX_QUERIES = 7
+
+
+def test_inbox_costs_the_same_for_one_and_thirty_requests(town):
+    _add_requests(town, 1)
+    one = _inbox_queries(town.user("lead_head"))
+    _add_requests(town, 29)
+    thirty = _inbox_queries(town.user("lead_head"))
+    assert one == thirty == PINNED_INBOX_QUERIES

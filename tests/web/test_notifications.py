@@ -1,0 +1,221 @@
+"""Notifications: my own only, newest first, read or unread in words, marking read, the bell's count."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from backend.notifications.models import Notification
+from backend.projects.models import Event, EventKind
+from workflows.stages import Stage
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+LIST = reverse("web:notifications")
+BELL = reverse("web:notification_bell")
+READ_ALL = reverse("web:notification_read_all")
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def project(town):
+    return town.project(Stage.ASSESSMENT, title="Chytré parkování")
+
+
+def _notify(user, project, *, kind=EventKind.PROJECT_TRANSITIONED, read=False, **payload) -> Notification:
+    """A notification written directly: recording events through the services would fan out to others too."""
+    if kind == EventKind.PROJECT_TRANSITIONED and not payload:
+        payload = {"transition": "submit", "source": "idea", "target": "assessment"}
+    event = Event.objects.create(project=project, kind=kind, actor=project.manager, payload=payload)
+    return Notification.objects.create(recipient=user, event=event, read_at=timezone.now() if read else None)
+
+
+def _read_url(notification: Notification) -> str:
+    return reverse("web:notification_read", args=[notification.pk])
+
+
+def test_lists_my_notifications_newest_first_with_read_state_in_words(town, project, assert_safe_page):
+    me = town.user("staff")
+    older = _notify(me, project, read=True)
+    newer = _notify(me, project, kind=EventKind.APPROVAL_REQUESTED, transition="approve_for_funding")
+    foreign = _notify(town.user("manager"), project, kind=EventKind.COMMENT_POSTED)
+
+    response = _client(me).get(LIST)
+    assert response.status_code == 200
+    assert_safe_page(response)
+    body = response.content.decode()
+    assert body.index(f'id="notification-{newer.pk}"') < body.index(f'id="notification-{older.pk}"')
+    assert f'id="notification-{foreign.pk}"' not in body
+    assert "state-unread" in body and "state-read" in body
+    assert "Chytré parkování" in body
+    assert reverse("web:project_detail", args=[project.pk]) in body
+    assert "Posouzení" in body  # the stage the project moved to, by name
+    assert _read_url(newer) in body
+    assert _read_url(older) not in body  # already read: no button
+
+
+def test_partner_sees_their_own_notifications(town, project):
+    mine = _notify(town.user("partner"), project, kind=EventKind.TASK_ASSIGNED)
+    body = _client(town.user("partner")).get(LIST).content.decode()
+    assert f'id="notification-{mine.pk}"' in body
+
+
+def test_empty_list_says_so(town):
+    response = _client(town.user("staff")).get(LIST)
+    assert response.status_code == 200
+    assert 'class="notification-list"' not in response.content.decode()
+
+
+def test_notifications_need_sign_in():
+    response = Client().get(LIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_older_notifications_page_by_cursor(town, project):
+    me = town.user("staff")
+    notifications = [_notify(me, project) for _ in range(35)]
+    client = _client(me)
+    first = client.get(LIST).content.decode()
+    assert first.count('class="notification ') == 30
+    oldest_shown = notifications[5]
+    assert f'href="{LIST}?before={oldest_shown.pk}"' in first
+    second = client.get(LIST, {"before": oldest_shown.pk}).content.decode()
+    assert second.count('class="notification ') == 5
+    assert f'href="{LIST}?before=' not in second
+    assert READ_ALL not in second  # "mark all" only on the first page
+
+
+# --- marking read -------------------------------------------------------------------------------------------
+
+
+def test_mark_one_read_in_place_updates_the_bell(town, project):
+    me = town.user("staff")
+    notification = _notify(me, project)
+    _notify(me, project)
+    response = _client(me).post(_read_url(notification), **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<li id="notification-{notification.pk}" class="notification notification-read"')
+    assert 'hx-swap-oob="innerHTML:.site-header .bell">1</span>' in body
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_mark_one_read_by_plain_post(town, project):
+    notification = _notify(town.user("staff"), project)
+    response = _client(town.user("staff")).post(_read_url(notification))
+    assert response.status_code == 302
+    assert response["Location"] == LIST
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_someone_elses_notification_is_not_found(town, project):
+    notification = _notify(town.user("manager"), project)
+    response = _client(town.user("staff")).post(_read_url(notification))
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_mark_all_read(town, project, htmx):
+    me = town.user("staff")
+    mine = [_notify(me, project) for _ in range(3)]
+    foreign = _notify(town.user("manager"), project)
+    response = _client(me).post(READ_ALL, **(HTMX if htmx else {}))
+    if htmx:
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert body.lstrip().startswith('<div id="notification-list">')
+        assert "state-unread" not in body
+        assert 'hx-swap-oob="innerHTML:.site-header .bell"></span>' in body
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == LIST
+    assert Notification.objects.filter(pk__in=[n.pk for n in mine], read_at__isnull=True).count() == 0
+    foreign.refresh_from_db()
+    assert foreign.read_at is None
+
+
+def test_marking_needs_post(town, project):
+    notification = _notify(town.user("staff"), project)
+    client = _client(town.user("staff"))
+    assert client.get(_read_url(notification)).status_code == 405
+    assert client.get(READ_ALL).status_code == 405
+
+
+# --- the bell -----------------------------------------------------------------------------------------------
+
+
+def test_bell_shows_the_unread_count(town, project):
+    me = town.user("staff")
+    _notify(me, project)
+    _notify(me, project)
+    _notify(me, project, read=True)
+    _notify(town.user("manager"), project)
+    response = _client(me).get(BELL, **HTMX)
+    assert response.status_code == 200
+    assert response.content.decode() == "2"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_bell_is_empty_without_unread_notifications(town, project):
+    _notify(town.user("staff"), project, read=True)
+    assert _client(town.user("staff")).get(BELL, **HTMX).content.decode() == ""
+
+
+def test_bell_is_empty_for_anonymous_visitors():
+    """A session that expired between two polls must not swap the login page into the header."""
+    response = Client().get(BELL, **HTMX)
+    assert response.status_code == 200
+    assert response.content.decode() == ""
+
+
+def test_bell_costs_one_query_besides_the_session(town, project):
+    me = town.user("staff")
+    for _ in range(5):
+        _notify(me, project)
+    client = _client(me)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(BELL, **HTMX)
+    # The session and the signed-in user are read by Django's middleware; the count is the bell's one query.
+    assert len(queries) == 3
+    assert "COUNT(" in queries[-1]["sql"].upper()
+    assert "JOIN" not in queries[-1]["sql"].upper()
+
+
+# --- query counts -------------------------------------------------------------------------------------------
+
+# session, user, the roles read for the navigation (partners see no approvals link), the notifications
+PINNED_LIST_QUERIES = 4
+
+
+def test_list_costs_the_same_for_one_and_thirty_notifications(town):
+    me = town.user("staff")
+
+    def measure() -> int:
+        client = _client(me)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST).status_code == 200
+        return len(queries)
+
+    def add(count: int) -> None:
+        for index in range(count):
+            project = town.project(Stage.IDEA, ready=False, title=f"Projekt {index}")
+            _notify(me, project, kind=EventKind.COMMENT_POSTED)
+
+    add(1)
+    one = measure()
+    add(29)
+    thirty = measure()
+    assert one == thirty == PINNED_LIST_QUERIES

@@ -1,0 +1,719 @@
+"""Project detail: every tab by role (full page and htmx fragment), the transition panel, tasks, comments,
+funding, KPIs and the overview edit, what a partner never sees, query counts and the page's safety."""
+
+import html
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from backend.projects.models import Comment, FundingApplication, Kpi, Project, Task
+from tests.factories import CommentFactory, MembershipFactory, TaskFactory, UserFactory
+from workflows import guards
+from workflows.models import ApprovalRequest, ApprovalStatus, TransitionRecord
+from workflows.services import project_transition
+from workflows.stages import Stage
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ANONYMOUS = "anonymous"
+TABS = ("overview", "tasks", "comments", "funding", "kpis", "history", "approvals")
+MUNICIPAL = ("coordinator", "lead_head", "other_head", "manager", "staff")
+HIDDEN_FROM_PARTNERS = ("funding", "approvals")
+INTERNAL_TEXT = "Interní: vyjednáváme s dodavatelem slevu 12 %"
+SHARED_TEXT = "Sdílené: děkujeme spolku za podklady"
+
+
+def tab_url(project: Project, tab: str = "overview") -> str:
+    if tab == "overview":
+        return reverse("web:project_detail", args=[project.pk])
+    return reverse("web:project_tab", args=[project.pk, tab])
+
+
+def url(name: str, project: Project, *args) -> str:
+    return reverse(f"web:{name}", args=[project.pk, *args])
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+@pytest.fixture(autouse=True)
+def _czech():
+    """The UI speaks Czech by default: expected messages are computed in Czech too."""
+    with translation.override("cs"):
+        yield
+
+
+def czech(message: str) -> str:
+    return translation.gettext(message)
+
+
+def expected_status(role: str, tab: str) -> int:
+    if role == ANONYMOUS:
+        return 302
+    if role in MUNICIPAL:
+        return 200
+    if role == "partner":
+        return 404 if tab in HIDDEN_FROM_PARTNERS else 200
+    return 404  # partner_not_invited, other_coordinator
+
+
+@pytest.fixture
+def project(town) -> Project:
+    """An idea of ENV managed by ``manager`` with the NGO invited, an internal and a shared comment and a task each."""
+    project = town.project(Stage.IDEA, title="Chytré veřejné osvětlení")
+    CommentFactory(project=project, author=town.user("manager"), visibility="internal", body=INTERNAL_TEXT)
+    CommentFactory(project=project, author=town.user("manager"), visibility="shared", body=SHARED_TEXT)
+    TaskFactory(project=project, title="Úkol spolku", assignee=town.user("partner"))
+    TaskFactory(project=project, title="Interní rozpočet", assignee=town.user("manager"))
+    return project
+
+
+# --- every tab, full page and fragment, by role ------------------------------------------------------
+
+ROLES = (ANONYMOUS, *MUNICIPAL, "partner", "partner_not_invited", "other_coordinator")
+MATRIX = [(role, tab) for role in ROLES for tab in TABS]
+
+
+@pytest.mark.parametrize(("role", "tab"), MATRIX, ids=[f"{role}-{tab}" for role, tab in MATRIX])
+def test_tab_as_full_page_by_role(as_role, project, role, tab, assert_safe_page):
+    response = as_role(role).get(tab_url(project, tab))
+
+    assert response.status_code == expected_status(role, tab)
+    if role == ANONYMOUS:
+        assert response["Location"].startswith(reverse("web:login"))
+    if response.status_code == 200:
+        page = text(response)
+        assert "<html" in page and project.title in page
+        assert re.search(rf'id="tab-{tab}"[^>]*aria-current="page"', page)
+        assert "HX-Request" in response["Vary"]
+        assert_safe_page(response)
+
+
+@pytest.mark.parametrize(("role", "tab"), MATRIX, ids=[f"{role}-{tab}" for role, tab in MATRIX])
+def test_tab_as_htmx_fragment_by_role(as_role, project, role, tab):
+    response = as_role(role).get(tab_url(project, tab), **HTMX)
+
+    assert response.status_code == expected_status(role, tab)
+    if response.status_code == 200:
+        fragment = text(response)
+        assert "<html" not in fragment and "<title>" in fragment
+        assert 'id="project-tabs"' in fragment and 'id="tab-content"' in fragment
+        assert 'id="transition-panel"' not in fragment  # the panel stays put while tabs change
+
+
+def test_htmx_history_restore_gets_the_whole_page(as_role, project):
+    response = as_role("manager").get(tab_url(project, "tasks"), HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+
+    assert "<html" in text(response)
+
+
+def test_unknown_tab_and_missing_project_answer_404(as_role, project):
+    client = as_role("manager")
+
+    assert client.get(f"/projects/{project.pk}/nonsense/").status_code == 404
+    assert client.get(reverse("web:project_detail", args=[987_654_321])).status_code == 404
+
+
+def test_partner_sees_only_the_partner_view(as_role, project, town):
+    project.estimated_cost = Decimal("4321987")
+    project.assessment_summary = "Hodnocení jen pro úřad"
+    project.save()
+    client = as_role("partner")
+
+    pages = [text(client.get(tab_url(project, tab))) for tab in TABS if tab not in HIDDEN_FROM_PARTNERS]
+    pages += [text(client.get(tab_url(project, tab), **HTMX)) for tab in TABS if tab not in HIDDEN_FROM_PARTNERS]
+
+    for page in pages:
+        assert INTERNAL_TEXT not in page
+        assert 'id="transition-panel"' not in page
+        assert url("project_transition", project) not in page
+        assert url("project_edit", project) not in page
+        assert tab_url(project, "funding") not in page and tab_url(project, "approvals") not in page
+        assert "4 321 987" not in page and "4321987" not in page
+        assert "Hodnocení jen pro úřad" not in page
+        assert 'value="internal"' not in page
+    overview = pages[0]
+    assert czech("Project manager") not in overview and str(town.user("manager")) not in overview
+    comments = pages[TABS.index("comments")]
+    assert SHARED_TEXT in comments
+    tasks = pages[TABS.index("tasks")]
+    assert "Úkol spolku" in tasks and "Interní rozpočet" not in tasks
+
+
+def test_partner_cannot_reach_hidden_parts_by_url(as_role, project):
+    client = as_role("partner")
+    application = project.funding_applications.get()
+
+    assert client.post(url("project_funding_create", project), {"programme": "irop"}).status_code == 404
+    assert client.get(url("project_funding_update", project, application.pk)).status_code == 404
+    assert client.get(url("project_edit", project)).status_code == 403
+    assert client.post(url("project_transition", project), {"name": "submit"}).status_code == 403
+    assert client.post(url("project_task_create", project), {"title": "X", "stage": "idea"}).status_code == 403
+    assert Project.objects.get(pk=project.pk).stage == Stage.IDEA
+
+
+def test_municipal_users_see_the_internal_parts(as_role, project):
+    page = text(as_role("staff").get(tab_url(project, "comments")))
+
+    assert INTERNAL_TEXT in page and SHARED_TEXT in page
+    assert 'value="internal"' in page  # staff choose the visibility
+
+
+# --- the transition panel ----------------------------------------------------------------------------
+
+
+def test_panel_shows_every_transition_with_its_state_in_words(as_role, town):
+    project = town.project(Stage.ASSESSMENT, ready=False)  # no assessment recorded yet
+    page = text(as_role("manager").get(tab_url(project)))
+
+    panel = page[page.index('id="transition-panel"') :]
+    assert czech("Approve for funding") in panel and czech("Reject") in panel and czech("Put on hold") in panel
+    assert 'class="transition-state blocked"' in panel and czech("Blocked") in panel
+    assert czech(guards.HAS_ASSESSMENT.describe(project)) in panel
+    assert 'class="transition-state needs-approval"' in panel and czech("Needs approval") in panel
+    assert 'name="comment"' in panel  # reject and put on hold need a reason
+
+
+def test_staff_without_rights_get_no_buttons(as_role, project):
+    page = text(as_role("staff").get(tab_url(project)))
+
+    assert 'id="transition-panel"' in page
+    assert url("project_transition", project) not in page
+    assert czech("No transition of this stage is open to you.") in page
+
+
+def test_ready_transition_runs_and_updates_badge_and_timeline_out_of_band(as_role, project):
+    response = as_role("manager").post(
+        url("project_transition", project),
+        {"name": "submit", "stage": "idea", "tab": "history"},
+        HTTP_HX_CURRENT_URL=f"http://testserver{tab_url(project, 'history')}",
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    fragment = text(response)
+    assert fragment.lstrip().startswith('<section id="transition-panel"')
+    assert re.search(r'id="project-stage"[^>]*hx-swap-oob="true"', fragment)
+    assert re.search(r'id="history-section"[^>]*hx-swap-oob="true"', fragment)
+    assert 'id="project-timeline"' in fragment and czech("Submit for assessment") in fragment
+    assert 'class="stage-badge stage-assessment"' in fragment
+    assert 'role="status"' in fragment
+    project.refresh_from_db()
+    assert project.stage == Stage.ASSESSMENT
+    assert TransitionRecord.objects.filter(project=project, transition="submit").count() == 1
+
+
+def test_open_tabs_with_forms_are_not_replaced_after_a_transition(as_role, project):
+    response = as_role("manager").post(
+        url("project_transition", project),
+        {"name": "submit", "stage": "idea"},
+        HTTP_HX_CURRENT_URL=f"http://testserver{tab_url(project, 'comments')}",
+        **HTMX,
+    )
+
+    fragment = text(response)
+    assert re.search(r'id="project-stage"[^>]*hx-swap-oob="true"', fragment)
+    assert "comments-section" not in fragment and "history-section" not in fragment
+
+
+def test_gated_transition_creates_an_approval_request_and_says_so(as_role, town):
+    project = town.project(Stage.ASSESSMENT)
+
+    response = as_role("manager").post(
+        url("project_transition", project), {"name": "approve_for_funding", "stage": "assessment"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    request = ApprovalRequest.objects.get(project=project, transition="approve_for_funding")
+    assert request.status == ApprovalStatus.PENDING
+    fragment = text(response)
+    assert czech("Head of the lead department") in fragment and 'role="status"' in fragment
+    assert czech("Waiting for approval") in fragment
+    project.refresh_from_db()
+    assert project.stage == Stage.ASSESSMENT
+
+
+def test_blocked_transition_lists_blockers_next_to_the_button_and_changes_nothing(as_role, town):
+    project = town.project(Stage.ASSESSMENT, ready=False)
+
+    response = as_role("manager").post(
+        url("project_transition", project), {"name": "approve_for_funding", "stage": "assessment"}, **HTMX
+    )
+
+    assert response.status_code == 200  # htmx swaps only successful answers
+    fragment = text(response)
+    error = fragment[fragment.index('id="transition-approve_for_funding-error"') :]
+    assert 'role="alert"' in error[:80]
+    assert czech(guards.HAS_ASSESSMENT.describe(project)) in error
+    assert not ApprovalRequest.objects.filter(project=project).exists()
+    assert not TransitionRecord.objects.filter(project=project).exists()
+    project.refresh_from_db()
+    assert project.stage == Stage.ASSESSMENT
+
+
+def test_missing_reason_is_reported_and_changes_nothing(as_role, town):
+    project = town.project(Stage.ASSESSMENT)
+
+    response = as_role("lead_head").post(
+        url("project_transition", project), {"name": "return_to_idea", "stage": "assessment", "comment": " "}, **HTMX
+    )
+
+    fragment = text(response)
+    assert czech(guards.reason_blocker().message) in fragment
+    assert re.search(r'id="transition-return_to_idea-comment"[^>]*aria-invalid="true"', fragment)
+    project.refresh_from_db()
+    assert project.stage == Stage.ASSESSMENT
+
+
+def test_with_a_reason_the_same_transition_runs(as_role, town):
+    project = town.project(Stage.ASSESSMENT)
+
+    as_role("lead_head").post(
+        url("project_transition", project),
+        {"name": "return_to_idea", "stage": "assessment", "comment": "Chybí rozpočet."},
+        **HTMX,
+    )
+
+    record = TransitionRecord.objects.get(project=project)
+    assert (record.target, record.comment) == (Stage.IDEA, "Chybí rozpočet.")
+
+
+def test_without_htmx_a_transition_redirects_with_a_message(as_role, project):
+    client = as_role("manager")
+
+    response = client.post(url("project_transition", project), {"name": "submit", "stage": "idea", "tab": "tasks"})
+
+    assert response.status_code == 302 and response["Location"] == tab_url(project, "tasks")
+    page = text(client.get(response["Location"]))
+    assert czech(Stage.ASSESSMENT.label) in page and 'class="message message-success"' in page
+
+
+def test_without_htmx_a_blocked_transition_shows_the_page_with_the_blockers(as_role, town):
+    project = town.project(Stage.ASSESSMENT, ready=False)
+
+    response = as_role("manager").post(
+        url("project_transition", project), {"name": "approve_for_funding", "stage": "assessment"}
+    )
+
+    assert response.status_code == 409
+    page = text(response)
+    assert "<html" in page and czech(guards.HAS_ASSESSMENT.describe(project)) in page
+
+
+def test_a_stale_panel_does_not_move_the_project(as_role, project):
+    response = as_role("manager").post(
+        url("project_transition", project), {"name": "reject", "stage": "assessment", "comment": "x"}, **HTMX
+    )
+
+    assert 'role="alert"' in text(response)
+    project.refresh_from_db()
+    assert project.stage == Stage.IDEA
+
+
+def test_a_transition_the_user_may_not_request_answers_403(as_role, project):
+    response = as_role("staff").post(url("project_transition", project), {"name": "submit", "stage": "idea"}, **HTMX)
+
+    assert response.status_code == 403
+    project.refresh_from_db()
+    assert project.stage == Stage.IDEA
+
+
+# --- history and approvals ---------------------------------------------------------------------------
+
+
+def test_history_shows_who_why_when_and_the_approvals(as_role, town):
+    project = town.project(Stage.ASSESSMENT)
+    project_transition(project=project, actor=town.user("lead_head"), transition="put_on_hold", comment="Čekáme.")
+
+    staff_page = text(as_role("staff").get(tab_url(project, "history")))
+    partner_page = text(as_role("partner").get(tab_url(project, "history")))
+
+    for page in (staff_page, partner_page):
+        assert czech("Put on hold") in page and 'class="stage-badge stage-on_hold"' in page
+    assert str(town.user("lead_head")) in staff_page and "Čekáme." in staff_page
+    assert czech("Approve") in staff_page  # the head's own approval of the request
+    assert str(town.user("lead_head")) not in partner_page and "Čekáme." not in partner_page
+
+
+def test_approvals_tab_lists_requests_with_status_and_decisions(as_role, town):
+    project = town.project(Stage.ASSESSMENT)
+    project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding", comment="IROP")
+
+    page = text(as_role("staff").get(tab_url(project, "approvals")))
+
+    assert czech("Approve for funding") in page and czech(ApprovalStatus.PENDING.label) in page
+    assert "IROP" in page and str(town.user("manager")) in page
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+def test_task_create_with_htmx_swaps_the_list(as_role, project, town):
+    response = as_role("manager").post(
+        url("project_task_create", project),
+        {"title": "Zaměřit stožáry", "assignee": town.user("partner").pk, "due_date": "2030-05-01", "stage": "idea"},
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    fragment = text(response)
+    assert fragment.lstrip().startswith('<div id="tasks-section"') and "Zaměřit stožáry" in fragment
+    task = Task.objects.get(title="Zaměřit stožáry")
+    assert (task.assignee, task.due_date, task.created_by) == (
+        town.user("partner"),
+        date(2030, 5, 1),
+        town.user("manager"),
+    )
+
+
+def test_task_create_without_htmx_redirects(as_role, project):
+    response = as_role("staff").post(url("project_task_create", project), {"title": "Průzkum", "stage": "idea"})
+
+    assert response.status_code == 302 and response["Location"] == tab_url(project, "tasks")
+    assert Task.objects.filter(project=project, title="Průzkum").exists()
+
+
+def test_task_create_refuses_people_outside_the_project(as_role, project, town):
+    response = as_role("manager").post(
+        url("project_task_create", project),
+        {"title": "Nabídka", "assignee": town.user("partner_not_invited").pk, "stage": "idea"},
+    )
+
+    assert response.status_code == 400
+    assert 'role="alert"' in text(response)
+    assert not Task.objects.filter(title="Nabídka").exists()
+
+
+def test_task_assignee_choices_are_the_people_of_the_project(as_role, project, town):
+    page = text(as_role("manager").get(tab_url(project, "tasks")))
+    choices = page[page.index('id="task-new-assignee"') :]
+    choices = choices[: choices.index("</select>")]
+
+    assert "@partner)" in choices and "@staff)" in choices
+    assert "@partner.not.invited)" not in choices and "@other.coordinator)" not in choices
+
+
+def test_task_status_changes_inline(as_role, project):
+    task = project.tasks.get(title="Interní rozpočet")
+
+    response = as_role("manager").post(url("project_task_status", project, task.pk), {"status": "done"}, **HTMX)
+
+    assert response.status_code == 200
+    assert text(response).lstrip().startswith(f'<tr id="task-{task.pk}"')
+    task.refresh_from_db()
+    assert task.status == "done" and task.completed_at is not None
+
+
+def test_partner_moves_their_own_task_only(as_role, project):
+    own = project.tasks.get(title="Úkol spolku")
+    other = project.tasks.get(title="Interní rozpočet")
+    client = as_role("partner")
+
+    assert (
+        client.post(url("project_task_status", project, own.pk), {"status": "in_progress"}, **HTMX).status_code == 200
+    )
+    assert client.post(url("project_task_status", project, other.pk), {"status": "done"}, **HTMX).status_code == 404
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert (own.status, other.status) == ("in_progress", "open")
+
+
+def test_unknown_task_status_is_reported_in_the_row(as_role, project):
+    task = project.tasks.first()
+
+    response = as_role("manager").post(url("project_task_status", project, task.pk), {"status": "lost"}, **HTMX)
+
+    assert f'id="task-{task.pk}-error"' in text(response)
+    task.refresh_from_db()
+    assert task.status == "open"
+
+
+def test_task_edit_in_place(as_role, project, town):
+    task = project.tasks.get(title="Interní rozpočet")
+    client = as_role("manager")
+
+    form = client.get(url("project_task_edit", project, task.pk), **HTMX)
+    saved = client.post(
+        url("project_task_edit", project, task.pk),
+        {"title": "Rozpočet 2027", "assignee": town.user("staff").pk, "due_date": ""},
+        **HTMX,
+    )
+
+    assert f'id="task-{task.pk}-title"' in text(form)
+    assert "Rozpočet 2027" in text(saved) and 'role="status"' in text(saved)
+    task.refresh_from_db()
+    assert (task.title, task.assignee) == ("Rozpočet 2027", town.user("staff"))
+
+
+# --- comments and mentions ---------------------------------------------------------------------------
+
+
+def test_partner_posts_a_shared_comment_with_htmx(as_role, project, town):
+    response = as_role("partner").post(url("project_comment_create", project), {"body": "Posíláme fotky."}, **HTMX)
+
+    assert response.status_code == 200
+    fragment = text(response)
+    assert "Posíláme fotky." in fragment and INTERNAL_TEXT not in fragment
+    comment = Comment.objects.get(body="Posíláme fotky.")
+    assert (comment.visibility, comment.author) == ("shared", town.user("partner"))
+
+
+def test_partner_cannot_post_an_internal_comment(as_role, project):
+    response = as_role("partner").post(
+        url("project_comment_create", project), {"body": "Tajné", "visibility": "internal"}
+    )
+
+    assert response.status_code == 400
+    assert czech("Partners may write only comments shared with partners.") in text(response)
+    assert not Comment.objects.filter(body="Tajné").exists()
+
+
+def test_staff_comment_mentions_people_and_redirects_without_htmx(as_role, project, town):
+    response = as_role("manager").post(
+        url("project_comment_create", project), {"body": "@lead.head prosím o kontrolu", "visibility": "internal"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == tab_url(project, "comments")
+    comment = Comment.objects.get(body__startswith="@lead.head")
+    assert list(comment.mentions.all()) == [town.user("lead_head")]
+
+
+def test_empty_comment_shows_the_error_next_to_the_field(as_role, project):
+    response = as_role("manager").post(
+        url("project_comment_create", project), {"body": "", "visibility": "shared"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert 'role="alert"' in text(response) and 'id="comments-section"' in text(response)
+
+
+def test_mention_search_offers_people_on_the_project(as_role, project):
+    found = as_role("manager").get(url("project_mention_search", project), {"q": "part"}).json()["results"]
+
+    usernames = {person["username"] for person in found}
+    assert "partner" in usernames and "partner.not.invited" not in usernames
+
+
+def test_mention_search_offers_a_partner_only_people_they_already_know(as_role, project, town):
+    colleague = UserFactory(username="kolega.spolku")
+    MembershipFactory(user=colleague, role="partner", department=None, organization=town.ngo)
+
+    found = as_role("partner").get(url("project_mention_search", project)).json()["results"]
+
+    usernames = {person["username"] for person in found}
+    assert {"kolega.spolku", "manager"} <= usernames  # a colleague, and the author of a shared comment
+    assert not usernames & {"staff", "lead.head", "coordinator", "other.head"}
+
+
+def test_comment_textarea_offers_the_mention_autocomplete(as_role, project):
+    page = text(as_role("manager").get(tab_url(project, "comments")))
+
+    assert f'data-mention-url="{url("project_mention_search", project)}"' in page
+    assert re.search(r'<script src="[^"]*ramec/mentions\.js" nonce="[^"]+"', page)
+
+
+# --- funding, KPIs and the overview edit -------------------------------------------------------------
+
+
+def test_editor_adds_and_edits_funding(as_role, project):
+    client = as_role("manager")
+
+    added = client.post(
+        url("project_funding_create", project),
+        {"programme": "op_zp", "amount_requested": "500000", "status": "planned"},
+        **HTMX,
+    )
+    application = FundingApplication.objects.get(project=project, programme="op_zp")
+    edited = client.post(
+        url("project_funding_update", project, application.pk),
+        {"programme": "op_zp", "amount_requested": "500000", "amount_approved": "400000", "status": "approved"},
+        **HTMX,
+    )
+
+    assert added.status_code == 200 and "OP ŽP" in text(added)
+    assert edited.status_code == 200 and text(edited).lstrip().startswith(f'<tr id="funding-{application.pk}"')
+    application.refresh_from_db()
+    assert application.amount_approved == Decimal("400000")
+
+
+def test_funding_rules_of_the_model_come_back_as_field_errors(as_role, project):
+    response = as_role("manager").post(
+        url("project_funding_create", project), {"programme": "irop", "amount_requested": "100", "status": "approved"}
+    )
+
+    assert response.status_code == 400
+    assert czech("An approved application needs the approved amount.") in text(response)
+    assert FundingApplication.objects.filter(project=project).count() == 1  # only the fixture's
+
+
+def test_non_editors_read_funding_but_get_no_forms(as_role, project):
+    client = as_role("staff")
+    page = text(client.get(tab_url(project, "funding")))
+
+    assert url("project_funding_create", project) not in page
+    assert client.post(url("project_funding_create", project), {"programme": "irop"}).status_code == 403
+
+
+def test_editor_adds_and_edits_kpis(as_role, project):
+    client = as_role("lead_head")
+
+    client.post(url("project_kpi_create", project), {"name": "Úspora CO₂", "kind": "co2_reduction", "target": "12"})
+    kpi = Kpi.objects.get(project=project, name="Úspora CO₂")
+    response = client.post(
+        url("project_kpi_update", project, kpi.pk),
+        {"name": "Úspora CO₂", "kind": "co2_reduction", "target": "12", "actual": "13.5"},
+    )
+
+    assert response.status_code == 302 and response["Location"] == tab_url(project, "kpis")
+    kpi.refresh_from_db()
+    assert (kpi.unit, kpi.actual) == ("t CO₂/year", Decimal("13.5"))
+    assert as_role("staff").post(url("project_kpi_create", project), {"name": "X"}).status_code == 403
+
+
+def test_editor_edits_the_overview_with_htmx(as_role, project):
+    client = as_role("manager")
+    form = client.get(url("project_edit", project), **HTMX)
+    data = {
+        "title": "Chytré osvětlení II",
+        "summary": project.summary,
+        "description": project.description,
+        "lead_department": project.lead_department_id,
+        "manager": project.manager_id,
+        "thematic_area": "energy",
+        "estimated_cost": "1200000",
+        "planned_start": "2027-01-01",
+        "planned_end": "2027-12-31",
+    }
+
+    response = client.post(url("project_edit", project), data, **HTMX)
+
+    assert 'id="project-title"' in text(form)
+    assert response.status_code == 200
+    assert re.search(r'id="project-header"[^>]*hx-swap-oob="true"', text(response))
+    project.refresh_from_db()
+    assert (project.title, project.estimated_cost) == ("Chytré osvětlení II", Decimal("1200000"))
+
+
+def test_writes_that_change_a_gate_refresh_the_panel_out_of_band(as_role, town):
+    project = town.project(Stage.IMPLEMENTATION)
+    task = TaskFactory(project=project, title="Montáž", assignee=town.user("partner"))  # an open task blocks
+    client = as_role("manager")
+    blocked = text(client.get(tab_url(project, "tasks")))
+
+    response = client.post(url("project_task_status", project, task.pk), {"status": "done"}, **HTMX)
+
+    assert 'class="transition-state blocked"' in blocked[blocked.index('id="transition-panel"') :]
+    fragment = text(response)
+    assert fragment.lstrip().startswith(f'<tr id="task-{task.pk}"')
+    panel = fragment[fragment.index("<template>") :]
+    assert re.search(r'id="transition-panel"[^>]*hx-swap-oob="true"', panel)
+    assert 'id="transition-finish_implementation-button"' in panel and "blocked" not in panel
+
+
+def test_partners_get_no_panel_after_their_writes(as_role, project):
+    task = project.tasks.get(title="Úkol spolku")
+
+    response = as_role("partner").post(url("project_task_status", project, task.pk), {"status": "done"}, **HTMX)
+
+    assert "transition-panel" not in text(response)
+
+
+def test_invalid_overview_edit_saves_nothing(as_role, project):
+    data = {
+        "title": "Nový název",
+        "planned_start": "2027-12-31",
+        "planned_end": "2027-01-01",
+        "thematic_area": "energy",
+    }
+
+    response = as_role("manager").post(url("project_edit", project), data)
+
+    assert response.status_code == 400
+    page = text(response)
+    assert czech("The planned end is before the planned start.") in page
+    assert "<h1>Chytré veřejné osvětlení</h1>" in page
+    project.refresh_from_db()
+    assert project.title == "Chytré veřejné osvětlení"
+
+
+def test_non_editors_get_no_edit_button_and_403(as_role, project):
+    client = as_role("staff")
+
+    assert url("project_edit", project) not in text(client.get(tab_url(project)))
+    assert client.get(url("project_edit", project)).status_code == 403
+
+
+# --- query counts ------------------------------------------------------------------------------------
+
+
+def _queries(client, address: str, **headers) -> int:
+    client.get(address, **headers)  # warm up: sessions, content types, translations
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address, **headers)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _grow(town, project: Project, n: int) -> None:
+    """``n`` tasks, comments and history rows (with approvals) on the project."""
+    for i in range(n):
+        TaskFactory(project=project, title=f"Úkol {i}", assignee=town.user("partner" if i % 2 else "staff"))
+        CommentFactory(project=project, author=town.user("partner"), visibility="shared", body=f"Komentář {i}")
+    for _ in range((n + 1) // 2):
+        for name in ("put_on_hold", "resume"):
+            project_transition(project=project, actor=town.user("coordinator"), transition=name, comment="Pauza")
+            project.refresh_from_db()
+
+
+# The manager's overview of an idea: session, user, roles, project, involved departments, strategic measures,
+# partner organisations, then the panel: approval policies and pending requests (the idea's guards need none).
+OVERVIEW_QUERIES = 9
+
+
+@pytest.mark.parametrize("role", ["manager", "partner"])
+def test_query_counts_do_not_grow_with_the_rows(client, town, role):
+    small, large = town.project(Stage.IDEA), town.project(Stage.IDEA)
+    _grow(town, small, 1)
+    _grow(town, large, 30)
+    client.force_login(town.user(role))
+
+    for tab in TABS:
+        if expected_status(role, tab) != 200:
+            continue
+        for headers in ({}, HTMX):
+            one, thirty = (
+                _queries(client, tab_url(small, tab), **headers),
+                _queries(client, tab_url(large, tab), **headers),
+            )
+            assert one == thirty, f"{tab} {'fragment' if headers else 'page'}: {one} queries for 1 row, {thirty} for 30"
+
+
+def test_query_count_of_the_detail_page_is_pinned(client, town):
+    project = town.project(Stage.IDEA)
+    _grow(town, project, 5)
+    client.force_login(town.user("manager"))
+
+    assert _queries(client, tab_url(project)) == OVERVIEW_QUERIES
+
+
+# --- page safety -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["manager", "partner"])
+def test_every_tab_carries_the_csp_nonce_and_no_inline_style(as_role, project, role, assert_safe_page):
+    client = as_role(role)
+    for tab in TABS:
+        if expected_status(role, tab) != 200:
+            continue
+        assert_safe_page(client.get(tab_url(project, tab)))
+        fragment = client.get(tab_url(project, tab), **HTMX)
+        assert "Content-Security-Policy" in fragment.headers
+        assert "<script" not in fragment.content.decode() and " style=" not in fragment.content.decode()
