@@ -7,7 +7,7 @@ DEMO_ENV := DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run run-stack test lint lock messages bench-api
+.PHONY: setup run run-stack test lint lock messages bench-api bench-notify
 
 setup: $(STAMP)
 
@@ -58,3 +58,6 @@ messages: setup
 # Benchmarks print ratios against a raw baseline; they need the local PostgreSQL.
 bench-api: setup
 	$(BIN)/python bench/api.py
+
+bench-notify: setup
+	$(BIN)/python bench/notify.py
