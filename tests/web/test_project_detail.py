@@ -717,3 +717,24 @@ def test_every_tab_carries_the_csp_nonce_and_no_inline_style(as_role, project, r
         fragment = client.get(tab_url(project, tab), **HTMX)
         assert "Content-Security-Policy" in fragment.headers
         assert "<script" not in fragment.content.decode() and " style=" not in fragment.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix", "tab"),
+    [
+        ("project_task_edit", "task", "tasks"),
+        ("project_funding_update", "funding", "funding"),
+        ("project_kpi_update", "kpi", "kpis"),
+    ],
+)
+def test_every_edit_row_replaces_its_own_row_and_cancels_back_to_its_tab(as_role, project, name, prefix, tab):
+    item = {"task": project.tasks.first, "funding": project.funding_applications.first, "kpi": project.kpis.first}[
+        prefix
+    ]()
+    response = as_role("manager").get(url(name, project, item.pk), **HTMX)
+
+    assert response.status_code == 200
+    html = text(response)
+    assert f'<tr id="{prefix}-{item.pk}"' in html
+    assert f'hx-target="#{prefix}-{item.pk}"' in html
+    assert f'href="{tab_url(project, tab)}"' in html
