@@ -222,7 +222,7 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
             ApprovalDecision.objects.create(
                 request=request, approver=actor, decision=Decision.APPROVE, as_roles=own_roles, comment=comment
             )
-        if own_roles and _request_quorum_reached(request):
+        if own_roles and _request_quorum_reached(request, locked):
             request.status = ApprovalStatus.APPROVED
             request.decided_at = timezone.now()
             request.save(update_fields=["status", "decided_at"])
@@ -238,8 +238,17 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
         return TransitionOutcome(project=locked, approval_request=request)
 
 
-def _request_quorum_reached(request: ApprovalRequest) -> bool:
-    approvals = [decision.as_roles for decision in request.decisions.filter(decision=Decision.APPROVE).only("as_roles")]
+def _request_quorum_reached(request: ApprovalRequest, project: Project) -> bool:
+    """Count each approval only for the roles its approver still holds on the project now: someone who left
+    the department, was deactivated or is no longer head of the lead department no longer counts."""
+    approvals = []
+    for decision in request.decisions.filter(decision=Decision.APPROVE).select_related("approver"):
+        if not decision.approver.is_active:
+            continue
+        still_held = set(approver_roles_of(project, decision.approver, request.approver_roles))
+        roles = [role for role in decision.as_roles if role in still_held]
+        if roles:
+            approvals.append(roles)
     return quorum_reached(
         approver_roles=request.approver_roles,
         required=request.required_approvals,
@@ -296,7 +305,7 @@ def approval_decide(
         ApprovalDecision.objects.create(
             request=request, approver=actor, decision=Decision.APPROVE, as_roles=roles, comment=comment
         )
-        if not _request_quorum_reached(request):
+        if not _request_quorum_reached(request, project):
             event_record(
                 project=project,
                 kind=EventKind.APPROVAL_GRANTED,

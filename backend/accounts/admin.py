@@ -77,8 +77,14 @@ class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
         if request.user.is_superuser:
             return queryset
         # People with any role in the user's municipalities; platform operators are not theirs to edit.
-        members = Membership.objects.filter(municipality_id__in=own_municipality_ids(request.user))
-        return queryset.filter(pk__in=members.values("user_id"), is_superuser=False)
+        own = own_municipality_ids(request.user)
+        members = Membership.objects.filter(municipality_id__in=own)
+        # Someone who also belongs to another municipality is not this coordinator's alone to edit (a password
+        # reset would open the other municipality's data): only platform operators manage such accounts.
+        elsewhere = Membership.objects.exclude(municipality_id__in=own)
+        return queryset.filter(pk__in=members.values("user_id"), is_superuser=False).exclude(
+            pk__in=elsewhere.values("user_id")
+        )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

@@ -12,7 +12,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.accounts.models import Membership, Municipality
@@ -25,6 +24,7 @@ from backend.accounts.selectors import (
 from backend.api import serializers as s
 from backend.api.pagination import CursorPagination
 from backend.api.schema import ERROR_RESPONSES, TRANSITION_RESPONSES
+from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from backend.core.errors import PermissionDenied
 from backend.notifications.selectors import notification_list_for
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
@@ -110,9 +110,14 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return project
 
     def _output(self, project_or_page, *, many: bool = False):
-        access = user_access(user=self.request.user)
-        serializer_class = s.PartnerProjectSerializer if access.is_partner_only else s.ProjectSerializer
-        return serializer_class(project_or_page, many=many, context=self.get_serializer_context()).data
+        """Each project in the shape its viewer may see: someone can be staff in one municipality and a
+        partner guest on another's project, so the choice is made per project, not per user."""
+        if many:
+            return [self._output(project) for project in project_or_page]
+        project = project_or_page
+        partner = is_partner_viewer(user=self.request.user, project=project)
+        serializer_class = s.PartnerProjectSerializer if partner else s.ProjectSerializer
+        return serializer_class(project, context=self.get_serializer_context()).data
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

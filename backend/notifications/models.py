@@ -78,6 +78,9 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"), null=True, blank=True, help_text=_("After a failure, not retried before this.")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

@@ -9,6 +9,7 @@
 """
 
 import logging
+import random
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -18,6 +19,7 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -170,6 +172,13 @@ def delivery_send(*, delivery_id: int) -> bool:
         subject, text, html = _render("emails/notification", context, recipient.language)
         try:
             _send(recipient=recipient, subject=subject, text=text, html=html, message_id_key=f"delivery-{delivery.pk}")
+        except ValueError as error:
+            # An address the mail library refuses will never work: fail this one, keep the outbox moving.
+            delivery.status = DeliveryStatus.FAILED
+            delivery.attempts += 1
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            delivery.save(update_fields=["status", "attempts", "last_error"])
+            return False
         except (SMTPException, OSError) as error:
             error_text = f"{type(error).__name__}: {error}"
         else:
@@ -187,9 +196,16 @@ def _record_failure(*, delivery_id: int, error_text: str) -> None:
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         delivery.attempts += 1
         delivery.last_error = error_text[:2000]
+        # The sweep must respect the backoff too, or a short SMTP outage would use up every attempt in minutes.
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay_seconds(delivery.attempts))
         if delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED
-        delivery.save(update_fields=["attempts", "last_error", "status"])
+        delivery.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """Exponential backoff with full jitter: up to 30 s after the first failure, 60 s, 120 s … at most an hour."""
+    return random.randint(1, min(3600, 30 * 2 ** max(0, attempts - 1)))  # noqa: S311  (jitter, not cryptography)
 
 
 def event_deliveries_send(*, event_id: int) -> list[int]:
@@ -203,21 +219,28 @@ def event_deliveries_send(*, event_id: int) -> list[int]:
             delivery_send(delivery_id=delivery_id)
         except DeliveryFailed:
             failed.append(delivery_id)
+        except Exception:  # one broken delivery must never stop the others of the event
+            logger.exception("Delivery %s could not be sent.", delivery_id)
     return failed
 
 
 def deliveries_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
     """Send immediate deliveries left pending (broker down at commit, worker lost); return how many sent."""
-    cutoff = timezone.now() - older_than
-    pending = Delivery.objects.filter(
-        channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING, created_at__lte=cutoff
-    ).values_list("pk", flat=True)
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True, created_at__lte=now - older_than) | Q(next_attempt_at__lte=now)
+    pending = (
+        Delivery.objects.filter(due, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
     sent = 0
     for delivery_id in list(pending[:1000]):
         try:
             sent += delivery_send(delivery_id=delivery_id)
         except DeliveryFailed:
             continue
+        except Exception:  # one broken delivery must never stop the rest of the outbox
+            logger.exception("Delivery %s could not be sent.", delivery_id)
     return sent
 
 

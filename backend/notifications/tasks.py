@@ -1,7 +1,5 @@
 """Celery tasks: thin wrappers that take ids and call a service (acks late, retried with backoff)."""
 
-import random
-
 from celery import shared_task
 
 from backend.notifications import reminders, services
@@ -9,16 +7,11 @@ from backend.notifications import reminders, services
 MAX_RETRIES = 6
 
 
-def backoff_seconds(retries: int) -> int:
-    """Exponential backoff with full jitter: 30 s, 60 s, 120 s … at most an hour."""
-    return random.randint(1, min(3600, 30 * 2**retries))  # noqa: S311  (jitter, not cryptography)
-
-
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def send_event_deliveries(self, event_id: int) -> int:
     failed = services.event_deliveries_send(event_id=event_id)
     if failed:
-        raise self.retry(countdown=backoff_seconds(self.request.retries))
+        raise self.retry(countdown=services.retry_delay_seconds(self.request.retries + 1))
     return 0
 
 

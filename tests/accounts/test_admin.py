@@ -227,3 +227,23 @@ class TestMembershipAdmin:
         assert response.status_code == 200
         assert list(response.context["adminform"].form.errors) == ["department"]
         assert not Membership.objects.filter(department=town.tra, user=coordinator).exists()
+
+
+def test_a_coordinator_cannot_edit_someone_who_also_belongs_to_another_municipality(town):
+    """A password reset of a person with a role elsewhere would open the other municipality's data."""
+    from tests.factories import MembershipFactory
+
+    outsider = town.user("other_coordinator")
+    MembershipFactory(user=outsider, role="partner", department=None, organization=town.ngo)
+    coordinator = staff(town.user("coordinator"), "view_user", "change_user")
+    client = browser(coordinator)
+
+    assert client.get(admin_url(User, "change", outsider.pk)).status_code in (302, 404)
+    response = client.post(
+        f"/admin/accounts/user/{outsider.pk}/password/",
+        {"password1": "Uplne-nove-heslo-42", "password2": "Uplne-nove-heslo-42"},
+    )
+    assert response.status_code in (302, 404)
+    outsider.refresh_from_db()
+    assert not outsider.check_password("Uplne-nove-heslo-42")
+    assert client.get(admin_url(User, "change", town.user("staff").pk)).status_code == 200

@@ -558,3 +558,22 @@ def test_session_authentication(world):
     )
     assert with_csrf.status_code == NEW
     assert with_csrf.json()["author"]["username"] == "partner"
+
+
+def test_staff_of_one_municipality_who_is_a_partner_on_another_gets_the_partner_view(town):
+    """Staff in Lhota and a guest of Vzorov's NGO: Vzorov's project shows without its internal fields."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import MembershipFactory
+
+    person = town.user("other_coordinator")
+    MembershipFactory(user=person, role="partner", department=None, organization=town.ngo)
+    project = town.project("funding")
+    client = APIClient()
+    client.force_authenticate(person)
+
+    detail = client.get(f"/api/v1/projects/{project.pk}/").json()
+    listed = next(item for item in client.get("/api/v1/projects/").json()["results"] if item["id"] == project.pk)
+
+    for body in (detail, listed):
+        assert not {"estimated_cost", "assessment_score", "assessment_summary", "manager"} & set(body)

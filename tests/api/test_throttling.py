@@ -5,7 +5,9 @@ import uuid
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
+
+from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 LOW_RATES = {"anon": "3/minute", "user": "5/minute", "token_obtain": "2/minute"}
 
@@ -46,3 +48,18 @@ def test_token_endpoint_is_throttled_against_password_guessing(town, low_limits)
     ]
     assert attempts == [400, 400, 429]
     assert "Retry-After" in client.post("/api/v1/auth/token/", {"username": "manager", "password": "demo"})
+
+
+class _BrokenCache:
+    def get(self, *args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    set = get
+
+
+def test_a_cache_outage_lets_requests_through_instead_of_failing_them(town, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "cache", _BrokenCache())
+    client = APIClient()
+    client.force_authenticate(town.user("manager"))
+
+    assert client.get("/api/v1/me/").status_code == 200

@@ -136,3 +136,57 @@ def test_a_broker_that_is_down_never_fails_the_commit(town, settings, monkeypatc
 
     project.refresh_from_db()
     assert Delivery.objects.get().status == DeliveryStatus.PENDING  # waits for the sweep
+
+
+def test_the_sweep_waits_for_the_backoff_after_a_failure(town, monkeypatch):
+    request_funding_approval(town)
+    delivery = Delivery.objects.get()
+    Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+
+    def refuse(**kwargs):
+        raise SMTPServerDisconnected("connection closed")
+
+    monkeypatch.setattr(services, "_send", refuse)
+    assert deliveries_sweep() == 0
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
+
+    assert deliveries_sweep() == 0  # not due yet: no attempt used up
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+
+    monkeypatch.undo()
+    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert deliveries_sweep() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_address_the_mail_library_refuses_fails_alone_and_the_outbox_moves_on(town, monkeypatch):
+    request_funding_approval(town)
+    request_funding_approval(town)
+    Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    first, second = Delivery.objects.order_by("pk")
+    real_send = services._send
+
+    def refuse_first(*, recipient, **kwargs):
+        if kwargs["message_id_key"] == f"delivery-{first.pk}":
+            raise ValueError("Invalid address")
+        return real_send(recipient=recipient, **kwargs)
+
+    monkeypatch.setattr(services, "_send", refuse_first)
+    assert deliveries_sweep() == 1
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (DeliveryStatus.FAILED, DeliveryStatus.SENT)
+    assert "Invalid address" in first.last_error
+
+
+def test_plain_text_emails_are_not_html_escaped(town):
+    project = town.project(Stage.ASSESSMENT, title='Chodníky & "Zelená" ulice')
+    project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
+
+    event_deliveries_send(event_id=Delivery.objects.get().event_id)
+
+    assert 'Chodníky & "Zelená" ulice' in mail.outbox[0].subject
+    assert 'Chodníky & "Zelená" ulice' in mail.outbox[0].body

@@ -219,3 +219,9 @@ def test_list_costs_the_same_for_one_and_thirty_notifications(town):
     add(29)
     thirty = measure()
     assert one == thirty == PINNED_LIST_QUERIES
+
+
+@pytest.mark.parametrize("before", ["²", "-1", "abc", "9" * 40])
+def test_odd_cursors_answer_the_first_page_not_an_error(town, before):
+    response = _client(town.user("manager")).get(LIST, {"before": before})
+    assert response.status_code == 200

@@ -738,3 +738,8 @@ def test_every_edit_row_replaces_its_own_row_and_cancels_back_to_its_tab(as_role
     assert f'<tr id="{prefix}-{item.pk}"' in html
     assert f'hx-target="#{prefix}-{item.pk}"' in html
     assert f'href="{tab_url(project, tab)}"' in html
+
+
+def test_mention_search_survives_a_nul_byte(as_role, project):
+    response = as_role("manager").get(url("project_mention_search", project), {"q": "pa\x00rt"})
+    assert response.status_code == 200

@@ -1,5 +1,7 @@
 """Notifications: the list (newest first), marking read, and the bell's unread count polled by htmx."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -73,7 +75,7 @@ def _list_context(request: HttpRequest) -> dict:
     """One page of notifications; older ones by a cursor (``?before=<id>``), so deep pages cost the same."""
     queryset = notification_list_for(user=request.user).order_by("-id")
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if re.fullmatch(r"[0-9]{1,18}", before):  # str.isdigit() also accepts "²", which int() refuses
         queryset = queryset.filter(pk__lt=int(before))
     rows = list(queryset[: PAGE_SIZE + 1])
     page = rows[:PAGE_SIZE]

@@ -540,7 +540,8 @@ def project_mention_search(request: HttpRequest, pk: int) -> JsonResponse:
     comments shared with them, never the municipality's other staff.
     """
     project, viewer = _project(request, pk)
-    query = request.GET.get("q", "").strip()[:50]
+    # NUL cannot reach PostgreSQL; nobody's name contains it anyway.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:50]
     people = project_people(project=project)
     if query:
         people = people.filter(
