@@ -4,11 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from backend.core import health
+
 admin.site.site_header = _("Rámec – Smart City project pipeline")
 admin.site.site_title = _("Rámec")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
+    # HealthCheckMiddleware answers these first; the routes make them reversible and keep them without it.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api.urls")),

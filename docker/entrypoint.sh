@@ -1,15 +1,18 @@
 #!/bin/sh
 # The container's roles: web (the default), worker, beat, migrate, manage <command>; anything else runs as given.
-# exec hands PID 1's signals to the server itself: SIGTERM from `docker stop` is gunicorn's graceful stop and
-# Celery's warm shutdown (no new tasks; running ones finish within compose's stop_grace_period).
+# exec makes the server itself the process that gets `docker stop`'s SIGTERM: gunicorn stops gracefully and Celery
+# shuts down warm (no new tasks; running ones finish within compose's stop_grace_period).
 set -eu
+
+app_dir="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$app_dir"
 
 role="${1:-web}"
 [ "$#" -gt 0 ] && shift
 
 case "$role" in
     web)
-        exec gunicorn backend.wsgi:application --config /app/docker/gunicorn.conf.py "$@"
+        exec gunicorn backend.wsgi:application --config "$app_dir/docker/gunicorn.conf.py" "$@"
         ;;
     worker)
         exec celery --app backend --quiet worker --loglevel "${LOG_LEVEL:-INFO}" \
@@ -18,7 +21,7 @@ case "$role" in
     beat)
         # Exactly one beat per installation: two would send every periodic task twice.
         exec celery --app backend --quiet beat --loglevel "${LOG_LEVEL:-INFO}" \
-            --schedule /app/var/beat/celerybeat-schedule "$@"
+            --schedule "${CELERY_BEAT_SCHEDULE:-$app_dir/var/beat/celerybeat-schedule}" "$@"
         ;;
     migrate)
         exec python manage.py migrate --noinput "$@"

@@ -6,6 +6,8 @@ RequestLogMiddleware, so gunicorn's own access log stays off; its error log uses
 
 import os
 
+from gunicorn.glogging import Logger
+
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -26,36 +28,31 @@ keepalive = 5
 # Recycle workers now and then, so a slow leak never grows without bound.
 max_requests = 1000
 max_requests_jitter = 100
-# The heartbeat file on a tmpfs: a container's overlay file system can stall it.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The workers' heartbeat files on a tmpfs (gunicorn's advice for containers): an overlay file system can stall them.
+_SHARED_MEMORY = "/dev/shm"  # noqa: S108  (a heartbeat, no data)
+worker_tmp_dir = _SHARED_MEMORY if os.path.isdir(_SHARED_MEMORY) else None
 # Whose X-Forwarded-* headers gunicorn believes: the reverse proxy's address (Django trusts X-Forwarded-Proto through
 # SECURE_PROXY_SSL_HEADER, so the web port must be reachable only through that proxy).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # No control socket: it would be written under $HOME, which the unprivileged user cannot write in the image.
 control_socket_disable = True
 
+# Rámec's RequestLogMiddleware writes one line per request (with request id, user and duration): no access log here.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-_json = _flag("LOG_JSON", default=not _flag("DEBUG", default=False))
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "backend.core.logging.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json" if _json else "plain",
-            "stream": "ext://sys.stderr",
-        },
-    },
-    "root": {"level": loglevel.upper(), "handlers": ["console"]},
-    "loggers": {
-        # Not propagated: Django's LOGGING gives the root logger its own handler in each worker.
-        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
-    },
-}
+
+
+class JsonLogger(Logger):
+    """gunicorn's own messages (start, workers, timeouts) as JSON lines too, unless LOG_JSON is off."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        if _flag("LOG_JSON", default=not _flag("DEBUG", default=False)):
+            from backend.core.logging import JsonFormatter
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+
+logger_class = JsonLogger

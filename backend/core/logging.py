@@ -41,12 +41,14 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = current_request_id.get()
+        # Django logs 4xx/5xx responses (django.request) after the middleware returned, with the request attached.
+        request = record.__dict__.get("request")
+        request_id = current_request_id.get() or getattr(request, "request_id", None)
         if request_id:
             entry["request_id"] = request_id
         entry.update(_task_context())
         for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_") and key not in entry:
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_") and key not in entry and key != "request":
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

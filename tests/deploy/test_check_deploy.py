@@ -1,0 +1,124 @@
+"""The production settings, read in a fresh interpreter from a production environment: ``check --deploy`` is clean,
+connections are pooled by psycopg 3, logs are JSON, the probes come first, static files collect as at build time.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.deploy.conftest import ROOT, production_environment, run_manage
+
+PRODUCTION = {
+    "DATABASE_URL": "postgres://ramec:secret@postgres:5432/ramec",
+    "REDIS_URL": "redis://redis:6379/0",
+    "ALLOWED_HOSTS": "ramec.example.cz",
+    "SITE_URL": "https://ramec.example.cz",
+    "EMAIL_URL": "smtp://smtp.example.cz:587/?tls=True",
+}
+READ_SETTINGS = """
+import django, json
+django.setup()
+from django.conf import settings
+database = settings.DATABASES["default"]
+console = settings.LOGGING["handlers"]["console"]
+print(json.dumps({
+    "database": {key: database[key] for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS")},
+    "middleware": settings.MIDDLEWARE,
+    "formatter": settings.LOGGING["formatters"][console["formatter"]],
+    "hijack": settings.CELERY_WORKER_HIJACK_ROOT_LOGGER,
+    "queue": settings.CELERY_TASK_DEFAULT_QUEUE,
+}))
+"""
+
+
+def production_settings(**variables: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", READ_SETTINGS],
+        cwd=ROOT,
+        env=production_environment(**{**PRODUCTION, **variables}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("preload", ["false", "true"])
+def test_check_deploy_is_clean_with_the_production_settings(preload):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        environment=production_environment(**PRODUCTION, SECURE_HSTS_PRELOAD=preload),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_still_fails_on_what_production_must_not_have():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        environment=production_environment(**PRODUCTION, SECRET_KEY="too-short", SECURE_SSL_REDIRECT="false"),
+    )
+
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr and "security.W008" in result.stderr
+
+
+def test_production_pools_connections_with_psycopg_and_checks_them():
+    database = production_settings()["database"]
+
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10.0}
+    assert database["CONN_MAX_AGE"] == 0  # Django refuses persistent connections beside a pool
+    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["OPTIONS"]["connect_timeout"] == 5
+
+
+def test_the_pool_is_tunable_and_can_give_way_to_an_outside_pooler():
+    tuned = production_settings(DATABASE_POOL_MAX_SIZE="8", DATABASE_POOL_TIMEOUT="3")["database"]
+    without = production_settings(DATABASE_POOL="false", CONN_MAX_AGE="30")["database"]
+
+    assert tuned["OPTIONS"]["pool"]["max_size"] == 8 and tuned["OPTIONS"]["pool"]["timeout"] == 3.0
+    assert "pool" not in without["OPTIONS"]
+    assert without["CONN_MAX_AGE"] == 30
+
+
+def test_production_logs_json_and_celery_logs_through_the_same_configuration():
+    configured = production_settings()
+
+    assert configured["formatter"] == {"()": "backend.core.logging.JsonFormatter"}
+    assert configured["hijack"] is False
+
+
+def test_the_demo_logs_plain_text():
+    assert "()" not in production_settings(DEBUG="true")["formatter"]
+
+
+def test_the_request_log_and_the_probes_come_before_every_other_middleware():
+    assert production_settings()["middleware"][:3] == [
+        "backend.core.logging.RequestLogMiddleware",
+        "backend.core.health.HealthCheckMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+    ]
+
+
+def test_installations_sharing_one_redis_name_their_own_queue():
+    assert production_settings()["queue"] == "celery"
+    assert production_settings(CELERY_QUEUE="ramec-staging")["queue"] == "ramec-staging"
+
+
+def test_static_files_collect_with_the_production_settings_as_at_build_time(collected_static):
+    manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
+
+    for name in ("ramec/ramec.css", "ramec/ramec.js", "django_htmx/htmx-2.min.js", "admin/css/base.css"):
+        hashed = manifest[name]
+        assert (collected_static / hashed).is_file()
+        assert (collected_static / f"{hashed}.gz").is_file()  # WhiteNoise serves the compressed copy
