@@ -57,3 +57,28 @@ def test_the_demo_starts_with_nothing_but_debug(debug):
     result = start_django(DEBUG=debug)
 
     assert result.returncode == 0, result.stderr
+
+
+def manage(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
+    environment = {name: os.environ[name] for name in KEPT_FROM_THE_SHELL if name in os.environ}
+    environment.update(variables)
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_manage_py_in_an_unconfigured_checkout_runs_as_the_demo():
+    result = manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_manage_py_with_debug_off_still_refuses_without_a_secret_key():
+    result = manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
