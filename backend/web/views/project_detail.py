@@ -580,16 +580,16 @@ def project_funding_create(request: HttpRequest, pk: int) -> HttpResponse:
     if viewer.partner:
         raise Http404(_("This part of the project is not shared with you."))
     _require_editor(viewer)
-    form = FundingForm(request.POST)
-    if form.is_valid():
-        try:
-            funding_create(actor=request.user, project=project, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _saved(request, project, viewer, "funding", _("The funding application was added."))
-    context = _tab_context(request, project, viewer, "funding", funding_form=form)
-    return _invalid(request, project, viewer, "funding", fragment="funding", context=context)
+    return _create_item(
+        request,
+        project,
+        viewer,
+        tab="funding",
+        form=FundingForm(request.POST),
+        form_key="funding_form",
+        create=lambda fields: funding_create(actor=request.user, project=project, **fields),
+        notice=lambda created: _("The funding application was added."),
+    )
 
 
 @login_required
@@ -618,16 +618,16 @@ def project_funding_update(request: HttpRequest, pk: int, item_id: int) -> HttpR
 def project_kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     _require_editor(viewer)
-    form = KpiForm(request.POST)
-    if form.is_valid():
-        try:
-            kpi = kpi_create(actor=request.user, project=project, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _saved(request, project, viewer, "kpis", _("KPI “%(name)s” added.") % {"name": kpi.name})
-    context = _tab_context(request, project, viewer, "kpis", kpi_form=form)
-    return _invalid(request, project, viewer, "kpis", fragment="kpis", context=context)
+    return _create_item(
+        request,
+        project,
+        viewer,
+        tab="kpis",
+        form=KpiForm(request.POST),
+        form_key="kpi_form",
+        create=lambda fields: kpi_create(actor=request.user, project=project, **fields),
+        notice=lambda created: _("KPI “%(name)s” added.") % {"name": created.name},
+    )
 
 
 @login_required
@@ -648,6 +648,21 @@ def project_kpi_update(request: HttpRequest, pk: int, item_id: int) -> HttpRespo
         update=lambda changes: kpi_update(actor=request.user, kpi=kpi, **changes),
         notice=lambda saved: _("KPI “%(name)s” saved.") % {"name": saved.name},
     )
+
+
+def _create_item(
+    request: HttpRequest, project: Project, viewer: Viewer, *, tab: str, form, form_key: str, create, notice
+) -> HttpResponse:
+    """Add an item from a tab's form; on invalid input re-render the tab with the errors on their fields."""
+    if form.is_valid():
+        try:
+            created = create(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _saved(request, project, viewer, tab, notice(created))
+    context = _tab_context(request, project, viewer, tab, **{form_key: form})
+    return _invalid(request, project, viewer, tab, fragment=tab, context=context)
 
 
 def _edit_item(
