@@ -18,6 +18,13 @@ class User(AbstractUser):
         default="cs",
         help_text=_("Language of e-mails and notifications."),
     )
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the person's name and e-mail were replaced at their request (GDPR)."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
