@@ -7,6 +7,7 @@ Two modes:
   ``DATABASE_URL``; ``REDIS_URL`` selects a real broker and cache.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "backend.core",
     "backend.accounts",
     "backend.projects",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "backend.core.logging.RequestLogMiddleware",
     "backend.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The client's address and path for audit entries written inside services (backend.core.audit).
+    "backend.core.audit.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,6 +83,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Refreshes the session's expiry at most once a minute (SESSION_INACTIVITY_TIMEOUT below).
+    "backend.core.sessions.InactivityTimeoutMiddleware",
+    # Last, as django-axes asks: turns a sign-in refused for lockout into our lockout page (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -124,6 +132,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out sign-in before any password is checked. Our subclass only lets
+# calls without a request through (the test client, shell scripts): every HTTP sign-in passes its request.
+AUTHENTICATION_BACKENDS = [
+    "backend.core.lockout.LockoutBackend",
+    # Django's model backend that also refuses partner guests with no project left (backend.accounts.backends).
+    "backend.accounts.backends.AccountBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -197,6 +212,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backend.notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),  # Europe/Prague, CELERY_TIMEZONE
     },
+    "prune-audit-log": {"task": "backend.core.tasks.audit_prune", "schedule": crontab(hour=3, minute=30)},
 }
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
 # Absolute links in e-mails point here.
@@ -255,6 +271,38 @@ if not DEBUG:
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Inactivity timeout: a session expires this many seconds after the last request. The expiry is pushed forward
+# at most once a minute (backend.core.sessions), not on every request, so reading pages does not write the
+# session row each time; SESSION_SAVE_EVERY_REQUEST stays off for the same reason.
+SESSION_INACTIVITY_TIMEOUT = env.int("SESSION_INACTIVITY_TIMEOUT", default=30 * 60)
+SESSION_COOKIE_AGE = SESSION_INACTIVITY_TIMEOUT
+
+# Brute force (django-axes): 5 failed sign-ins of one account from one address lock that pair for 15 minutes;
+# the same account from another address still signs in. Attempts live in the database (its default handler),
+# so a Redis outage neither blocks sign-in nor forgets a lockout. Retrying during a lockout does not extend it:
+# a clerk told "try again in 15 minutes" can. Web and admin answer our lockout page, the API JSON, both 429.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "backend.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "backend.core.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "backend.core.lockout.lockout_username"
+AXES_ENABLE_ADMIN = True
+# Successful sign-ins are not logged by axes: a table of every sign-in with address and browser would grow without
+# end; failures and lockouts go to the audit log, which has a retention period.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The client's address for lockouts and the audit log: REMOTE_ADDR, unless the app runs behind reverse proxies
+# that append to X-Forwarded-For; then set their number here (1 for one nginx/load balancer in front of
+# gunicorn). Only the entries those proxies appended are trusted, so a client cannot forge its address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Audit log (backend.core.audit): entries older than this are deleted nightly.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -318,5 +366,30 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Attachments of projects and comments (backend.projects.uploads): kept outside the web root, served by no URL
+# but the permission-checked download view, under random names. The allowed types are checked by content; the
+# list may only narrow the default set (PDF, PNG, JPEG, GIF, WebP, TXT, CSV, DOCX, XLSX, PPTX, ODT, ODS).
+ATTACHMENTS_ROOT = env.path("ATTACHMENTS_ROOT", default=VAR_DIR / "attachments")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+ATTACHMENT_ALLOWED_TYPES = env.list(
+    "ATTACHMENT_ALLOWED_TYPES",
+    default=[
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ],
+)
+
 # Domain settings.
 RAMEC_DEFAULT_ASSESSMENT_THRESHOLD = 50
+# Partner invitations: days an invitation link stays valid.
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)

@@ -2,8 +2,11 @@
 
 Both run in one transaction that locks the project row, check the transition, its guards and the
 actor's right, and write the stage, the history row and the events together, or nothing at all.
+A refusal is written to the audit log after that transaction rolled back (``_audited_refusal``).
 """
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -12,14 +15,17 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
 from backend.accounts.models import User
+from backend.core.audit import audit_record, mark_audited
 from backend.core.errors import (
     Blocker,
     ConcurrentChange,
+    DomainError,
     NotFound,
     PermissionDenied,
     TransitionBlocked,
     TransitionNotAllowed,
 )
+from backend.core.models import AuditAction
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
 from workflows import guards
@@ -185,6 +191,52 @@ def _execute(
     return record
 
 
+def _audited_refusal(action: AuditAction) -> Callable:
+    """Record in the audit log every domain error the service raises, then re-raise it.
+
+    The entry is written here, outside the service's transaction: written inside, it would roll back with it.
+    """
+
+    def decorate(service: Callable[..., TransitionOutcome]) -> Callable[..., TransitionOutcome]:
+        @functools.wraps(service)
+        def audited(**kwargs) -> TransitionOutcome:
+            try:
+                return service(**kwargs)
+            except DomainError as error:
+                _record_refusal(action, error, **kwargs)
+                mark_audited(error)
+                raise
+
+        return audited
+
+    return decorate
+
+
+def _record_refusal(action: AuditAction, error: DomainError, *, actor: User, **kwargs) -> None:
+    details = {"code": error.code, "message": str(error)}
+    if isinstance(error, TransitionBlocked):
+        details["blockers"] = [blocker.code for blocker in error.blockers]
+    if "approval_request" in kwargs:
+        subject = kwargs["approval_request"]
+        details.update(transition=subject.transition, decision=kwargs.get("decision", ""), project=subject.project_id)
+        municipality_ids = Project.objects.filter(pk=subject.project_id).values_list("municipality_id", flat=True)
+        object_type = "approval_request"
+    else:
+        subject = kwargs["project"]
+        details["transition"] = kwargs.get("transition", "")
+        municipality_ids = [subject.municipality_id]
+        object_type = "project"
+    audit_record(
+        action=action,
+        actor=actor,
+        municipality_ids=list(municipality_ids),
+        object_type=object_type,
+        object_id=subject.pk,
+        details=details,
+    )
+
+
+@_audited_refusal(AuditAction.TRANSITION_REFUSED)
 def project_transition(*, project: Project, actor: User, transition: str, comment: str = "") -> TransitionOutcome:
     """Run a transition, or request it when its policy needs approvals.
 
@@ -257,6 +309,7 @@ def _request_quorum_reached(request: ApprovalRequest, project: Project) -> bool:
     )
 
 
+@_audited_refusal(AuditAction.APPROVAL_REFUSED)
 def approval_decide(
     *, approval_request: ApprovalRequest, actor: User, decision: str, comment: str = ""
 ) -> TransitionOutcome:

@@ -4,14 +4,17 @@ Also home of the scoping every Rámec admin shares: superusers (platform operato
 other staff only what belongs to the municipalities they work for.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.sites import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
+from backend.accounts.models import Department, Invitation, Membership, Municipality, PartnerOrganization, User
+from backend.accounts.privacy import user_anonymise
 from backend.accounts.selectors import department_list_visible, municipality_list_visible, user_access
+from backend.accounts.services import user_deactivate
+from backend.core.errors import DomainError
 
 
 def own_municipality_ids(user: User) -> frozenset[int]:
@@ -93,6 +96,31 @@ class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
         # Only platform operators hand out Django-level rights.
         return (*readonly, "is_superuser", "groups", "user_permissions")
 
+    # GDPR and deactivation (issue 6): each person through the service, which checks the actor's right
+    # and says why it refuses; the others of the selection still go through.
+    actions = ("deactivate_users", "anonymise_former_guests")
+
+    def _run_per_person(self, request, queryset, service, done_message) -> None:
+        done = 0
+        for person in queryset:
+            label = person.get_full_name() or person.username
+            try:
+                service(actor=request.user, user=person)
+            except DomainError as error:
+                self.message_user(request, f"{label}: {error}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Deactivate: end their sessions and API tokens"), permissions=("change",))
+    def deactivate_users(self, request, queryset):
+        self._run_per_person(request, queryset, user_deactivate, _("Deactivated: %(count)d."))
+
+    @admin.action(description=_("Anonymise former partner guests (GDPR)"), permissions=("change",))
+    def anonymise_former_guests(self, request, queryset):
+        self._run_per_person(request, queryset, user_anonymise, _("Anonymised: %(count)d."))
+
 
 class DepartmentInline(admin.TabularInline):
     model = Department
@@ -156,3 +184,31 @@ class MembershipAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
     list_filter = ("role", ("municipality", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "municipality", "department", "organization")
     search_fields = ("user__username", "user__first_name", "user__last_name")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    """Invitations are read here (who invited whom, when, what happened); they are made and withdrawn in the app,
+    where the services grant access, send the mail and sign guests out."""
+
+    municipality_lookup = "organization__municipality_id"
+    list_display = (
+        "email",
+        "organization",
+        "kind",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
+    list_filter = ("kind", "language")
+    list_select_related = ("organization", "invited_by")
+    search_fields = ("email", "organization__name")
+    exclude = ("nonce",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

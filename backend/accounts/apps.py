@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "backend.accounts"
     label = "accounts"
     verbose_name = _("Accounts and organisations")
+
+    def ready(self) -> None:
+        # Sign-in and sign-out record which session is whose, so that sessions can be ended per user.
+        from backend.accounts.sessions import connect_signals
+
+        connect_signals()

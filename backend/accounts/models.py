@@ -224,3 +224,119 @@ class Membership(TimeStampedModel):
             errors["organization"] = _("The organisation belongs to another municipality.")
         if errors:
             raise ValidationError(errors)
+
+
+class UserSession(models.Model):
+    """Which session belongs to whom, so that a user's sessions can be ended without decoding every session.
+
+    Written at sign-in and removed at sign-out (backend.accounts.sessions); a row whose session already
+    expired is harmless and pruned at the user's next sign-in.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_sessions", verbose_name=_("user")
+    )
+    session_key = models.CharField(_("session key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _invitation_nonce() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class InvitationKind(models.TextChoices):
+    NEW_ACCOUNT = "new_account", _("New guest account")
+    ACCESS_ADDED = "access_added", _("Access added to an existing account")
+
+
+class Invitation(models.Model):
+    """An invitation of one person (by e-mail) to a partner organisation and some of a municipality's projects.
+
+    The link in the mail is a signed value carrying the id and ``nonce`` (backend.accounts.invitations): only
+    the server can make one, the row can rebuild it when a sending task is retried, and it works once, until
+    ``expires_at``, unless revoked. Inviting someone who already is a guest creates an ``ACCESS_ADDED`` row,
+    accepted at once, whose mail only says what was added.
+    """
+
+    email = models.EmailField(_("e-mail"))
+    organization = models.ForeignKey(
+        PartnerOrganization,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("partner organisation"),
+    )
+    projects = models.ManyToManyField("projects.Project", related_name="invitations", verbose_name=_("projects"))
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=InvitationKind.choices, default=InvitationKind.NEW_ACCOUNT
+    )
+    language = models.CharField(_("language of the e-mail"), max_length=8, choices=settings.LANGUAGES, default="cs")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    nonce = models.CharField(max_length=64, default=_invitation_nonce, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    # The mail's own outbox: sent by a Celery task after commit, swept up when the broker was down.
+    sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last sending error"), blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("sent_at", "created_at"), name="invitation_outbox")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+    @property
+    def is_pending(self) -> bool:
+        from django.utils import timezone
+
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def status(self) -> str:
+        from django.utils import timezone
+
+        if self.revoked_at:
+            return "revoked"
+        if self.accepted_at:
+            return "accepted"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -1,9 +1,15 @@
 """Writes for accounts: creating municipalities, departments, partner organisations and memberships."""
 
+from django.contrib.auth import password_validation, update_session_auth_hash
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, Role, User
-from backend.accounts.selectors import user_access_forget
+from backend.accounts.selectors import user_access, user_access_forget
+from backend.accounts.sessions import user_sessions_end
+from backend.core.errors import PermissionDenied
 
 
 @transaction.atomic
@@ -48,3 +54,72 @@ def membership_grant(
     membership.save()
     user_access_forget(user=user)
     return membership
+
+
+# --- a person's own account, and deactivation (issue 6) -------------------------------------------------
+
+
+def user_may_manage(*, actor: User, user: User) -> bool:
+    """Whether ``actor`` manages ``user``'s account: a platform admin, or the coordinator of every
+    municipality the person belongs to (by a department, municipality-wide or through a partner
+    organisation). Someone who also belongs to another municipality is that municipality's too, so only
+    platform operators manage them, as in the accounts admin. Platform operators are nobody's to manage."""
+    if user.is_superuser and not actor.is_superuser:
+        return False
+    access = user_access(user=actor)
+    if access.is_platform_admin:
+        return True
+    municipality_ids = set(Membership.objects.filter(user=user).values_list("municipality_id", flat=True))
+    return bool(municipality_ids) and municipality_ids <= access.coordinator_of
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, first_name: str, last_name: str, email: str, language: str) -> User:
+    """A person edits their own name, e-mail and language."""
+    email = email.strip()
+    if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": _("Another account already uses this e-mail address.")})
+    user.first_name, user.last_name, user.email, user.language = first_name.strip(), last_name.strip(), email, language
+    user.full_clean(exclude=("password", "username"))
+    user.save(update_fields=("first_name", "last_name", "email", "language"))
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, password: str, request: HttpRequest | None = None) -> int:
+    """Set a new password and end every other session and every API token of the person.
+
+    With ``request`` (the person's own browser session), that session stays signed in under a new key,
+    as ``update_session_auth_hash`` does; every other session ends. Returns how many sessions ended.
+    """
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=("password",))
+    keep = None
+    if request is not None and request.user.pk == user.pk:
+        update_session_auth_hash(request, user)
+        keep = request.session.session_key
+    return user_sessions_end(user=user, except_session_key=keep)
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> int:
+    """Switch a person's account off: they cannot sign in, and their sessions and API tokens end at once.
+
+    Allowed to platform admins and to the coordinator of the person's municipality (see
+    ``user_may_manage``). Nothing the person did is touched. Returns how many sessions ended.
+    """
+    if actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot deactivate your own account."))
+    if not user_may_manage(actor=actor, user=user):
+        raise PermissionDenied(
+            _(
+                "Only the coordinator of the person's municipality or a platform administrator may deactivate "
+                "this account."
+            )
+        )
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=("is_active",))
+    user_access_forget(user=user)
+    return user_sessions_end(user=user)

@@ -1,4 +1,7 @@
-"""Domain errors mapped once to HTTP: hidden → 404, forbidden → 403, not possible now → 409, invalid → 400."""
+"""Domain errors mapped once to HTTP: hidden → 404, forbidden → 403, not possible now → 409, invalid → 400.
+
+A signed-in caller answered 403 or 404 is recorded in the audit log (unless the service already recorded it).
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -7,6 +10,18 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from backend.core import errors
+from backend.core.audit import audit_access_refused
+
+
+class AccountLockedOut(exceptions.APIException):
+    """Too many failed sign-ins of one account from one address (django-axes): 429 with Retry-After."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self, detail: str, *, wait: int) -> None:
+        super().__init__(detail)
+        self.wait = wait  # DRF's handler turns it into the Retry-After header
 
 
 def _conflict(detail: str, code: str, blockers: list[dict[str, str]]) -> Response:
@@ -14,6 +29,15 @@ def _conflict(detail: str, code: str, blockers: list[dict[str, str]]) -> Respons
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    response = _response_for(exc, context)
+    if response is not None and response.status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND):
+        request = context.get("request")
+        if request is not None:
+            audit_access_refused(request=request, status_code=response.status_code, error=exc)
+    return response
+
+
+def _response_for(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, errors.NotFound):
         exc = exceptions.NotFound(str(exc))
     elif isinstance(exc, Http404):

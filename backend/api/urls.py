@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import views
+from backend.api import attachments, exports, invitations, privacy, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -15,11 +15,27 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("users", views.UserViewSet, basename="user")
+router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/export/", privacy.MyDataExportView.as_view(), name="me_export"),
+    # Before the router, whose project detail route would take "export" for an id.
+    path("projects/export/", exports.ProjectExportView.as_view(), name="project_export"),
+    path(
+        "projects/<int:pk>/partners/<int:organization_id>/",
+        invitations.ProjectPartnerRevokeView.as_view(),
+        name="project_partner_revoke",
+    ),
+    path("organizations/<int:pk>/revoke/", invitations.OrganizationRevokeView.as_view(), name="organization_revoke"),
+    path("projects/<int:pk>/attachments/", attachments.ProjectAttachmentsView.as_view(), name="project_attachments"),
+    path(
+        "projects/<int:pk>/attachments/<int:attachment_id>/",
+        attachments.ProjectAttachmentView.as_view(),
+        name="project_attachment",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the strict CSP needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

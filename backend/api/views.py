@@ -4,8 +4,9 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -22,10 +23,12 @@ from backend.accounts.selectors import (
     user_list_visible,
 )
 from backend.api import serializers as s
+from backend.api.errors import AccountLockedOut
 from backend.api.pagination import CursorPagination
 from backend.api.schema import ERROR_RESPONSES, TRANSITION_RESPONSES
 from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from backend.core.errors import PermissionDenied
+from backend.core.lockout import lockout_message, lockout_reset_on_success, lockout_seconds
 from backend.notifications.selectors import notification_list_for
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
 from backend.projects import services as project_services
@@ -54,18 +57,44 @@ class ByIdPagination(CursorPagination):
     ordering = ("id",)
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    """DRF's sign-in serializer with the lengths of our user names: nothing longer reaches authentication."""
+
+    username = serializers.CharField(max_length=150, write_only=True)
+    password = serializers.CharField(
+        max_length=4096, style={"input_type": "password"}, trim_whitespace=False, write_only=True
+    )
+
+
 @extend_schema(
     responses={
         200: inline_serializer("Token", fields={"token": serializers.CharField()}),
         400: ERROR_RESPONSES[400],
-        429: ERROR_RESPONSES[429],
+        429: OpenApiResponse(
+            ERROR_RESPONSES[429].response,
+            description="Too many requests, or too many failed sign-ins of this account from this address: "
+            "wait as the Retry-After header says.",
+        ),
     }
 )
 class TokenObtainView(ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
+    serializer_class = TokenRequestSerializer
     throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
     throttle_scope = "token_obtain"
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        try:
+            response = super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes refused the sign-in before the password was checked (it marks the request it was given).
+            if getattr(request, "axes_locked_out", False):
+                raise AccountLockedOut(lockout_message(), wait=lockout_seconds()) from None
+            raise
+        # No login() here, so axes' reset on success has to be asked for.
+        lockout_reset_on_success(request=request, username=str(request.data.get("username", "")))
+        return response
 
 
 @extend_schema(responses={200: s.MeSerializer, 401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]})

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "backend.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from backend.core import audit, sessions
+
+        audit.connect_signals()
+        sessions.connect_signals()

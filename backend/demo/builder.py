@@ -26,6 +26,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,12 +40,14 @@ from backend.demo.specs import (
     AddTask,
     Apply,
     Assess,
+    Attach,
     Award,
     Decide,
     Edit,
     Evaluate,
     GroupSpec,
     Invite,
+    InviteGuest,
     Move,
     MunicipalitySpec,
     ProjectStory,
@@ -53,7 +56,9 @@ from backend.demo.specs import (
     Remark,
 )
 from backend.demo.stories import STORIES
+from backend.projects.attachments import attachment_create
 from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
+from backend.projects.invitations import invitation_create
 from backend.projects.models import FundingApplication, Kpi, Project, StrategicMeasure
 from backend.projects.services import (
     comment_create,
@@ -426,6 +431,24 @@ def _remark(step: Remark, scene: Scene) -> None:
     )
 
 
+def _invite_guest(step: InviteGuest, scene: Scene) -> None:
+    invitation_create(
+        actor=scene.actor(step.by),
+        email=step.email,
+        organization=scene.world.organizations[step.organization],
+        projects=[scene.project],
+    )
+
+
+def _attach(step: Attach, scene: Scene) -> None:
+    attachment_create(
+        actor=scene.actor(step.by),
+        project=scene.project,
+        file=ContentFile(step.content.encode(), name=step.name),
+        visibility=CommentVisibility.SHARED if step.shared else CommentVisibility.INTERNAL,
+    )
+
+
 def _apply(step: Apply, scene: Scene) -> None:
     deadline = None if step.deadline_in_days is None else scene.world.today + timedelta(days=step.deadline_in_days)
     funding_create(
@@ -486,8 +509,10 @@ STEP_RUNNERS: dict[type, Callable[[Any, Scene], None]] = {
     Evaluate: _evaluate,
     Edit: _edit,
     Invite: _invite,
+    InviteGuest: _invite_guest,
     AddTask: _add_task,
     Remark: _remark,
+    Attach: _attach,
     Apply: _apply,
     Award: _award,
     Refuse: _refuse,

@@ -134,6 +134,25 @@ class Remark:
 
 
 @dataclass(frozen=True)
+class Attach:
+    """A file attached to the project: ``content`` is its text (the demo attaches CSV and plain-text files)."""
+
+    by: str
+    name: str
+    content: str
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class InviteGuest:
+    """An invitation sent by e-mail and not yet accepted (it shows as pending on the project's partners page)."""
+
+    by: str
+    email: str
+    organization: str
+
+
+@dataclass(frozen=True)
 class Apply:
     """A funding application; ``approved`` only with ``status=APPROVED`` (own budget decided at once)."""
 
@@ -184,7 +203,21 @@ class RecordKpi:
 
 
 type Step = (
-    Move | Decide | Assess | Evaluate | Edit | Invite | AddTask | Remark | Apply | Award | Refuse | AddKpi | RecordKpi
+    Move
+    | Decide
+    | Assess
+    | Evaluate
+    | Edit
+    | Invite
+    | InviteGuest
+    | AddTask
+    | Remark
+    | Attach
+    | Apply
+    | Award
+    | Refuse
+    | AddKpi
+    | RecordKpi
 )
 
 

@@ -13,11 +13,13 @@ from backend.demo.specs import (
     AddTask,
     Apply,
     Assess,
+    Attach,
     Award,
     Decide,
     Edit,
     Evaluate,
     Invite,
+    InviteGuest,
     Move,
     ProjectStory,
     RecordKpi,
@@ -458,6 +460,27 @@ VZOROV_STORIES = (
         steps=(
             Invite(FIRM, by=PM),
             Invite(NGO, by=PM, access=VIEW),
+            InviteGuest(by=PM, email="technik@energosmart.example", organization=FIRM),
+            Attach(
+                by=PM,
+                name="Střechy ZŠ – statické posouzení.txt",
+                content=(
+                    "Statické posouzení střech ZŠ Komenského a ZŠ Husova\n\n"
+                    "Nosnost střešních konstrukcí vyhovuje přitížení 25 kg/m² (panely, konstrukce, zatížení sněhem).\n"
+                    "Doporučení: kotvení přes přitížení, bez průniků hydroizolací.\n"
+                ),
+                shared=True,
+            ),
+            Attach(
+                by=PM,
+                name="Rozpočet FVE – interní.csv",
+                content=(
+                    "položka;částka Kč\n"
+                    "panely a střídače;4 120 000\n"
+                    "montáž a kotvení;1 480 000\n"
+                    "rezerva (interní, nesdílet);420 000\n"
+                ),
+            ),
             Move("submit", by=PM),
             Assess(
                 by=HEAD_ENV, score=81, summary="Statika střech vyhovuje, návratnost 8 let, vysoká vlastní spotřeba."

@@ -2,6 +2,8 @@
 
 from django.dispatch import receiver
 
+from backend.accounts.signals import invitation_recorded
+from backend.notifications.invitations import invitation_dispatch_on_commit
 from backend.notifications.services import event_fanout
 from backend.projects.signals import event_recorded
 
@@ -9,3 +11,8 @@ from backend.projects.signals import event_recorded
 @receiver(event_recorded, dispatch_uid="notifications_event_fanout")
 def fan_out(sender, event, **kwargs) -> None:
     event_fanout(event=event)
+
+
+@receiver(invitation_recorded, dispatch_uid="notifications_invitation_send")
+def send_invitation_after_commit(sender, invitation, **kwargs) -> None:
+    invitation_dispatch_on_commit(invitation_id=invitation.pk)

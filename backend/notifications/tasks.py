@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from backend.notifications import reminders, services
+from backend.notifications import invitations, reminders, services
 
 MAX_RETRIES = 6
 
@@ -17,7 +17,17 @@ def send_event_deliveries(self, event_id: int) -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_pending_deliveries() -> int:
-    return services.deliveries_sweep()
+    # Invitation mails share the outbox's sweep: whatever the broker missed goes out within a minute.
+    return services.deliveries_sweep() + invitations.invitations_sweep()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def send_invitation(self, invitation_id: int) -> int:
+    try:
+        invitations.invitation_send(invitation_id=invitation_id)
+    except invitations.InvitationSendFailed:
+        raise self.retry(countdown=services.retry_delay_seconds(self.request.retries + 1)) from None
+    return 0
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

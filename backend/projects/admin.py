@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from backend.accounts.admin import MunicipalityScopedMixin
 from backend.core.errors import DomainError
 from backend.projects.models import (
+    Attachment,
     Comment,
     Event,
     FundingApplication,
@@ -249,6 +250,37 @@ class ProjectPartnerAdmin(ProjectScopedMixin, admin.ModelAdmin):
     list_select_related = ("organization", "project", "invited_by")
     search_fields = ("organization__name", "project__title")
     autocomplete_fields = ("project",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ProjectScopedMixin, admin.ModelAdmin):
+    """Looked at and deleted here, never added or changed: uploads go through the content checks of the service.
+
+    The file itself is downloaded only through the permission-checked view, linked from the project.
+    """
+
+    list_display = ("original_name", "project", "comment", "visibility", "content_type", "size", "uploaded_by")
+    list_filter = ("visibility", "content_type")
+    list_select_related = ("project", "comment", "uploaded_by")
+    search_fields = ("original_name", "project__title", "sha256")
+    fields = (
+        "project",
+        "comment",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "visibility",
+        "uploaded_by",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Event)

@@ -1,10 +1,15 @@
 """The project record and what hangs on it: partners, tasks, comments, funding, KPIs, strategy, events."""
 
+import uuid
+from functools import partial
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
@@ -21,6 +26,7 @@ from backend.projects.choices import (
     TaskStatus,
     ThematicArea,
 )
+from backend.projects.uploads import attachment_storage, type_label
 from workflows.machine import ProjectPipeline
 from workflows.stages import ACTIVE_STAGES, Stage
 
@@ -351,6 +357,7 @@ class EventKind(models.TextChoices):
     TASK_STATUS_CHANGED = "task_status_changed", _("Task status changed")
     COMMENT_POSTED = "comment_posted", _("Comment posted")
     PARTNER_INVITED = "partner_invited", _("Partner invited")
+    PARTNER_REVOKED = "partner_revoked", _("Partner access revoked")
     TASK_DUE_SOON = "task_due_soon", _("Task due tomorrow")
     TASK_OVERDUE = "task_overdue", _("Task overdue")
     APPROVAL_REMINDER = "approval_reminder", _("Approval waiting past its deadline")
@@ -384,3 +391,65 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.project}"
+
+
+def _attachment_path(attachment: "Attachment", filename: str) -> str:
+    """A random name in the project's folder; the uploader's file name is never used on disk."""
+    return f"project-{attachment.project_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on a project, or on one of its comments (then it is as visible as the comment).
+
+    Files live in settings.ATTACHMENTS_ROOT under random names and leave it after the row's deletion commits.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("project")
+    )
+    comment = models.ForeignKey(
+        Comment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("comment"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, db_index=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), storage=attachment_storage, upload_to=_attachment_path, max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=CommentVisibility.choices, default=CommentVisibility.INTERNAL
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def type_label(self) -> str:
+        """The type's short name for people: PDF, PNG, DOCX…"""
+        return type_label(self.content_type)
+
+
+@receiver(post_delete, sender=Attachment)
+def _delete_attachment_file(sender, instance: Attachment, **kwargs) -> None:
+    """Remove the file once the deletion commits (also when a project or comment takes its attachments along)."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(partial(storage.delete, name))

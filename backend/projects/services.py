@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
+from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.models import (
     Comment,
@@ -192,6 +193,43 @@ def project_partner_grant(
     return access
 
 
+@transaction.atomic
+def project_partner_revoke(*, actor: User, project: Project, organization: PartnerOrganization) -> None:
+    """Take a partner organisation's access to one project away, and sign its guests out everywhere at once.
+
+    Pending invitations of the organisation lose this project (and are withdrawn when none is left); the
+    timeline records who revoked it. The guests' other projects stay; they sign in again to reach them.
+    """
+    from backend.accounts.models import Invitation, Membership, Role
+    from backend.accounts.sessions import user_sessions_end
+
+    _require_visible(actor=actor, project=project)
+    if is_partner_viewer(user=actor, project=project):
+        raise NotFound(_("Project not found."))
+    _require_editor(actor=actor, project=project)
+    deleted, _details = ProjectPartner.objects.filter(project=project, organization=organization).delete()
+    if not deleted:
+        raise NotFound(_("This organisation has no access to the project."))
+    event_record(
+        project=project,
+        kind=EventKind.PARTNER_REVOKED,
+        actor=actor,
+        organization_id=organization.pk,
+        organization=organization.name,
+    )
+    now = timezone.now()
+    pending = Invitation.objects.filter(
+        organization=organization, accepted_at__isnull=True, revoked_at__isnull=True, projects=project
+    )
+    for invitation in pending:
+        invitation.projects.remove(project)
+        if not invitation.projects.exists():
+            invitation.revoked_at, invitation.revoked_by = now, actor
+            invitation.save(update_fields=["revoked_at", "revoked_by"])
+    for membership in Membership.objects.filter(role=Role.PARTNER, organization=organization).select_related("user"):
+        user_sessions_end(user=membership.user)
+
+
 def user_can_see_project(*, user: User, project: Project) -> bool:
     return project_list_visible(user=user).filter(pk=project.pk).exists()
 
@@ -308,9 +346,13 @@ def mentioned_usernames(body: str) -> list[str]:
 
 @transaction.atomic
 def comment_create(
-    *, actor: User, project: Project, body: str, visibility: str = CommentVisibility.INTERNAL
+    *, actor: User, project: Project, body: str, visibility: str = CommentVisibility.INTERNAL, file: Any = None
 ) -> Comment:
-    """Post a comment. Partners write shared comments only; mentions resolve to people who may read it."""
+    """Post a comment. Partners write shared comments only; mentions resolve to people who may read it.
+
+    With ``file`` the comment and its attachment are saved together or not at all: a refused file raises
+    ValidationError({"file": ...}) and no comment is left.
+    """
     _require_visible(actor=actor, project=project)
     if visibility not in CommentVisibility.values:
         raise ValidationError({"visibility": _("Unknown visibility.")})
@@ -340,6 +382,9 @@ def comment_create(
         visibility=visibility,
         mentioned_ids=[user.pk for user in mentioned],
     )
+    if file is not None:
+        # Last, so that nothing after it can roll the comment back and leave the stored file behind.
+        attachment_create(actor=actor, project=project, file=file, comment=comment)
     return comment
 
 

@@ -3,7 +3,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backend.web.views import account, approvals, board, dashboard, notifications, project_detail, projects, tasks
+from backend.web.views import (
+    account,
+    approvals,
+    attachments,
+    audit,
+    board,
+    dashboard,
+    notifications,
+    partners,
+    people,
+    profile,
+    project_detail,
+    projects,
+    tasks,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -16,4 +30,9 @@ urlpatterns = [
     *approvals.urlpatterns,
     *tasks.urlpatterns,
     *notifications.urlpatterns,
+    *audit.urlpatterns,
+    *profile.urlpatterns,
+    *people.urlpatterns,
+    *partners.urlpatterns,
+    *attachments.urlpatterns,
 ]

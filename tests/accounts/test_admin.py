@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backend.accounts.models import Membership, Municipality, User
+from backend.projects.invitations import invitation_create
 from backend.projects.models import StrategicMeasure
 from tests.factories import (
     CommentFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
+from tests.factories.attachments import attach
 from workflows.services import project_transition
 from workflows.stages import Stage
 
@@ -66,6 +68,11 @@ def submitted_form(response) -> dict:
     return data
 
 
+@pytest.fixture(autouse=True)
+def _attachments_in_a_temporary_folder(settings, tmp_path):
+    settings.ATTACHMENTS_ROOT = tmp_path / "attachments"
+
+
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="operator", is_superuser=True, is_staff=True)
@@ -84,6 +91,10 @@ def add_rows_of_every_kind(town, round_number: int) -> None:
     TaskFactory(project=moved, assignee=town.user("staff"))
     CommentFactory(project=moved, author=town.user("staff"))
     StrategicMeasure.objects.create(municipality=town.municipality, code=f"1.{round_number}", title="Úspory energie")
+    invitation_create(
+        actor=town.user("manager"), email=f"host{round_number}@example.org", organization=town.firm, projects=[moved]
+    )
+    attach(moved, town.user("staff"), name=f"zápis {round_number}.pdf")
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 from backend.notifications.models import Notification
 from backend.projects.models import Event, EventKind
 from tests.factories import CommentFactory, TaskFactory
+from tests.factories.attachments import attach
 from workflows.services import project_transition
 from workflows.stages import Stage
 
@@ -69,15 +70,31 @@ CONTRACT = {
     "/api/v1/notifications/{id}/read/": {"post"},
     "/api/v1/notifications/read-all/": {"post"},
     "/api/v1/me/": {"get"},
+    "/api/v1/me/export/": {"get"},  # issue 6: the caller's own data (GDPR)
+    "/api/v1/projects/export/": {"get"},  # issue 6: the project list as CSV
     "/api/v1/departments/": {"get"},
     "/api/v1/organizations/": {"get"},
     "/api/v1/users/": {"get"},
+    # issue 6: partner invitations and revoking partner access
+    "/api/v1/invitations/": {"get", "post"},
+    "/api/v1/invitations/{id}/revoke/": {"post"},
+    "/api/v1/projects/{id}/partners/{organization_id}/": {"delete"},
+    "/api/v1/organizations/{id}/revoke/": {"post"},
+    # issue 6: attachments of projects and comments (multipart upload; downloads from the web URL)
+    "/api/v1/projects/{id}/attachments/": {"get", "post"},
+    "/api/v1/projects/{id}/attachments/{attachment_id}/": {"delete"},
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.
 WRITES_WITHOUT_ERROR_SET = {("/api/v1/auth/token/", "post"), ("/api/v1/notifications/read-all/", "post")}
 ERROR_CODES = {"400", "403", "404", "409"}
 CDN_MARKERS = ("cdn.", "unpkg", "jsdelivr", "cdnjs", "googleapis")
+
+
+@pytest.fixture(autouse=True)
+def _attachments_in_a_temporary_folder(settings, tmp_path):
+    """Fuzzed uploads that pass the checks are stored: never in the real attachments folder."""
+    settings.ATTACHMENTS_ROOT = tmp_path / "attachments"
 
 
 @pytest.fixture(autouse=True)
@@ -320,6 +337,10 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
             f"/api/v1/approvals/{world['approvals'][0]}/approve/",
             {"comment": "Souhlasím."},
         ),
+        ("post", "/api/v1/invitations/"): (
+            "/api/v1/invitations/",
+            {"email": "nova.hostka@example.org", "organization": town.firm.pk, "projects": [project], "language": "en"},
+        ),
     }
 
 
@@ -336,6 +357,7 @@ FULL_BODY_WRITES = [
     ("post", "/api/v1/tasks/"),
     ("patch", "/api/v1/tasks/{id}/"),
     ("post", "/api/v1/approvals/{id}/approve/"),
+    ("post", "/api/v1/invitations/"),
 ]
 
 
@@ -399,6 +421,10 @@ def fuzz_world(town) -> dict[str, list[int]]:
         approvals=[requested.approval_request.pk],
         tasks=[task.pk],
         notifications=[notification.pk],
+        attachments=[
+            attach(ready, town.user("manager"), name="zápis.pdf").pk,
+            attach(funded, town.user("partner"), name="podklady.pdf", visibility="shared").pk,
+        ],
     )
     yield REAL_IDS
     REAL_IDS.clear()
@@ -416,6 +442,10 @@ def _real_path_parameters(path: str) -> dict[str, st.SearchStrategy[int]]:
         real["funding_id"] = _real("funding")
     if "{kpi_id}" in path:
         real["kpi_id"] = _real("kpis")
+    if "{organization_id}" in path:
+        real["organization_id"] = _real("organizations")
+    if "{attachment_id}" in path:
+        real["attachment_id"] = _real("attachments")
     return real
 
 

@@ -122,3 +122,75 @@ def test_static_files_collect_with_the_production_settings_as_at_build_time(coll
         hashed = manifest[name]
         assert (collected_static / hashed).is_file()
         assert (collected_static / f"{hashed}.gz").is_file()  # WhiteNoise serves the compressed copy
+
+
+READ_HEADERS = """
+import django, json
+django.setup()
+from django.test import Client
+response = Client(HTTP_HOST="ramec.example.cz").get("/login/", secure=True)
+print(json.dumps({"status": response.status_code, "headers": dict(response.headers)}))
+"""
+
+
+def test_production_pages_carry_every_security_header():
+    """A page answered by the production settings (in a fresh interpreter): CSP, HSTS, nosniff, referrer, frames."""
+    result = subprocess.run(
+        [sys.executable, "-c", READ_HEADERS],
+        cwd=ROOT,
+        # Static files are collected at build time; headers do not depend on the manifest.
+        env=production_environment(**PRODUCTION, STATIC_MANIFEST="false"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    headers = {name.lower(): value for name, value in answer["headers"].items()}
+
+    assert answer["status"] == 200
+    csp = headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self' 'nonce-" in csp
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["cross-origin-opener-policy"] == "same-origin"
+
+
+READ_SECURITY_SETTINGS = """
+import django, json
+django.setup()
+from django.conf import settings
+print(json.dumps({name: getattr(settings, name) for name in (
+    "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SECURE",
+    "SESSION_COOKIE_AGE", "AXES_FAILURE_LIMIT", "AXES_LOCKOUT_PARAMETERS", "AXES_HANDLER", "TRUSTED_PROXY_COUNT",
+    "AUDIT_RETENTION_DAYS",
+)} | {"AXES_COOLOFF_SECONDS": settings.AXES_COOLOFF_TIME.total_seconds(), "BEAT": sorted(
+    entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values())}))
+"""
+
+
+def test_production_security_settings_and_their_safe_defaults():
+    result = subprocess.run(
+        [sys.executable, "-c", READ_SECURITY_SETTINGS],
+        cwd=ROOT,
+        env=production_environment(**PRODUCTION),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    configured = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert configured["SESSION_COOKIE_SECURE"] is True and configured["CSRF_COOKIE_SECURE"] is True
+    assert configured["SESSION_COOKIE_HTTPONLY"] is True and configured["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert configured["SESSION_COOKIE_AGE"] == 30 * 60  # the inactivity timeout
+    assert configured["AXES_FAILURE_LIMIT"] == 5 and configured["AXES_COOLOFF_SECONDS"] == 15 * 60
+    assert configured["AXES_LOCKOUT_PARAMETERS"] == [["username", "ip_address"]]
+    # Attempts in the database: a Redis outage neither blocks sign-in nor forgets a lockout.
+    assert configured["AXES_HANDLER"] == "axes.handlers.database.AxesDatabaseHandler"
+    assert configured["TRUSTED_PROXY_COUNT"] == 0  # X-Forwarded-For is ignored unless proxies are declared
+    assert configured["AUDIT_RETENTION_DAYS"] == 365
+    assert "backend.core.tasks.audit_prune" in configured["BEAT"]

@@ -5,7 +5,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.safestring import SafeString
 
+from backend.accounts.selectors import user_access
+from backend.core.markdown import render_markdown
 from backend.projects.choices import FundingProgramme
 from workflows.machine import TRANSITION_LABELS
 from workflows.stages import Stage
@@ -59,3 +62,18 @@ def funding_programme_label(value: str) -> str:
         return FundingProgramme(value).label
     except ValueError:
         return value
+
+
+@register.filter(is_safe=True)
+def markdown(value) -> SafeString:
+    """Markdown written by people, rendered and sanitised (backend.core.markdown): no stored script ever runs."""
+    return render_markdown(value)
+
+
+@register.filter
+def sees_audit_log(user) -> bool:
+    """Coordinators (and platform operators) read the audit log; the roles are cached for the request."""
+    if user is None or not user.is_authenticated:
+        return False
+    access = user_access(user=user)
+    return access.is_platform_admin or bool(access.coordinator_of)

@@ -3,7 +3,6 @@ panel, and the forms of each tab. Views parse input, call one service or selecto
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -24,11 +23,10 @@ from backend.accounts.selectors import user_access, user_list_visible
 from backend.core.errors import (
     Blocker,
     ConcurrentChange,
-    NotFound,
-    PermissionDenied,
     TransitionBlocked,
     TransitionNotAllowed,
 )
+from backend.projects.attachments import attachment_list_visible
 from backend.projects.choices import TaskStatus
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import (
@@ -52,6 +50,7 @@ from backend.projects.services import (
     task_set_status,
     task_update,
 )
+from backend.web.forms_attachments import AttachmentForm, CommentWithFileForm
 from backend.web.forms_project import (
     CommentForm,
     FundingForm,
@@ -65,6 +64,7 @@ from backend.web.forms_project import (
     project_people,
 )
 from backend.web.htmx import htmx_partial, render_page
+from backend.web.views.errors import domain_errors
 from workflows import guards
 from workflows.models import ApprovalDecision, ApprovalRequest, ApproverRole
 from workflows.permissions import project_roles
@@ -82,6 +82,7 @@ TABS = {
     "kpis": gettext_lazy("KPIs"),
     "history": gettext_lazy("History"),
     "approvals": gettext_lazy("Approvals"),
+    "attachments": gettext_lazy("Attachments"),
 }
 # Partners never see funding (internal notes, negotiations) and take no part in approvals.
 PARTNER_HIDDEN_TABS = frozenset({"funding", "approvals"})
@@ -154,21 +155,6 @@ def _panel_rows(project: Project, user: User) -> list[PanelRow]:
 # --- plumbing shared by every view ------------------------------------------------------------------
 
 
-def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Hidden or missing → 404 page; seen but not allowed → 403 page, both in the user's language."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(str(error)) from None
-        except PermissionDenied as error:
-            raise HttpPermissionDenied(str(error)) from None
-
-    return wrapper
-
-
 def _project(request: HttpRequest, pk: int) -> tuple[Project, Viewer]:
     project = project_get_visible(user=request.user, pk=pk)
     # Roles (involved heads) and the overview read the involved departments: fetch them once.
@@ -222,7 +208,8 @@ def _tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: st
         context["task_statuses"] = TaskStatus.choices
         context["task_form"] = TaskForm(project=project) if viewer.staff else None
     elif tab == "comments":
-        context["comments"] = comment_list_visible(user=user, project=project)
+        # A comment's attachments are as visible as the comment: one more query for all of them.
+        context["comments"] = comment_list_visible(user=user, project=project).prefetch_related("attachments")
         context["comment_form"] = _comment_form(project, viewer)
     elif tab == "funding":
         applications = list(funding_list_visible(user=user, project=project))
@@ -237,14 +224,17 @@ def _tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: st
         context["records"] = transition_history(project=project)
     elif tab == "approvals":
         context["approval_requests"] = _approval_requests(project)
+    elif tab == "attachments":
+        context["attachments"] = attachment_list_visible(user=user, project=project)
+        context["attachment_form"] = AttachmentForm(partner=viewer.partner) if viewer.may_contribute else None
     context.update(extra)
     return context
 
 
-def _comment_form(project: Project, viewer: Viewer, data: Any = None) -> CommentForm | None:
+def _comment_form(project: Project, viewer: Viewer, data: Any = None, files: Any = None) -> CommentForm | None:
     if not viewer.may_contribute:
         return None
-    return CommentForm(data, partner=viewer.partner)
+    return CommentWithFileForm(data, files, partner=viewer.partner)
 
 
 def _respond(
@@ -313,14 +303,14 @@ def _invalid(
 
 @login_required
 @require_GET
-@_domain_errors
+@domain_errors
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return project_tab(request, pk, "overview")
 
 
 @login_required
 @require_GET
-@_domain_errors
+@domain_errors
 def project_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
     project, viewer = _project(request, pk)
     if not viewer.sees(tab):
@@ -335,7 +325,7 @@ def project_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@_domain_errors
+@domain_errors
 def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     if viewer.partner:
@@ -400,7 +390,7 @@ def _transition_failed(request: HttpRequest, project: Project, viewer: Viewer, t
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_domain_errors
+@domain_errors
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     if not viewer.may_edit:
@@ -444,7 +434,7 @@ def _task(request: HttpRequest, project: Project, task_id: int):
 
 @login_required
 @require_POST
-@_domain_errors
+@domain_errors
 def project_task_create(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     if not viewer.staff:
@@ -463,7 +453,7 @@ def project_task_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_domain_errors
+@domain_errors
 def project_task_status(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     task = _task(request, project, task_id)
@@ -488,7 +478,7 @@ def project_task_status(request: HttpRequest, pk: int, task_id: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_domain_errors
+@domain_errors
 def project_task_edit(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     if not viewer.staff:
@@ -513,10 +503,10 @@ def project_task_edit(request: HttpRequest, pk: int, task_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-@_domain_errors
+@domain_errors
 def project_comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
-    form = _comment_form(project, viewer, request.POST)
+    form = _comment_form(project, viewer, request.POST, request.FILES)
     if form is None:
         raise HttpPermissionDenied(_("Your organisation's access to this project is read-only."))
     if form.is_valid():
@@ -532,7 +522,7 @@ def project_comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-@_domain_errors
+@domain_errors
 def project_mention_search(request: HttpRequest, pk: int) -> JsonResponse:
     """People on the project whose name or username starts with ``q``, for the @mention autocomplete.
 
@@ -574,7 +564,7 @@ def _item(queryset: QuerySet, item_id: int) -> Model:
 
 @login_required
 @require_POST
-@_domain_errors
+@domain_errors
 def project_funding_create(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     if viewer.partner:
@@ -594,7 +584,7 @@ def project_funding_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_domain_errors
+@domain_errors
 def project_funding_update(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     application = _item(funding_list_visible(user=request.user, project=project), item_id)
@@ -614,7 +604,7 @@ def project_funding_update(request: HttpRequest, pk: int, item_id: int) -> HttpR
 
 @login_required
 @require_POST
-@_domain_errors
+@domain_errors
 def project_kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     _require_editor(viewer)
@@ -632,7 +622,7 @@ def project_kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_domain_errors
+@domain_errors
 def project_kpi_update(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     project, viewer = _project(request, pk)
     kpi = _item(kpi_list_visible(user=request.user, project=project), item_id)

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from backend.accounts.models import Municipality, User
+from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import Access, municipality_list_visible, user_access
 from backend.core.errors import DomainError
 from backend.projects.choices import OPEN_TASK_STATUSES
+from backend.projects.exports import CSV_CONTENT_TYPE, project_csv_filename, project_csv_lines
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
 from backend.projects.services import project_create as project_create_service
@@ -124,6 +125,30 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "pages/project_list.html", context, fragment="results")
 
 
+@login_required
+@require_GET
+def project_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
+    """The list as a CSV file, with the list's filters and sort (``/projects/export.csv?<the list's query>``)."""
+    access = user_access(user=request.user)
+    _, ordering = _sort(request.GET.get("sort", DEFAULT_SORT), access=access)
+    # The list's form, so that its "all" options (empty values) mean no filter here too; the department
+    # choices only matter for showing the form.
+    filterset = project_filters(
+        data=request.GET,
+        queryset=project_list_visible(user=request.user).order_by(*ordering),
+        departments=Department.objects.none(),
+    )
+    if not filterset.is_valid():
+        # The list shows what is wrong with the filters next to them.
+        return redirect(f"{reverse('web:project_list')}?{request.GET.urlencode()}")
+    response = StreamingHttpResponse(
+        project_csv_lines(user=request.user, projects=filterset.qs), content_type=CSV_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{project_csv_filename()}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _municipality_for(*, user: User, lead_department) -> Municipality:
     """A new project belongs to its lead department's municipality, or to the author's only one."""
     if lead_department is not None:
@@ -175,4 +200,5 @@ def project_create(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("projects/", project_list, name="project_list"),
     path("projects/new/", project_create, name="project_create"),
+    path("projects/export.csv", project_export, name="project_export"),
 ]

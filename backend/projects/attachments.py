@@ -1,0 +1,137 @@
+"""Attachments of projects and comments: who may see, upload and delete them (selectors and services).
+
+A project attachment is internal or shared with partners; a comment's attachment is exactly as visible as
+its comment. Partner guests see only shared ones, and upload only there, with contribute access. Files are
+checked by content (backend.projects.uploads) before anything is written; a refused file leaves no row and
+no file behind.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import User
+from backend.core.errors import NotFound, PermissionDenied
+from backend.projects.choices import CommentVisibility
+from backend.projects.models import Attachment, Comment, Project
+from backend.projects.selectors import is_partner_viewer, partner_can_contribute, project_list_visible
+from backend.projects.uploads import check_upload
+from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
+
+# Besides the uploader: the project's editors and the coordinator (the same roles that edit the project).
+_DELETING_ROLES = frozenset({MANAGER, LEAD_HEAD, INVOLVED_HEAD, COORDINATOR})
+_SHARED_ONLY = Q(comment__isnull=True, visibility=CommentVisibility.SHARED) | Q(
+    comment__visibility=CommentVisibility.SHARED
+)
+
+
+# --- reads -----------------------------------------------------------------------------------------------------
+
+
+def attachment_list_visible(*, user: User | None, project: Project) -> QuerySet[Attachment]:
+    """Attachments of a project the caller already may see; partners get the shared ones only."""
+    queryset = Attachment.objects.filter(project=project).select_related("uploaded_by", "comment")
+    if is_partner_viewer(user=user, project=project):
+        queryset = queryset.filter(_SHARED_ONLY)
+    return queryset
+
+
+def attachment_get_visible(*, user: User | None, pk: int | str) -> Attachment:
+    """The attachment if the user may see it; NotFound alike whether it is missing, hidden or its project is."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("Attachment not found.")) from None
+    attachment = (
+        Attachment.objects.filter(pk=pk, project__in=project_list_visible(user=user))
+        .select_related("project", "comment", "uploaded_by")
+        .first()
+    )
+    if attachment is None or (is_partner_viewer(user=user, project=attachment.project) and not is_shared(attachment)):
+        raise NotFound(_("Attachment not found."))
+    return attachment
+
+
+def is_shared(attachment: Attachment) -> bool:
+    if attachment.comment_id is not None:
+        return attachment.comment.visibility == CommentVisibility.SHARED
+    return attachment.visibility == CommentVisibility.SHARED
+
+
+def attachment_may_delete(*, user: User, attachment: Attachment) -> bool:
+    """The uploader (a partner only while their organisation may contribute), the editors, the coordinator."""
+    project = attachment.project
+    if project_roles(project, user) & _DELETING_ROLES:
+        return True
+    if attachment.uploaded_by_id is None or attachment.uploaded_by_id != user.pk:
+        return False
+    return not is_partner_viewer(user=user, project=project) or partner_can_contribute(user=user, project=project)
+
+
+# --- writes ----------------------------------------------------------------------------------------------------
+
+
+def _require_may_upload(*, actor: User, project: Project, visibility: str) -> None:
+    if not project_list_visible(user=actor).filter(pk=project.pk).exists():
+        raise NotFound(_("Project not found."))
+    if is_partner_viewer(user=actor, project=project):
+        if visibility != CommentVisibility.SHARED:
+            raise PermissionDenied(_("Partners may attach files only where they are shared with partners."))
+        if not partner_can_contribute(user=actor, project=project):
+            raise PermissionDenied(_("Your organisation's access to this project is read-only."))
+
+
+def attachment_create(
+    *,
+    actor: User,
+    project: Project,
+    file,
+    visibility: str = CommentVisibility.INTERNAL,
+    comment: Comment | None = None,
+) -> Attachment:
+    """Attach a file to the project, or to one of its comments (then the comment decides who sees it).
+
+    Municipal users who see the project may upload; partner guests with contribute access only shared
+    files. Only a comment's author attaches files to it. The file is checked before anything is written.
+    """
+    if comment is not None:
+        if comment.project_id != project.pk:
+            raise ValidationError({"comment": _("The comment belongs to another project.")})
+        visibility = comment.visibility
+    if visibility not in CommentVisibility.values:
+        raise ValidationError({"visibility": _("Unknown visibility.")})
+    _require_may_upload(actor=actor, project=project, visibility=visibility)
+    if comment is not None and comment.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author of a comment may attach files to it."))
+    checked = check_upload(file)
+    attachment = Attachment(
+        project=project,
+        comment=comment,
+        uploaded_by=actor,
+        original_name=checked.name,
+        size=checked.size,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
+        visibility=visibility,
+    )
+    attachment.file.save(checked.name, checked.file, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+    except BaseException:
+        # Nothing half-saved: no row, so no file either.
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor: User, attachment: Attachment) -> None:
+    """Delete an attachment; its file goes once the deletion commits."""
+    attachment = attachment_get_visible(user=actor, pk=attachment.pk)
+    if not attachment_may_delete(user=actor, attachment=attachment):
+        raise PermissionDenied(
+            _("Only the person who uploaded the file, the project's editors or the coordinator may delete it.")
+        )
+    attachment.delete()
