@@ -111,6 +111,9 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
     escalate_after_days = models.PositiveSmallIntegerField(_("escalate after (days)"), default=6)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # From this moment a pending request is escalated: the coordinator may decide it alone, whatever the
+    # policy says (empty when the policy never escalates).
+    escalates_at = models.DateTimeField(_("escalates to the coordinator at"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("approval request")
@@ -126,6 +129,12 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.project}: {self.transition} ({self.get_status_display()})"
+
+    @property
+    def is_escalated(self) -> bool:
+        """Pending past its escalation period: the coordinator may now decide it alone."""
+        pending = self.status == ApprovalStatus.PENDING
+        return pending and self.escalates_at is not None and self.escalates_at <= timezone.now()
 
 
 class Decision(models.TextChoices):

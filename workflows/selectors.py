@@ -1,6 +1,7 @@
 """Permission-scoped reads of approval requests and transition history."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
@@ -30,8 +31,10 @@ def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
 
 
 def _may_decide(access) -> Q:
+    """Requests the user's roles let them decide; a coordinator also decides their municipality's escalated ones."""
     return (
         Q(coordinator_approves=True, project__municipality_id__in=access.coordinator_of)
+        | Q(escalates_at__lte=timezone.now(), project__municipality_id__in=access.coordinator_of)
         | Q(lead_head_approves=True, project__lead_department_id__in=access.head_of)
         | Q(
             involved_heads_approve=True,

@@ -8,6 +8,7 @@ A refusal is written to the audit log after that transaction rolled back (``_aud
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -268,6 +269,9 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
             each_role_must_approve=policy.each_role_must_approve,
             reminder_after_days=policy.reminder_after_days,
             escalate_after_days=policy.escalate_after_days,
+            escalates_at=(
+                timezone.now() + timedelta(days=policy.escalate_after_days) if policy.escalate_after_days else None
+            ),
         )
         own_roles = approver_roles_of(locked, actor, request.approver_roles)
         if own_roles:
@@ -315,8 +319,10 @@ def approval_decide(
 ) -> TransitionOutcome:
     """Approve or reject a pending request; the approval that completes the quorum runs the transition.
 
-    Two approvers deciding at once are serialised by the project lock: the second finds the request
-    already decided and gets ``ConcurrentChange``.
+    Once a request is escalated (pending past its policy's escalation period), the coordinator of the
+    municipality may decide it alone even when the policy does not name them: their approval runs the
+    transition, their rejection ends the request. Two approvers deciding at once are serialised by the
+    project lock: the second finds the request already decided and gets ``ConcurrentChange``.
     """
     comment = (comment or "").strip()
     if decision not in Decision.values:
@@ -331,9 +337,16 @@ def approval_decide(
                 code="already_decided",
             )
         roles = approver_roles_of(project, actor, request.approver_roles)
+        deciding_for_escalation = request.is_escalated and COORDINATOR in project_roles(project, actor)
+        if deciding_for_escalation and ApproverRole.COORDINATOR.value not in roles:
+            roles = [*roles, ApproverRole.COORDINATOR.value]
         if not roles:
             raise PermissionDenied(_("You are not among the approvers of this request."))
-        if request.decisions.filter(approver=actor).exists():
+        earlier = request.decisions.filter(approver=actor).first()
+        # An escalated request that the coordinator already approved (as the policy's approver) still waited
+        # for others: their approving again now completes it, without a second decision row.
+        confirms_escalated = deciding_for_escalation and decision == Decision.APPROVE
+        if earlier is not None and not (confirms_escalated and earlier.decision == Decision.APPROVE):
             raise TransitionNotAllowed(_("You have already decided on this request."), code="already_decided_by_you")
 
         if decision == Decision.REJECT:
@@ -355,10 +368,11 @@ def approval_decide(
             )
             return TransitionOutcome(project=project, approval_request=request)
 
-        ApprovalDecision.objects.create(
-            request=request, approver=actor, decision=Decision.APPROVE, as_roles=roles, comment=comment
-        )
-        if not _request_quorum_reached(request, project):
+        if earlier is None:
+            ApprovalDecision.objects.create(
+                request=request, approver=actor, decision=Decision.APPROVE, as_roles=roles, comment=comment
+            )
+        if not deciding_for_escalation and not _request_quorum_reached(request, project):
             event_record(
                 project=project,
                 kind=EventKind.APPROVAL_GRANTED,

@@ -205,6 +205,7 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     decisions = DecisionSerializer(many=True, read_only=True)
     project_title = serializers.CharField(source="project.title", read_only=True)
     approver_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    escalated = serializers.BooleanField(source="is_escalated", read_only=True)
 
     class Meta:
         model = ApprovalRequest
@@ -222,6 +223,8 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
             "decisions",
             "created_at",
             "decided_at",
+            "escalates_at",
+            "escalated",
         )
         read_only_fields = fields
 
