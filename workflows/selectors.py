@@ -15,7 +15,8 @@ def _decisions_prefetch() -> Prefetch:
 
 
 def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
-    """Requests the user may decide (by their roles, whatever the status) or made themselves.
+    """Requests the user may decide (by their roles, whatever the status) or made themselves; a coordinator
+    sees every request of their municipality (they may withdraw any of them).
 
     Partner guests take no part in approvals and see none.
     """
@@ -27,7 +28,9 @@ def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
     queryset = queryset.filter(project_id__in=visible_projects)
     if access.is_platform_admin:
         return queryset
-    return queryset.filter(_may_decide(access) | Q(requested_by_id=access.user_id))
+    return queryset.filter(
+        _may_decide(access) | Q(requested_by_id=access.user_id) | Q(project__municipality_id__in=access.coordinator_of)
+    )
 
 
 def _may_decide(access) -> Q:

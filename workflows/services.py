@@ -179,17 +179,36 @@ def _execute(
     for stale in ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).exclude(
         pk=approval_request.pk if approval_request else None
     ):
-        stale.status = ApprovalStatus.CANCELLED
-        stale.decided_at = timezone.now()
-        stale.save(update_fields=["status", "decided_at"])
-        event_record(
-            project=project,
-            kind=EventKind.APPROVAL_CANCELLED,
-            actor=actor,
-            approval_request_id=stale.pk,
-            transition=stale.transition,
+        _request_close(
+            stale, project=project, status=ApprovalStatus.CANCELLED, kind=EventKind.APPROVAL_CANCELLED, actor=actor
         )
     return record
+
+
+def _require_pending(request: ApprovalRequest) -> None:
+    if request.status != ApprovalStatus.PENDING:
+        raise ConcurrentChange(
+            _("This approval request has already been decided (%(status)s).")
+            % {"status": ApprovalStatus(request.status).label},
+            code="already_decided",
+        )
+
+
+def _request_close(
+    request: ApprovalRequest, *, project: Project, status: str, kind: str, actor: User, **payload
+) -> None:
+    """End a request (rejected or cancelled) and put it on the project's timeline."""
+    request.status = status
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    event_record(
+        project=project,
+        kind=kind,
+        actor=actor,
+        approval_request_id=request.pk,
+        transition=request.transition,
+        **payload,
+    )
 
 
 def _audited_refusal(action: AuditAction) -> Callable:
@@ -330,12 +349,7 @@ def approval_decide(
     with transaction.atomic():
         project = _lock_project(approval_request.project_id)
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
-        if request.status != ApprovalStatus.PENDING:
-            raise ConcurrentChange(
-                _("This approval request has already been decided (%(status)s).")
-                % {"status": ApprovalStatus(request.status).label},
-                code="already_decided",
-            )
+        _require_pending(request)
         roles = approver_roles_of(project, actor, request.approver_roles)
         deciding_for_escalation = request.is_escalated and COORDINATOR in project_roles(project, actor)
         if deciding_for_escalation and ApproverRole.COORDINATOR.value not in roles:
@@ -355,15 +369,12 @@ def approval_decide(
             ApprovalDecision.objects.create(
                 request=request, approver=actor, decision=Decision.REJECT, as_roles=roles, comment=comment
             )
-            request.status = ApprovalStatus.REJECTED
-            request.decided_at = timezone.now()
-            request.save(update_fields=["status", "decided_at"])
-            event_record(
+            _request_close(
+                request,
                 project=project,
+                status=ApprovalStatus.REJECTED,
                 kind=EventKind.APPROVAL_REJECTED,
                 actor=actor,
-                approval_request_id=request.pk,
-                transition=request.transition,
                 comment=comment,
             )
             return TransitionOutcome(project=project, approval_request=request)
@@ -399,6 +410,33 @@ def approval_decide(
             approval_request=request,
         )
         return TransitionOutcome(project=project, record=record, approval_request=request)
+
+
+@_audited_refusal(AuditAction.APPROVAL_REFUSED)
+def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment: str = "") -> ApprovalRequest:
+    """The requester, or the municipality's coordinator, withdraws a pending request: it ends as cancelled.
+
+    Nothing moves; the approvals already given stay on record with the cancelled request.
+    """
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        project = _lock_project(approval_request.project_id)
+        request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
+        roles = project_roles(project, actor)
+        if not roles:
+            raise NotFound(_("Approval request not found."))
+        if request.requested_by_id != actor.pk and COORDINATOR not in roles:
+            raise PermissionDenied(_("Only the person who asked for it or the coordinator may withdraw a request."))
+        _require_pending(request)
+        _request_close(
+            request,
+            project=project,
+            status=ApprovalStatus.CANCELLED,
+            kind=EventKind.APPROVAL_CANCELLED,
+            actor=actor,
+            comment=comment,
+        )
+        return request
 
 
 def transition_options(*, project: Project, user: User) -> list[TransitionOption]:

@@ -6,6 +6,7 @@ other staff only what belongs to the municipalities they work for.
 
 from django.contrib import admin, messages
 from django.contrib.admin.sites import NotRegistered
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from backend.accounts.models import Department, Invitation, Membership, Municipa
 from backend.accounts.privacy import user_anonymise
 from backend.accounts.selectors import department_list_visible, municipality_list_visible, user_access
 from backend.accounts.services import user_deactivate
+from backend.accounts.sessions import user_sessions_end
 from backend.core.errors import DomainError
 
 
@@ -95,6 +97,16 @@ class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
             return readonly
         # Only platform operators hand out Django-level rights.
         return (*readonly, "is_superuser", "groups", "user_permissions")
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password form, and then, as a password change in the profile does, the person's other
+        sessions and every API token end (a token would otherwise outlive the password it was got with)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            keep = request.session.session_key if user.pk == request.user.pk else None
+            user_sessions_end(user=user, except_session_key=keep)
+        return response
 
     # GDPR and deactivation (issue 6): each person through the service, which checks the actor's right
     # and says why it refuses; the others of the selection still go through.

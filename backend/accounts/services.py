@@ -73,10 +73,30 @@ def user_may_manage(*, actor: User, user: User) -> bool:
     return bool(municipality_ids) and municipality_ids <= access.coordinator_of
 
 
+def user_keeps_invited_email(*, user: User) -> bool:
+    """Partner guests may not change their e-mail themselves (see user_profile_update)."""
+    access = user_access(user=user)
+    return bool(access.partner_of) and not (access.municipality_ids or user.is_staff or user.is_superuser)
+
+
 @transaction.atomic
 def user_profile_update(*, user: User, first_name: str, last_name: str, email: str, language: str) -> User:
-    """A person edits their own name, e-mail and language."""
+    """A person edits their own name, e-mail and language.
+
+    Partner guests keep the e-mail they were invited at: invitations to an e-mail that has a guest account add
+    access to that account at once, so a guest who could take another person's address would receive the
+    access meant for them (another organisation's projects included). The coordinator changes it in the admin.
+    """
     email = email.strip()
+    if user_keeps_invited_email(user=user) and email.lower() != (user.email or "").lower():
+        raise ValidationError(
+            {
+                "email": _(
+                    "Partner guests keep the e-mail address their invitation was sent to. Ask the municipality's "
+                    "Smart City coordinator to change it."
+                )
+            }
+        )
     if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationError({"email": _("Another account already uses this e-mail address.")})
     user.first_name, user.last_name, user.email, user.language = first_name.strip(), last_name.strip(), email, language

@@ -92,8 +92,9 @@ class TokenObtainView(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 raise AccountLockedOut(lockout_message(), wait=lockout_seconds()) from None
             raise
-        # No login() here, so axes' reset on success has to be asked for.
-        lockout_reset_on_success(request=request, username=str(request.data.get("username", "")))
+        # No login() here, so axes' reset on success has to be asked for, for the name as the serializer cleaned
+        # it (trimmed): the failures were counted under that name.
+        lockout_reset_on_success(request=request, username=str(request.data.get("username", "")).strip())
         return response
 
 
@@ -369,6 +370,17 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         return self._decide(request, Decision.REJECT)
+
+    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        """The requester or the coordinator withdraws a pending request (its status becomes ``cancelled``)."""
+        serializer = s.DecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        withdrawn = workflow_services.approval_withdraw(
+            approval_request=self.get_object(), actor=request.user, comment=serializer.validated_data["comment"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=withdrawn.pk)).data)
 
 
 @extend_schema_view(

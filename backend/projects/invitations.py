@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,14 @@ def _unusable(reason: str) -> InvitationUnusable:
         "expired": _("This invitation has expired. Ask the person who invited you to send a new one."),
         "used": _("This invitation has already been used. Sign in with the account you created."),
         "revoked": _("This invitation was withdrawn. Ask the person who invited you if you still need access."),
+        "closed": _(
+            "The account with this e-mail was deactivated. Ask the municipality's Smart City coordinator to "
+            "reactivate it."
+        ),
+        "account_just_created": _(
+            "An account for this e-mail was created a moment ago from another invitation. Open this link again: "
+            "the access will be added to that account."
+        ),
     }
     return InvitationUnusable(messages[reason], code=reason)
 
@@ -129,10 +137,12 @@ def invitation_create(
         raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
     if any(project.municipality_id != organization.municipality_id for project in projects):
         raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
+    for project in projects:
+        _require_editor(actor=actor, project=project)
+    # Only after the editor check: whose e-mail this is must not be told to someone who may not invite.
     guest = _existing_guest(email)
 
     for project in projects:
-        _require_editor(actor=actor, project=project)
         # An organisation that already has access keeps its level (a view-only partner stays view-only).
         if not ProjectPartner.objects.filter(project=project, organization=organization).exists():
             project_partner_grant(actor=actor, project=project, organization=organization)
@@ -174,6 +184,10 @@ def _require_usable(invitation: Invitation | None) -> None:
         raise _unusable("expired")
     if not ProjectPartner.objects.filter(organization_id=invitation.organization_id).exists():
         raise _unusable("revoked")
+    users = _users_with_email(invitation.email)
+    if users and not any(user.is_active for user in users):
+        # A deactivated person must not get a fresh account through a link sent before the deactivation.
+        raise _unusable("closed")
 
 
 def invitation_existing_account(*, invitation: Invitation) -> User | None:
@@ -227,8 +241,14 @@ def invitation_accept(*, token: str, password: str | None, first_name: str, last
         if errors:
             raise ValidationError(errors)
         guest.set_password(password)
-        guest.full_clean(exclude=["password"])
-        guest.save()
+        # The user name is ours (from the e-mail), never typed: its uniqueness is the database's to enforce.
+        guest.full_clean(exclude=["password", "username"])
+        try:
+            with transaction.atomic():
+                guest.save()
+        except IntegrityError:
+            # Another invitation to the same address was accepted at the same instant and took the name.
+            raise _unusable("account_just_created") from None
     if not Membership.objects.filter(user=guest, role=Role.PARTNER, organization=invitation.organization).exists():
         membership_grant(user=guest, role=Role.PARTNER, organization=invitation.organization)
     invitation.accepted_at, invitation.accepted_by = now, guest

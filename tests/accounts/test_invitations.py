@@ -401,3 +401,58 @@ def test_inviting_to_a_project_the_organisation_already_sees_keeps_its_access_le
     ProjectPartner.objects.filter(project=project, organization=town.ngo).update(access_level="view")
     invite(town, project)
     assert ProjectPartner.objects.get(project=project, organization=town.ngo).access_level == "view"
+
+
+# --- review: a deactivated guest, and e-mails told only to those who may invite ---------------------------------
+
+
+def test_a_deactivated_guest_cannot_get_a_fresh_account_through_a_link_sent_before(town, client):
+    from backend.accounts.services import user_deactivate
+
+    first, second = town.project(title="První"), town.project(title="Druhý")
+    link_one = mailed_link(invite(town, first))
+    link_two = mailed_link(invite(town, second, organization=town.firm))
+    assert accept(client, link_one).status_code == 302
+    guest = guests_named(GUEST_EMAIL).get()
+    user_deactivate(actor=town.user("coordinator"), user=guest)
+
+    other = Client()
+    page = other.get(link_two, **ENGLISH)
+    response = accept(other, link_two)
+
+    assert page.status_code == 410 and "was deactivated" in page.content.decode()
+    assert response.status_code == 410
+    assert list(guests_named(GUEST_EMAIL).values_list("pk", "is_active")) == [(guest.pk, False)]
+    assert not signed_in(other)
+    assert not Membership.objects.filter(user=guest, organization=town.firm).exists()
+
+
+@pytest.mark.parametrize("role", ["staff", "other_head"])
+def test_someone_who_may_not_invite_learns_nothing_about_whose_e_mail_it_is(town, role):
+    """A refused inviter gets the same 403 whether the address is a municipal account's, a deactivated
+    guest's or nobody's: they cannot probe e-mails through the invitation form."""
+    project = town.project()
+    closed = User.objects.create_user("closed.guest", email="closed@ngo.cz", password="x", is_active=False)
+    Membership.objects.create(user=closed, role=Role.PARTNER, organization=town.ngo, municipality=town.municipality)
+
+    for email in (town.user("coordinator").email, "closed@ngo.cz", "nobody@example.org"):
+        with pytest.raises(PermissionDenied):
+            invitation_create(actor=town.user(role), email=email, organization=town.ngo, projects=[project])
+    assert not Invitation.objects.exists()
+
+
+def test_a_name_taken_at_the_same_instant_gives_a_clear_page_and_creates_nothing(town, _site_url, monkeypatch):
+    """Two invitations to one new address accepted at the same instant: the second finds the user name taken
+    between its check and its save (forced here by handing it a taken name)."""
+    invitation = invite(town, town.project(Stage.IDEA))
+    link = mailed_link(invitation)
+    monkeypatch.setattr("backend.projects.invitations._username_for", lambda email: town.user("staff").username)
+    users_before = User.objects.count()
+
+    response = accept(Client(), link)
+
+    assert response.status_code == 410
+    assert "created a moment ago from another invitation" in response.content.decode()
+    assert User.objects.count() == users_before
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None

@@ -95,6 +95,19 @@ def test_five_failures_lock_the_account_even_against_the_right_password(door, cl
 
 
 @pytest.mark.parametrize("door", DOORS, ids=lambda door: door.name)
+@pytest.mark.parametrize(
+    "variant", [" referentka", "referentka ", "\treferentka", "ｒeferentka", "Referentka", "REFERENTKA"]
+)
+def test_a_spelling_variant_of_the_user_name_does_not_get_around_the_lock(door, variant, clerk):
+    """Variants that name the same account (spaces, full-width letters) share its lock; another case is
+    another user name, which signs in as no one: no variant reaches the locked account with its password."""
+    fail(door, 4)
+    door.attempt(door.client(), "referentka", WRONG)
+
+    assert not door.signed_in(door.attempt(door.client(), variant, PASSWORD))
+
+
+@pytest.mark.parametrize("door", DOORS, ids=lambda door: door.name)
 def test_the_same_account_from_another_address_is_not_locked(door, clerk):
     fail(door, 4)
     door.attempt(door.client(), "referentka", WRONG)
@@ -118,6 +131,16 @@ def test_the_lock_lifts_after_15_minutes_and_not_before(door, clerk):
 def test_a_successful_sign_in_resets_the_count(door, clerk):
     fail(door, 4)
     assert door.signed_in(door.attempt(door.client(), "referentka", PASSWORD))
+    fail(door, 4)
+
+    assert door.signed_in(door.attempt(door.client(), "referentka", PASSWORD))
+
+
+@pytest.mark.parametrize("door", DOORS, ids=lambda door: door.name)
+def test_a_success_typed_with_spaces_resets_the_count_of_the_account_it_signed_in(door, clerk):
+    """The failures are counted under the name as the form cleans it; the reset must clear that same name."""
+    fail(door, 4)
+    assert door.signed_in(door.attempt(door.client(), " referentka ", PASSWORD))
     fail(door, 4)
 
     assert door.signed_in(door.attempt(door.client(), "referentka", PASSWORD))

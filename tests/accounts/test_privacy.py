@@ -384,6 +384,20 @@ def test_a_person_who_is_no_former_guest_cannot_be_posted_to_the_page(town, shar
     assert User.objects.get(username="partner").anonymised_at is None
 
 
+def test_the_page_names_only_the_coordinators_own_organisations_of_a_former_guest(town, former_guest):
+    """A former guest of Vzorov's NGO who also worked for a Lhota organisation: each coordinator lists the
+    person, but neither learns which organisations of the other municipality they worked for."""
+    lhota_ngo = PartnerOrganizationFactory(municipality=town.other_municipality, name="Lhotecký spolek")
+    MembershipFactory(user=former_guest, role="partner", department=None, organization=lhota_ngo)
+
+    vzorov = _signed_in(town.user("coordinator")).get(PAGE).content.decode()
+    lhota = _signed_in(town.user("other_coordinator")).get(PAGE).content.decode()
+
+    assert former_guest.last_name in vzorov and former_guest.last_name in lhota
+    assert town.ngo.name in vzorov and "Lhotecký spolek" not in vzorov
+    assert "Lhotecký spolek" in lhota and town.ngo.name not in lhota
+
+
 PAGE_QUERIES = 5  # session, user, roles, former guests, their partner memberships
 
 

@@ -1,13 +1,17 @@
 """The profile page: editing one's name, e-mail and language; a new password ends every other session."""
 
+import re
+
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backend.accounts.models import User
+from backend.accounts.services import user_profile_update
 from tests.web.conftest import assert_safe_page  # noqa: F401  (a fixture, used by name)
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +177,74 @@ def test_a_name_with_markup_is_shown_as_text_everywhere_it_appears(town):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+# --- review: a partner guest cannot take over another person's invitations by claiming their e-mail -----------
+
+
+def test_a_partner_guest_cannot_change_their_e_mail_and_so_cannot_collect_invitations_meant_for_another(town):
+    """Invitations to an e-mail that has a guest account add access to that account at once: a guest of the
+    NGO who could set their address to the firm director's would receive the firm's projects."""
+    from backend.projects.invitations import invitation_create
+    from tests.factories import ProjectFactory
+
+    partner = town.user("partner")
+    client = _signed_in(partner)
+    firm_project = ProjectFactory(lead_department=town.env, manager=town.user("manager"))
+
+    page = client.get(PROFILE, headers={"Accept-Language": "en"}).content.decode()
+    assert "keep the e-mail address their invitation was sent to" in page
+    assert re.search(r'<input[^>]*name="email"[^>]*disabled', page)  # the field is shown, not editable
+
+    # A hand-made POST: the disabled field ignores the address; the service refuses it if called directly.
+    response = client.post(
+        PROFILE, {"first_name": "Petr", "last_name": "Host", "email": "reditel@energosmart.cz", "language": "en"}
+    )
+    assert response.status_code == 302
+    with pytest.raises(ValidationError):
+        user_profile_update(
+            user=partner, first_name="Petr", last_name="Host", email="reditel@energosmart.cz", language="en"
+        )
+    partner.refresh_from_db()
+    assert partner.email != "reditel@energosmart.cz"
+    invitation_create(
+        actor=town.user("manager"), email="reditel@energosmart.cz", organization=town.firm, projects=[firm_project]
+    )
+    api = APIClient()
+    api.force_authenticate(partner)
+    assert api.get(f"/api/v1/projects/{firm_project.pk}/").status_code == 404
+    # Their name and language they still change, with the e-mail as it is (in any letter case).
+    response = client.post(
+        PROFILE, {"first_name": "Petr", "last_name": "Host", "email": partner.email.upper(), "language": "en"}
+    )
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert (partner.first_name, partner.language) == ("Petr", "en")
+
+
+def test_a_password_set_in_the_admin_ends_the_persons_sessions_and_api_tokens(town):
+    """As a password change in the profile does: a stolen token must not outlive the password it came with."""
+    coordinator, partner = town.user("coordinator"), town.user("partner")
+    coordinator.is_staff = True
+    coordinator.save(update_fields=["is_staff"])
+    from django.contrib.auth.models import Permission
+
+    coordinator.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    town.project()  # the NGO works on a project, so its guest signs in
+    token = Token.objects.create(user=partner)
+    theirs = Client()
+    theirs.post(reverse("web:login"), {"username": partner.username, "password": "demo"}, REMOTE_ADDR="192.0.2.1")
+    assert _is_signed_in(theirs) and _token_works(token)
+    admin = _signed_in(coordinator)
+
+    response = admin.post(
+        reverse("admin:auth_user_password_change", args=[partner.pk]),
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.check_password(NEW_PASSWORD)
+    assert not _token_works(token) and not Token.objects.filter(user=partner).exists()
+    assert not _is_signed_in(theirs)
+    assert _is_signed_in(admin)

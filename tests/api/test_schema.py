@@ -58,6 +58,7 @@ CONTRACT = {
     "/api/v1/approvals/{id}/": {"get"},
     "/api/v1/approvals/{id}/approve/": {"post"},
     "/api/v1/approvals/{id}/reject/": {"post"},
+    "/api/v1/approvals/{id}/withdraw/": {"post"},
     "/api/v1/tasks/": {"get", "post"},
     "/api/v1/tasks/{id}/": {"get", "patch"},
     "/api/v1/projects/{id}/comments/": {"get", "post"},

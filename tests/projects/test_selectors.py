@@ -229,7 +229,7 @@ def start_request(town) -> ApprovalRequest:
     [
         ("lead_head", True, True),  # the approver
         ("manager", True, False),  # the requester, not an approver
-        ("coordinator", False, False),  # not an approver of approve_for_funding by default
+        ("coordinator", True, False),  # sees every request of the municipality; not an approver by default
         ("other_head", False, False),
         ("staff", False, False),
         ("partner", False, False),

@@ -47,7 +47,8 @@ def approval(town) -> ApprovalRequest:
 # role: (sees the request at all, may decide it)
 INBOX_MATRIX = {
     "lead_head": (True, True),
-    "coordinator": (False, False),  # approve_for_funding is the lead head's alone by default
+    # approve_for_funding is the lead head's alone by default; the coordinator sees it (and may withdraw it)
+    "coordinator": (True, False),
     "manager": (True, False),  # made the request: listed under "decided and requested by me"
     "other_head": (False, False),
     "staff": (False, False),

@@ -25,7 +25,7 @@ from backend.web.forms_inbox import ApprovalDecisionForm
 from backend.web.htmx import htmx_partial, render_page
 from workflows.models import ApprovalRequest, ApprovalStatus
 from workflows.selectors import approval_list_pending_for, approval_list_visible
-from workflows.services import TransitionOutcome, approval_decide
+from workflows.services import TransitionOutcome, approval_decide, approval_withdraw
 from workflows.stages import Stage
 
 TEMPLATE = "pages/approvals.html"
@@ -139,7 +139,29 @@ def _outcome_message(outcome: TransitionOutcome) -> str:
     return _("%(subject)s: your approval is recorded; the request waits for more approvals.") % {"subject": subject}
 
 
+@require_POST
+@login_required
+def approval_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a pending request from the project's approvals tab; back to that tab with what happened."""
+    approval = _visible_request(request, pk)
+    try:
+        approval_withdraw(approval_request=approval, actor=request.user, comment=request.POST.get("comment", ""))
+    except PermissionDenied as error:
+        raise HttpPermissionDenied(str(error)) from error
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    except (ConcurrentChange, TransitionNotAllowed) as error:
+        messages.warning(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("The request “%(transition)s” was withdrawn.") % {"transition": approval.get_transition_display()},
+        )
+    return redirect("web:project_tab", pk=approval.project_id, tab="approvals")
+
+
 urlpatterns = [
     path("approvals/", approvals, name="approvals"),
     path("approvals/<int:pk>/decide/", approval_decide_view, name="approval_decide"),
+    path("approvals/<int:pk>/withdraw/", approval_withdraw_view, name="approval_withdraw"),
 ]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -55,7 +56,9 @@ CONFIRM_TEMPLATE = "pages/revoke_confirm.html"
 class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
     organization = forms.ModelChoiceField(
-        label=gettext_lazy("Partner organisation"), queryset=PartnerOrganization.objects.none()
+        label=gettext_lazy("Partner organisation"),
+        queryset=PartnerOrganization.objects.none(),
+        empty_label=gettext_lazy("– choose an organisation –"),
     )
     language = forms.ChoiceField(label=gettext_lazy("Language of the e-mail"), choices=settings.LANGUAGES, initial="cs")
 
@@ -321,7 +324,13 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("web:project_list")
             messages.success(request, _("The access was added to your account. Sign in to see the projects."))
             return redirect("web:login")
-    context = {"invitation": invitation, "existing": existing, "form": form}
+    # The password rules are shown next to the field, before the guest trips over them.
+    context = {
+        "invitation": invitation,
+        "existing": existing,
+        "form": form,
+        "password_rules": password_validators_help_texts() if form is not None else [],
+    }
     status = 400 if request.method == "POST" else 200
     return render_page(request, ACCEPT_TEMPLATE, context, status=status)
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from backend.accounts.models import Membership, Role, User
 from backend.accounts.privacy import former_guest_list, may_list_former_guests, user_anonymise
+from backend.accounts.selectors import user_access
 from backend.core.errors import DomainError
 from backend.web.htmx import render_page
 
@@ -23,6 +24,10 @@ def _former_guests(user: User):
         # Only coordinators and platform admins have this page; for anyone else it does not exist.
         raise Http404
     partner_memberships = Membership.objects.filter(role=Role.PARTNER).select_related("organization")
+    access = user_access(user=user)
+    if not access.is_platform_admin:
+        # Only the organisations of the coordinator's municipalities: another municipality's partners are not theirs.
+        partner_memberships = partner_memberships.filter(municipality_id__in=access.coordinator_of)
     return former_guest_list(user=user).prefetch_related(
         Prefetch("memberships", queryset=partner_memberships, to_attr="partner_memberships")
     )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backend.accounts.models import User
 from backend.accounts.privacy import may_list_former_guests, user_data_export
-from backend.accounts.services import user_password_change, user_profile_update
+from backend.accounts.services import user_keeps_invited_email, user_password_change, user_profile_update
 from backend.web.htmx import render_page
 
 TEMPLATE = "pages/profile.html"
@@ -35,8 +35,16 @@ class ProfileForm(forms.Form):
         help_text=gettext_lazy("The language of the application, e-mails and notifications."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        kwargs.setdefault("initial", _profile_initial(user))
         super().__init__(*args, label_suffix="", **kwargs)
+        if user_keeps_invited_email(user=user):
+            # A disabled field posts nothing: the form keeps the address the guest was invited at.
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = gettext_lazy(
+                "Partner guests keep the e-mail address their invitation was sent to. Ask the municipality's "
+                "Smart City coordinator to change it."
+            )
 
 
 def _profile_initial(user: User) -> dict:
@@ -46,13 +54,15 @@ def _profile_initial(user: User) -> dict:
 def _password_form(user: User, data=None) -> PasswordChangeForm:
     form = PasswordChangeForm(user, data)
     form.label_suffix = ""
+    # The profile page opens on the personal details; Django's autofocus would scroll it to the password.
+    form.fields["old_password"].widget.attrs.pop("autofocus", None)
     return form
 
 
 def _page(request: HttpRequest, *, profile_form=None, password_form=None, status: int = 200) -> HttpResponse:
     context = {
         "nav": "profile",
-        "profile_form": profile_form or ProfileForm(initial=_profile_initial(request.user)),
+        "profile_form": profile_form or ProfileForm(user=request.user),
         "password_form": password_form or _password_form(request.user),
         "manages_former_guests": may_list_former_guests(user=request.user),
     }
@@ -80,7 +90,7 @@ def _with_language(response: HttpResponse, language: str) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
-    form = ProfileForm(request.POST)
+    form = ProfileForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             user = user_profile_update(user=request.user, **form.cleaned_data)

@@ -66,8 +66,8 @@ from backend.web.forms_project import (
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.views.errors import domain_errors
 from workflows import guards
-from workflows.models import ApprovalDecision, ApprovalRequest, ApproverRole
-from workflows.permissions import project_roles
+from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, ApproverRole
+from workflows.permissions import COORDINATOR, project_roles
 from workflows.selectors import transition_history
 from workflows.services import TransitionOption, project_transition, transition_options
 from workflows.stages import Stage
@@ -223,7 +223,13 @@ def _tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: st
     elif tab == "history":
         context["records"] = transition_history(project=project)
     elif tab == "approvals":
-        context["approval_requests"] = _approval_requests(project)
+        context["approval_requests"] = requests = list(_approval_requests(project))
+        coordinator = COORDINATOR in project_roles(project, user)
+        context["withdrawable"] = {
+            approval.pk
+            for approval in requests
+            if approval.status == ApprovalStatus.PENDING and (coordinator or approval.requested_by_id == user.pk)
+        }
     elif tab == "attachments":
         context["attachments"] = attachment_list_visible(user=user, project=project)
         context["attachment_form"] = AttachmentForm(partner=viewer.partner) if viewer.may_contribute else None
