@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test.utils import override_settings
+from django.utils import translation
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.projects.models import Project
@@ -27,6 +29,16 @@ def _fast_password_hashing():
     """Factories set passwords; the production hasher would make every fixture take seconds."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Czech). A request made with ``Accept-Language: en`` leaves
+    English active in the thread (LocaleMiddleware activates, nothing deactivates), which would otherwise
+    change the messages of whatever test runs next in the same worker."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,6 +100,31 @@ def organization_get_managed(*, user: User | None, pk: int | str) -> PartnerOrga
         return queryset.get(pk=int(pk))
     except (PartnerOrganization.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Partner organisation not found.")) from None
+
+
+def organization_list_managed(*, user: User | None) -> QuerySet[PartnerOrganization]:
+    """The partner organisations a coordinator manages, with how many projects, guests and open invitations."""
+    access = user_access(user=user)
+    queryset = PartnerOrganization.objects.select_related("municipality")
+    if not access.is_platform_admin:
+        queryset = queryset.filter(municipality_id__in=access.coordinator_of)
+    return queryset.annotate(
+        project_count=Count("project_accesses", distinct=True),
+        guest_count=Count(
+            "memberships__user",
+            filter=Q(memberships__role=Role.PARTNER, memberships__user__is_active=True),
+            distinct=True,
+        ),
+        pending_invitation_count=Count(
+            "invitations",
+            filter=Q(
+                invitations__accepted_at__isnull=True,
+                invitations__revoked_at__isnull=True,
+                invitations__expires_at__gt=timezone.now(),
+            ),
+            distinct=True,
+        ),
+    ).order_by("municipality__name", "name")
 
 
 @transaction.atomic

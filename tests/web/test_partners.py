@@ -290,3 +290,51 @@ def test_the_partners_page_costs_the_same_for_one_and_many_partners(town, setup,
             projects=[project],
         )
     assert count() == before
+
+
+# --- the coordinator's register of partner organisations -----------------------------------------------------
+
+# fmt: off
+#                     anon  coord lead  other mgr   staff partn notinv othcrd
+ORGANIZATION_LIST = (302,  200,  403,  403,  403,  403,  404,  404,  200)  # other coordinator: their own register
+# fmt: on
+
+
+@pytest.mark.parametrize(("role", "status"), list(zip(ROLES, ORGANIZATION_LIST, strict=True)), ids=ROLES)
+def test_only_coordinators_have_the_register_of_partner_organisations(town, setup, as_role, role, status):
+    response = as_role(role).get(reverse("web:organization_list"))
+    assert response.status_code == status
+    page = response.content.decode()
+    assert (town.ngo.name in page) is (role == "coordinator")
+    assert (f'href="{reverse("web:organization_list")}"' in page) is (status == 200)  # only their menu has it
+
+
+def test_the_register_counts_projects_guests_and_pending_invitations_of_this_municipality_only(
+    town, setup, as_role, assert_safe_page
+):
+    from tests.factories import PartnerOrganizationFactory
+
+    elsewhere = PartnerOrganizationFactory(municipality=town.other_municipality, name="Spolek z jiné obce")
+    response = as_role("coordinator").get(reverse("web:organization_list"))
+    assert_safe_page(response)
+    rows = {
+        match.group(1): [int(number) for number in re.findall(r'<td class="number">(\d+)</td>', match.group(2))]
+        for match in re.finditer(r'<tr id="organization-(\d+)">(.*?)</tr>', response.content.decode(), re.S)
+    }
+    # The NGO: the setup's project, its guest, the pending invitation; the firm: a guest and no project.
+    assert rows == {str(town.ngo.pk): [1, 1, 1], str(town.firm.pk): [0, 1, 0]}
+    assert str(elsewhere.pk) not in rows
+
+
+def test_the_register_costs_the_same_for_one_and_many_organisations(town, setup, as_role, django_assert_num_queries):
+    from tests.factories import PartnerOrganizationFactory
+
+    client = as_role("coordinator")
+    url = reverse("web:organization_list")
+    client.get(url)  # the first request after sign-in also refreshes the session
+    with django_assert_num_queries(4) as one:
+        assert client.get(url).status_code == 200
+    for number in range(6):
+        PartnerOrganizationFactory(municipality=town.municipality, name=f"Družstvo {number}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get(url).status_code == 200

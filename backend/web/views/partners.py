@@ -35,6 +35,7 @@ from backend.projects.invitations import (
     invitation_revoke,
     organization_access_revoke,
     organization_get_managed,
+    organization_list_managed,
 )
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import is_partner_viewer, project_get_visible
@@ -46,6 +47,7 @@ from workflows.permissions import project_roles
 
 PARTNERS_TEMPLATE = "pages/project_partners.html"
 ORGANIZATION_TEMPLATE = "pages/organization.html"
+ORGANIZATIONS_TEMPLATE = "pages/organizations.html"
 ACCEPT_TEMPLATE = "pages/invitation_accept.html"
 CONFIRM_TEMPLATE = "pages/revoke_confirm.html"
 
@@ -234,6 +236,24 @@ def _managed_organization(request: HttpRequest, pk: int) -> PartnerOrganization:
 @login_required
 @require_http_methods(["GET"])
 @domain_errors
+def organization_list(request: HttpRequest) -> HttpResponse:
+    """The coordinator's register of partner organisations: who works on how many projects, with how many guests."""
+    access = user_access(user=request.user)
+    if not (access.is_platform_admin or access.coordinator_of):
+        if not access.municipality_ids:
+            raise NotFound(_("Page not found."))
+        raise PermissionDenied(_("Only the coordinator manages partner organisations' access."))
+    context = {
+        "organizations": organization_list_managed(user=request.user),
+        "organizations_span_municipalities": access.is_platform_admin,
+        "nav": "organizations",
+    }
+    return render_page(request, ORGANIZATIONS_TEMPLATE, context)
+
+
+@login_required
+@require_http_methods(["GET"])
+@domain_errors
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _managed_organization(request, pk)
     context = {
@@ -248,7 +268,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("invited_by", "accepted_by")
         .prefetch_related("projects")
         .order_by("-created_at")[:50],
-        "nav": "projects",
+        "nav": "organizations",
     }
     return render_page(request, ORGANIZATION_TEMPLATE, context)
 
@@ -268,7 +288,7 @@ def organization_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
             % {"organization": organization.name},
             "action": reverse("web:organization_revoke", args=[organization.pk]),
             "cancel": reverse("web:organization_detail", args=[organization.pk]),
-            "nav": "projects",
+            "nav": "organizations",
         }
         return render_page(request, CONFIRM_TEMPLATE, context)
     count = organization_access_revoke(actor=request.user, organization=organization)
@@ -345,6 +365,7 @@ urlpatterns = [
     ),
     path("invitations/<int:invitation_id>/revoke/", invitation_revoke_view, name="invitation_revoke"),
     path("invitations/accept/<str:token>/", invitation_accept_view, name="invitation_accept"),
+    path("organizations/", organization_list, name="organization_list"),
     path("organizations/<int:pk>/", organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/revoke/", organization_revoke_view, name="organization_revoke"),
 ]
