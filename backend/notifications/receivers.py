@@ -4,12 +4,15 @@ from django.dispatch import receiver
 
 from backend.accounts.signals import invitation_recorded
 from backend.notifications.invitations import invitation_dispatch_on_commit
-from backend.notifications.services import event_fanout
+from backend.notifications.services import event_fanout, notifications_forget_revoked
+from backend.projects.models import EventKind
 from backend.projects.signals import event_recorded
 
 
 @receiver(event_recorded, dispatch_uid="notifications_event_fanout")
 def fan_out(sender, event, **kwargs) -> None:
+    if event.kind == EventKind.PARTNER_REVOKED:
+        notifications_forget_revoked(event=event)
     event_fanout(event=event)
 
 

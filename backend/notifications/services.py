@@ -24,10 +24,11 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from backend.accounts.models import User
+from backend.accounts.models import Membership, Role, User
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
 from backend.notifications.recipients import recipients_for
 from backend.projects.models import Event, EventKind
+from backend.projects.selectors import project_list_visible
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,24 @@ def event_fanout(*, event: Event) -> None:
         transaction.on_commit(partial(_dispatch, event.pk))
 
 
+def notifications_forget_revoked(*, event: Event) -> int:
+    """After a partner organisation lost a project: its guests who no longer see the project lose what they
+    were told about it in the application, and the e-mails not yet sent. Returns how many rows went."""
+    guests = User.objects.filter(
+        pk__in=Membership.objects.filter(
+            role=Role.PARTNER, organization_id=event.payload.get("organization_id")
+        ).values("user_id")
+    )
+    gone = [guest.pk for guest in guests if not project_list_visible(user=guest).filter(pk=event.project_id).exists()]
+    if not gone:
+        return 0
+    notifications, _ = Notification.objects.filter(recipient_id__in=gone, event__project_id=event.project_id).delete()
+    deliveries, _ = Delivery.objects.filter(
+        recipient_id__in=gone, event__project_id=event.project_id, status=DeliveryStatus.PENDING
+    ).delete()
+    return notifications + deliveries
+
+
 def _dispatch(event_id: int) -> None:
     """Hand the event's e-mails to Celery; never raise into the request that already committed."""
     global _broker_paused_until
@@ -142,6 +161,14 @@ class DeliveryFailed(Exception):
     """Sending failed and may succeed later (the task retries with backoff)."""
 
 
+NO_LONGER_VISIBLE = "The recipient may no longer see the project (access revoked since the event)."
+
+
+def _visible_project_ids(*, recipient: User, project_ids: set[int]) -> set[int]:
+    """Which of these projects the recipient may see now: access revoked after the event means no e-mail."""
+    return set(project_list_visible(user=recipient).filter(pk__in=project_ids).values_list("pk", flat=True))
+
+
 def delivery_send(*, delivery_id: int) -> bool:
     """Send one pending immediate delivery; True when it was sent now, False when there was nothing to do.
 
@@ -160,6 +187,11 @@ def delivery_send(*, delivery_id: int) -> bool:
         if not recipient.email or not recipient.is_active:
             delivery.status = DeliveryStatus.FAILED
             delivery.last_error = "The recipient has no e-mail address or is inactive."
+            delivery.save(update_fields=["status", "last_error"])
+            return False
+        if not _visible_project_ids(recipient=recipient, project_ids={delivery.event.project_id}):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = NO_LONGER_VISIBLE
             delivery.save(update_fields=["status", "last_error"])
             return False
         event = delivery.event
@@ -273,6 +305,13 @@ def _digest_send(*, recipient_id: int, delivery_ids: list[int]) -> int:
                 status=DeliveryStatus.FAILED, last_error="The recipient has no e-mail address or is inactive."
             )
             return 0
+        visible = _visible_project_ids(recipient=recipient, project_ids={d.event.project_id for d in deliveries})
+        hidden = [d.pk for d in deliveries if d.event.project_id not in visible]
+        if hidden:
+            Delivery.objects.filter(pk__in=hidden).update(status=DeliveryStatus.FAILED, last_error=NO_LONGER_VISIBLE)
+            deliveries = [d for d in deliveries if d.event.project_id in visible]
+            if not deliveries:
+                return 0
         items = [{"event": d.event, "link": project_link(d.event.project_id)} for d in deliveries]
         context = {"recipient": recipient, "items": items, "dashboard": site_url("/")}
         subject, text, html = _render("emails/digest", context, recipient.language)
