@@ -14,8 +14,9 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from backend.core.client_ip import client_ip
@@ -45,6 +46,14 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             _request_context.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """Record a view's refusal here, where every view's 403/404 passes whatever DEBUG says: with DEBUG on,
+        Django answers with its debug page and never calls our 404 handler. The handler then skips it."""
+        status_code = 404 if isinstance(exception, Http404) else 403 if isinstance(exception, PermissionDenied) else 0
+        if status_code:
+            audit_access_refused(request=request, status_code=status_code, error=exception)
+            mark_audited(exception)
 
 
 def actor_municipality_ids(user_id: int) -> list[int]:

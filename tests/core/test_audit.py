@@ -139,6 +139,17 @@ def test_a_partner_trying_another_project_in_the_web_ui_is_recorded(town):
     assert entry.details["status"] == 404
 
 
+def test_refused_access_is_recorded_once_in_the_demo_too(town, settings):
+    """With DEBUG on (the demo) Django answers with its debug page and skips our 404 handler."""
+    settings.DEBUG = True
+    project = town.project(Stage.IDEA)
+    client = browser(town.user("partner_not_invited"))
+
+    assert client.get(f"/projects/{project.pk}/").status_code == 404
+
+    assert [(entry.action, entry.object_id) for entry in entries()] == [(AuditAction.ACCESS_REFUSED, str(project.pk))]
+
+
 def test_a_forbidden_action_in_the_web_ui_is_recorded_once(town):
     project = town.project(Stage.IDEA)
     client = browser(town.user("partner"))
