@@ -5,6 +5,9 @@ every request (SESSION_SAVE_EVERY_REQUEST) would write the session row on each p
 this middleware marks the session changed at most once a minute: an active user's expiry keeps moving
 forward, an idle one's session expires between a minute before and at the timeout. Sign-in stamps the
 session (``mark_refreshed``), so the requests of the first minute write nothing either.
+
+Requests a page makes on its own in the background (the notification bell polls every minute) carry the
+``X-Background-Poll`` header and do not count as activity: a tab left open must not keep a session alive.
 """
 
 import time
@@ -15,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 REFRESHED_AT_KEY = "_ramec_refreshed_at"
 REFRESH_INTERVAL_SECONDS = 60
+BACKGROUND_POLL_HEADER = "X-Background-Poll"
 
 
 class InactivityTimeoutMiddleware:
@@ -24,7 +28,8 @@ class InactivityTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         # Only a signed-in user's session: a stale cookie or a passer-by must not get a session row written.
-        if session is not None and session.session_key and SESSION_KEY in session:
+        polling = bool(request.headers.get(BACKGROUND_POLL_HEADER))
+        if not polling and session is not None and session.session_key and SESSION_KEY in session:
             now = int(time.time())
             if now - int(session.get(REFRESHED_AT_KEY, 0)) >= REFRESH_INTERVAL_SECONDS:
                 session[REFRESHED_AT_KEY] = now

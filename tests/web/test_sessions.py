@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import MembershipFactory, MunicipalityFactory, UserFactory
@@ -79,6 +80,20 @@ def test_an_active_session_lives_on(clerk):
                 sign_in(client)
             else:
                 assert is_signed_in(client), f"signed out after {minutes} minutes of activity"
+
+
+def test_the_notification_bell_polling_an_open_tab_does_not_keep_the_session_alive(clerk):
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client)
+    bell = reverse("web:notification_bell")
+    assert 'hx-headers=\'{"X-Background-Poll": "1"}\'' in client.get("/").content.decode()  # as the page sends it
+    for minute in range(1, 30):
+        with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+            assert client.get(bell, headers={"HX-Request": "true", "X-Background-Poll": "1"}).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        assert not is_signed_in(client)
 
 
 def test_the_expiry_is_written_at_most_once_a_minute(clerk):
