@@ -6,7 +6,6 @@ the link is rebuilt from the row each time, so a retried task sends the same wor
 """
 
 import logging
-import time
 from datetime import timedelta
 from functools import partial
 from smtplib import SMTPException
@@ -21,12 +20,9 @@ from django.utils import timezone, translation
 
 from backend.accounts.invitations import invitation_token
 from backend.accounts.models import Invitation, InvitationKind
-from backend.notifications.services import project_link, retry_delay_seconds, site_url
+from backend.notifications.services import project_link, retry_delay_seconds, site_url, task_publish
 
 logger = logging.getLogger(__name__)
-
-BROKER_PAUSE_SECONDS = 30
-_broker_paused_until = 0.0
 
 
 class InvitationSendFailed(Exception):
@@ -38,17 +34,7 @@ def invitation_dispatch_on_commit(*, invitation_id: int) -> None:
 
 
 def _dispatch(invitation_id: int) -> None:
-    """Hand the mail to Celery; never raise into the request that already committed."""
-    global _broker_paused_until
-    if time.monotonic() < _broker_paused_until:
-        return
-    from backend.notifications.tasks import send_invitation
-
-    try:
-        send_invitation.apply_async(args=[invitation_id], retry=False)
-    except Exception:  # any broker error: the sweep will send it
-        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("Broker unreachable; invitation %s waits for the sweep.", invitation_id, exc_info=True)
+    task_publish(task_name="send_invitation", object_id=invitation_id, waiting=f"invitation {invitation_id}")
 
 
 def _sendable() -> Q:

@@ -116,18 +116,27 @@ def notifications_forget_revoked(*, event: Event) -> int:
     return notifications + deliveries
 
 
-def _dispatch(event_id: int) -> None:
-    """Hand the event's e-mails to Celery; never raise into the request that already committed."""
+def task_publish(*, task_name: str, object_id: int, waiting: str) -> None:
+    """Hand a sending task to Celery; never raise into the request that already committed.
+
+    When the broker cannot be reached, publishing stops for BROKER_PAUSE_SECONDS (for every kind of mail:
+    the broker is down for all of them), so requests do not each wait for its timeout; the sweep on beat
+    sends whatever is left. ``waiting`` names the mail in the log line.
+    """
     global _broker_paused_until
     if time.monotonic() < _broker_paused_until:
         return
-    from backend.notifications.tasks import send_event_deliveries
+    from backend.notifications import tasks
 
     try:
-        send_event_deliveries.apply_async(args=[event_id], retry=False)
+        getattr(tasks, task_name).apply_async(args=[object_id], retry=False)
     except Exception:  # any broker error: the sweep will send it
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("Broker unreachable; deliveries of event %s wait for the sweep.", event_id, exc_info=True)
+        logger.warning("Broker unreachable; %s waits for the sweep.", waiting, exc_info=True)
+
+
+def _dispatch(event_id: int) -> None:
+    task_publish(task_name="send_event_deliveries", object_id=event_id, waiting=f"event {event_id}'s e-mail")
 
 
 def site_url(path: str) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backend.accounts.invitations import invitation_token
 from backend.accounts.models import Invitation
-from backend.notifications import invitations as invitation_mail
+from backend.notifications import services
 from backend.notifications.tasks import sweep_pending_deliveries
 from backend.projects.invitations import invitation_create
 from tests.notifications.conftest import WORKER_SITE_URL, plain_text, queue_drained, use_broker, wait_for
@@ -24,9 +24,9 @@ GUEST = "eva.svobodova@zelena-vzorov.cz"
 
 @pytest.fixture(autouse=True)
 def _broker_not_paused():
-    invitation_mail._broker_paused_until = 0.0
+    services._broker_paused_until = 0.0
     yield
-    invitation_mail._broker_paused_until = 0.0
+    services._broker_paused_until = 0.0
 
 
 def _invite(town) -> Invitation:
