@@ -7,7 +7,8 @@ tokens at once (backend.accounts.sessions), so a per-request query would buy not
 
 from django.contrib.auth.backends import ModelBackend
 
-from backend.accounts.models import Membership, Role, User
+from backend.accounts.models import PartnerOrganization, User
+from backend.accounts.selectors import user_access
 
 # Set on the request when the password was right but the guest has no project left, so that the sign-in
 # form can say their access ended rather than that the password was wrong.
@@ -16,14 +17,10 @@ ACCESS_ENDED_ATTRIBUTE = "_ramec_guest_access_ended"
 
 def guest_without_projects(user: User) -> bool:
     """True for a partner-only user none of whose organisations has access to any project."""
-    if user.is_superuser or user.is_staff:
+    access = user_access(user=user)
+    if not access.is_partner_only or user.is_staff:
         return False
-    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    if Role.PARTNER not in roles or roles - {Role.PARTNER}:
-        return False
-    return not Membership.objects.filter(
-        user=user, role=Role.PARTNER, organization__project_accesses__isnull=False
-    ).exists()
+    return not PartnerOrganization.objects.filter(pk__in=access.partner_of, project_accesses__isnull=False).exists()
 
 
 class AccountBackend(ModelBackend):

@@ -75,8 +75,7 @@ def user_may_manage(*, actor: User, user: User) -> bool:
 
 def user_keeps_invited_email(*, user: User) -> bool:
     """Partner guests may not change their e-mail themselves (see user_profile_update)."""
-    access = user_access(user=user)
-    return bool(access.partner_of) and not (access.municipality_ids or user.is_staff or user.is_superuser)
+    return user_access(user=user).is_partner_only and not user.is_staff
 
 
 @transaction.atomic
