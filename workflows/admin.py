@@ -1,8 +1,9 @@
 """Admin for approval policies, approval requests and the transition history.
 
-Policies are configuration and editable; requests, decisions and history are written only by
-``workflows.services``, so here they are read-only. Requests are decided through the "Approve" and
-"Reject" actions, which call ``approval_decide`` like every other interface.
+Policies are configuration, edited by the coordinator of their municipality; requests, decisions and history
+are written only by ``workflows.services``, so here they are read-only for everybody. Requests are decided
+through the "Approve" and "Reject" actions, which call ``approval_decide`` with the acting user like every
+other interface (who may use the admin at all: ``backend.accounts.admin_site``).
 """
 
 import functools
@@ -16,7 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.admin import MunicipalityScopedMixin
+from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin
 from backend.core.errors import DomainError, TransitionBlocked
 from backend.projects.models import Project
 from workflows.machine import STAGE_FIELD
@@ -91,19 +92,6 @@ def action_page_context(model_admin: admin.ModelAdmin, request, *, objects: list
     }
 
 
-class ReadOnlyAdminMixin:
-    """For records only services write: they can be looked at here, never added, changed or deleted."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
     list_display = (
@@ -126,8 +114,9 @@ class ApprovalPolicyAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
         return transition_label(policy.transition)
 
 
-class ApprovalDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ApprovalDecisionInline(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.TabularInline):
     model = ApprovalDecision
+    municipality_lookup = "request__project__municipality_id"
     fields = ("approver", "decision", "as_roles", "comment", "created_at")
     extra = 0
 

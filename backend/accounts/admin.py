@@ -1,36 +1,63 @@
-"""Admin for users, municipalities, departments, partner organisations and memberships.
+"""Admin for users, municipalities, departments, partner organisations and memberships: configuration,
+edited by the coordinator of each municipality (``backend.accounts.admin_site`` says who may use the admin).
 
-Also home of the scoping every Rámec admin shares: superusers (platform operators) see everything,
-other staff only what belongs to the municipalities they work for.
+Also home of what every Rámec admin shares: scoping (superusers, the platform operators, see everything; a
+coordinator only the municipalities they coordinate, and anything else answers 404 as if it did not exist) and
+the read-only mixin for records only services write.
 """
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.sites import NotRegistered
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts.admin_site import admin_allowed
 from backend.accounts.models import Department, Invitation, Membership, Municipality, PartnerOrganization, User
 from backend.accounts.privacy import user_anonymise
 from backend.accounts.selectors import department_list_visible, municipality_list_visible, user_access
-from backend.accounts.services import user_deactivate
+from backend.accounts.services import department_create, membership_grant, organization_create, user_deactivate
 from backend.accounts.sessions import user_sessions_end
 from backend.core.errors import DomainError
 
 
-def own_municipality_ids(user: User) -> frozenset[int]:
-    """Municipalities where the user holds a municipal role; a partner guest's organisation gives none."""
-    return user_access(user=user).municipality_ids
+def coordinated_municipality_ids(user: User) -> frozenset[int]:
+    """The municipalities whose configuration the user edits in the admin: those they coordinate.
+
+    A head, manager or staff role gives none (their work is in the application), nor does a partner guest's
+    organisation.
+    """
+    return user_access(user=user).coordinator_of
+
+
+class ReadOnlyAdminMixin:
+    """For records only services write: they can be looked at here, never added, changed or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class MunicipalityScopedMixin:
-    """Restricts an admin (or inline) to the rows of the staff user's own municipalities.
+    """Restricts an admin (or inline) to the rows of the municipalities the user coordinates.
 
     ``municipality_lookup`` leads from the model to its municipality's id. The choices of foreign keys
     and many-to-many fields are what the related model's admin shows the same user, so nobody can pick
     another municipality's department, person or project; fields in ``unscoped_choice_fields`` keep
-    every row (sharing a project with another municipality must list the others).
+    every row. An object outside the scope answers 404, exactly like one that does not exist.
+    Every permission also needs the admin's own rule (``admin_allowed``), whatever Django permissions say.
     """
 
     municipality_lookup = "municipality_id"
@@ -39,10 +66,17 @@ class MunicipalityScopedMixin:
     def restrict_to_own_municipalities(self, request, queryset: QuerySet) -> QuerySet:
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.municipality_lookup}__in": own_municipality_ids(request.user)})
+        return queryset.filter(**{f"{self.municipality_lookup}__in": coordinated_municipality_ids(request.user)})
 
     def get_queryset(self, request):
         return self.restrict_to_own_municipalities(request, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        # Django would redirect to the index saying the object does not exist; we answer as the API does.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Not found."))
+        return obj
 
     def get_field_queryset(self, db, db_field, request):
         queryset = super().get_field_queryset(db, db_field, request)
@@ -54,12 +88,89 @@ class MunicipalityScopedMixin:
             return queryset
         return related_admin.get_queryset(request).using(db)
 
+    def has_view_permission(self, request, obj=None):
+        return admin_allowed(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return admin_allowed(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return admin_allowed(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return admin_allowed(request.user) and super().has_delete_permission(request, obj)
+
+
+def save_formset_through(formset, create: Callable[[Model], Model]) -> None:
+    """Save an inline formset with each new row made by ``create`` (a service) from the form's unsaved
+    instance; changed rows are saved as the form does, deleted ones deleted. Sets what the admin's change
+    message reads (``new_objects``, ``changed_objects``, ``deleted_objects``)."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for form in formset.initial_forms:
+        if form in formset.deleted_forms:
+            formset.deleted_objects.append(form.instance)
+            formset.delete_existing(form.instance)
+        elif form.has_changed():
+            formset.changed_objects.append((formset.save_existing(form, form.instance), form.changed_data))
+    for form in formset.extra_forms:
+        if form.has_changed() and form not in formset.deleted_forms:
+            formset.new_objects.append(create(form.save(commit=False)))
+
+
+def _membership_grant_from(membership: Membership) -> Membership:
+    return membership_grant(
+        user=membership.user,
+        role=membership.role,
+        municipality=membership.municipality,
+        department=membership.department,
+        organization=membership.organization,
+    )
+
+
+def _department_create_from(department: Department) -> Department:
+    return department_create(municipality=department.municipality, code=department.code, name=department.name)
+
+
+def _take_over(unsaved: Model, saved: Model) -> None:
+    """Make the admin's unsaved instance the row a service saved, for the admin's log and redirect."""
+    unsaved.__dict__.update(saved.__dict__)
+
+
+class MembershipInlineFormSet(BaseInlineFormSet):
+    """A coordinator sees a person through their role in the coordinator's municipality: a new person
+    without one would vanish from their list the moment it is saved."""
+
+    needs_a_membership = False
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.needs_a_membership or any(self.errors):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form not in self.deleted_forms and (form.instance.pk is not None or form.has_changed())
+        ]
+        if not kept:
+            raise forms.ValidationError(gettext("Give the person a role in your municipality."))
+
 
 class MembershipInline(MunicipalityScopedMixin, admin.TabularInline):
+    """Roles are granted (``membership_grant``) and withdrawn, never rewritten in place."""
+
     model = Membership
     fk_name = "user"
     fields = ("municipality", "role", "department", "organization")
+    formset = MembershipInlineFormSet
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.needs_a_membership = not request.user.is_superuser
+        return formset
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -81,8 +192,8 @@ class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
     def restrict_to_own_municipalities(self, request, queryset):
         if request.user.is_superuser:
             return queryset
-        # People with any role in the user's municipalities; platform operators are not theirs to edit.
-        own = own_municipality_ids(request.user)
+        # People with any role in the municipalities the user coordinates; platform operators are not theirs.
+        own = coordinated_municipality_ids(request.user)
         members = Membership.objects.filter(municipality_id__in=own)
         # Someone who also belongs to another municipality is not this coordinator's alone to edit (a password
         # reset would open the other municipality's data): only platform operators manage such accounts.
@@ -97,6 +208,28 @@ class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
             return readonly
         # Only platform operators hand out Django-level rights.
         return (*readonly, "is_superuser", "groups", "user_permissions")
+
+    def has_delete_permission(self, request, obj=None):
+        # A coordinator deactivates or anonymises a person (the actions below); deleting would take their
+        # comments' authorship and the history's actors with them.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        switched_off = change and "is_active" in form.changed_data and not obj.is_active
+        if switched_off:
+            obj.is_active = True  # user_deactivate switches it off, and ends the sessions and API tokens too
+        super().save_model(request, obj, form, change)
+        if switched_off:
+            try:
+                user_deactivate(actor=request.user, user=obj)
+            except DomainError as error:
+                self.message_user(request, f"{obj.get_full_name() or obj.username}: {error}", messages.ERROR)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Membership:
+            save_formset_through(formset, _membership_grant_from)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def user_change_password(self, request, id, form_url=""):
         """Django's password form, and then, as a password change in the profile does, the person's other
@@ -134,7 +267,7 @@ class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
         self._run_per_person(request, queryset, user_anonymise, _("Anonymised: %(count)d."))
 
 
-class DepartmentInline(admin.TabularInline):
+class DepartmentInline(MunicipalityScopedMixin, admin.TabularInline):
     model = Department
     fields = ("code", "name")
     extra = 0
@@ -160,6 +293,12 @@ class MunicipalityAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
     def department_count(self, municipality: Municipality) -> int:
         return municipality.department_count
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Department:
+            save_formset_through(formset, _department_create_from)
+        else:
+            super().save_formset(request, form, formset, change)
+
     def has_add_permission(self, request):
         # A municipality joins the platform through its operators, not through another municipality's staff.
         return request.user.is_superuser and super().has_add_permission(request)
@@ -181,6 +320,12 @@ class DepartmentAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
             queryset = queryset.order_by(*ordering)
         return self.restrict_to_own_municipalities(request, queryset)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            _take_over(obj, _department_create_from(obj))
+
 
 @admin.register(PartnerOrganization)
 class PartnerOrganizationAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
@@ -189,17 +334,40 @@ class PartnerOrganizationAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
     list_select_related = ("municipality",)
     search_fields = ("name", "ico")
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = organization_create(municipality=obj.municipality, name=obj.name, kind=obj.kind, ico=obj.ico)
+        if obj.website:  # not among what the service is given
+            created.website = obj.website
+            created.save(update_fields=["website"])
+        _take_over(obj, created)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would take the organisation's guests and project accesses with it: access is revoked in the
+        # application (organization_access_revoke), which also ends the guests' sessions.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
 
 @admin.register(Membership)
 class MembershipAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    """Roles are granted (``membership_grant``) and withdrawn, never rewritten in place."""
+
     list_display = ("user", "role", "municipality", "department", "organization")
     list_filter = ("role", ("municipality", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "municipality", "department", "organization")
     search_fields = ("user__username", "user__first_name", "user__last_name")
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        _take_over(obj, _membership_grant_from(obj))
+
 
 @admin.register(Invitation)
-class InvitationAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.ModelAdmin):
     """Invitations are read here (who invited whom, when, what happened); they are made and withdrawn in the app,
     where the services grant access, send the mail and sign guests out."""
 
@@ -218,9 +386,3 @@ class InvitationAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
     list_select_related = ("organization", "invited_by")
     search_fields = ("email", "organization__name")
     exclude = ("nonce",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

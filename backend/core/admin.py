@@ -1,6 +1,8 @@
 """The audit log in the admin: read-only, each coordinator sees their municipalities' entries, nobody else any."""
 
 from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext
 
 from backend.core.models import AuditEntry
 
@@ -39,6 +41,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         municipality_ids = self._coordinated(request)
         return queryset if municipality_ids is None else queryset.filter(municipality_id__in=municipality_ids)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another municipality's entry answers as a missing one does, as everywhere in the admin.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Not found."))
+        return obj
 
     def has_module_permission(self, request) -> bool:
         return self.has_view_permission(request)

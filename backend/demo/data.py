@@ -1,10 +1,12 @@
 """Who exists in the demo: Město Vzorov and Obec Lhota, their departments, strategy and partners, the demo
-accounts and the admin groups. The projects are in ``backend.demo.stories``.
+accounts and the coordinators' admin group. The projects are in ``backend.demo.stories``.
 
 E-mail addresses use the reserved ``.example`` top-level domain: notifications send real e-mail, and a
 demo must never write to a real mailbox.
 """
 
+# Re-exported for the builder: the models whose admin permissions the coordinators' group gets only to view.
+from backend.accounts.admin_site import READ_ONLY_MODELS as READ_ONLY_MODELS
 from backend.accounts.models import OrganizationKind, Region, Role
 from backend.core.validators import ico_check_digit
 from backend.demo.specs import AccountSpec, GroupSpec, MembershipSpec, MunicipalitySpec, OrganizationSpec
@@ -62,34 +64,13 @@ MUNICIPALITIES = (
 )
 
 COORDINATORS = "Koordinátoři"
-HEADS = "Vedoucí odborů"
-MANAGERS = "Projektoví manažeři"
-STAFF = "Referenti"
 
 _DOMAIN_APPS = ("accounts", "projects", "workflows")
-_PROJECT_WORK = (
-    "projects.project",
-    "projects.task",
-    "projects.comment",
-    "projects.fundingapplication",
-    "projects.kpi",
-)
 
-GROUPS = (
-    GroupSpec(name=COORDINATORS, full_apps=_DOMAIN_APPS),
-    GroupSpec(name=HEADS, view_apps=_DOMAIN_APPS, change_models=_PROJECT_WORK),
-    GroupSpec(name=MANAGERS, view_apps=_DOMAIN_APPS, change_models=_PROJECT_WORK),
-    # A referent works on tasks and comments; budgets and the project record are not theirs to change.
-    GroupSpec(name=STAFF, view_apps=_DOMAIN_APPS, change_models=("projects.task", "projects.comment")),
-)
-
-# Audit records (DESIGN.md: history is never edited) stay read-only in the admin, even for coordinators.
-READ_ONLY_MODELS = (
-    "projects.event",
-    "workflows.transitionrecord",
-    "workflows.approvalrequest",
-    "workflows.approvaldecision",
-)
+# The admin is configuration, for the coordinator alone (backend.accounts.admin_site): heads, project managers,
+# staff and partners work in the application and the API, so they have neither ``is_staff`` nor an admin group.
+# Project work and history (READ_ONLY_MODELS) stay view-only in the admin, even for coordinators.
+GROUPS = (GroupSpec(name=COORDINATORS, full_apps=_DOMAIN_APPS),)
 
 ACCOUNTS = (
     AccountSpec(
@@ -107,8 +88,6 @@ ACCOUNTS = (
         last_name="Kučera",
         email="martin.kucera@vzorov.example",
         memberships=(MembershipSpec(role=Role.HEAD, municipality=VZOROV, department="ENV"),),
-        is_staff=True,
-        group=HEADS,
     ),
     AccountSpec(
         username="head.transport",
@@ -116,8 +95,6 @@ ACCOUNTS = (
         last_name="Procházka",
         email="tomas.prochazka@vzorov.example",
         memberships=(MembershipSpec(role=Role.HEAD, municipality=VZOROV, department="TRA"),),
-        is_staff=True,
-        group=HEADS,
     ),
     AccountSpec(
         username="head.ict",
@@ -125,8 +102,6 @@ ACCOUNTS = (
         last_name="Horáková",
         email="lucie.horakova@vzorov.example",
         memberships=(MembershipSpec(role=Role.HEAD, municipality=VZOROV, department="ICT"),),
-        is_staff=True,
-        group=HEADS,
     ),
     AccountSpec(
         username="pm.novak",
@@ -134,8 +109,6 @@ ACCOUNTS = (
         last_name="Novák",
         email="jan.novak@vzorov.example",
         memberships=(MembershipSpec(role=Role.MANAGER, municipality=VZOROV, department="ENV"),),
-        is_staff=True,
-        group=MANAGERS,
     ),
     AccountSpec(
         username="staff.dvorak",
@@ -143,8 +116,6 @@ ACCOUNTS = (
         last_name="Dvořák",
         email="pavel.dvorak@vzorov.example",
         memberships=(MembershipSpec(role=Role.STAFF, municipality=VZOROV, department="TRA"),),
-        is_staff=True,
-        group=STAFF,
     ),
     AccountSpec(
         username="partner.ngo",

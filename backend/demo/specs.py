@@ -49,7 +49,7 @@ class AccountSpec:
     last_name: str
     email: str
     memberships: tuple[MembershipSpec, ...]
-    # Municipal accounts sign in to the Django admin; partner guests never do.
+    # Only coordinators sign in to the Django admin (backend.accounts.admin_site); nobody else needs it.
     is_staff: bool = False
     group: str | None = None
 

@@ -1,8 +1,10 @@
-"""Admin for projects and what hangs on them.
+"""Admin for projects and what hangs on them: read-only for everybody, the coordinator's window on the work.
 
-A project's stage is read-only here: the "Change stage…" action asks for a transition and a comment
-and calls ``workflows.services.project_transition`` for each selected project, like every other
-interface. Events are written only by services and are read-only.
+Projects, tasks, comments, funding, KPIs, project partners, attachments and events are written only by the
+services behind the application and the API, which check who may do what on each project; saving them here
+would bypass that (issue 11). The one thing done here is the "Change stage…" action, which asks for a
+transition and a comment and calls ``workflows.services.project_transition`` with the acting user for each
+selected project, exactly as the API does. Strategic measures are configuration, edited by the coordinator.
 """
 
 from django import forms
@@ -12,7 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.admin import MunicipalityScopedMixin
+from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin
 from backend.core.errors import DomainError
 from backend.projects.models import (
     Attachment,
@@ -28,7 +30,6 @@ from backend.projects.models import (
 from backend.projects.selectors import project_list_visible
 from workflows.admin import (
     LIST_AND_FORM,
-    ReadOnlyAdminMixin,
     action_page_context,
     is_confirmed,
     refusal_message,
@@ -37,7 +38,6 @@ from workflows.admin import (
 from workflows.machine import TRANSITION_NAMES
 from workflows.services import TransitionOption, project_transition, transition_options
 
-# Written only by transitions (workflows.services), never by a form.
 PIPELINE_FIELDS = ("stage", "stage_before_hold", "stage_changed_at")
 
 
@@ -73,33 +73,36 @@ class ProjectScopedMixin(MunicipalityScopedMixin):
     municipality_lookup = "project__municipality_id"
 
 
-class TaskInline(ProjectScopedMixin, admin.TabularInline):
+class ProjectWorkAdminMixin(ReadOnlyAdminMixin, ProjectScopedMixin):
+    """What hangs on a project: read here, written only through the services (the application and the API)."""
+
+
+class TaskInline(ProjectWorkAdminMixin, admin.TabularInline):
     model = Task
     fields = ("title", "assignee", "stage", "status", "due_date")
     extra = 0
 
 
-class FundingApplicationInline(ProjectScopedMixin, admin.TabularInline):
+class FundingApplicationInline(ProjectWorkAdminMixin, admin.TabularInline):
     model = FundingApplication
     fields = ("programme", "call_name", "amount_requested", "amount_approved", "status", "call_deadline")
     extra = 0
 
 
-class KpiInline(ProjectScopedMixin, admin.TabularInline):
+class KpiInline(ProjectWorkAdminMixin, admin.TabularInline):
     model = Kpi
     fields = ("name", "kind", "unit", "baseline", "target", "actual")
     extra = 0
 
 
-class ProjectPartnerInline(ProjectScopedMixin, admin.TabularInline):
+class ProjectPartnerInline(ProjectWorkAdminMixin, admin.TabularInline):
     model = ProjectPartner
     fields = ("organization", "access_level", "invited_by")
-    readonly_fields = ("invited_by",)
     extra = 0
 
 
 @admin.register(Project)
-class ProjectAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+class ProjectAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.ModelAdmin):
     list_display = ("title", "municipality", "lead_department", "stage", "manager", "estimated_cost")
     list_filter = (
         "stage",
@@ -129,39 +132,27 @@ class ProjectAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
         (_("Sharing"), {"fields": ("is_public", "shared_with", "watchers")}),
         (_("Pipeline"), {"fields": (*PIPELINE_FIELDS, "created_at", "updated_at")}),
     )
-    readonly_fields = (*PIPELINE_FIELDS, "created_at", "updated_at")
-    filter_horizontal = ("departments", "strategic_measures", "shared_with", "watchers")
-    # Sharing is with other municipalities, so their names are offered whoever edits.
-    unscoped_choice_fields = ("shared_with",)
     inlines = (TaskInline, FundingApplicationInline, KpiInline, ProjectPartnerInline)
     actions = ("change_stage",)
 
     def get_queryset(self, request):
-        # The selector decides what the user may read; the admin edits only their own municipalities' projects.
+        # The selector decides what the user may read; the admin shows only the coordinated municipalities' ones.
         queryset = project_list_visible(user=request.user)
         if ordering := self.get_ordering(request):
             queryset = queryset.order_by(*ordering)
         return self.restrict_to_own_municipalities(request, queryset)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.save()
-            return
-        # Leave the pipeline's columns out of the UPDATE: a stale form must not undo a transition.
-        obj.save(
-            update_fields=[
-                field.name
-                for field in obj._meta.concrete_fields
-                if not field.primary_key and field.name not in PIPELINE_FIELDS
-            ]
-        )
+    def has_transition_permission(self, request) -> bool:
+        # Whoever may look at projects here may ask; project_transition checks the user's right on each one,
+        # with the same rules as the API.
+        return self.has_view_permission(request)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["transition_options"] = transition_rows(transition_options(project=obj, user=request.user))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
-    @admin.action(description=_("Change stage…"), permissions=["change"], location=LIST_AND_FORM)
+    @admin.action(description=_("Change stage…"), permissions=["transition"], location=LIST_AND_FORM)
     def change_stage(self, request, queryset):
         projects = list(queryset.select_related("municipality").prefetch_related("departments"))
         options = {project.pk: transition_options(project=project, user=request.user) for project in projects}
@@ -199,40 +190,35 @@ class ProjectAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(ProjectScopedMixin, admin.ModelAdmin):
+class TaskAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_display = ("title", "project", "assignee", "stage", "status", "due_date")
     list_filter = ("status", "stage")
     list_select_related = ("project", "assignee")
     search_fields = ("title", "project__title")
-    autocomplete_fields = ("project",)
 
 
 @admin.register(Comment)
-class CommentAdmin(ProjectScopedMixin, admin.ModelAdmin):
+class CommentAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "project", "visibility", "created_at")
     list_filter = ("visibility",)
     list_select_related = ("project", "author")
     search_fields = ("body", "project__title")
-    autocomplete_fields = ("project",)
-    filter_horizontal = ("mentions",)
 
 
 @admin.register(FundingApplication)
-class FundingApplicationAdmin(ProjectScopedMixin, admin.ModelAdmin):
+class FundingApplicationAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_display = ("project", "programme", "status", "amount_requested", "amount_approved", "call_deadline")
     list_filter = ("programme", "status")
     list_select_related = ("project",)
     search_fields = ("project__title", "call_name")
-    autocomplete_fields = ("project",)
 
 
 @admin.register(Kpi)
-class KpiAdmin(ProjectScopedMixin, admin.ModelAdmin):
+class KpiAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_display = ("name", "project", "kind", "unit", "baseline", "target", "actual")
     list_filter = ("kind",)
     list_select_related = ("project",)
     search_fields = ("name", "project__title")
-    autocomplete_fields = ("project",)
 
 
 @admin.register(StrategicMeasure)
@@ -244,17 +230,16 @@ class StrategicMeasureAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(ProjectPartner)
-class ProjectPartnerAdmin(ProjectScopedMixin, admin.ModelAdmin):
+class ProjectPartnerAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_display = ("organization", "project", "access_level", "invited_by")
     list_filter = ("access_level",)
     list_select_related = ("organization", "project", "invited_by")
     search_fields = ("organization__name", "project__title")
-    autocomplete_fields = ("project",)
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ProjectScopedMixin, admin.ModelAdmin):
-    """Looked at and deleted here, never added or changed: uploads go through the content checks of the service.
+class AttachmentAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
+    """Uploads go through the content checks of the service, and removal through the application.
 
     The file itself is downloaded only through the permission-checked view, linked from the project.
     """
@@ -274,17 +259,10 @@ class AttachmentAdmin(ProjectScopedMixin, admin.ModelAdmin):
         "uploaded_by",
         "created_at",
     )
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdminMixin, ProjectScopedMixin, admin.ModelAdmin):
+class EventAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "project", "actor")
     list_filter = ("kind",)
     list_select_related = ("project", "actor")

@@ -1,4 +1,5 @@
-"""The admin of projects and of the pipeline: the stage is read-only, and moves only through the services."""
+"""The admin of projects and of the pipeline: read-only, and a stage moves or a request is decided only through
+the services, with the acting coordinator's own rights."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -95,28 +96,17 @@ class TestProjectChangePage:
 
         assert "The project has no description." in response.content.decode()
 
-    def test_saving_the_form_keeps_the_stage_whatever_is_posted(self, town):
+    def test_offers_no_save_and_saving_changes_nothing(self, town):
         project = town.project(Stage.IDEA)
         client = browser(staff(town.user("coordinator"), "view_project", "change_project"))
-        data = submitted_form(client.get(change_url(project)))
+        assert 'name="_save"' not in client.get(change_url(project)).content.decode()
 
-        response = client.post(change_url(project), {**data, "title": "Chytré osvětlení", "stage": "completed"})
+        response = client.post(change_url(project), {"title": "Chytré osvětlení", "stage": "completed"})
 
-        assert response.status_code == 302
+        assert response.status_code == 403
         saved = Project.objects.get(pk=project.pk)
-        assert (saved.title, saved.stage) == ("Chytré osvětlení", Stage.IDEA)
+        assert (saved.title, saved.stage) == (project.title, Stage.IDEA)
         assert not TransitionRecord.objects.exists()
-
-    def test_saving_keeps_the_stage_a_transition_set_after_the_form_was_read(self, town):
-        project = town.project(Stage.IDEA)
-        client = browser(staff(town.user("coordinator"), "view_project", "change_project"))
-        data = submitted_form(client.get(change_url(project)))
-        project_transition(project=project, actor=town.user("manager"), transition="submit")
-
-        client.post(change_url(project), {**data, "summary": "Nové shrnutí"})
-
-        saved = Project.objects.get(pk=project.pk)
-        assert (saved.summary, saved.stage) == ("Nové shrnutí", Stage.ASSESSMENT)
 
 
 class TestChangeStageAction:
@@ -173,7 +163,7 @@ class TestChangeStageAction:
 
     def test_a_gated_transition_waits_for_approval(self, town):
         project = town.project(Stage.ASSESSMENT)
-        client = browser(staff(town.user("manager"), "view_project", "change_project"))
+        client = browser(staff(town.user("coordinator"), "view_project"))
 
         _, final = run_action(
             client, changelist_url(Project), "change_stage", [project], transition="approve_for_funding"
@@ -185,7 +175,7 @@ class TestChangeStageAction:
 
     def test_a_transition_without_its_reason_is_refused_in_words(self, town):
         project = town.project(Stage.ASSESSMENT)
-        client = browser(staff(town.user("lead_head"), "view_project", "change_project"))
+        client = browser(staff(town.user("coordinator"), "view_project"))
 
         _, final = run_action(client, changelist_url(Project), "change_stage", [project], transition="reject")
 
@@ -246,22 +236,21 @@ class TestTransitionHistoryAdmin:
 class TestApprovalActions:
     @pytest.fixture
     def pending(self, town) -> ApprovalRequest:
-        project = town.project(Stage.ASSESSMENT)
-        outcome = project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
-        return outcome.approval_request
+        """Completing a project: the coordinator's gate."""
+        project = town.project(Stage.EVALUATION)
+        return project_transition(project=project, actor=town.user("manager"), transition="complete").approval_request
 
     def test_approving_the_last_missing_approval_runs_the_transition(self, town, pending):
-        client = browser(staff(town.user("lead_head"), "view_approvalrequest"))
+        client = browser(staff(town.user("coordinator"), "view_approvalrequest"))
 
         intermediate, final = run_action(client, changelist_url(ApprovalRequest), "approve", [pending], comment="Ano")
 
         assert intermediate.status_code == 200
         pending.refresh_from_db()
         assert pending.status == ApprovalStatus.APPROVED
-        record = TransitionRecord.objects.get(approval_request=pending)
-        assert (record.target, record.actor) == (Stage.FUNDING, town.user("manager"))
+        assert TransitionRecord.objects.get(approval_request=pending).target == Stage.COMPLETED
         assert messages_of(final) == [
-            f"{pending.project.title} – Approve for funding: approved; the project moved to the stage “Funding”."
+            f"{pending.project.title} – Complete: approved; the project moved to the stage “Completed”."
         ]
 
     def test_one_of_two_required_approvals_waits_for_the_other(self, town):
@@ -269,15 +258,20 @@ class TestApprovalActions:
         pending = project_transition(
             project=project, actor=town.user("manager"), transition="start_implementation"
         ).approval_request
-        client = browser(staff(town.user("lead_head"), "view_approvalrequest"))
+        client = browser(staff(town.user("coordinator"), "view_approvalrequest"))
 
         _, final = run_action(client, changelist_url(ApprovalRequest), "approve", [pending], comment="")
 
         assert "waits for more approvals" in messages_of(final)[0]
         assert not TransitionRecord.objects.exists()
 
-    def test_someone_who_is_not_an_approver_is_refused(self, town, pending):
-        client = browser(staff(town.user("other_head"), "view_approvalrequest"))
+    def test_someone_who_is_not_an_approver_is_refused(self, town):
+        """Approving for funding is the lead department head's: the admin gives the coordinator no more rights."""
+        project = town.project(Stage.ASSESSMENT)
+        pending = project_transition(
+            project=project, actor=town.user("manager"), transition="approve_for_funding"
+        ).approval_request
+        client = browser(staff(town.user("coordinator"), "view_approvalrequest"))
 
         _, final = run_action(client, changelist_url(ApprovalRequest), "approve", [pending], comment="")
 
@@ -288,7 +282,7 @@ class TestApprovalActions:
         assert pending.status == ApprovalStatus.PENDING
 
     def test_rejecting_needs_a_reason(self, town, pending):
-        client = browser(staff(town.user("lead_head"), "view_approvalrequest"))
+        client = browser(staff(town.user("coordinator"), "view_approvalrequest"))
         selection = {"action": "reject", "_selected_action": [pending.pk], "confirm": "yes"}
 
         without_reason = client.post(changelist_url(ApprovalRequest), {**selection, "comment": " "})
@@ -299,17 +293,17 @@ class TestApprovalActions:
         pending.refresh_from_db()
         assert pending.status == ApprovalStatus.REJECTED
         assert pending.decisions.get().comment == "Chybí rozpočet."
-        assert Project.objects.get(pk=pending.project_id).stage == Stage.ASSESSMENT
+        assert Project.objects.get(pk=pending.project_id).stage == Stage.EVALUATION
 
     def test_approves_from_the_request_page(self, town, pending):
-        client = browser(staff(town.user("lead_head"), "view_approvalrequest"))
+        client = browser(staff(town.user("coordinator"), "view_approvalrequest"))
 
         _, final = run_action(
             client, change_url(pending), "approve", [pending], field=CHANGE_FORM_ACTION, comment="Souhlasím"
         )
 
         assert final.redirect_chain == [(change_url(pending), 302)]
-        assert TransitionRecord.objects.get(approval_request=pending).target == Stage.FUNDING
+        assert TransitionRecord.objects.get(approval_request=pending).target == Stage.COMPLETED
 
     def test_the_request_page_shows_its_decisions_read_only(self, town, superuser):
         project = town.project(Stage.FUNDING)
@@ -334,7 +328,7 @@ class TestScopingToOwnMunicipality:
         listing = client.get(changelist_url(Project))
         assert listing.status_code == 200
         assert "Veřejné osvětlení LED" not in listing.content.decode()
-        assert client.get(change_url(project)).status_code == 302
+        assert client.get(change_url(project)).status_code == 404
 
     def test_the_towns_own_coordinator_sees_it(self, town):
         town.project(Stage.IDEA, title="Veřejné osvětlení LED")

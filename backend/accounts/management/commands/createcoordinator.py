@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from backend.accounts.admin_site import READ_ONLY_MODELS
 from backend.accounts.models import Department, Membership, Municipality, Region, Role, User
 from backend.accounts.services import department_create, membership_grant, municipality_create
 from backend.core.validators import validate_ico
@@ -26,13 +27,8 @@ PASSWORD_VARIABLE = "RAMEC_COORDINATOR_PASSWORD"
 # The coordinators' admin group; the demo's group of the same name (backend.demo.data) has the same permissions.
 COORDINATOR_GROUP = "Koordinátoři"
 _COORDINATOR_APPS = ("accounts", "projects", "workflows")
-# Audit records are never edited (DESIGN.md), so coordinators only view them.
-_READ_ONLY_MODELS = {
-    ("projects", "event"),
-    ("workflows", "transitionrecord"),
-    ("workflows", "approvalrequest"),
-    ("workflows", "approvaldecision"),
-}
+# Project work and history are written only by the services, so coordinators only view them in the admin.
+_READ_ONLY_MODELS = {tuple(label.split(".")) for label in READ_ONLY_MODELS}
 
 
 class Command(BaseCommand):
@@ -109,7 +105,9 @@ class Command(BaseCommand):
             first_name=options["first_name"].strip(),
             last_name=options["last_name"].strip(),
             language=options["language"],
-            is_staff=True,  # the admin is where a coordinator configures departments, people and policies
+            # The admin is where a coordinator configures departments, people and policies; it asks for both
+            # is_staff and the coordinator role (backend.accounts.admin_site).
+            is_staff=True,
         )
         municipality_created = municipality is None
         if municipality is None:
