@@ -135,7 +135,7 @@ def ours(town) -> Ours:
         Comment: CommentFactory(project=project, author=manager, visibility="internal"),
         FundingApplication: project.funding_applications.get(),
         Kpi: project.kpis.get(),
-        ProjectPartner: project.partner_accesses.get(),
+        ProjectPartner: project.partner_accesses.get(organization=town.ngo),
         Attachment: attach(project, manager),
         Event: Event.objects.filter(project=project).first(),
         ApprovalRequest: pending,
@@ -228,8 +228,10 @@ def test_project_work_is_never_deleted_in_the_admin(town, ours, superuser, role,
     client = browser(superuser if role == "superuser" else with_every_permission(town.user(role)))
     before = ours.snapshot()
 
-    # The list's action is not offered: Django answers "no action selected" and sends the user back to the list.
-    assert delete_attempts(client, model, ours.rows[model].pk) == {"delete": 403, "delete selected": 302}
+    # "Delete selected" is not offered: a list with other actions says "no action selected" and sends the user
+    # back to it; a list without any shows itself again.
+    list_answer = 302 if model in (Project, ApprovalRequest) else 200
+    assert delete_attempts(client, model, ours.rows[model].pk) == {"delete": 403, "delete selected": list_answer}
 
     assert ours.snapshot() == before
 
