@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backend.accounts.models import Membership, Municipality, User
+from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
 from backend.projects.invitations import invitation_create
 from backend.projects.models import StrategicMeasure
 from tests.factories import (
@@ -261,3 +261,113 @@ def test_a_coordinator_cannot_edit_someone_who_also_belongs_to_another_municipal
     outsider.refresh_from_db()
     assert not outsider.check_password("Uplne-nove-heslo-42")
     assert client.get(admin_url(User, "change", town.user("staff").pk)).status_code == 200
+
+
+class TestConfigurationGoesThroughTheServices:
+    """The coordinator's configuration is saved by the same services the application uses."""
+
+    def test_a_role_is_granted_from_the_persons_page(self, town):
+        coordinator = staff(town.user("coordinator"), "view_user", "change_user", "add_membership", "view_membership")
+        client = browser(coordinator)
+        person = town.user("staff")
+        url = admin_url(User, "change", person.pk)
+        data = submitted_form(client.get(url))
+        rows = int(data["memberships-TOTAL_FORMS"])
+        new_row = {"municipality": town.municipality.pk, "role": "manager", "department": town.env.pk}
+
+        response = client.post(
+            url,
+            {
+                **data,
+                "memberships-TOTAL_FORMS": rows + 1,
+                **{f"memberships-{rows}-{name}": value for name, value in new_row.items()},
+            },
+        )
+
+        assert response.status_code == 302
+        roles = set(Membership.objects.filter(user=person).values_list("role", "department__code"))
+        assert roles == {("staff", "TRA"), ("manager", "ENV")}
+
+    def test_a_coordinator_cannot_rewrite_a_role_in_place(self, town):
+        coordinator = staff(town.user("coordinator"), "view_membership", "change_membership")
+        membership = Membership.objects.get(user=town.user("staff"))
+
+        response = browser(coordinator).post(
+            admin_url(Membership, "change", membership.pk),
+            {
+                "user": membership.user_id,
+                "municipality": town.municipality.pk,
+                "role": "head",
+                "department": town.tra.pk,
+            },
+        )
+
+        assert response.status_code == 403
+        assert Membership.objects.get(pk=membership.pk).role == "staff"
+
+    def test_a_new_person_needs_a_role_in_the_coordinators_municipality(self, town):
+        coordinator = staff(town.user("coordinator"), "view_user", "add_user", "change_user", "add_membership")
+
+        response = browser(coordinator).post(
+            admin_url(User, "add"),
+            {
+                "username": "pm.svoboda",
+                "usable_password": "true",
+                "password1": "Ramec-heslo-2026",
+                "password2": "Ramec-heslo-2026",
+                "memberships-TOTAL_FORMS": "0",
+                "memberships-INITIAL_FORMS": "0",
+            },
+        )
+
+        assert response.status_code == 200
+        assert "Give the person a role in your municipality." in response.content.decode()
+        assert not User.objects.filter(username="pm.svoboda").exists()
+
+    def test_switching_a_person_off_ends_their_sessions_at_once(self, town):
+        coordinator = staff(town.user("coordinator"), "view_user", "change_user")
+        client = browser(coordinator)
+        person = town.user("staff")
+        their_browser = browser(person)
+        assert their_browser.get("/profile/").status_code == 200
+        url = admin_url(User, "change", person.pk)
+        data = submitted_form(client.get(url))
+        del data["is_active"]
+
+        assert client.post(url, data).status_code == 302
+
+        assert not User.objects.get(pk=person.pk).is_active
+        assert their_browser.get("/profile/").status_code == 302  # to the sign-in page
+
+    def test_a_coordinator_cannot_switch_themselves_off(self, town):
+        coordinator = staff(town.user("coordinator"), "view_user", "change_user")
+        client = browser(coordinator)
+        url = admin_url(User, "change", coordinator.pk)
+        data = submitted_form(client.get(url))
+        del data["is_active"]
+
+        response = client.post(url, data, follow=True)
+
+        assert User.objects.get(pk=coordinator.pk).is_active
+        assert "You cannot deactivate your own account." in response.content.decode()
+
+    def test_a_department_and_a_partner_organisation_are_added_for_the_own_municipality(self, town):
+        coordinator = staff(town.user("coordinator"), "add_department", "add_partnerorganization")
+        client = browser(coordinator)
+
+        added = client.post(
+            admin_url(Department, "add"),
+            {"municipality": town.municipality.pk, "code": "ICT", "name": "Odbor informatiky"},
+        )
+        elsewhere = client.post(
+            admin_url(Department, "add"),
+            {"municipality": town.other_municipality.pk, "code": "X", "name": "Cizí odbor"},
+        )
+        organisation = client.post(
+            admin_url(PartnerOrganization, "add"),
+            {"municipality": town.municipality.pk, "name": "Vzorovská univerzita", "kind": "university", "website": ""},
+        )
+
+        assert (added.status_code, elsewhere.status_code, organisation.status_code) == (302, 200, 302)
+        assert set(Department.objects.filter(code__in=["ICT", "X"]).values_list("code", flat=True)) == {"ICT"}
+        assert PartnerOrganization.objects.filter(municipality=town.municipality, name="Vzorovská univerzita").exists()
