@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.models import Membership, Municipality
+from backend.accounts.models import Membership, Municipality, User
 from backend.accounts.selectors import (
     department_list_visible,
     organization_list_visible,
@@ -101,13 +101,10 @@ class TokenObtainView(ObtainAuthToken):
 @extend_schema(responses={200: s.MeSerializer, 401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]})
 class MeView(APIView):
     def get(self, request: Request) -> Response:
-        user = (
-            type(request.user)
-            .objects.prefetch_related(
-                Prefetch("memberships", queryset=Membership.objects.select_related("municipality"))
-            )
-            .get(pk=request.user.pk)
-        )
+        # Not type(request.user): under session auth that is Django's lazy wrapper, which has no manager.
+        user = User.objects.prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("municipality"))
+        ).get(pk=request.user.pk)
         return Response(s.MeSerializer(user).data)
 
 

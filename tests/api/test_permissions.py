@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from backend.accounts.models import User
 from backend.notifications.models import Notification
 from tests.api.conftest import ANONYMOUS, MISSING_ID, ROLES, World, api_client, rolled_back
 
@@ -577,3 +579,12 @@ def test_staff_of_one_municipality_who_is_a_partner_on_another_gets_the_partner_
 
     for body in (detail, listed):
         assert not {"estimated_cost", "assessment_score", "assessment_summary", "manager"} & set(body)
+
+
+def test_me_with_a_browser_session(world):
+    """The browser's session (not a token): request.user is Django's lazy wrapper there, which once gave a 500."""
+    browser = Client()
+    browser.force_login(User.objects.get(username="manager"))
+    response = browser.get("/api/v1/me/")
+    assert response.status_code == OK
+    assert response.json()["username"] == "manager"
