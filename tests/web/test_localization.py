@@ -274,6 +274,12 @@ def test_the_admin_speaks_czech_including_its_scripts(client, town):
 
     assert in_catalog("Vybrat vše")  # Django's own Czech
     assert in_catalog("Vyberte položky (%s) a poté klikněte na šipku „Vybrat“.")  # ours, missing in Django's
+    assert in_catalog("Poznámka: Časy zadávejte v časovém pásmu %(timezone)s. (Váš čas je o %(offset)s hodin pozadu.)")
+
+
+def test_the_admin_templates_strings_missing_in_djangos_czech_are_ours():
+    assert translation.gettext("Search %(name)s") % {"name": "projekty"} == "Hledat: projekty"
+    assert translation.gettext("Logout") == "Odhlásit se"
 
 
 # --- the application's 404 page in DEBUG ------------------------------------------------------------------
