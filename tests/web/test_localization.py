@@ -299,6 +299,16 @@ def test_a_partner_typing_a_hidden_tab_gets_our_404_page_in_debug(client, town, 
     assert "ramec/ramec.css" in page  # our page, in our layout
 
 
+def test_a_mistyped_address_gets_our_404_page_in_debug(client, town, settings):
+    settings.DEBUG = True
+    client.force_login(town.user("manager"))
+
+    response = client.get("/projekty/nic/")
+
+    assert response.status_code == 404
+    assert "Stránka nebyla nalezena" in text(response) and "URLconf" not in text(response)
+
+
 def test_the_api_keeps_its_json_404_in_debug(client, town, settings):
     settings.DEBUG = True
     client.force_login(town.user("partner"))
