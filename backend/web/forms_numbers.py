@@ -52,11 +52,14 @@ def _ungroup(value: str, separator: str) -> str:
 
 
 def format_decimal_for_input(value: Decimal, *, decimal_places: int | None) -> str:
-    """``4 850 000`` for a whole amount; otherwise with the field's decimal places (``4 850 000,50``)."""
+    """``4 850 000`` for a whole number; otherwise the digits it has (``13,5``), and two for amounts in
+    crowns and hellers (fields of two decimal places: ``4 850 000,50``)."""
     if value == value.to_integral_value():
         places = 0
+    elif decimal_places == 2:
+        places = 2
     else:
-        places = max(-value.normalize().as_tuple().exponent, decimal_places or 0)
+        places = -value.normalize().as_tuple().exponent
     return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 

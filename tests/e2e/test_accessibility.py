@@ -45,8 +45,10 @@ def test_every_screen_passes_axe_and_reflows(browse):
             ("web:organization_list", []),
             ("web:organization_detail", [organization.pk]),
             ("web:audit", []),
+            ("web:former_guests", []),
         ],
         "partner.ngo": [
+            ("web:dashboard", []),
             ("web:board", []),
             ("web:project_list", []),
             *(_tab(project, tab) for tab in PARTNER_TABS),

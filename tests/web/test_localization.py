@@ -150,6 +150,13 @@ def test_a_fraction_keeps_its_decimal_comma(town):
     assert f'value="4{NBSP}850{NBSP}000,50"' in str(ProjectEditForm(project=project)["estimated_cost"])
 
 
+def test_a_quantity_shows_the_digits_it_has():
+    kpi = KpiForm(initial={"target": Decimal("13.500"), "baseline": Decimal("1250.000")})
+
+    assert 'value="13,5"' in str(kpi["target"])
+    assert f'value="1{NBSP}250"' in str(kpi["baseline"])
+
+
 def test_the_manager_saves_a_cost_typed_with_spaces_and_a_comma(client, town):
     project = town.project(Stage.IDEA)
     client.force_login(town.user("manager"))
