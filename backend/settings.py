@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A web page's 404 is our own page in DEBUG too (Django would show its debug page); see the module.
+    "backend.web.middleware.ApplicationNotFoundMiddleware",
     # Refreshes the session's expiry at most once a minute (SESSION_INACTIVITY_TIMEOUT below).
     "backend.core.sessions.InactivityTimeoutMiddleware",
     # Last, as django-axes asks: turns a sign-in refused for lockout into our lockout page (AXES_LOCKOUT_CALLABLE).
@@ -150,6 +152,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="cs")
 LANGUAGES = [("cs", _("Czech")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "backend" / "locale"]
+# One short and one long date style per language, over Django's (backend/formats).
+FORMAT_MODULE_PATH = ["backend.formats"]
 TIME_ZONE = "Europe/Prague"
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from backend.core import health
+from backend.core.admin_i18n import AdminJavaScriptCatalog
 
 admin.site.site_header = _("Rámec – Smart City project pipeline")
 admin.site.site_title = _("Rámec")
@@ -15,6 +16,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Ahead of the admin's own route of the same address, which reverse("admin:jsi18n") still names.
+    path("admin/jsi18n/", admin.site.admin_view(AdminJavaScriptCatalog.as_view(), cacheable=True), name="admin_jsi18n"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api.urls")),
     path("", include("backend.web.urls")),

@@ -62,6 +62,11 @@ KPI_FIXED_UNITS = {
     KpiKind.ENERGY_SAVINGS: "MWh/year",
     KpiKind.CO2_REDUCTION: "t CO₂/year",
 }
+# How people read those units: stored (and in the API) in the one spelling above, shown in their language.
+KPI_FIXED_UNIT_LABELS = {
+    KpiKind.ENERGY_SAVINGS: _("MWh/year"),
+    KpiKind.CO2_REDUCTION: _("t CO₂/year"),
+}
 
 
 class PartnerAccessLevel(models.TextChoices):

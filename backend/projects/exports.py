@@ -3,6 +3,8 @@
 Format, chosen for Czech Excel, where these files are opened: UTF-8 with a byte order mark (without it
 Excel reads Czech letters as cp1250 garbage), ``;`` between cells (Czech Excel's list separator, since the
 comma is the decimal mark), decimal commas in amounts, ISO dates (Excel recognises them), CRLF line ends.
+The dates stay ISO (``2026-12-02``, ``2026-12-02 00:40``) although the pages show ``2. 12. 2026``: Excel of
+any language reads ISO as a date that sorts and filters, while ``2. 12. 2026`` (with its spaces) stays text.
 A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so that a
 title such as ``=HYPERLINK(...)`` is text, never a formula (CSV injection).
 

@@ -11,12 +11,14 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import (
+    KPI_FIXED_UNIT_LABELS,
     KPI_FIXED_UNITS,
     CommentVisibility,
     FundingProgramme,
@@ -248,7 +250,7 @@ class Task(TimeStampedModel):
             raise ValidationError(
                 {
                     "due_date": _("The due date is before the project's planned start (%(start)s).")
-                    % {"start": self.project.planned_start.strftime("%d. %m. %Y")}
+                    % {"start": date_format(self.project.planned_start, "SHORT_DATE_FORMAT")}
                 }
             )
 
@@ -336,7 +338,12 @@ class Kpi(TimeStampedModel):
         ordering = ("id",)
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.unit})"
+        return f"{self.name} ({self.unit_label})"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language: ``MWh/rok`` in Czech for the fixed units, else as typed."""
+        return str(KPI_FIXED_UNIT_LABELS.get(self.kind, self.unit))
 
     def clean(self) -> None:
         fixed_unit = KPI_FIXED_UNITS.get(self.kind)

@@ -11,6 +11,7 @@ from backend.accounts.selectors import department_list_visible
 from backend.projects.choices import ThematicArea
 from backend.projects.filtersets import ProjectFilterSet
 from backend.projects.models import Project
+from backend.web.forms_numbers import LocalizedDecimalField
 
 
 class SelectOne(forms.Select):
@@ -86,7 +87,7 @@ class ProjectForm(forms.Form):
     thematic_area = forms.ChoiceField(
         label=_label("thematic_area"), choices=[("", "—"), *ThematicArea.choices], required=False
     )
-    estimated_cost = forms.DecimalField(
+    estimated_cost = LocalizedDecimalField(
         label=_label("estimated_cost"), min_value=0, max_digits=14, decimal_places=2, required=False
     )
     planned_start = forms.DateField(

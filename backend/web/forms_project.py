@@ -9,6 +9,7 @@ from backend.accounts.models import Department, Membership, Role, User
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.models import FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.services import EDITABLE_FIELDS
+from backend.web.forms_numbers import localized_formfield
 from workflows.stages import Stage
 
 MAX_TEXT = 20_000
@@ -75,6 +76,7 @@ class TransitionForm(forms.Form):
 class ProjectEditForm(ParseOnlyModelForm):
     class Meta:
         model = Project
+        formfield_callback = localized_formfield
         fields = (*EDITABLE_FIELDS, "departments")
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -106,6 +108,7 @@ class TaskForm(ParseOnlyModelForm):
 
     class Meta:
         model = Task
+        formfield_callback = localized_formfield
         fields = ("title", "assignee", "due_date", "stage", "description")
         widgets = {
             "due_date": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
@@ -169,6 +172,7 @@ class CommentForm(forms.Form):
 class FundingForm(ParseOnlyModelForm):
     class Meta:
         model = FundingApplication
+        formfield_callback = localized_formfield
         fields = (
             "programme",
             "call_name",
@@ -193,6 +197,7 @@ class FundingForm(ParseOnlyModelForm):
 class KpiForm(ParseOnlyModelForm):
     class Meta:
         model = Kpi
+        formfield_callback = localized_formfield
         fields = ("name", "kind", "unit", "baseline", "target", "actual")
 
     def __init__(self, *args, **kwargs) -> None:

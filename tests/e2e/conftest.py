@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEMO_PASSWORD = "demo"
+# axe-core (MPL-2.0), vendored: see tests/e2e/vendor/README.md.
+AXE_PATH = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+# The rules of WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1366, "height": 768}
+# WCAG 1.4.10 Reflow: content at 320 CSS px wide must not need scrolling in two directions.
+PHONE = {"width": 320, "height": 640}
+# Sub-pixel rounding of widths may add one pixel.
+REFLOW_TOLERANCE_PX = 1
 # Generous for a cold CI machine; a healthy step takes well under a second.
 TIMEOUT_MS = 15_000
 
@@ -117,6 +127,43 @@ def _describe(page, message) -> str:
     return f"{page.url} {message.type}: {message.text}{source}"
 
 
+@cache
+def axe_source() -> str:
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+# Runs axe on the whole document and returns one line per violation: rule, impact, where and how it fails.
+_RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return result.violations.map((violation) => ({
+    id: violation.id,
+    impact: violation.impact,
+    help: violation.help,
+    nodes: violation.nodes.slice(0, 5).map(
+      (node) => node.target.join(" ") + ": " + node.failureSummary.replace(/\\s+/g, " ")
+    ),
+  }));
+}"""
+
+# The widest elements sticking out of the screen, outside any scrolling box, to say what breaks the reflow.
+_OVERFLOWING = """(width) => {
+  const scrolls = (element) => ["auto", "scroll"].includes(getComputedStyle(element).overflowX);
+  const found = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    let parent = element.parentElement, inside = false;
+    while (parent && !inside) { inside = scrolls(parent); parent = parent.parentElement; }
+    if (inside) continue;
+    const classes = typeof element.className === "string" ? element.className.trim().split(/\\s+/) : [];
+    const id = element.id ? "#" + element.id : "";
+    found.push(`${element.tagName.toLowerCase()}${id}${classes.map((c) => (c ? "." + c : "")).join("")}` +
+      ` (right edge ${Math.round(box.right)} px)`);
+  }
+  return found.slice(0, 5);
+}"""
+
+
 @dataclass
 class Browse:
     """Opens pages for one demo user in their own browser context, saves numbered screenshots."""
@@ -148,6 +195,34 @@ class Browse:
         page.locator("#id_password").fill(DEMO_PASSWORD)
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
+
+    def a11y_problems(self, page) -> list[str]:
+        """What axe (WCAG 2.1 A and AA) finds at 1366×768, and whether the page reflows at 320 px.
+
+        axe is injected through the DevTools protocol, which the page's Content-Security-Policy does not
+        govern, so the page is checked exactly as served. The viewport is restored afterwards.
+        """
+        where = page.url.removeprefix(self.live_server_url)
+        original = page.viewport_size
+        problems = []
+        page.set_viewport_size(DESKTOP)
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(axe_source())
+        for violation in page.evaluate(_RUN_AXE, AXE_TAGS):
+            nodes = "; ".join(violation["nodes"])
+            problems.append(f"{where}: axe {violation['id']} ({violation['impact']}): {violation['help']} — {nodes}")
+        page.set_viewport_size(PHONE)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"] + REFLOW_TOLERANCE_PX:
+            culprits = ", ".join(page.evaluate(_OVERFLOWING, PHONE["width"]))
+            problems.append(f"{where}: {width} px wide at {PHONE['width']} px, scrolls sideways ({culprits})")
+        page.set_viewport_size(original or DESKTOP)
+        return problems
+
+    def check_a11y(self, page) -> None:
+        """Fail on any axe violation or a page that scrolls sideways at 320 px (see ``a11y_problems``)."""
+        problems = self.a11y_problems(page)
+        assert not problems, "Accessibility problems:\n" + "\n".join(problems)
 
     def shot(self, page, name: str, *, full_page: bool = True) -> Path:
         self.step += 1

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language_info
 
 from backend.accounts.selectors import user_access
 from backend.core.markdown import render_markdown
@@ -33,6 +34,20 @@ def format_czk(value) -> str:
 @register.filter
 def czk(value) -> str:
     return format_czk(value)
+
+
+# Each language in its own name, as a language switch shows them (Django's "česky" is an adverb).
+LANGUAGE_AUTONYMS = {"cs": "Čeština", "en": "English"}
+
+
+@register.filter
+def language_autonym(code: str) -> str:
+    if code in LANGUAGE_AUTONYMS:
+        return LANGUAGE_AUTONYMS[code]
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
 
 
 @register.filter

@@ -17,6 +17,13 @@
     return document.getElementById(textarea.getAttribute("aria-controls"));
   }
 
+  // Whether the list is showing. A textarea may not carry aria-expanded (ARIA allows it only on roles such as
+  // combobox, which a textarea may not take): the list's own hidden state says it instead.
+  function isOpen(textarea) {
+    var list = listOf(textarea);
+    return Boolean(list && !list.hidden);
+  }
+
   function typedQuery(textarea) {
     var match = TRIGGER.exec(textarea.value.slice(0, textarea.selectionStart));
     return match ? match[1] : null;
@@ -32,7 +39,6 @@
       list.hidden = true;
       list.textContent = "";
     }
-    textarea.setAttribute("aria-expanded", "false");
     textarea.removeAttribute("aria-activedescendant");
   }
 
@@ -75,7 +81,6 @@
       list.appendChild(item);
     });
     list.hidden = false;
-    textarea.setAttribute("aria-expanded", "true");
     highlight(textarea, 0);
   }
 
@@ -124,7 +129,7 @@
 
   document.addEventListener("keydown", function (event) {
     var textarea = event.target;
-    if (!isMentionField(textarea) || textarea.getAttribute("aria-expanded") !== "true") {
+    if (!isMentionField(textarea) || !isOpen(textarea)) {
       return;
     }
     var index = selectedIndex(textarea);

@@ -1,0 +1,43 @@
+"""The application's own 404 page in DEBUG too, for its own pages.
+
+With DEBUG on, Django answers a 404 with its technical page (URL patterns, settings), which is what the demo
+then shows a partner who types the address of a tab they may not see, or anyone who mistypes an address.
+For the web UI's routes, and for addresses that match no route outside the admin, the API and static
+files, answer with our page instead. The admin and the API keep their own answers.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+
+from backend.web.views.errors import page_not_found
+
+APPLICATION_NAMESPACES = frozenset({"web"})
+NOT_APPLICATION_PREFIXES = ("/admin/", "/api/", "/static/", "/media/")
+
+
+class ApplicationNotFoundMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Without DEBUG, Django calls handler404 (page_not_found) itself.
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None  # no route matched: Django's debug page
+            and not request.path.startswith(NOT_APPLICATION_PREFIXES)
+        ):
+            return page_not_found(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A view of the web UI raised Http404 (hidden or missing): our page, audited as the handler does."""
+        if not settings.DEBUG or not isinstance(exception, Http404):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is None or not APPLICATION_NAMESPACES.intersection(match.namespaces):
+            return None
+        return page_not_found(request, exception)
