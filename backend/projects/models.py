@@ -218,6 +218,7 @@ class Task(TimeStampedModel):
     )
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    # May fall before the project's planned start: preparation (a grant application, a tender) comes first.
     due_date = models.DateField(_("due date"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -237,20 +238,6 @@ class Task(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
-
-    def clean(self) -> None:
-        if (
-            self.due_date
-            and self.project_id
-            and self.project.planned_start
-            and self.due_date < self.project.planned_start
-        ):
-            raise ValidationError(
-                {
-                    "due_date": _("The due date is before the project's planned start (%(start)s).")
-                    % {"start": self.project.planned_start.strftime("%d. %m. %Y")}
-                }
-            )
 
 
 class Comment(TimeStampedModel):

@@ -374,6 +374,20 @@ def test_task_create_with_htmx_swaps_the_list(as_role, project, town):
     )
 
 
+def test_a_task_due_before_the_planned_start_saves(as_role, project):
+    """A grant application falls due before the works start: the form takes it without a word."""
+    Project.objects.filter(pk=project.pk).update(planned_start=date(2030, 3, 1), planned_end=date(2030, 12, 31))
+
+    response = as_role("manager").post(
+        url("project_task_create", project),
+        {"title": "Podat žádost o dotaci", "due_date": "2030-02-01", "stage": "idea"},
+        **HTMX,
+    )
+
+    assert response.status_code == 200 and 'role="alert"' not in text(response)
+    assert Task.objects.get(title="Podat žádost o dotaci").due_date == date(2030, 2, 1)
+
+
 def test_task_create_without_htmx_redirects(as_role, project):
     response = as_role("staff").post(url("project_task_create", project), {"title": "Průzkum", "stage": "idea"})
 
