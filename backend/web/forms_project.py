@@ -2,33 +2,17 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.models import Department, Membership, Role, User
+from backend.accounts.models import Department, User
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
-from backend.projects.models import FundingApplication, Kpi, Project, ProjectPartner, Task
+from backend.projects.models import FundingApplication, Kpi, Project, Task
+from backend.projects.selectors import project_people
 from backend.projects.services import EDITABLE_FIELDS
 from workflows.stages import Stage
 
 MAX_TEXT = 20_000
 MAX_COMMENT = 10_000
-
-
-def project_people(
-    *, project: Project, partner_access: tuple[str, ...] = tuple(PartnerAccessLevel.values)
-) -> QuerySet[User]:
-    """Active people who may see the project: staff of its municipality and guests of invited partners.
-
-    ``partner_access`` narrows the partner guests to organisations with those access levels
-    (tasks go only to partners who may contribute).
-    """
-    staff = Membership.objects.filter(municipality_id=project.municipality_id).exclude(role=Role.PARTNER)
-    invited = ProjectPartner.objects.filter(project=project, access_level__in=partner_access)
-    guests = Membership.objects.filter(role=Role.PARTNER, organization_id__in=invited.values("organization_id"))
-    return User.objects.filter(is_active=True).filter(
-        Q(pk__in=staff.values("user_id")) | Q(pk__in=guests.values("user_id"))
-    )
 
 
 class PersonChoiceField(forms.ModelChoiceField):

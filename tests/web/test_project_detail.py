@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, Task
 from tests.factories import CommentFactory, MembershipFactory, TaskFactory, UserFactory
@@ -516,15 +517,51 @@ def test_mention_search_offers_people_on_the_project(as_role, project):
     assert "partner" in usernames and "partner.not.invited" not in usernames
 
 
-def test_mention_search_offers_a_partner_only_people_they_already_know(as_role, project, town):
+MUNICIPALITY_PEOPLE = {"coordinator", "lead.head", "other.head", "manager", "staff"}
+
+
+# fmt: off
+MENTIONABLE = [
+    ("partner",             {"manager", "partner"}),  # the manager and the assignees of the tasks they see
+    ("staff",               MUNICIPALITY_PEOPLE | {"partner", "kolega.spolku"}),  # and the invited partners
+    ("manager",             MUNICIPALITY_PEOPLE | {"partner", "kolega.spolku"}),
+    ("partner_not_invited", None),  # 404: not their project
+    ("other_coordinator",   None),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("role", "offered"), MENTIONABLE)
+def test_mention_search_offers_exactly_the_people_one_may_mention(as_role, project, town, role, offered):
     colleague = UserFactory(username="kolega.spolku")
     MembershipFactory(user=colleague, role="partner", department=None, organization=town.ngo)
+    CommentFactory(project=project, author=town.user("staff"), visibility="shared", body="Děkujeme")
+    TaskFactory(project=project, title="Úkol kolegy", assignee=colleague)  # the partner does not see it
 
-    found = as_role("partner").get(url("project_mention_search", project)).json()["results"]
+    response = as_role(role).get(url("project_mention_search", project))
+    api = APIClient()
+    api.force_authenticate(town.user(role))
+    listed = api.get("/api/v1/users/", {"project": project.pk, "page_size": 50})
 
-    usernames = {person["username"] for person in found}
-    assert {"kolega.spolku", "manager"} <= usernames  # a colleague, and the author of a shared comment
-    assert not usernames & {"staff", "lead.head", "coordinator", "other.head"}
+    if offered is None:
+        assert response.status_code == 404
+        assert (listed.status_code, listed.json()["results"]) == (200, [])
+        return
+    assert {person["username"] for person in response.json()["results"]} == offered
+    assert {person["username"] for person in listed.json()["results"]} == offered
+
+
+def test_a_partner_mentions_the_manager_but_reaches_nobody_else(as_role, project, town):
+    body = "@manager hotovo, @staff @lead.head pro info"
+    as_role("partner").post(url("project_comment_create", project), {"body": body, "visibility": "shared"})
+
+    assert list(Comment.objects.get(body=body).mentions.all()) == [town.user("manager")]
+
+
+def test_the_mention_hint_shows_the_project_managers_real_user_name(as_role, project, town):
+    page = text(as_role("partner").get(tab_url(project, "comments")))
+
+    assert f"@{town.user('manager').username}" in page and "@jan.novak" not in page
 
 
 def test_comment_textarea_offers_the_mention_autocomplete(as_role, project):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.models import User
-from backend.accounts.selectors import user_access, user_list_visible
+from backend.accounts.selectors import user_access
 from backend.core.errors import (
     Blocker,
     ConcurrentChange,
@@ -34,6 +34,7 @@ from backend.projects.selectors import (
     funding_list_visible,
     is_partner_viewer,
     kpi_list_visible,
+    mention_candidates,
     partner_can_contribute,
     project_get_visible,
     task_list_visible,
@@ -61,7 +62,6 @@ from backend.web.forms_project import (
     TaskStatusForm,
     TransitionForm,
     add_service_errors,
-    project_people,
 )
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.views.errors import domain_errors
@@ -530,22 +530,16 @@ def project_comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @domain_errors
 def project_mention_search(request: HttpRequest, pk: int) -> JsonResponse:
-    """People on the project whose name or username starts with ``q``, for the @mention autocomplete.
-
-    A partner guest is offered only people they already know: their colleagues and the authors of the
-    comments shared with them, never the municipality's other staff.
-    """
-    project, viewer = _project(request, pk)
+    """People the user may mention on the project whose name or username starts with ``q``, for the
+    @mention autocomplete (a partner guest: the manager and the people on their tasks, see mention_candidates)."""
+    project = project_get_visible(user=request.user, pk=pk)
     # NUL cannot reach PostgreSQL; nobody's name contains it anyway.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:50]
-    people = project_people(project=project)
+    people = mention_candidates(user=request.user, project=project)
     if query:
         people = people.filter(
             Q(username__istartswith=query) | Q(first_name__istartswith=query) | Q(last_name__istartswith=query)
         )
-    if viewer.partner:
-        known_authors = comment_list_visible(user=request.user, project=project).values("author_id")
-        people = people.filter(Q(pk__in=user_list_visible(user=request.user).values("pk")) | Q(pk__in=known_authors))
     results = [
         {"username": person.username, "name": person.get_full_name() or person.username}
         for person in people.order_by("username")[:MENTION_RESULTS]
