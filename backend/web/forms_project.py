@@ -69,7 +69,9 @@ class ProjectEditForm(ParseOnlyModelForm):
             "departments": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, project: Project, **kwargs) -> None:
+    def __init__(self, *args, project: Project, only: tuple[str, ...] | None = None, **kwargs) -> None:
+        """``only``: a part of the form (EDIT_PARTS of the detail view), whose fields are then all required:
+        they are what a gate checks."""
         kwargs.setdefault("auto_id", "project-%s")
         super().__init__(*args, instance=project, **kwargs)
         departments = Department.objects.filter(municipality_id=project.municipality_id)
@@ -83,6 +85,17 @@ class ProjectEditForm(ParseOnlyModelForm):
         self.fields["description"].max_length = MAX_TEXT
         for name in ("assessment_summary", "evaluation_summary"):
             self.fields[name].max_length = MAX_TEXT
+        score = self.fields["assessment_score"]
+        score.widget.attrs.update(min=0, max=100)
+        score.help_text = _(
+            "0 to 100 points: 0 means the project does not serve the municipality's goals at all, 100 that it "
+            "serves them fully. It needs at least %(threshold)s points to go on to funding."
+        ) % {"threshold": project.municipality.assessment_threshold}
+        if only:
+            self.fields = {name: field for name, field in self.fields.items() if name in only}
+            for field in self.fields.values():
+                field.required = True
+            next(iter(self.fields.values())).widget.attrs["autofocus"] = True
 
 
 class TaskForm(ParseOnlyModelForm):

@@ -22,7 +22,7 @@ from backend.notifications.services import digests_send, event_deliveries_send
 from backend.projects.invitations import invitation_create
 from backend.projects.models import Attachment, EventKind, Project, Task
 from backend.projects.services import comment_create, task_create
-from backend.web.views.project_detail import TABS
+from backend.web.views.project_detail import EDIT_PARTS, TABS
 from tests.factories.attachments import attach
 from workflows.models import ApprovalRequest
 from workflows.services import project_transition
@@ -90,6 +90,7 @@ def arguments(town, world: World, user: User | None) -> tuple[dict, dict]:
         "pk": world.project.pk,
         "task_id": world.task.pk,
         "tab": list(TABS),
+        "part": list(EDIT_PARTS),
         "attachment_id": world.attachment.pk,
         "organization_id": town.ngo.pk,
         "invitation_id": world.invitation.pk,
