@@ -1,5 +1,6 @@
 """The transition panel in Chromium: a blocker leads to its small form, the reason boxes open only when
-chosen, the focus lands on the outcome after a transition, and on a phone the panel comes before the tabs."""
+chosen, the focus lands on the outcome after a transition, and on a phone the panel comes before the tabs; and a
+partner finds the project manager to @mention."""
 
 import re
 
@@ -63,3 +64,19 @@ def test_a_blocker_leads_to_its_fix_and_the_outcome_takes_the_focus(browse):
     page.set_viewport_size({"width": 390, "height": 844})
     assert panel.bounding_box()["y"] < tabs.bounding_box()["y"]
     browse.shot(page, "phone")
+
+
+def test_a_partner_finds_the_project_manager_to_mention(browse):
+    """partner.ngo on the shared compost project: typing @ and part of a name offers its manager, pm.novak."""
+    project = Project.objects.get(title="Komunitní kompostárna a sběr bioodpadu ze sídlišť")
+    page = browse.page_for("partner.ngo")
+    page.goto(browse.url("web:project_tab", project.pk, "comments"))
+    expect(page.locator("#comment-body-help")).to_contain_text(f"@{project.manager.username}")
+
+    page.locator("#comment-body").press_sequentially("Dobrý den, @Nov")
+    options = page.locator("#comment-mentions [role=option]")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text(f"@{project.manager.username}")
+    page.keyboard.press("Enter")
+    expect(page.locator("#comment-body")).to_have_value(f"Dobrý den, @{project.manager.username} ")
+    browse.shot(page, "mention-chosen")
