@@ -32,7 +32,7 @@ from backend.core.lockout import lockout_message, lockout_reset_on_success, lock
 from backend.notifications.selectors import notification_list_for
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
 from backend.projects import services as project_services
-from backend.projects.filtersets import ProjectFilterSet, TaskFilterSet
+from backend.projects.filtersets import PersonFilterSet, ProjectFilterSet, TaskFilterSet
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import (
     comment_list_visible,
@@ -457,6 +457,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.UserSummarySerializer
     pagination_class = ByIdPagination
+    filterset_class = PersonFilterSet
 
     def get_queryset(self):
         return user_list_visible(user=self.request.user)

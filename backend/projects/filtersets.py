@@ -5,9 +5,11 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts.models import User
 from backend.core.filters import IdFilter
 from backend.projects.choices import TaskStatus, ThematicArea
 from backend.projects.models import Project, Task
+from backend.projects.selectors import mention_candidates, project_list_visible
 from workflows.stages import Stage
 
 
@@ -45,3 +47,21 @@ class TaskFilterSet(django_filters.FilterSet):
         if value == "me":
             return queryset.filter(assignee_id=getattr(self.request.user, "pk", None))
         return queryset.filter(assignee_id=int(value))
+
+
+class PersonFilterSet(django_filters.FilterSet):
+    """``project``: instead of everyone the user may see, the people they may @mention on that project
+    (a partner guest: its manager and the people on their tasks). A project they may not see: nobody."""
+
+    project = IdFilter(method="filter_project", label=_("project (the people one may mention on it)"))
+
+    class Meta:
+        model = User
+        fields = ("project",)
+
+    def filter_project(self, queryset, name, value):
+        user = self.request.user
+        project = project_list_visible(user=user).filter(pk=value).first()
+        if project is None:
+            return queryset.none()
+        return mention_candidates(user=user, project=project)

@@ -11,7 +11,6 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
@@ -220,6 +219,7 @@ class Task(TimeStampedModel):
     )
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    # May fall before the project's planned start: preparation (a grant application, a tender) comes first.
     due_date = models.DateField(_("due date"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -239,20 +239,6 @@ class Task(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
-
-    def clean(self) -> None:
-        if (
-            self.due_date
-            and self.project_id
-            and self.project.planned_start
-            and self.due_date < self.project.planned_start
-        ):
-            raise ValidationError(
-                {
-                    "due_date": _("The due date is before the project's planned start (%(start)s).")
-                    % {"start": date_format(self.project.planned_start, "SHORT_DATE_FORMAT")}
-                }
-            )
 
 
 class Comment(TimeStampedModel):

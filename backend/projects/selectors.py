@@ -7,7 +7,7 @@ partner guests see only projects their organisation was invited to; everyone els
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import User
+from backend.accounts.models import Membership, Role, User
 from backend.accounts.selectors import Access, user_access
 from backend.core.errors import NotFound
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel
@@ -109,3 +109,32 @@ def event_list_visible(*, user: User | None, project: Project) -> QuerySet[Event
     if is_partner_viewer(user=user, project=project):
         queryset = queryset.filter(kind="project_transitioned")
     return queryset
+
+
+def project_people(
+    *, project: Project, partner_access: tuple[str, ...] = tuple(PartnerAccessLevel.values)
+) -> QuerySet[User]:
+    """Active people who may see the project: staff of its municipality and guests of invited partners.
+
+    ``partner_access`` narrows the partner guests to organisations with those access levels
+    (tasks go only to partners who may contribute).
+    """
+    staff = Membership.objects.filter(municipality_id=project.municipality_id).exclude(role=Role.PARTNER)
+    invited = ProjectPartner.objects.filter(project=project, access_level__in=partner_access)
+    guests = Membership.objects.filter(role=Role.PARTNER, organization_id__in=invited.values("organization_id"))
+    return User.objects.filter(is_active=True).filter(
+        Q(pk__in=staff.values("user_id")) | Q(pk__in=guests.values("user_id"))
+    )
+
+
+def mention_candidates(*, user: User | None, project: Project) -> QuerySet[User]:
+    """Whom ``user`` may @mention on the project (the search offers them; a comment notifies no one else).
+
+    Municipal users: everyone on the project. A partner guest: the project's manager and the assignees of
+    the tasks the guest sees, the people they work with; never the rest of the municipality or other partners.
+    """
+    people = project_people(project=project)
+    if not is_partner_viewer(user=user, project=project):
+        return people
+    assignees = task_list_visible(user=user).filter(project=project, assignee__isnull=False)
+    return people.filter(Q(pk=project.manager_id) | Q(pk__in=assignees.values("assignee_id")))

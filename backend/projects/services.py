@@ -28,7 +28,12 @@ from backend.projects.models import (
     StrategicMeasure,
     Task,
 )
-from backend.projects.selectors import is_partner_viewer, partner_can_contribute, project_list_visible
+from backend.projects.selectors import (
+    is_partner_viewer,
+    mention_candidates,
+    partner_can_contribute,
+    project_list_visible,
+)
 from backend.projects.signals import event_recorded
 from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
 
@@ -367,7 +372,11 @@ def comment_create(
     mentioned = []
     usernames = mentioned_usernames(body)
     if usernames:
-        for user in User.objects.filter(username__in=usernames, is_active=True):
+        people = User.objects.filter(username__in=usernames, is_active=True)
+        if is_partner_viewer(user=actor, project=project):
+            # A guest reaches only whom their mention search offers: never the rest of the municipality.
+            people = people.filter(pk__in=mention_candidates(user=actor, project=project).values("pk"))
+        for user in people:
             if not user_can_see_project(user=user, project=project):
                 continue
             if visibility == CommentVisibility.INTERNAL and is_partner_viewer(user=user, project=project):

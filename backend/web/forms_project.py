@@ -2,34 +2,18 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.models import Department, Membership, Role, User
+from backend.accounts.models import Department, User
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
-from backend.projects.models import FundingApplication, Kpi, Project, ProjectPartner, Task
+from backend.projects.models import FundingApplication, Kpi, Project, Task
+from backend.projects.selectors import project_people
 from backend.projects.services import EDITABLE_FIELDS
 from backend.web.forms_numbers import localized_formfield
 from workflows.stages import Stage
 
 MAX_TEXT = 20_000
 MAX_COMMENT = 10_000
-
-
-def project_people(
-    *, project: Project, partner_access: tuple[str, ...] = tuple(PartnerAccessLevel.values)
-) -> QuerySet[User]:
-    """Active people who may see the project: staff of its municipality and guests of invited partners.
-
-    ``partner_access`` narrows the partner guests to organisations with those access levels
-    (tasks go only to partners who may contribute).
-    """
-    staff = Membership.objects.filter(municipality_id=project.municipality_id).exclude(role=Role.PARTNER)
-    invited = ProjectPartner.objects.filter(project=project, access_level__in=partner_access)
-    guests = Membership.objects.filter(role=Role.PARTNER, organization_id__in=invited.values("organization_id"))
-    return User.objects.filter(is_active=True).filter(
-        Q(pk__in=staff.values("user_id")) | Q(pk__in=guests.values("user_id"))
-    )
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -87,7 +71,9 @@ class ProjectEditForm(ParseOnlyModelForm):
             "departments": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, project: Project, **kwargs) -> None:
+    def __init__(self, *args, project: Project, only: tuple[str, ...] | None = None, **kwargs) -> None:
+        """``only``: a part of the form (EDIT_PARTS of the detail view), whose fields are then all required:
+        they are what a gate checks."""
         kwargs.setdefault("auto_id", "project-%s")
         super().__init__(*args, instance=project, **kwargs)
         departments = Department.objects.filter(municipality_id=project.municipality_id)
@@ -101,6 +87,17 @@ class ProjectEditForm(ParseOnlyModelForm):
         self.fields["description"].max_length = MAX_TEXT
         for name in ("assessment_summary", "evaluation_summary"):
             self.fields[name].max_length = MAX_TEXT
+        score = self.fields["assessment_score"]
+        score.widget.attrs.update(min=0, max=100)
+        score.help_text = _(
+            "0 to 100 points: 0 means the project does not serve the municipality's goals at all, 100 that it "
+            "serves them fully. It needs at least %(threshold)s points to go on to funding."
+        ) % {"threshold": project.municipality.assessment_threshold}
+        if only:
+            self.fields = {name: field for name, field in self.fields.items() if name in only}
+            for field in self.fields.values():
+                field.required = True
+            next(iter(self.fields.values())).widget.attrs["autofocus"] = True
 
 
 class TaskForm(ParseOnlyModelForm):

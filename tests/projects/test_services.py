@@ -21,6 +21,7 @@ from backend.projects.services import (
     project_update,
     task_create,
     task_set_status,
+    task_update,
 )
 from tests.factories import DepartmentFactory, TaskFactory, UserFactory, valid_ico
 from workflows.models import ApprovalPolicy
@@ -192,22 +193,16 @@ def test_an_update_from_a_stale_copy_never_moves_the_stage_back(town):
 # Tasks
 
 
-def test_a_task_due_before_the_project_starts_is_refused(town):
-    project = town.project(Stage.IMPLEMENTATION, planned_start=date(2026, 3, 1), planned_end=date(2026, 12, 31))
+def test_a_task_may_fall_due_before_the_project_starts(town):
+    """Preparation comes first: the grant application is due before the works start on 1 March."""
+    project = town.project(Stage.FUNDING, planned_start=date(2026, 3, 1), planned_end=date(2026, 12, 31))
 
-    with pytest.raises(ValidationError) as raised:
-        task_create(actor=town.user("manager"), project=project, title="Výběr dodavatele", due_date=date(2026, 2, 28))
+    task = task_create(
+        actor=town.user("manager"), project=project, title="Podat žádost o dotaci", due_date=date(2026, 2, 28)
+    )
+    task_update(actor=town.user("manager"), task=task, due_date=date(2026, 1, 15))
 
-    assert_error_on("due_date", raised)
-    assert not Task.objects.exists()
-
-
-def test_a_task_due_on_the_planned_start_is_fine(town):
-    project = town.project(Stage.IMPLEMENTATION, planned_start=date(2026, 3, 1), planned_end=date(2026, 12, 31))
-
-    task = task_create(actor=town.user("manager"), project=project, title="Výběr dodavatele", due_date=date(2026, 3, 1))
-
-    assert task.stage == Stage.IMPLEMENTATION
+    assert Task.objects.get().due_date == date(2026, 1, 15)
 
 
 @pytest.mark.parametrize("assignee_role", ["partner_not_invited", "other_coordinator"])

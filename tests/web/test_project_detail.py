@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, Task
 from tests.factories import CommentFactory, MembershipFactory, TaskFactory, UserFactory
@@ -326,6 +327,177 @@ def test_a_transition_the_user_may_not_request_answers_403(as_role, project):
     assert project.stage == Stage.IDEA
 
 
+def _panel(page: str) -> str:
+    start = page.index('id="transition-panel"')
+    return page[start : page.index("</section>", start)]
+
+
+def _option(panel: str, name: str) -> str:
+    start = panel.index(f'value="{name}"')
+    end = panel.find("</li>", start)
+    return panel[start:end]
+
+
+def test_the_forward_move_is_primary_reject_danger_and_hold_secondary(as_role, town):
+    project = town.project(Stage.ASSESSMENT)
+
+    panel = _panel(text(as_role("coordinator").get(tab_url(project))))
+
+    assert re.search(r'id="transition-approve_for_funding-button" class="primary"', panel)
+    assert re.search(r'id="transition-reject-button" class="danger"', panel)
+    assert re.search(r'id="transition-put_on_hold-button" class="secondary"', panel)
+    assert re.search(r'id="transition-return_to_idea-button" class="secondary"', panel)
+
+
+def test_a_reason_box_opens_only_when_its_move_is_chosen(as_role, town):
+    project = town.project(Stage.ASSESSMENT)
+    client = as_role("lead_head")
+
+    panel = _panel(text(client.get(tab_url(project))))
+    failed = _panel(
+        text(
+            client.post(
+                url("project_transition", project), {"name": "reject", "stage": "assessment", "comment": ""}, **HTMX
+            )
+        )
+    )
+
+    for name in ("reject", "put_on_hold"):
+        closed = _option(panel, name)
+        # The textarea and the button sit inside a closed <details>: no JavaScript needed to open it.
+        assert re.search(r'<details class="transition-reason">\s*<summary class="button \w+">', closed)
+        assert closed.index("<details") < closed.index('name="comment"') < closed.index("</details>")
+        assert closed.index("<details") < closed.index(f'id="transition-{name}-button"') < closed.index("</details>")
+    assert '<details class="transition-reason" open>' in _option(failed, "reject")
+    assert '<details class="transition-reason">' in _option(failed, "put_on_hold")
+    assert "<details" not in _option(panel, "approve_for_funding")  # no reason, no box
+
+
+def test_the_outcome_of_an_htmx_transition_takes_the_focus(as_role, project):
+    fragment = text(
+        as_role("manager").post(url("project_transition", project), {"name": "submit", "stage": "idea"}, **HTMX)
+    )
+
+    # ramec.js focuses a role=status with tabindex=-1 after htmx swapped the panel.
+    assert re.search(r'<p class="notice" id="transition-notice" role="status" tabindex="-1">', fragment)
+
+
+def test_the_panel_comes_before_the_tabs_so_a_phone_shows_it_first(as_role, project):
+    page = text(as_role("manager").get(tab_url(project)))
+
+    assert page.index('id="transition-panel"') < page.index('id="project-tabs"')
+
+
+# --- blockers lead to their fix ----------------------------------------------------------------------
+
+
+def test_a_missing_assessment_links_to_the_small_assessment_form(as_role, town):
+    project = town.project(Stage.ASSESSMENT, ready=False)
+    fix = url("project_edit_part", project, "assessment")
+
+    for_manager = _option(_panel(text(as_role("manager").get(tab_url(project)))), "approve_for_funding")
+    for_staff = text(as_role("staff").get(tab_url(project)))
+
+    assert czech(guards.HAS_ASSESSMENT.describe(project)) in for_manager
+    assert f'href="{fix}"' in for_manager and czech("Record the assessment") in for_manager
+    assert fix not in for_staff  # only who may edit gets the link
+    assert as_role("staff").get(fix).status_code == 403
+
+
+def test_the_assessment_form_asks_for_the_score_on_its_scale_and_the_summary_only(as_role, town):
+    project = town.project(Stage.ASSESSMENT, ready=False)
+    client = as_role("manager")
+
+    page = text(client.get(url("project_edit_part", project, "assessment")))
+    fragment = text(client.get(url("project_edit_part", project, "assessment"), HTTP_HX_TARGET="project-tabs", **HTMX))
+
+    form = page[page.index('id="overview-section"') :]
+    form = form[: form.index("</form>")]
+    assert set(re.findall(r'name="(?!csrfmiddlewaretoken)(\w+)"', form)) == {"assessment_score", "assessment_summary"}
+    assert re.search(r'name="assessment_score"[^>]*max="100"', form) and 'min="0"' in form
+    assert "50" in form and czech("Record the assessment") in form  # the threshold, in the scale's explanation
+    assert (
+        fragment.lstrip().startswith("<title>")
+        and 'id="project-tabs"' in fragment
+        and 'id="overview-section"' in fragment
+    )
+    assert "<html" not in fragment
+
+
+def test_recording_the_assessment_opens_the_gate(as_role, town):
+    project = town.project(Stage.ASSESSMENT, ready=False)
+    client = as_role("manager")
+    fix = url("project_edit_part", project, "assessment")
+
+    without_summary = client.post(fix, {"assessment_score": "72"})
+    saved = client.post(fix, {"assessment_score": "72", "assessment_summary": "Přínosné a levné."}, **HTMX)
+
+    assert without_summary.status_code == 400 and 'role="alert"' in text(without_summary)
+    fragment = text(saved)
+    assert re.search(r'id="transition-panel"[^>]*hx-swap-oob="true"', fragment)
+    assert 'id="transition-approve_for_funding-button" class="primary"' in fragment
+    assert czech(guards.HAS_ASSESSMENT.describe(project)) not in fragment
+    project.refresh_from_db()
+    assert (project.assessment_score, project.assessment_summary) == (72, "Přínosné a levné.")
+
+
+def test_without_javascript_the_assessment_form_saves_and_goes_back_to_the_overview(as_role, town):
+    project = town.project(Stage.ASSESSMENT, ready=False)
+
+    response = as_role("manager").post(
+        url("project_edit_part", project, "assessment"), {"assessment_score": "40", "assessment_summary": "Slabé."}
+    )
+
+    assert response.status_code == 302 and response["Location"] == tab_url(project)
+    project.refresh_from_db()
+    assert project.assessment_score == 40
+
+
+def _kpi_without_actual(town):
+    project = town.project(Stage.EVALUATION)
+    project.kpis.update(actual=None)
+    return project, "complete", url("project_tab", project, "kpis")
+
+
+def _no_evaluation_summary(town):
+    project = town.project(Stage.EVALUATION, evaluation_summary="")
+    return project, "complete", url("project_edit_part", project, "evaluation")
+
+
+def _funding_short(town):
+    project = town.project(Stage.FUNDING)
+    project.funding_applications.update(amount_approved=Decimal("1"))
+    return project, "start_implementation", url("project_tab", project, "funding")
+
+
+def _open_task(town):
+    project = town.project(Stage.IMPLEMENTATION)
+    TaskFactory(project=project, title="Montáž")
+    return project, "finish_implementation", url("project_tab", project, "tasks")
+
+
+@pytest.mark.parametrize("situation", [_kpi_without_actual, _no_evaluation_summary, _funding_short, _open_task])
+def test_each_blocker_links_to_where_it_is_fixed(as_role, town, situation):
+    project, transition, fix = situation(town)
+
+    option = _option(_panel(text(as_role("coordinator").get(tab_url(project)))), transition)
+
+    assert f'href="{fix}"' in option and f'hx-get="{fix}"' in option
+    assert as_role("coordinator").get(fix).status_code == 200
+
+
+def test_the_evaluation_form_writes_the_summary_only(as_role, town):
+    project = town.project(Stage.EVALUATION, evaluation_summary="", assessment_summary="Přínosné.")
+
+    response = as_role("coordinator").post(
+        url("project_edit_part", project, "evaluation"), {"evaluation_summary": "Úspora 12 %."}
+    )
+
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.evaluation_summary, project.assessment_summary) == ("Úspora 12 %.", "Přínosné.")
+
+
 # --- history and approvals ---------------------------------------------------------------------------
 
 
@@ -372,6 +544,20 @@ def test_task_create_with_htmx_swaps_the_list(as_role, project, town):
         date(2030, 5, 1),
         town.user("manager"),
     )
+
+
+def test_a_task_due_before_the_planned_start_saves(as_role, project):
+    """A grant application falls due before the works start: the form takes it without a word."""
+    Project.objects.filter(pk=project.pk).update(planned_start=date(2030, 3, 1), planned_end=date(2030, 12, 31))
+
+    response = as_role("manager").post(
+        url("project_task_create", project),
+        {"title": "Podat žádost o dotaci", "due_date": "2030-02-01", "stage": "idea"},
+        **HTMX,
+    )
+
+    assert response.status_code == 200 and 'role="alert"' not in text(response)
+    assert Task.objects.get(title="Podat žádost o dotaci").due_date == date(2030, 2, 1)
 
 
 def test_task_create_without_htmx_redirects(as_role, project):
@@ -502,15 +688,51 @@ def test_mention_search_offers_people_on_the_project(as_role, project):
     assert "partner" in usernames and "partner.not.invited" not in usernames
 
 
-def test_mention_search_offers_a_partner_only_people_they_already_know(as_role, project, town):
+MUNICIPALITY_PEOPLE = {"coordinator", "lead.head", "other.head", "manager", "staff"}
+
+
+# fmt: off
+MENTIONABLE = [
+    ("partner",             {"manager", "partner"}),  # the manager and the assignees of the tasks they see
+    ("staff",               MUNICIPALITY_PEOPLE | {"partner", "kolega.spolku"}),  # and the invited partners
+    ("manager",             MUNICIPALITY_PEOPLE | {"partner", "kolega.spolku"}),
+    ("partner_not_invited", None),  # 404: not their project
+    ("other_coordinator",   None),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("role", "offered"), MENTIONABLE)
+def test_mention_search_offers_exactly_the_people_one_may_mention(as_role, project, town, role, offered):
     colleague = UserFactory(username="kolega.spolku")
     MembershipFactory(user=colleague, role="partner", department=None, organization=town.ngo)
+    CommentFactory(project=project, author=town.user("staff"), visibility="shared", body="Děkujeme")
+    TaskFactory(project=project, title="Úkol kolegy", assignee=colleague)  # the partner does not see it
 
-    found = as_role("partner").get(url("project_mention_search", project)).json()["results"]
+    response = as_role(role).get(url("project_mention_search", project))
+    api = APIClient()
+    api.force_authenticate(town.user(role))
+    listed = api.get("/api/v1/users/", {"project": project.pk, "page_size": 50})
 
-    usernames = {person["username"] for person in found}
-    assert {"kolega.spolku", "manager"} <= usernames  # a colleague, and the author of a shared comment
-    assert not usernames & {"staff", "lead.head", "coordinator", "other.head"}
+    if offered is None:
+        assert response.status_code == 404
+        assert (listed.status_code, listed.json()["results"]) == (200, [])
+        return
+    assert {person["username"] for person in response.json()["results"]} == offered
+    assert {person["username"] for person in listed.json()["results"]} == offered
+
+
+def test_a_partner_mentions_the_manager_but_reaches_nobody_else(as_role, project, town):
+    body = "@manager hotovo, @staff @lead.head pro info"
+    as_role("partner").post(url("project_comment_create", project), {"body": body, "visibility": "shared"})
+
+    assert list(Comment.objects.get(body=body).mentions.all()) == [town.user("manager")]
+
+
+def test_the_mention_hint_shows_the_project_managers_real_user_name(as_role, project, town):
+    page = text(as_role("partner").get(tab_url(project, "comments")))
+
+    assert f"@{town.user('manager').username}" in page and "@jan.novak" not in page
 
 
 def test_comment_textarea_offers_the_mention_autocomplete(as_role, project):

@@ -12,14 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, path, re_path, resolve
+from django.urls import Resolver404, path, re_path, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.models import User
-from backend.accounts.selectors import user_access, user_list_visible
+from backend.accounts.selectors import user_access
 from backend.core.errors import (
     Blocker,
     ConcurrentChange,
@@ -34,6 +34,7 @@ from backend.projects.selectors import (
     funding_list_visible,
     is_partner_viewer,
     kpi_list_visible,
+    mention_candidates,
     partner_can_contribute,
     project_get_visible,
     task_list_visible,
@@ -61,7 +62,6 @@ from backend.web.forms_project import (
     TaskStatusForm,
     TransitionForm,
     add_service_errors,
-    project_people,
 )
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.views.errors import domain_errors
@@ -124,6 +124,73 @@ def _viewer(user: User, project: Project) -> Viewer:
 
 
 @dataclass(frozen=True)
+class EditPart:
+    """A small edit form of the overview: only the fields one gate checks, instead of the whole project."""
+
+    heading: str
+    fields: tuple[str, ...]
+
+
+EDIT_PARTS = {
+    "assessment": EditPart(gettext_lazy("Record the assessment"), ("assessment_score", "assessment_summary")),
+    "evaluation": EditPart(gettext_lazy("Write the evaluation summary"), ("evaluation_summary",)),
+}
+
+# Where the blocker of each gate is fixed: a small edit form ("part:…"), a tab ("tab:…") or the edit form.
+# The web layer's own table: workflows knows no URLs.
+BLOCKER_FIXES = {
+    guards.HAS_TITLE.code: ("edit", gettext_lazy("Edit the project")),
+    guards.HAS_DESCRIPTION.code: ("edit", gettext_lazy("Edit the project")),
+    guards.HAS_LEAD_DEPARTMENT.code: ("edit", gettext_lazy("Edit the project")),
+    guards.HAS_THEMATIC_AREA.code: ("edit", gettext_lazy("Edit the project")),
+    guards.HAS_ESTIMATED_COST.code: ("edit", gettext_lazy("Edit the project")),
+    guards.HAS_ASSESSMENT.code: ("part:assessment", gettext_lazy("Record the assessment")),
+    guards.MEETS_THRESHOLD.code: ("part:assessment", gettext_lazy("Review the assessment")),
+    guards.FUNDING_COVERS_COST.code: ("tab:funding", gettext_lazy("Go to the funding")),
+    guards.NO_OPEN_IMPLEMENTATION_TASKS.code: ("tab:tasks", gettext_lazy("Go to the tasks")),
+    guards.HAS_KPIS.code: ("tab:kpis", gettext_lazy("Add a KPI")),
+    guards.KPIS_HAVE_ACTUALS.code: ("tab:kpis", gettext_lazy("Fill in the KPIs")),
+    guards.HAS_EVALUATION_SUMMARY.code: ("part:evaluation", gettext_lazy("Write the evaluation summary")),
+}
+
+# How a transition's button looks: moving on is the primary action, rejecting is dangerous, going back or
+# pausing is secondary. The state (ready, blocked…) is shown apart from it, in words.
+TRANSITION_LOOKS = {
+    "reject": "danger",
+    "put_on_hold": "secondary",
+    "return_to_idea": "secondary",
+    "return_to_assessment": "secondary",
+}
+
+
+@dataclass(frozen=True)
+class PanelBlocker:
+    """A blocker as the panel shows it: its message and, for those who may fix it, a link to the fix."""
+
+    message: str
+    fix_label: str = ""
+    fix_url: str = ""
+
+
+def _panel_blockers(project: Project, viewer: Viewer, blockers: list[Blocker]) -> list[PanelBlocker]:
+    shown = []
+    for blocker in blockers:
+        where, label = BLOCKER_FIXES.get(blocker.code, ("", ""))
+        if not (where and viewer.may_edit):
+            shown.append(PanelBlocker(message=blocker.message))
+            continue
+        kind, _colon, name = where.partition(":")
+        if kind == "part":
+            url = reverse("web:project_edit_part", args=[project.pk, name])
+        elif kind == "tab":
+            url = reverse("web:project_tab", args=[project.pk, name])
+        else:
+            url = reverse("web:project_edit", args=[project.pk])
+        shown.append(PanelBlocker(message=blocker.message, fix_label=str(label), fix_url=url))
+    return shown
+
+
+@dataclass(frozen=True)
 class PanelRow:
     """One transition of the panel with its state in words; the template adds the visual cue."""
 
@@ -131,10 +198,15 @@ class PanelRow:
     state: str  # ready | needs-approval | waiting | blocked (also the CSS class)
     state_label: str
     target_label: str
-    blockers: list[Blocker]  # what still stands in the way, besides the state itself
+    blockers: list[PanelBlocker]  # what still stands in the way, besides the state itself
+    look: str  # primary | secondary | danger: the button's class
+
+    @property
+    def actionable(self) -> bool:
+        return self.state in ("ready", "needs-approval")
 
 
-def _panel_rows(project: Project, user: User) -> list[PanelRow]:
+def _panel_rows(project: Project, user: User, viewer: Viewer) -> list[PanelRow]:
     rows = []
     for option in transition_options(project=project, user=user):
         if option.pending_request_id:
@@ -148,7 +220,16 @@ def _panel_rows(project: Project, user: User) -> list[PanelRow]:
         target = Stage(option.target).label if option.target in Stage.values else ""
         # "Waiting for approval" already says that a request is pending.
         blockers = [blocker for blocker in option.blockers if blocker.code != guards.APPROVAL_PENDING]
-        rows.append(PanelRow(option=option, state=state, state_label=label, target_label=target, blockers=blockers))
+        rows.append(
+            PanelRow(
+                option=option,
+                state=state,
+                state_label=label,
+                target_label=target,
+                blockers=_panel_blockers(project, viewer, blockers),
+                look=TRANSITION_LOOKS.get(option.name, "primary"),
+            )
+        )
     return rows
 
 
@@ -269,7 +350,7 @@ def _respond(
         if not page.get("tab_ready"):
             page.update(_tab_context(request, project, viewer, tab, **(context or {})))
         if "panel_rows" not in page and not viewer.partner:
-            page["panel_rows"] = _panel_rows(project, request.user)
+            page["panel_rows"] = _panel_rows(project, request.user, viewer)
         response = render_page(request, TEMPLATE, page, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -290,7 +371,7 @@ def _saved(
         context = {**(fragment_context or _tab_context(request, project, viewer, tab)), "notice": notice}
         if tab in TABS_THAT_OPEN_GATES and not viewer.partner:
             # The fields, tasks, funding and KPIs are what the gates check: show the panel as it is now.
-            context.update(panel_rows=_panel_rows(project, request.user), oob_panel=True)
+            context.update(panel_rows=_panel_rows(project, request.user, viewer), oob_panel=True)
         return _respond(request, project, viewer, tab, fragment=fragment, context=context)
     messages.success(request, notice)
     return _tab_url_redirect(project, tab)
@@ -370,7 +451,7 @@ def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _tab_url_redirect(moved, return_tab)
     context = {
         "project": moved,
-        "panel_rows": _panel_rows(moved, request.user),
+        "panel_rows": _panel_rows(moved, request.user, viewer),
         "transition_notice": notice,
         "oob_stage": True,
     }
@@ -384,8 +465,9 @@ def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _transition_failed(request: HttpRequest, project: Project, viewer: Viewer, tab: str, failure: dict) -> HttpResponse:
     """The panel again, the failure next to the transition's button, nothing changed."""
-    rows = _panel_rows(project, request.user)
+    rows = _panel_rows(project, request.user, viewer)
     failure["in_panel"] = any(row.option.name == failure["name"] for row in rows)
+    failure["blockers"] = _panel_blockers(project, viewer, failure.get("blockers", []))
     status = 200 if _wants_fragment(request) else failure["status"]
     context = {"panel_rows": rows, "transition_failure": failure}
     return _respond(request, project, viewer, tab, fragment="transition_panel", context=context, status=status)
@@ -398,13 +480,38 @@ def _transition_failed(request: HttpRequest, project: Project, viewer: Viewer, t
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_edit(request, pk, part=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def project_edit_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    """One of EDIT_PARTS: where a blocker leads (the assessment, the evaluation summary)."""
+    return _project_edit(request, pk, part=part)
+
+
+def _project_edit(request: HttpRequest, pk: int, *, part: str | None) -> HttpResponse:
+    """The overview's edit form, whole or one part of it.
+
+    htmx asks from the overview (target ``#overview-section``: the section alone) or from elsewhere, e.g. a
+    blocker's link in the panel (the tabs, showing the overview with the form).
+    """
     project, viewer = _project(request, pk)
     if not viewer.may_edit:
         raise HttpPermissionDenied(_("Only the project manager, a head of an involved department or the coordinator."))
+    edit_part = EDIT_PARTS[part] if part else None
+    action = reverse("web:project_edit_part", args=[pk, part]) if part else reverse("web:project_edit", args=[pk])
+    form_context = {"project_form_action": action, "project_form_heading": edit_part.heading if edit_part else ""}
+
+    def make_form(data=None) -> ProjectEditForm:
+        return ProjectEditForm(data, project=project, only=edit_part.fields if edit_part else None)
+
     if request.method == "GET":
-        context = _tab_context(request, project, viewer, "overview", project_form=ProjectEditForm(project=project))
-        return _respond(request, project, viewer, "overview", fragment="overview", context=context)
-    form = ProjectEditForm(request.POST, project=project)
+        context = _tab_context(request, project, viewer, "overview", project_form=make_form(), **form_context)
+        fragment = "overview" if request.htmx.target == "overview-section" else "tab_response"
+        return _respond(request, project, viewer, "overview", fragment=fragment, context=context)
+    form = make_form(request.POST)
     if form.is_valid():
         try:
             project = project_update(actor=request.user, project=project, **form.changes())
@@ -424,7 +531,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
     # The service may have set the rejected values on the object before refusing them: read it again.
     project, viewer = _project(request, pk)
-    context = _tab_context(request, project, viewer, "overview", project_form=form)
+    context = _tab_context(request, project, viewer, "overview", project_form=form, **form_context)
     return _invalid(request, project, viewer, "overview", fragment="overview", context=context)
 
 
@@ -530,22 +637,16 @@ def project_comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @domain_errors
 def project_mention_search(request: HttpRequest, pk: int) -> JsonResponse:
-    """People on the project whose name or username starts with ``q``, for the @mention autocomplete.
-
-    A partner guest is offered only people they already know: their colleagues and the authors of the
-    comments shared with them, never the municipality's other staff.
-    """
-    project, viewer = _project(request, pk)
+    """People the user may mention on the project whose name or username starts with ``q``, for the
+    @mention autocomplete (a partner guest: the manager and the people on their tasks, see mention_candidates)."""
+    project = project_get_visible(user=request.user, pk=pk)
     # NUL cannot reach PostgreSQL; nobody's name contains it anyway.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:50]
-    people = project_people(project=project)
+    people = mention_candidates(user=request.user, project=project)
     if query:
         people = people.filter(
             Q(username__istartswith=query) | Q(first_name__istartswith=query) | Q(last_name__istartswith=query)
         )
-    if viewer.partner:
-        known_authors = comment_list_visible(user=request.user, project=project).values("author_id")
-        people = people.filter(Q(pk__in=user_list_visible(user=request.user).values("pk")) | Q(pk__in=known_authors))
     results = [
         {"username": person.username, "name": person.get_full_name() or person.username}
         for person in people.order_by("username")[:MENTION_RESULTS]
@@ -706,6 +807,11 @@ urlpatterns = [
     path("projects/<int:pk>/", project_detail, name="project_detail"),
     path("projects/<int:pk>/transition/", project_transition_view, name="project_transition"),
     path("projects/<int:pk>/edit/", project_edit, name="project_edit"),
+    re_path(
+        rf"^projects/(?P<pk>[0-9]+)/edit/(?P<part>{'|'.join(EDIT_PARTS)})/$",
+        project_edit_part,
+        name="project_edit_part",
+    ),
     path("projects/<int:pk>/tasks/new/", project_task_create, name="project_task_create"),
     path("projects/<int:pk>/tasks/<int:task_id>/edit/", project_task_edit, name="project_task_edit"),
     path("projects/<int:pk>/tasks/<int:task_id>/status/", project_task_status, name="project_task_status"),

@@ -4,7 +4,8 @@
 (function () {
   "use strict";
 
-  var TRIGGER = /(?:^|[^\w.@])@([\w.\-]{0,50})$/;
+  // Letters of any script: people are found by their names too (@Dvořák), not only by user name.
+  var TRIGGER = /(?:^|[^\p{L}\p{N}_.@])@([\p{L}\p{N}_.\-]{0,50})$/u;
   var DELAY_MS = 150;
   var timer = null;
   var sequence = 0;

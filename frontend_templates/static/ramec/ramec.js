@@ -10,5 +10,12 @@ document.addEventListener("htmx:afterSwap", function (event) {
   if (alert) {
     alert.setAttribute("tabindex", "-1");
     alert.focus();
+    return;
+  }
+  // A result message that asks for the focus (tabindex=-1), e.g. "Done: the project moved to …" after a
+  // transition: the button pressed may be gone from the swapped panel, and the focus with it.
+  var outcome = root.querySelector("[role=status][tabindex='-1']");
+  if (outcome) {
+    outcome.focus();
   }
 });
