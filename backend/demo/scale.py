@@ -427,13 +427,16 @@ def _projects(town: _Town, count: int, rng: random.Random, report: ScaleReport, 
         report,
     )
     # The manager hears of every step of their projects (the actor, when it was them, included: it is bulk data).
-    event_rows = Event.objects.filter(pk__gt=after_event, project__municipality=town.municipality).values_list(
-        "pk", "project__manager_id", "created_at"
+    # Read whole before the COPY starts: one connection cannot stream a cursor and a COPY at once.
+    event_rows = list(
+        Event.objects.filter(pk__gt=after_event, project__municipality=town.municipality).values_list(
+            "pk", "project__manager_id", "created_at"
+        )
     )
     _insert(
         Notification,
         ("recipient_id", "event_id", "created_at", "read_at"),
-        ((manager, event, at, at if event % 3 else None) for event, manager, at in event_rows.iterator(2000)),
+        ((manager, event, at, at if event % 3 else None) for event, manager, at in event_rows),
         report,
     )
     # A pending approval for every project in assessment (the head of its lead department decides).
