@@ -271,10 +271,15 @@ class HistorySerializer(serializers.ModelSerializer):
         model = TransitionRecord
         fields = ("id", "name", "from", "to", "actor", "comment", "at", "approvals")
 
+    @cached_property
+    def _decisions(self) -> serializers.ListSerializer:
+        # One decision serializer for the whole page, not one per history row.
+        return DecisionSerializer(many=True)
+
     def get_approvals(self, record: TransitionRecord) -> list[dict]:
         if record.approval_request is None:
             return []
-        return DecisionSerializer(record.approval_request.decisions.all(), many=True).data
+        return self._decisions.to_representation(record.approval_request.decisions.all())
 
 
 class PartnerHistorySerializer(HistorySerializer):
