@@ -119,6 +119,8 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
         verbose_name = _("approval request")
         verbose_name_plural = _("approval requests")
         ordering = ("-created_at", "-id")
+        # The approvals inbox: pending requests, newest first.
+        indexes = [models.Index(fields=("status", "-created_at", "-id"), name="approval_status_newest")]
         constraints = [
             models.UniqueConstraint(
                 fields=("project", "transition"),

@@ -1,5 +1,6 @@
 """Serializers: input parsing and output shape only. Business rules live in services."""
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -7,7 +8,7 @@ from backend.accounts.models import Department, Membership, PartnerOrganization,
 from backend.accounts.selectors import department_list_visible, organization_list_visible, user_list_visible
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
-from backend.projects.selectors import project_list_visible
+from backend.projects.selectors import is_partner_viewer, project_list_visible
 from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
 
 MAX_TEXT = 20_000
@@ -39,6 +40,9 @@ class ScopedQuerysetsMixin:
 
     def get_fields(self):
         fields = super().get_fields()
+        # Output never looks related ids up: the scoped querysets are built only for a serializer given input.
+        if not hasattr(self.root, "initial_data"):
+            return fields
         user = self.context["request"].user
         selectors = {
             "departments": lambda: department_list_visible(user=user),
@@ -170,6 +174,27 @@ class PartnerProjectSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProjectForViewerSerializer(serializers.BaseSerializer):
+    """Each project in the shape its viewer may see, with one serializer of each shape for a whole page.
+
+    Someone can be staff in one municipality and a partner guest on another's project, so the shape is chosen
+    per project (``is_partner_viewer``); the fields of each shape are built once, not once a row. Output only.
+    """
+
+    @cached_property
+    def _staff(self) -> ProjectSerializer:
+        return ProjectSerializer(context=self.context)
+
+    @cached_property
+    def _partner(self) -> PartnerProjectSerializer:
+        return PartnerProjectSerializer(context=self.context)
+
+    def to_representation(self, project: Project) -> dict:
+        if is_partner_viewer(user=self.context["request"].user, project=project):
+            return self._partner.to_representation(project)
+        return self._staff.to_representation(project)
+
+
 class BlockerSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -246,10 +271,15 @@ class HistorySerializer(serializers.ModelSerializer):
         model = TransitionRecord
         fields = ("id", "name", "from", "to", "actor", "comment", "at", "approvals")
 
+    @cached_property
+    def _decisions(self) -> serializers.ListSerializer:
+        # One decision serializer for the whole page, not one per history row.
+        return DecisionSerializer(many=True)
+
     def get_approvals(self, record: TransitionRecord) -> list[dict]:
         if record.approval_request is None:
             return []
-        return DecisionSerializer(record.approval_request.decisions.all(), many=True).data
+        return self._decisions.to_representation(record.approval_request.decisions.all())
 
 
 class PartnerHistorySerializer(HistorySerializer):

@@ -137,14 +137,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return project
 
     def _output(self, project_or_page, *, many: bool = False):
-        """Each project in the shape its viewer may see: someone can be staff in one municipality and a
-        partner guest on another's project, so the choice is made per project, not per user."""
-        if many:
-            return [self._output(project) for project in project_or_page]
-        project = project_or_page
-        partner = is_partner_viewer(user=self.request.user, project=project)
-        serializer_class = s.PartnerProjectSerializer if partner else s.ProjectSerializer
-        return serializer_class(project, context=self.get_serializer_context()).data
+        """A project, or a page of them, each in the shape its viewer may see (``ProjectForViewerSerializer``)."""
+        return s.ProjectForViewerSerializer(project_or_page, many=many, context=self.get_serializer_context()).data
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -25,7 +25,11 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("recipient", "event"), name="notification_once_per_event"),
         ]
-        indexes = [models.Index(fields=("recipient", "read_at"), name="notification_unread")]
+        indexes = [
+            models.Index(fields=("recipient", "read_at"), name="notification_unread"),
+            # The list: a recipient's, newest first.
+            models.Index(fields=("recipient", "-created_at", "-id"), name="notification_recipient_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.event}"

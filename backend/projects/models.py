@@ -139,6 +139,8 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ("-created_at", "-id")
+        # The board's columns: a stage's cards, longest in the stage first.
+        indexes = [models.Index(fields=("stage", "stage_changed_at", "id"), name="project_board_column")]
         constraints = [
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),
             models.CheckConstraint(condition=Q(assessment_score__lte=100), name="project_score_at_most_100"),
@@ -235,7 +237,11 @@ class Task(TimeStampedModel):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ("due_date", "id")
-        indexes = [models.Index(fields=("assignee", "status"), name="task_assignee_status")]
+        indexes = [
+            models.Index(fields=("assignee", "status"), name="task_assignee_status"),
+            # My tasks: the assignee's, soonest due first.
+            models.Index(fields=("assignee", "due_date", "id"), name="task_assignee_due"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,0 +1,85 @@
+"""seed_scale loads a big town beside small ones, every project with its tasks, comments, funding and KPIs."""
+
+from collections import Counter
+from io import StringIO
+from itertools import pairwise
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from backend.accounts.models import Municipality, User
+from backend.demo.scale import BIG_TOWN_NAME
+from backend.notifications.models import Notification
+from backend.projects.models import Comment, FundingApplication, Kpi, Project, Task
+from workflows.models import ApprovalRequest, TransitionRecord
+from workflows.stages import Stage
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(**options) -> str:
+    output = StringIO()
+    with override_settings(DEBUG=True):
+        call_command("seed_scale", stdout=output, **options)
+    return output.getvalue()
+
+
+def test_the_big_town_and_the_small_ones_get_their_projects_and_everything_on_them():
+    output = _seed(municipalities=2, projects=60, town_projects=20)
+
+    assert "Loaded 100 projects in 3 municipalities" in output
+    per_town = Counter(Project.objects.values_list("municipality__name", flat=True))
+    assert per_town == {BIG_TOWN_NAME: 60, "Obec Škálov 1": 20, "Obec Škálov 2": 20}
+    assert Project.departments.through.objects.count() == 200
+    for model, each in ((Task, 5), (Comment, 10), (FundingApplication, 1), (Kpi, 2)):
+        assert set(Counter(model.objects.values_list("project_id", flat=True)).values()) == {each}, model
+    assert len(set(Project.objects.values_list("stage", flat=True))) >= 5
+
+
+def test_history_matches_each_stage_and_assessments_wait_for_approval():
+    _seed(municipalities=0, projects=80)
+
+    for project in Project.objects.prefetch_related("transition_records"):
+        records = sorted(project.transition_records.all(), key=lambda record: (record.created_at, record.pk))
+        if project.stage == Stage.IDEA:
+            assert records == []
+        else:
+            assert records[0].source == Stage.IDEA
+            assert records[-1].target == project.stage
+            assert all(a.target == b.source for a, b in pairwise(records))
+    in_assessment = Project.objects.filter(stage=Stage.ASSESSMENT).count()
+    assert ApprovalRequest.objects.filter(status="pending").count() == in_assessment > 0
+    assert Notification.objects.count() == TransitionRecord.objects.count()
+
+
+def test_its_people_sign_in_and_see_their_town_only():
+    _seed(municipalities=1, projects=30, town_projects=10)
+    manager = User.objects.get(username="scale.0.pm.env")
+    assert authenticate(username="scale.0.pm.env", password="demo") == manager
+
+    client = APIClient()
+    client.force_authenticate(manager)
+    body = client.get("/api/v1/projects/", {"page_size": 200}).json()
+
+    assert len(body["results"]) == 30
+    assert {row["municipality"] for row in body["results"]} == {Municipality.objects.get(name=BIG_TOWN_NAME).pk}
+
+
+def test_refuses_with_debug_off_unless_forced():
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG off"):
+        call_command("seed_scale", municipalities=0, projects=1, stdout=StringIO())
+    assert not Project.objects.exists()
+
+    with override_settings(DEBUG=False):
+        call_command("seed_scale", municipalities=0, projects=1, force=True, stdout=StringIO())
+    assert Project.objects.count() == 1
+
+
+def test_refuses_to_load_twice():
+    _seed(municipalities=0, projects=3)
+    with pytest.raises(CommandError, match="already holds"):
+        _seed(municipalities=0, projects=3)
+    assert Project.objects.count() == 3
