@@ -42,13 +42,10 @@ INTERNAL_SORTS = {"estimated_cost"}
 DEFAULT_SORT = "-created_at"
 
 
-def project_card_list(*, user: User) -> QuerySet[Project]:
-    """Visible projects with what a card or a row shows, in one query: ``open_task_count`` is annotated."""
-    return project_cards(user=user, projects=project_list_visible(user=user))
-
-
 def project_cards(*, user: User, projects: QuerySet[Project]) -> QuerySet[Project]:
-    """``projects`` (already scoped to what ``user`` sees) with ``open_task_count`` annotated.
+    """``projects`` (already scoped to what ``user`` sees) with what a card or a row shows: ``open_task_count``.
+
+    The board and the list pass only the page's projects, so the join with the tasks stays the size of a page.
 
     A partner guest counts only the open tasks assigned to them, the only tasks they see.
     """
