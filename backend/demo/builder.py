@@ -10,14 +10,19 @@ and history is never edited. So a second run adds nothing, and after a demo proj
 recreates just that one.
 
 Dates are computed from the day of the run (planned starts from the first day of the current month), so
-the demo always looks current; timestamps of history rows are the moment of the run, as the services
-write them.
+the demo always looks current. The services stamp what they write with the moment of the run; right after a
+story is told, and only here, its own rows are backdated (``_story_backdate``), so that a card does not say
+"0 days in stage": the project entered its stage ``days_in_stage`` days ago, each earlier stage lasted a
+plausible while, and every step keeps its place in the story. This rewrites rows the seed created a moment
+before in the same transaction, never anything else; the application itself never edits history.
 """
 
+import zlib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -56,10 +61,21 @@ from backend.demo.specs import (
     Remark,
 )
 from backend.demo.stories import STORIES
+from backend.notifications.models import Delivery, Notification
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
 from backend.projects.invitations import invitation_create
-from backend.projects.models import FundingApplication, Kpi, Project, StrategicMeasure
+from backend.projects.models import (
+    Attachment,
+    Comment,
+    Event,
+    FundingApplication,
+    Kpi,
+    Project,
+    ProjectPartner,
+    StrategicMeasure,
+    Task,
+)
 from backend.projects.services import (
     comment_create,
     funding_create,
@@ -73,7 +89,14 @@ from backend.projects.services import (
     task_create,
     task_set_status,
 )
-from workflows.models import ApprovalPolicy, ApprovalRequest, Decision
+from workflows.models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRequest,
+    ApprovalStatus,
+    Decision,
+    TransitionRecord,
+)
 from workflows.policies import policy_defaults_create
 from workflows.services import approval_decide, project_transition
 from workflows.stages import Stage
@@ -335,21 +358,147 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
     except (DomainError, ValidationError) as error:
         raise DemoDataError(f"Demo project “{story.title}” cannot be created: {_describe(error)}") from error
     scene = Scene(world=world, story=story, project=project)
+    clock = StoryClock(started=project.created_at)
     for number, step in enumerate(story.steps, start=1):
+        clock.step_begins(stage=scene.project.stage)
         try:
             STEP_RUNNERS[type(step)](step, scene)
         except (DomainError, ValidationError) as error:
             raise DemoDataError(
                 f"Demo project “{story.title}”, step {number} ({step!r}) failed: {_describe(error)}"
             ) from error
+        clock.step_ended(stage=scene.project.stage)
     for username in story.watchers:
         project_watch(user=world.users[username], project=scene.project)
+    _story_backdate(story=story, project=scene.project, clock=clock)
     scene.reload()
     if scene.project.stage != story.stage:
         raise DemoDataError(
             f"Demo project “{story.title}” ended in the stage “{scene.project.stage}”, its story says “{story.stage}”."
         )
     return scene.project
+
+
+# ---------------------------------------------------------------- dates of the story
+
+
+# Typical days a project of the demo stays in a stage before it moves on (or, for its current stage, has stood
+# in it so far); each story varies them by up to ±40 % so that no two cards look alike.
+TYPICAL_DAYS = {
+    Stage.IDEA: 21,
+    Stage.ASSESSMENT: 30,
+    Stage.FUNDING: 60,
+    Stage.IMPLEMENTATION: 150,
+    Stage.EVALUATION: 45,
+    Stage.COMPLETED: 120,
+    Stage.REJECTED: 60,
+    Stage.ON_HOLD: 40,
+}
+# A request still pending was made about a day ago: inside its reminder and escalation deadlines.
+PENDING_REQUEST_AGE = timedelta(days=1)
+# The story's last step happened a little before the seed ran.
+LAST_STEP_AGE = timedelta(hours=2)
+
+
+@dataclass
+class StoryClock:
+    """When each step of a story really ran (a fraction of a second apart) and which ones changed the stage."""
+
+    started: datetime
+    # The moment each step began, the creation of the project first.
+    marks: list[datetime] = field(default_factory=list)
+    # (index in ``marks``, stage left) of every step that moved the project.
+    changes: list[tuple[int, str]] = field(default_factory=list)
+    _stage_before: str = ""
+
+    def __post_init__(self) -> None:
+        self.marks.append(self.started)
+
+    def step_begins(self, *, stage: str) -> None:
+        self.marks.append(timezone.now())
+        self._stage_before = stage
+
+    def step_ended(self, *, stage: str) -> None:
+        if stage != self._stage_before:
+            self.changes.append((len(self.marks) - 1, self._stage_before))
+
+
+def _days(story: ProjectStory, stage: str, salt: int) -> timedelta:
+    """A plausible stay in ``stage`` for this story, the same on every run."""
+    variation = zlib.crc32(f"{story.title}/{salt}".encode()) % 81 - 40
+    return timedelta(days=max(TYPICAL_DAYS[Stage(stage)] * (100 + variation) / 100, 1))
+
+
+def _step_targets(*, story: ProjectStory, project: Project, clock: StoryClock, now: datetime) -> list[datetime]:
+    """When each step (creation first) should seem to have happened: the stage changes at their dates, the
+    steps between two changes spread evenly between them, a still pending request about a day ago."""
+    in_stage = timedelta(days=story.days_in_stage) if story.days_in_stage is not None else _days(story, story.stage, 0)
+    anchors = {len(clock.marks): now - LAST_STEP_AGE}
+    moment = now - in_stage
+    for salt, (index, stage_left) in enumerate(reversed(clock.changes), start=1):
+        anchors[index] = moment
+        moment -= _days(story, stage_left, salt)
+    anchors[0] = moment if clock.changes else min(now - in_stage, now - LAST_STEP_AGE * 2)
+    pending = ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).values_list(
+        "created_at", flat=True
+    )
+    last_change = max((index for index, _ in clock.changes), default=0)
+    for created_at in pending:
+        index = bisect_right(clock.marks, created_at) - 1
+        if index > last_change:
+            anchors[index] = max(now - PENDING_REQUEST_AGE, anchors[last_change] + timedelta(hours=1))
+    points = sorted(anchors.items())
+    targets = []
+    for index in range(len(clock.marks)):
+        (left, start), (right, end) = next(
+            (points[n], points[n + 1]) for n in range(len(points) - 1) if points[n][0] <= index < points[n + 1][0]
+        )
+        targets.append(start + (end - start) * (index - left) / (right - left))
+    return targets
+
+
+# Every row a story writes, by the path from it to its project, with its timestamps.
+_STORY_ROWS = (
+    (Project, "pk", ("created_at", "updated_at", "stage_changed_at")),
+    (ProjectPartner, "project_id", ("created_at", "updated_at")),
+    (Task, "project_id", ("created_at", "updated_at", "completed_at")),
+    (Comment, "project_id", ("created_at", "updated_at")),
+    (Attachment, "project_id", ("created_at",)),
+    (FundingApplication, "project_id", ("created_at", "updated_at")),
+    (Kpi, "project_id", ("created_at", "updated_at")),
+    (Event, "project_id", ("created_at",)),
+    (Notification, "event__project_id", ("created_at", "read_at")),
+    (Delivery, "event__project_id", ("created_at", "next_attempt_at", "sent_at")),
+    (ApprovalRequest, "project_id", ("created_at", "decided_at", "escalates_at")),
+    (ApprovalDecision, "request__project_id", ("created_at",)),
+    (TransitionRecord, "project_id", ("created_at",)),
+)
+
+
+def _story_backdate(*, story: ProjectStory, project: Project, clock: StoryClock) -> None:
+    """Move the story's own rows, written a moment ago, to the dates the story would have had.
+
+    Each step's rows shift together by that step's offset, so their order and every interval inside a step
+    stay as the services wrote them; a moment outside the story (a deadline to come) shifts with its row.
+    The transition history refuses edits through its manager; the seed, and nothing else, uses the base one.
+    """
+    now = timezone.now()
+    targets = _step_targets(story=story, project=project, clock=clock, now=now)
+    offsets = [target - mark for target, mark in zip(targets, clock.marks, strict=True)]
+
+    def offset(moment: datetime) -> timedelta:
+        return offsets[max(bisect_right(clock.marks, moment) - 1, 0)]
+
+    for model, path, names in _STORY_ROWS:
+        rows = list(model._base_manager.filter(**{path: project.pk}))
+        for row in rows:
+            own = offset(row.created_at)
+            for name in names:
+                moment = getattr(row, name)
+                if moment is not None:
+                    inside = clock.started <= moment <= now
+                    setattr(row, name, moment + (offset(moment) if inside else own))
+        model._base_manager.bulk_update(rows, names, batch_size=500)
 
 
 def _describe(error: Exception) -> str:

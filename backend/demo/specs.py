@@ -243,3 +243,5 @@ class ProjectStory:
     months: int = 12
     measures: tuple[str, ...] = ()
     watchers: tuple[str, ...] = ()
+    # Days the project has stood in its current stage; None: a plausible figure for the stage (the builder's).
+    days_in_stage: int | None = None

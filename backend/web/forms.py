@@ -2,7 +2,7 @@
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -31,14 +31,15 @@ def _label(name: str) -> str:
 
 
 def project_filters(
-    *, data: QueryDict, queryset: QuerySet[Project], departments: QuerySet[Department]
+    *, data: QueryDict, queryset: QuerySet[Project], departments: QuerySet[Department], request: HttpRequest
 ) -> ProjectFilterSet:
     """The shared ProjectFilterSet over ``queryset``, with widgets and labels for the web form.
 
     ``departments`` are the choices of the lead-department filter (the API takes any id; the UI offers the
     departments that lead a project the user may see). Widgets change here, filtering stays the API's.
     """
-    filterset = ProjectFilterSet(data=data, queryset=queryset)
+    # "Mine" and "assigned to me" read the user from the request, as the API's filter backend passes it.
+    filterset = ProjectFilterSet(data=data, queryset=queryset, request=request)
     filterset.form.label_suffix = ""
     fields = filterset.form.fields
     fields["search"].widget = forms.SearchInput(attrs={"placeholder": _("Title or summary"), "autocomplete": "off"})
@@ -51,6 +52,11 @@ def project_filters(
     fields["thematic_area"].label = _label("thematic_area")
     fields["stage"].widget = SelectOne(choices=[("", _("All stages")), *fields["stage"].choices])
     fields["stage"].label = _label("stage")
+    # A ticked box sends "mine=true", the value the API takes too; an unticked one sends nothing (no filter).
+    fields["mine"].widget = forms.CheckboxInput(attrs={"value": "true"})
+    fields["mine"].label = _("My projects")
+    fields["assigned_to_me"].widget = forms.CheckboxInput(attrs={"value": "true"})
+    fields["assigned_to_me"].label = _("Assigned to me")
     return filterset
 
 

@@ -1,6 +1,7 @@
 """seed_demo builds every stage through the services, lets the demo accounts in, and is safe to run twice."""
 
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 from itertools import pairwise
 
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from backend.accounts.models import Membership, Municipality, Role, User
 from backend.demo import builder
@@ -218,3 +220,24 @@ def test_a_second_run_changes_nothing(seeded):
         call_command("seed_demo", stdout=StringIO())
     assert counts() == before
     assert authenticate(username="pm.novak", password=DEMO_PASSWORD) is not None
+
+
+def test_the_demo_carries_realistic_dates(seeded):
+    """Every project stood a while in its stage, reached it through stages that each lasted days, and its
+    history is in the order the story told it; still pending requests are fresh (not past their deadlines)."""
+    now = timezone.now()
+    for project in Project.objects.prefetch_related("transition_records"):
+        assert (now - project.stage_changed_at).days >= 1, project.title
+        records = list(project.transition_records.all())
+        moments = [project.created_at, *(record.created_at for record in records)]
+        assert all((later - earlier).days >= 1 for earlier, later in pairwise(moments)), project.title
+        if records:
+            assert abs(records[-1].created_at - project.stage_changed_at) < timedelta(seconds=5), project.title
+        events = list(Event.objects.filter(project=project).order_by("id").values_list("created_at", flat=True))
+        assert events == sorted(events), project.title
+        assert all(project.created_at <= moment <= now for moment in events), project.title
+    ages = {(now - project.created_at).days for project in Project.objects.all()}
+    assert max(ages) > 180  # some projects are months old
+    for request in ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING):
+        assert now - timedelta(days=2) < request.created_at < now, request
+        assert request.escalates_at is None or request.escalates_at > now, request

@@ -1,12 +1,15 @@
 """Approvals inbox: who sees which request, deciding in place (htmx) and by plain POST, refusals in words."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backend.projects.models import Project
+from backend.projects.models import FundingApplication, Project
+from backend.web.views.approvals import HISTORY_PAGE_SIZE
 from tests.factories import MembershipFactory, ProjectPartnerFactory, UserFactory
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
 from workflows.services import approval_decide, project_transition
@@ -236,7 +239,9 @@ def _add_requests(town, count: int) -> None:
         ProjectPartnerFactory(project=decided.project, organization=town.firm)
 
 
-PINNED_INBOX_QUERIES = 7
+# session, user, roles, the pending requests (with their funding), their decisions, the history's count,
+# its page and its decisions; the history's pager costs one count whatever its length.
+PINNED_INBOX_QUERIES = 8
 
 
 def test_inbox_costs_the_same_for_one_and_thirty_requests(town):
@@ -245,3 +250,36 @@ def test_inbox_costs_the_same_for_one_and_thirty_requests(town):
     _add_requests(town, 29)
     thirty = _inbox_queries(town.user("lead_head"))
     assert one == thirty == PINNED_INBOX_QUERIES
+
+
+# --- what an approver needs on the card, and the history in pages -------------------------------------------
+
+
+def test_a_pending_card_shows_cost_assessment_funding_coverage_and_the_reason(client, town):
+    approval = _request_funding(town, title="Chytré lampy", estimated_cost=Decimal("2000000"))
+    FundingApplication.objects.filter(project=approval.project).update(amount_approved=Decimal("1500000"))
+    client.force_login(town.user("lead_head"))
+    html = client.get(INBOX).content.decode()
+    card = html[
+        html.index(f'id="approval-{approval.pk}"') : html.index("</li>", html.index(f'id="approval-{approval.pk}"'))
+    ]
+    assert "2\xa0000\xa0000\xa0Kč" in card
+    assert "1\xa0500\xa0000\xa0Kč" in card and "pokrývá 75 % nákladů" in card
+    assert "80 ze 100 bodů" in card and "Přínosné a proveditelné." in card
+    assert "Výzva IROP končí." in card
+
+
+def test_the_history_is_paged_without_javascript_and_by_htmx(client, town):
+    for index in range(HISTORY_PAGE_SIZE + 2):
+        decided = _request_funding(town, title=f"Rozhodnuto {index:02d}")
+        approval_decide(approval_request=decided, actor=town.user("lead_head"), decision="reject", comment="Ne.")
+    client.force_login(town.user("lead_head"))
+    first = client.get(INBOX).content.decode()
+    assert first.count('id="recent-approval-') == HISTORY_PAGE_SIZE
+    assert "Rozhodnuto 31" in first and "Rozhodnuto 00" not in first  # newest first
+    assert 'href="?history_page=2#approval-history"' in first
+    second = client.get(f"{INBOX}?history_page=2").content.decode()
+    assert second.count('id="recent-approval-') == 2 and "Rozhodnuto 00" in second
+    fragment = client.get(f"{INBOX}?history_page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and fragment.strip().startswith('<section aria-labelledby="recent-heading"')
+    assert fragment.count('id="recent-approval-') == 2

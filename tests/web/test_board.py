@@ -1,13 +1,17 @@
 """The pipeline board: who sees which cards, the htmx fragment, the shared filters, and a fixed query count."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from backend.projects.models import Project
+from backend.web.views.board import COLUMN_SIZE
 from tests.factories import ProjectFactory, TaskFactory
-from workflows.stages import Stage
+from workflows.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -63,26 +67,27 @@ def test_page_is_safe_under_the_csp(as_role, projects, assert_safe_page):
     assert response.headers["Vary"].count("HX-Request") == 1
 
 
-def test_a_column_per_stage_in_pipeline_order(as_role, projects):
+def test_a_column_per_stage_active_ones_first_then_on_hold_then_the_terminal_ones(as_role, projects):
     html = as_role("manager").get(URL).content.decode()
-    positions = [html.index(f'id="column-{stage.value}"') for stage in Stage]
+    order = (*ACTIVE_STAGES, Stage.ON_HOLD, *TERMINAL_STAGES)
+    positions = [html.index(f'id="column-{stage.value}"') for stage in order]
     assert positions == sorted(positions)
     shared_at = html.index(SHARED)
     assert html.index('id="column-assessment"') < shared_at < html.index('id="column-funding"')
 
 
-def test_card_shows_department_manager_cost_days_and_open_tasks(as_role, town, projects):
+def test_card_shows_department_code_cost_days_in_stage_and_open_tasks(as_role, town, projects):
     shared = projects[0]
     TaskFactory(project=shared, status="open")
     TaskFactory(project=shared, status="in_progress")
     TaskFactory(project=shared, status="done")
+    Project.objects.filter(pk=shared.pk).update(stage_changed_at=timezone.now() - timedelta(days=12, hours=1))
     html = as_role("staff").get(URL).content.decode()
     card = _card(html, shared.pk)
-    assert "Odbor životního prostředí a energetiky" in card
-    assert str(town.user("manager")) in card
+    assert f'<abbr title="Odbor životního prostředí a energetiky">{town.env.code}</abbr>' in card
     assert "1\xa0250\xa0000\xa0Kč" in card
-    assert re.search(r"<dd>0 (dní|days?)</dd>", card)
-    assert re.search(r"<dd>2</dd>", card)
+    assert re.search(r'class="badge badge-days">ve fázi 12 dní<', card)
+    assert re.search(r'class="badge badge-tasks">2 otevřené úkoly<', card)
     assert reverse("web:project_detail", kwargs={"pk": shared.pk}) in card
 
 
@@ -95,7 +100,7 @@ def test_partner_card_has_no_costs_and_no_internal_people(as_role, town, project
     assert "Kč" not in html
     assert str(town.user("manager")) not in card
     # A partner counts only the open tasks assigned to them.
-    assert re.search(r"<dd>1</dd>", card)
+    assert re.search(r'class="badge badge-tasks">1 otevřený úkol<', card)
 
 
 @pytest.mark.parametrize(
@@ -152,13 +157,13 @@ def test_partner_has_no_new_project_link(as_role, projects):
     assert create in as_role("staff").get(URL).content.decode()
 
 
-# session, user, the user's roles, departments for the filter, the projects with their open task counts
-BOARD_QUERIES = 5
+# session, user, the user's roles, departments for the filter, the count per stage, the cards of every column
+BOARD_QUERIES = 6
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 @pytest.mark.parametrize("role", ["manager", "partner"])
-def test_query_count_is_the_same_for_1_and_30_projects(client, town, django_assert_num_queries, role, htmx):
+def test_query_count_is_the_same_for_1_and_many_projects(client, town, django_assert_num_queries, role, htmx):
     headers = HTMX if htmx else {}
     first = town.project(Stage.IDEA)
     TaskFactory(project=first, assignee=town.user("partner"))
@@ -170,9 +175,148 @@ def test_query_count_is_the_same_for_1_and_30_projects(client, town, django_asse
     for n in range(29):
         project = town.project(stages[n % len(stages)], ready=False, lead_department=(town.env, town.tra)[n % 2])
         TaskFactory(project=project, assignee=town.user("partner"))
+    _many(town, Stage.IDEA, COLUMN_SIZE + 5, partner_task=True)
     with django_assert_num_queries(BOARD_QUERIES):
         response = client.get(URL, **headers)
-    assert response.content.decode().count('class="project-card"') == 30
+    html = response.content.decode()
+    # 30 projects in 8 columns, of them the idea column's 5 + 25 capped at its 20.
+    assert html.count('class="project-card"') == 30 - 5 + COLUMN_SIZE
+    assert _count(html, Stage.IDEA) == 5 + COLUMN_SIZE + 5
+
+
+# --- a bounded board ----------------------------------------------------------------------------------------
+
+
+def _many(town, stage: Stage, n: int, *, partner_task: bool = False, days_ago: int = 0) -> list[Project]:
+    """``n`` projects in ``stage`` shared with the town's NGO, the first longest in its stage."""
+    projects = []
+    for index in range(n):
+        project = town.project(stage, ready=False, title=f"Hromadný {stage.value} {index:03d}")
+        when = timezone.now() - timedelta(days=days_ago + n - index)
+        Project.objects.filter(pk=project.pk).update(stage_changed_at=when)
+        if partner_task:
+            TaskFactory(project=project, assignee=town.user("partner"))
+        projects.append(project)
+    return projects
+
+
+def _count(html: str, stage: Stage) -> int:
+    heading = re.search(rf'id="column-{stage.value}">.*?class="column-count">(\d+)<', html, re.S)
+    return int(heading.group(1))
+
+
+def _column(html: str, stage: Stage) -> str:
+    start = html.index(f'id="column-{stage.value}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_column_shows_its_first_cards_longest_in_stage_first_and_its_true_count(as_role, town):
+    ideas = _many(town, Stage.IDEA, COLUMN_SIZE + 3)
+    html = as_role("manager").get(URL).content.decode()
+    column = _column(html, Stage.IDEA)
+    assert column.count('class="project-card"') == COLUMN_SIZE
+    assert _count(html, Stage.IDEA) == COLUMN_SIZE + 3
+    assert "23 projekty" in html or "23 projektů" in html
+    shown = re.findall(r'id="project-card-(\d+)"', column)
+    assert [int(pk) for pk in shown] == [project.pk for project in ideas[:COLUMN_SIZE]]
+
+
+def test_show_more_appends_the_next_cards_by_htmx(as_role, town):
+    ideas = _many(town, Stage.IDEA, COLUMN_SIZE + 3)
+    _many(town, Stage.FUNDING, 2)
+    client = as_role("manager")
+    column = _column(client.get(f"{URL}?search=Hromadný").content.decode(), Stage.IDEA)
+    link = re.search(r'<p class="column-more"><a href="([^"]+)" hx-get="([^"]+)"', column)
+    assert link.group(1) == link.group(2) == "?search=Hromadn%C3%BD&amp;stage=idea&amp;column_page=2"
+    more = client.get(f"{URL}?search=Hromadný&stage=idea&column_page=2", **HTMX).content.decode()
+    assert "<html" not in more and 'id="board"' not in more
+    shown = [int(pk) for pk in re.findall(r'id="project-card-(\d+)"', more)]
+    assert shown == [project.pk for project in ideas[COLUMN_SIZE:]]
+    assert "column-more" not in more  # the last page has no further link
+
+
+def test_show_more_without_javascript_opens_that_column_at_its_next_page(as_role, town):
+    ideas = _many(town, Stage.IDEA, 2 * COLUMN_SIZE + 1)
+    _many(town, Stage.FUNDING, 2)
+    html = as_role("manager").get(f"{URL}?stage=idea&column_page=2").content.decode()
+    assert "<html" in html
+    assert 'id="column-funding"' not in html
+    column = _column(html, Stage.IDEA)
+    shown = [int(pk) for pk in re.findall(r'id="project-card-(\d+)"', column)]
+    assert shown == [project.pk for project in ideas[COLUMN_SIZE : 2 * COLUMN_SIZE]]
+    assert "21–40 z 41" in column
+    assert "column_page=3" in column
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "999999999"])
+def test_a_wrong_column_page_shows_the_first(as_role, town, page):
+    _many(town, Stage.IDEA, 2)
+    response = as_role("manager").get(f"{URL}?column_page={page}")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="project-card"') == 2
+
+
+def test_terminal_columns_are_collapsed_with_their_counts(as_role, town):
+    _many(town, Stage.COMPLETED, 3)
+    _many(town, Stage.IDEA, 1)
+    html = as_role("manager").get(URL).content.decode()
+    completed = _column(html, Stage.COMPLETED)
+    assert _count(html, Stage.COMPLETED) == 3
+    assert '<details class="column-details">' in completed  # closed: no "open" attribute
+    assert completed.count('class="project-card"') == 3
+    assert "<details" not in _column(html, Stage.IDEA)
+    # Asked for by the filter, the column opens.
+    chosen = _column(as_role("manager").get(f"{URL}?stage=completed").content.decode(), Stage.COMPLETED)
+    assert '<details class="column-details" open>' in chosen
+
+
+def test_the_board_stays_small_however_many_projects(as_role, town):
+    for stage in Stage:
+        _many(town, stage, COLUMN_SIZE + 2, partner_task=True)
+    response = as_role("manager").get(URL)
+    html = response.content.decode()
+    assert html.count('class="project-card"') == len(Stage) * COLUMN_SIZE
+    assert len(response.content) < 200_000
+
+
+# --- "my projects" and "assigned to me" ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def mine(town):
+    """Managed by the manager, created by them, watched by them, with their open task, and none of these."""
+    staff, manager = town.user("staff"), town.user("manager")
+    town.project(Stage.IDEA, title="Spravuji", manager=manager)
+    town.project(Stage.IDEA, title="Založil jsem", manager=staff, author=manager)
+    watched = town.project(Stage.FUNDING, title="Sleduji", manager=staff)
+    watched.watchers.add(manager)
+    tasked = town.project(Stage.ASSESSMENT, title="Mám úkol", manager=staff)
+    TaskFactory(project=tasked, assignee=manager, status="in_progress")
+    finished = town.project(Stage.ASSESSMENT, title="Hotový úkol", manager=staff)
+    TaskFactory(project=finished, assignee=manager, status="done")
+    town.project(Stage.IDEA, title="Cizí projekt", manager=staff)
+    return {"Spravuji", "Založil jsem", "Sleduji", "Mám úkol", "Hotový úkol", "Cizí projekt"}
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("mine=true", {"Spravuji", "Založil jsem", "Sleduji"}),
+        ("assigned_to_me=true", {"Mám úkol"}),
+        ("mine=true&assigned_to_me=true", set()),
+        ("mine=false", {"Spravuji", "Založil jsem", "Sleduji", "Mám úkol", "Hotový úkol", "Cizí projekt"}),
+    ],
+)
+@pytest.mark.parametrize("url", [URL, reverse("web:project_list")], ids=["board", "list"])
+def test_my_projects_and_assigned_to_me(as_role, mine, query, shown, url):
+    html = as_role("manager").get(f"{url}?{query}").content.decode()
+    assert {title for title in mine if f">{title}</a>" in html} == shown
+
+
+def test_the_filter_boxes_keep_their_state(as_role, mine):
+    html = as_role("manager").get(f"{URL}?mine=true").content.decode()
+    assert re.search(r'<input type="checkbox" name="mine" value="true" id="id_mine" checked>', html)
+    assert re.search(r'<input type="checkbox" name="assigned_to_me" value="true" id="id_assigned_to_me">', html)
 
 
 def _card(html: str, pk: int) -> str:

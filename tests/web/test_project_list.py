@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from backend.projects.models import Event, EventKind, Project
+from backend.web.views.projects import PAGE_SIZE
 from tests.factories import DepartmentFactory, ProjectFactory, TaskFactory
 from workflows.stages import Stage
 
@@ -116,16 +117,23 @@ def test_partner_cannot_sort_by_cost(as_role, projects):
     assert 'name="sort" value="-created_at"' in response.content.decode()
 
 
-def test_paging(as_role, town):
-    for n in range(30):
-        ProjectFactory(lead_department=town.env, title=f"Projekt č. {n:02d}")
+def test_paging_with_page_links(as_role, town):
+    for n in range(2 * PAGE_SIZE + 5):
+        ProjectFactory(lead_department=town.env, title=f"Projekt č. {n:03d}")
     client = as_role("manager")
     first = client.get(f"{URL}?sort=title").content.decode()
-    assert "Projekt č. 00" in first and "Projekt č. 24" in first and "Projekt č. 25" not in first
-    assert 'href="?sort=title&amp;page=2"' in first
+    last_on_first = f"Projekt č. {PAGE_SIZE - 1:03d}"
+    assert "Projekt č. 000" in first and last_on_first in first and f"Projekt č. {PAGE_SIZE:03d}" not in first
+    assert first.count('<th scope="row"><a href="/projects/') == PAGE_SIZE
+    assert 'href="?sort=title&amp;page=2"' in first and 'href="?sort=title&amp;page=3"' in first
+    assert '<span aria-current="page">1</span>' in first
+    assert "Strana 1 z 3" in first
     second = client.get(f"{URL}?sort=title&page=2", **HTMX).content.decode()
-    assert "Projekt č. 25" in second and "Projekt č. 29" in second and "Projekt č. 24" not in second
+    assert f"Projekt č. {PAGE_SIZE:03d}" in second and last_on_first not in second
+    assert '<span aria-current="page">2</span>' in second
     assert "<html" not in second
+    third = client.get(f"{URL}?sort=title&page=3").content.decode()
+    assert third.count('<th scope="row"><a href="/projects/') == 5
     assert client.get(f"{URL}?page=abc").status_code == 200
 
 
@@ -143,18 +151,18 @@ LIST_QUERIES = 6
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 @pytest.mark.parametrize("role", ["manager", "partner"])
-def test_query_count_is_the_same_for_1_and_30_projects(client, town, django_assert_num_queries, role, htmx):
+def test_query_count_is_the_same_for_1_and_many_projects(client, town, django_assert_num_queries, role, htmx):
     headers = HTMX if htmx else {}
     TaskFactory(project=town.project(Stage.IDEA))
     client.force_login(town.user(role))
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(URL, **headers)
     assert response.content.decode().count('<th scope="row"><a href="/projects/') == 1
-    for n in range(29):
+    for n in range(PAGE_SIZE + 4):
         TaskFactory(project=town.project(list(Stage)[n % 8], ready=False, lead_department=(town.env, town.tra)[n % 2]))
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(URL, **headers)
-    assert response.content.decode().count('<th scope="row"><a href="/projects/') == 25
+    assert response.content.decode().count('<th scope="row"><a href="/projects/') == PAGE_SIZE
 
 
 # --- creating a project -------------------------------------------------------------------------------------

@@ -6,11 +6,14 @@ Partner guests take part in no approval; the selectors give them an empty inbox.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from backend.accounts.selectors import user_access
 from backend.core.errors import (
@@ -21,6 +24,8 @@ from backend.core.errors import (
     TransitionBlocked,
     TransitionNotAllowed,
 )
+from backend.projects.choices import FundingStatus
+from backend.projects.models import FundingApplication
 from backend.web.forms_inbox import ApprovalDecisionForm
 from backend.web.htmx import htmx_partial, render_page
 from workflows.models import ApprovalRequest, ApprovalStatus
@@ -29,14 +34,30 @@ from workflows.services import TransitionOutcome, approval_decide, approval_with
 from workflows.stages import Stage
 
 TEMPLATE = "pages/approvals.html"
-# The "decided and my requests" section shows the most recent ones; the API lists them all.
-RECENT_LIMIT = 30
+# The "decided and my requests" section shows this many a page, newest first; the API lists them all.
+HISTORY_PAGE_SIZE = 30
 
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def approvals(request: HttpRequest) -> HttpResponse:
-    return render_page(request, TEMPLATE, _inbox_context(request))
+    return render_page(request, TEMPLATE, _inbox_context(request), fragment="history")
+
+
+def _with_decision_facts(requests: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
+    """What an approver weighs, in the same query: the project's lead department and its approved funding.
+
+    ``approved_funding`` is the sum the ``start_implementation`` gate compares with the estimated cost.
+    """
+    approved = (
+        FundingApplication.objects.filter(project_id=OuterRef("project_id"), status=FundingStatus.APPROVED)
+        .order_by()
+        .values("project_id")
+        .annotate(total=Sum("amount_approved"))
+        .values("total")
+    )
+    return requests.select_related("project__lead_department").annotate(approved_funding=Subquery(approved))
 
 
 @require_POST
@@ -75,14 +96,16 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _inbox_context(request: HttpRequest, **failed) -> dict:
-    pending = list(
-        approval_list_pending_for(user=request.user).select_related("project__lead_department").order_by("created_at")
-    )
+    pending = list(_with_decision_facts(approval_list_pending_for(user=request.user)).order_by("created_at"))
     recent = approval_list_visible(user=request.user).exclude(pk__in=[approval.pk for approval in pending])
+    history = Paginator(recent.order_by("-created_at", "-id"), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("history_page")
+    )
     return {
         "nav": "approvals",
         "pending": pending,
-        "recent": recent.select_related("project__lead_department")[:RECENT_LIMIT],
+        "history": history,
+        "history_range": history.paginator.get_elided_page_range(history.number, on_each_side=2, on_ends=1),
         "is_partner": user_access(user=request.user).is_partner_only,
         "failed": failed,
     }
@@ -91,7 +114,7 @@ def _inbox_context(request: HttpRequest, **failed) -> dict:
 def _visible_request(request: HttpRequest, pk: int) -> ApprovalRequest:
     """A request the user may decide or made; 404 whether it is missing or hidden."""
     try:
-        return approval_list_visible(user=request.user).select_related("project__lead_department").get(pk=pk)
+        return _with_decision_facts(approval_list_visible(user=request.user)).get(pk=pk)
     except ApprovalRequest.DoesNotExist:
         raise Http404(_("Approval request not found.")) from None
 

@@ -1,8 +1,16 @@
-"""The pipeline board: a column per stage with a card per project, filtered by the API's ProjectFilterSet."""
+"""The pipeline board: a column per stage, filtered by the API's ProjectFilterSet, bounded whatever the register's size.
+
+Each column shows at most ``COLUMN_SIZE`` cards, those longest in their stage first, and its true count from one
+aggregate over the filtered projects. "Show more" asks for the column's next page (``?stage=X&column_page=N``):
+htmx appends the cards in place; without JavaScript the same link opens that column alone at that page. So the
+page costs the same queries and about the same bytes for 200 projects or 10,000.
+"""
 
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
@@ -11,15 +19,70 @@ from django.views.decorators.vary import vary_on_headers
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
 from backend.web.forms import filter_departments, project_filters
-from backend.web.htmx import render_page
-from backend.web.views.projects import can_create_projects, mark_internals, project_card_list
-from workflows.stages import Stage
+from backend.web.htmx import htmx_partial, render_page
+from backend.web.views.projects import can_create_projects, mark_internals, project_cards
+from workflows.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
+
+TEMPLATE = "pages/board.html"
+# Cards per column and page: 8 columns of 20 compact cards stay well under 200 KB.
+COLUMN_SIZE = 20
+# Active stages in pipeline order, then the parked one, then the terminal ones (collapsed by default).
+COLUMN_ORDER = (*ACTIVE_STAGES, Stage.ON_HOLD, *TERMINAL_STAGES)
+# Longest in its stage first: the cards most likely to need a push; the id keeps pages stable on ties.
+CARD_ORDER = (F("stage_changed_at").asc(), F("id").asc())
 
 
 @dataclass(frozen=True)
 class Column:
     stage: Stage
+    count: int
     projects: list[Project]
+    page: int
+    expanded: bool
+
+    @property
+    def collapsed_by_default(self) -> bool:
+        return self.stage in TERMINAL_STAGES
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * COLUMN_SIZE < self.count
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * COLUMN_SIZE + 1
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * COLUMN_SIZE + len(self.projects)
+
+
+def _column_page(request: HttpRequest) -> int:
+    """The page of cards each shown column starts at (1 unless a "show more" link asked for another)."""
+    value = request.GET.get("column_page", "")
+    return int(value) if value.isdecimal() and 0 < int(value) < 100_000 else 1
+
+
+def _cards_by_stage(*, request: HttpRequest, projects: QuerySet[Project], page: int) -> dict[str, list[Project]]:
+    """The cards of one page of every column, in one query: a row number per stage picks each column's slice."""
+    offset = (page - 1) * COLUMN_SIZE
+    ranked = (
+        projects.order_by()
+        .annotate(position=Window(RowNumber(), partition_by=F("stage"), order_by=CARD_ORDER))
+        .filter(position__gt=offset, position__lte=offset + COLUMN_SIZE)
+        .values("pk")
+    )
+    cards = project_cards(user=request.user, projects=Project.objects.filter(pk__in=ranked))
+    columns: dict[str, list[Project]] = {}
+    for project in mark_internals(
+        user=request.user, projects=cards.select_related("lead_department").order_by(*CARD_ORDER)
+    ):
+        columns.setdefault(project.stage, []).append(project)
+    return columns
 
 
 @login_required
@@ -28,26 +91,40 @@ class Column:
 def board(request: HttpRequest) -> HttpResponse:
     filterset = project_filters(
         data=request.GET,
-        # Longest in its stage first: the cards most likely to need a push.
-        queryset=project_card_list(user=request.user).order_by("stage_changed_at", "id"),
+        queryset=project_list_visible(user=request.user),
         departments=filter_departments(projects=project_list_visible(user=request.user)),
+        request=request,
     )
-    projects = mark_internals(user=request.user, projects=filterset.qs)
+    projects = filterset.qs
     # The filterset validated its (always bound) form above; a valid stage filter holds even if another is wrong.
     chosen = set(filterset.form.cleaned_data.get("stage") or ())
+    page = _column_page(request)
+    counts = dict(projects.order_by().values_list("stage").annotate(Count("pk")))
+    cards = _cards_by_stage(request=request, projects=projects, page=page)
     columns = [
-        Column(stage=stage, projects=[project for project in projects if project.stage == stage])
-        for stage in Stage
+        Column(
+            stage=stage,
+            count=counts.get(stage, 0),
+            projects=cards.get(stage, []),
+            page=page,
+            # A terminal column opens when it was asked for: filtered to, or paged through.
+            expanded=stage not in TERMINAL_STAGES or stage in chosen or page > 1,
+        )
+        for stage in COLUMN_ORDER
         if not chosen or stage in chosen
     ]
+    if htmx_partial(request) and "column_page" in request.GET and len(columns) == 1:
+        # "Show more" in place: the column's next cards and its next "show more".
+        return render_page(request, TEMPLATE, {"column": columns[0]}, fragment="column_more")
     context = {
         "nav": "board",
         "filter_form": filterset.form,
         "columns": columns,
-        "total": len(projects),
+        "total": sum(column.count for column in columns),
+        "column_size": COLUMN_SIZE,
         "can_create": can_create_projects(user=request.user),
     }
-    return render_page(request, "pages/board.html", context, fragment="board")
+    return render_page(request, TEMPLATE, context, fragment="board")
 
 
 urlpatterns = [

@@ -28,7 +28,7 @@ from backend.projects.services import project_create as project_create_service
 from backend.web.forms import ProjectForm, filter_departments, project_filters
 from backend.web.htmx import htmx_partial, render_page
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 # Sort keys of the list (``?sort=title``, ``?sort=-title``) and the columns they order by; the id keeps
 # pages stable when values tie. The cost is an internal figure: partners can neither see nor sort by it.
@@ -42,8 +42,10 @@ INTERNAL_SORTS = {"estimated_cost"}
 DEFAULT_SORT = "-created_at"
 
 
-def project_card_list(*, user: User) -> QuerySet[Project]:
-    """Visible projects with what a card or a row shows, in one query: ``open_task_count`` is annotated.
+def project_cards(*, user: User, projects: QuerySet[Project]) -> QuerySet[Project]:
+    """``projects`` (already scoped to what ``user`` sees) with what a card or a row shows: ``open_task_count``.
+
+    The board and the list pass only the page's projects, so the join with the tasks stays the size of a page.
 
     A partner guest counts only the open tasks assigned to them, the only tasks they see.
     """
@@ -51,7 +53,7 @@ def project_card_list(*, user: User) -> QuerySet[Project]:
     open_tasks = Q(tasks__status__in=OPEN_TASK_STATUSES)
     if access.partner_of and not access.is_platform_admin:
         open_tasks &= Q(municipality_id__in=access.municipality_ids) | Q(tasks__assignee_id=access.user_id)
-    return project_list_visible(user=user).annotate(open_task_count=Count("tasks", filter=open_tasks))
+    return projects.annotate(open_task_count=Count("tasks", filter=open_tasks))
 
 
 def sees_internals(*, access: Access, project: Project) -> bool:
@@ -108,15 +110,21 @@ def project_list(request: HttpRequest) -> HttpResponse:
     sort, ordering = _sort(request.GET.get("sort", DEFAULT_SORT), access=access)
     filterset = project_filters(
         data=request.GET,
-        queryset=project_card_list(user=request.user).order_by(*ordering),
+        queryset=project_list_visible(user=request.user).order_by(*ordering),
         departments=filter_departments(projects=project_list_visible(user=request.user)),
+        request=request,
     )
+    # The pager counts the filtered projects alone; only the page's rows are joined to their tasks.
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = project_cards(user=request.user, projects=Project.objects.filter(pk__in=page.object_list.values("pk")))
     context = {
         "nav": "projects",
         "filter_form": filterset.form,
         "page": page,
-        "projects": mark_internals(user=request.user, projects=page.object_list),
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "projects": mark_internals(
+            user=request.user, projects=rows.select_related("lead_department", "manager").order_by(*ordering)
+        ),
         "sort": sort,
         "headers": _sort_headers(sort, access=access),
         "show_internal_columns": access.is_platform_admin or bool(access.municipality_ids),
@@ -137,6 +145,7 @@ def project_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse
         data=request.GET,
         queryset=project_list_visible(user=request.user).order_by(*ordering),
         departments=Department.objects.none(),
+        request=request,
     )
     if not filterset.is_valid():
         # The list shows what is wrong with the filters next to them.
