@@ -30,7 +30,11 @@ class AttachmentSerializer(serializers.ModelSerializer):
     uploaded_by = UserSummarySerializer(read_only=True, allow_null=True)
     name = serializers.CharField(source="original_name", read_only=True)
     visibility = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(
+        help_text="The file itself (GET, with the same token or session): served as an attachment with this "
+        "`content_type` (`application/octet-stream` for a type outside the allow-list); 401 for a wrong token, "
+        "404 for a file the caller may not see."
+    )
 
     class Meta:
         model = Attachment

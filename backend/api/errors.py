@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from backend.core import errors
-from backend.core.audit import audit_access_refused, mark_audited
+from backend.core.audit import audit_access_refused
 
 
 class AccountLockedOut(exceptions.APIException):
@@ -72,13 +72,14 @@ class RouteNotFoundView(APIView):
     """A path under ``/api/v1/`` that no route takes (``/projects/0.5/``): the API's JSON 404 for every method.
 
     Without it the answer would come from Django's URL resolver, which in DEBUG is the HTML debug page, not the
-    JSON error the schema documents. Authentication still runs (a wrong token is a 401), permissions do not.
+    JSON error the schema documents. As from the resolver, an address that does not exist is a 404 for anyone:
+    nobody is authenticated or throttled, and (anonymous) nothing is recorded in the audit log.
     """
 
+    authentication_classes = []
     permission_classes = []
+    throttle_classes = []
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        error = exceptions.NotFound()
-        mark_audited(error)  # a mistyped address is no attempt on an object: not recorded, as for web pages
-        raise error
+        raise exceptions.NotFound()

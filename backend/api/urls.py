@@ -9,6 +9,9 @@ from backend.api.errors import RouteNotFoundView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no ``projects/1.json/`` twins of each route, which the schema does not describe (an unknown suffix such
+# as ``projects/0.5/`` then meets the JSON 404 below instead of DRF's format negotiation).
+router.include_format_suffixes = False
 router.register("projects", views.ProjectViewSet, basename="project")
 router.register("approvals", views.ApprovalViewSet, basename="approval")
 router.register("tasks", views.TaskViewSet, basename="task")
