@@ -40,7 +40,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 def _authentication_settled(request) -> bool:
-    """Authenticate now if the error came before it (a 404 of an unknown format suffix, say): wrong credentials
+    """Authenticate now if the error came before it (the 404 of an unknown ``?format=``, say): wrong credentials
     then leave an anonymous caller, who is not recorded, instead of an error inside the error handler (a 500)."""
     try:
         request.user  # noqa: B018 (DRF authenticates on first access)
