@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.pagination import CursorPagination
-from backend.api.schema import ERROR_RESPONSES
 from backend.api.serializers import UserSummarySerializer
 from backend.core.errors import NotFound
 from backend.projects.attachments import (
@@ -31,7 +30,11 @@ class AttachmentSerializer(serializers.ModelSerializer):
     uploaded_by = UserSummarySerializer(read_only=True, allow_null=True)
     name = serializers.CharField(source="original_name", read_only=True)
     visibility = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(
+        help_text="The file itself (GET, with the same token or session): served as an attachment with this "
+        "`content_type` (`application/octet-stream` for a type outside the allow-list); 401 for a wrong token, "
+        "404 for a file the caller may not see."
+    )
 
     class Meta:
         model = Attachment
@@ -92,7 +95,7 @@ class ProjectAttachmentsView(APIView):
     @extend_schema(
         operation_id="projects_attachments_list",
         parameters=[PROJECT_ID],
-        responses={200: AttachmentSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: AttachmentSerializer(many=True)},
     )
     def get(self, request: Request, pk: int) -> Response:
         project = project_get_visible(user=request.user, pk=pk)
@@ -106,7 +109,7 @@ class ProjectAttachmentsView(APIView):
         operation_id="projects_attachments_create",
         parameters=[PROJECT_ID],
         request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, **ERROR_RESPONSES},
+        responses={201: AttachmentSerializer},
         description="Upload a file (multipart/form-data). Its type is checked by content against the allow-list.",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -132,7 +135,7 @@ class ProjectAttachmentView(APIView):
         operation_id="projects_attachments_destroy",
         parameters=[PROJECT_ID, ATTACHMENT_ID],
         request=None,
-        responses={204: None, **ERROR_RESPONSES},
+        responses={204: None},
         description="Delete an attachment: its uploader, the project's editors or the coordinator.",
     )
     def delete(self, request: Request, pk: int, attachment_id: int) -> Response:

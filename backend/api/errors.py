@@ -5,8 +5,10 @@ A signed-in caller answered 403 or 404 is recorded in the audit log (unless the 
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from backend.core import errors
@@ -32,9 +34,19 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = _response_for(exc, context)
     if response is not None and response.status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND):
         request = context.get("request")
-        if request is not None:
+        if request is not None and _authentication_settled(request):
             audit_access_refused(request=request, status_code=response.status_code, error=exc)
     return response
+
+
+def _authentication_settled(request) -> bool:
+    """Authenticate now if the error came before it (the 404 of an unknown ``?format=``, say): wrong credentials
+    then leave an anonymous caller, who is not recorded, instead of an error inside the error handler (a 500)."""
+    try:
+        request.user  # noqa: B018 (DRF authenticates on first access)
+    except exceptions.APIException:
+        return False
+    return True
 
 
 def _response_for(exc: Exception, context: dict) -> Response | None:
@@ -53,3 +65,21 @@ def _response_for(exc: Exception, context: dict) -> Response | None:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+@extend_schema(exclude=True)
+class RouteNotFoundView(APIView):
+    """A path under ``/api/v1/`` that no route takes (``/projects/0.5/``): the API's JSON 404 for every method.
+
+    Without it the answer would come from Django's URL resolver, which in DEBUG is the HTML debug page, not the
+    JSON error the schema documents. As from the resolver, an address that does not exist is a 404 for anyone:
+    nobody is authenticated or throttled, and (anonymous) nothing is recorded in the audit log.
+    """
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()

@@ -13,7 +13,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 
-from backend.api.schema import ERROR_RESPONSES
 from backend.projects.exports import CSV_CONTENT_TYPE, project_csv_filename, project_csv_lines
 from backend.projects.filtersets import ProjectFilterSet
 from backend.projects.models import Project
@@ -54,7 +53,6 @@ class ProjectExportView(GenericAPIView):
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR, description="The projects as CSV: UTF-8 with a byte order mark, ';' separated."
             ),
-            **{code: ERROR_RESPONSES[code] for code in (400, 401, 429)},
         },
     )
     def get(self, request: Request) -> StreamingHttpResponse:

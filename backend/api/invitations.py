@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 
 from backend.accounts.models import Invitation, PartnerOrganization
 from backend.accounts.selectors import user_access
-from backend.api.schema import ERROR_RESPONSES
 from backend.api.serializers import StrictInputMixin
 from backend.core.errors import NotFound
 from backend.projects.invitations import (
@@ -87,8 +86,8 @@ def _require_municipal(request: Request) -> None:
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: InvitationSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(responses={200: InvitationSerializer}),
+    create=extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer}),
 )
 class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Invitations of partner guests to the organisations of the user's municipalities."""
@@ -107,7 +106,7 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         invitation = invitation_create(actor=request.user, **serializer.validated_data)
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: InvitationSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=None, responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
         _require_municipal(request)
@@ -119,7 +118,7 @@ class ProjectPartnerRevokeView(APIView):
     @extend_schema(
         operation_id="projects_partners_destroy",
         request=None,
-        responses={204: None, **ERROR_RESPONSES},
+        responses={204: None},
         description="Revoke a partner organisation's access to the project; its guests are signed out at once.",
     )
     def delete(self, request: Request, pk: int, organization_id: int) -> Response:
@@ -140,7 +139,6 @@ class OrganizationRevokeView(APIView):
         request=None,
         responses={
             200: inline_serializer("OrganizationRevoked", fields={"projects_revoked": serializers.IntegerField()}),
-            **ERROR_RESPONSES,
         },
         description="Revoke a partner organisation's access to every project of its municipality (coordinator).",
     )

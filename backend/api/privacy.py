@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from backend.accounts.privacy import EXPORT_VERSION, user_data_export
-from backend.api.schema import ERROR_RESPONSES
 
 
 class MyDataExportView(APIView):
@@ -26,8 +25,6 @@ class MyDataExportView(APIView):
                 "attachment: profile, memberships, comments, tasks, notifications, notification preferences, "
                 "approval decisions, accepted invitations.",
             ),
-            401: ERROR_RESPONSES[401],
-            429: ERROR_RESPONSES[429],
         },
     )
     def get(self, request: Request) -> HttpResponse:

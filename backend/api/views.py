@@ -25,7 +25,7 @@ from backend.accounts.selectors import (
 from backend.api import serializers as s
 from backend.api.errors import AccountLockedOut
 from backend.api.pagination import CursorPagination
-from backend.api.schema import ERROR_RESPONSES, TRANSITION_RESPONSES
+from backend.api.schema import ERROR_DETAIL, HISTORY_BY_VIEWER, PROJECT_BY_VIEWER, TRANSITION_RESPONSES
 from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from backend.core.errors import PermissionDenied
 from backend.core.lockout import lockout_message, lockout_reset_on_success, lockout_seconds
@@ -69,9 +69,8 @@ class TokenRequestSerializer(AuthTokenSerializer):
 @extend_schema(
     responses={
         200: inline_serializer("Token", fields={"token": serializers.CharField()}),
-        400: ERROR_RESPONSES[400],
         429: OpenApiResponse(
-            ERROR_RESPONSES[429].response,
+            ERROR_DETAIL,
             description="Too many requests, or too many failed sign-ins of this account from this address: "
             "wait as the Retry-After header says.",
         ),
@@ -98,7 +97,7 @@ class TokenObtainView(ObtainAuthToken):
         return response
 
 
-@extend_schema(responses={200: s.MeSerializer, 401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]})
+@extend_schema(responses={200: s.MeSerializer})
 class MeView(APIView):
     def get(self, request: Request) -> Response:
         # Not type(request.user): under session auth that is Django's lazy wrapper, which has no manager.
@@ -113,10 +112,10 @@ def _partner_view(request: Request, project: Project) -> bool:
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.ProjectSerializer, **ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: s.ProjectSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(request=s.ProjectSerializer, responses={201: s.ProjectSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(request=s.ProjectSerializer, responses={200: s.ProjectSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(responses={200: PROJECT_BY_VIEWER}),
+    retrieve=extend_schema(responses={200: PROJECT_BY_VIEWER}),
+    create=extend_schema(request=s.ProjectSerializer, responses={201: s.ProjectSerializer}),
+    partial_update=extend_schema(request=s.ProjectSerializer, responses={200: s.ProjectSerializer}),
 )
 class ProjectViewSet(viewsets.GenericViewSet):
     """Smart City projects the user may see; partners get the partner view of each project."""
@@ -167,7 +166,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project = project_services.project_update(actor=request.user, project=project, **serializer.validated_data)
         return Response(self._output(project))
 
-    @extend_schema(methods=["GET"], responses={200: s.TransitionOptionSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(methods=["GET"], responses={200: s.TransitionOptionSerializer(many=True)})
     @extend_schema(methods=["POST"], request=s.TransitionRequestSerializer, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def transitions(self, request: Request, pk: str) -> Response:
@@ -187,7 +186,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
             return Response(self._output(outcome.project))
         return Response(s.ApprovalRequestSerializer(outcome.approval_request).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={200: s.HistorySerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(responses={200: HISTORY_BY_VIEWER})
     @action(detail=True, methods=["get"], pagination_class=OldestFirstPagination, filter_backends=[])
     def history(self, request: Request, pk: str) -> Response:
         project = self.get_object()
@@ -195,10 +194,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(workflow_selectors.transition_history(project=project))
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
-    @extend_schema(methods=["GET"], responses={200: s.CommentSerializer(many=True), **ERROR_RESPONSES})
-    @extend_schema(
-        methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer, **ERROR_RESPONSES}
-    )
+    @extend_schema(methods=["GET"], responses={200: s.CommentSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=OldestFirstPagination, filter_backends=[])
     def comments(self, request: Request, pk: str) -> Response:
         project = self.get_object()
@@ -211,11 +208,11 @@ class ProjectViewSet(viewsets.GenericViewSet):
         comment = project_services.comment_create(actor=request.user, project=project, **serializer.validated_data)
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], responses={200: s.ProjectPartnerSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(methods=["GET"], responses={200: s.ProjectPartnerSerializer(many=True)})
     @extend_schema(
         methods=["POST"],
         request=s.ProjectPartnerSerializer,
-        responses={201: s.ProjectPartnerSerializer, **ERROR_RESPONSES},
+        responses={201: s.ProjectPartnerSerializer},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def partners(self, request: Request, pk: str) -> Response:
@@ -252,10 +249,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         item = update(actor=request.user, item=item, **serializer.validated_data)
         return Response(serializer_class(item).data)
 
-    @extend_schema(methods=["GET"], responses={200: s.FundingSerializer(many=True), **ERROR_RESPONSES})
-    @extend_schema(
-        methods=["POST"], request=s.FundingSerializer, responses={201: s.FundingSerializer, **ERROR_RESPONSES}
-    )
+    @extend_schema(methods=["GET"], responses={200: s.FundingSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=s.FundingSerializer, responses={201: s.FundingSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def funding(self, request: Request, pk: str, funding_id: str | None = None) -> Response:
         project = self.get_object()
@@ -271,10 +266,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
             item_id=funding_id,
         )
 
-    @extend_schema(methods=["GET"], responses={200: s.FundingSerializer, **ERROR_RESPONSES})
-    @extend_schema(
-        methods=["PATCH"], request=s.FundingSerializer, responses={200: s.FundingSerializer, **ERROR_RESPONSES}
-    )
+    @extend_schema(methods=["GET"], responses={200: s.FundingSerializer})
+    @extend_schema(methods=["PATCH"], request=s.FundingSerializer, responses={200: s.FundingSerializer})
     @action(
         detail=True,
         methods=["get", "patch"],
@@ -285,8 +278,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def funding_item(self, request: Request, pk: str, funding_id: str) -> Response:
         return self.funding(request, pk, funding_id)
 
-    @extend_schema(methods=["GET"], responses={200: s.KpiSerializer(many=True), **ERROR_RESPONSES})
-    @extend_schema(methods=["POST"], request=s.KpiSerializer, responses={201: s.KpiSerializer, **ERROR_RESPONSES})
+    @extend_schema(methods=["GET"], responses={200: s.KpiSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=s.KpiSerializer, responses={201: s.KpiSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def kpis(self, request: Request, pk: str, kpi_id: str | None = None) -> Response:
         project = self.get_object()
@@ -300,8 +293,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
             item_id=kpi_id,
         )
 
-    @extend_schema(methods=["GET"], responses={200: s.KpiSerializer, **ERROR_RESPONSES})
-    @extend_schema(methods=["PATCH"], request=s.KpiSerializer, responses={200: s.KpiSerializer, **ERROR_RESPONSES})
+    @extend_schema(methods=["GET"], responses={200: s.KpiSerializer})
+    @extend_schema(methods=["PATCH"], request=s.KpiSerializer, responses={200: s.KpiSerializer})
     @action(
         detail=True,
         methods=["get", "patch"],
@@ -327,8 +320,8 @@ def _municipality_for_new_project(request: Request, data: dict):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(responses={200: s.ApprovalRequestSerializer}),
+    retrieve=extend_schema(responses={200: s.ApprovalRequestSerializer}),
 )
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Approval requests the user may decide or made."""
@@ -352,17 +345,17 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         refreshed = self.get_queryset().get(pk=outcome.approval_request.pk)
         return Response(self.get_serializer(refreshed).data)
 
-    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         return self._decide(request, Decision.APPROVE)
 
-    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         return self._decide(request, Decision.REJECT)
 
-    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         """The requester or the coordinator withdraws a pending request (its status becomes ``cancelled``)."""
@@ -375,10 +368,10 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.TaskSerializer, **ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: s.TaskSerializer, **ERROR_RESPONSES}),
-    create=extend_schema(responses={201: s.TaskSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(request=s.TaskUpdateSerializer, responses={200: s.TaskSerializer, **ERROR_RESPONSES}),
+    list=extend_schema(responses={200: s.TaskSerializer}),
+    retrieve=extend_schema(responses={200: s.TaskSerializer}),
+    create=extend_schema(responses={201: s.TaskSerializer}),
+    partial_update=extend_schema(request=s.TaskUpdateSerializer, responses={200: s.TaskSerializer}),
 )
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -402,7 +395,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return Response(s.TaskSerializer(task, context=self.get_serializer_context()).data)
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.NotificationSerializer, **ERROR_RESPONSES}))
+@extend_schema_view(list=extend_schema(responses={200: s.NotificationSerializer}))
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The current user's notifications, newest first."""
 
@@ -411,7 +404,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return notification_list_for(user=self.request.user)
 
-    @extend_schema(request=None, responses={200: s.NotificationSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=None, responses={200: s.NotificationSerializer})
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         notification = notification_mark_read(notification=self.get_object())
@@ -421,7 +414,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=None,
         responses={
             200: inline_serializer("MarkedRead", fields={"marked_read": serializers.IntegerField()}),
-            **ERROR_RESPONSES,
         },
     )
     @action(detail=False, methods=["post"], url_path="read-all")
@@ -429,7 +421,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response({"marked_read": notification_mark_all_read(user=request.user)})
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.DepartmentSerializer, **ERROR_RESPONSES}))
+@extend_schema_view(list=extend_schema(responses={200: s.DepartmentSerializer}))
 class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.DepartmentSerializer
     pagination_class = ByIdPagination
@@ -438,7 +430,7 @@ class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return department_list_visible(user=self.request.user)
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.OrganizationSerializer, **ERROR_RESPONSES}))
+@extend_schema_view(list=extend_schema(responses={200: s.OrganizationSerializer}))
 class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.OrganizationSerializer
     pagination_class = ByIdPagination
@@ -447,7 +439,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return organization_list_visible(user=self.request.user)
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.UserSummarySerializer, **ERROR_RESPONSES}))
+@extend_schema_view(list=extend_schema(responses={200: s.UserSummarySerializer}))
 class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.UserSummarySerializer
     pagination_class = ByIdPagination
