@@ -259,7 +259,7 @@ class TestApprovalActions:
         pending.refresh_from_db()
         assert pending.status == ApprovalStatus.APPROVED
         record = TransitionRecord.objects.get(approval_request=pending)
-        assert (record.target, record.actor) == (Stage.FUNDING, town.user("manager"))
+        assert (record.target, record.actor) == (Stage.FUNDING, town.user("lead_head"))
         assert messages_of(final) == [
             f"{pending.project.title} – Approve for funding: approved; the project moved to the stage “Funding”."
         ]

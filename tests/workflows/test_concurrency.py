@@ -13,7 +13,7 @@ from django.db import connection
 
 from backend.core.errors import ConcurrentChange, TransitionBlocked, TransitionNotAllowed
 from backend.projects.models import Event, EventKind, Project
-from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
+from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.services import TransitionOutcome, approval_decide, project_transition
 from workflows.stages import Stage
 
@@ -138,6 +138,9 @@ def test_two_requests_of_a_gated_transition_at_once_leave_one_pending_request(to
 
 
 def test_a_caller_with_a_stale_project_gets_a_concurrent_change_and_saves_nothing(town):
+    ApprovalPolicy.objects.filter(municipality=town.municipality, transition="put_on_hold").update(
+        forbid_self_approval=False
+    )
     project = town.project(Stage.IMPLEMENTATION)
     stale = Project.objects.get(pk=project.pk)
     project_transition(
