@@ -21,6 +21,7 @@ from tests.factories import (
     ProjectPartnerFactory,
     UserFactory,
 )
+from workflows.models import ApprovalPolicy
 from workflows.stages import Stage
 
 
@@ -53,6 +54,14 @@ class Town:
 
     def user(self, role: str) -> User:
         return self.users[role]
+
+    def allow_self_approval(self, *transitions: str) -> None:
+        """Let an approver's own request of these transitions count as their approval (the default policies
+        forbid it: four-eyes), for tests about something else that need a head or the coordinator to move a
+        project at once."""
+        ApprovalPolicy.objects.filter(municipality=self.municipality, transition__in=transitions).update(
+            forbid_self_approval=False
+        )
 
     def project(self, stage: str = Stage.IDEA, *, ready: bool = True, **fields) -> Project:
         """A project of ENV managed by ``manager``, shared with the NGO, standing in ``stage``.

@@ -49,11 +49,14 @@ def _may_decide(access) -> Q:
 
 
 def approval_list_pending_for(*, user: User | None) -> QuerySet[ApprovalRequest]:
-    """The approvals inbox: pending requests this user may decide and has not decided yet."""
+    """The approvals inbox: pending requests this user may decide and has not decided yet (their own requests
+    only where the policy lets the requester approve)."""
     access = user_access(user=user)
     queryset = approval_list_visible(user=user).filter(status=ApprovalStatus.PENDING)
     if not access.is_platform_admin:
         queryset = queryset.filter(_may_decide(access))
+    # Under the four-eyes rule one's own request is not for one to decide (the inbox says so among "my requests").
+    queryset = queryset.exclude(forbid_self_approval=True, requested_by_id=access.user_id)
     return queryset.exclude(pk__in=ApprovalDecision.objects.filter(approver_id=access.user_id).values("request_id"))
 
 
@@ -61,7 +64,7 @@ def transition_history(*, project: Project) -> QuerySet[TransitionRecord]:
     """A visible project's history, oldest first, with every approval that led to each change."""
     return (
         TransitionRecord.objects.filter(project=project)
-        .select_related("actor", "approval_request")
+        .select_related("actor", "approval_request__requested_by")
         .prefetch_related(
             Prefetch("approval_request__decisions", queryset=ApprovalDecision.objects.select_related("approver"))
         )

@@ -207,6 +207,7 @@ def _request_close(
         actor=actor,
         approval_request_id=request.pk,
         transition=request.transition,
+        requested_by_id=request.requested_by_id,
         **payload,
     )
 
@@ -286,13 +287,15 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
             coordinator_approves=policy.coordinator_approves,
             required_approvals=policy.required_approvals,
             each_role_must_approve=policy.each_role_must_approve,
+            forbid_self_approval=policy.forbid_self_approval,
             reminder_after_days=policy.reminder_after_days,
             escalate_after_days=policy.escalate_after_days,
             escalates_at=(
                 timezone.now() + timedelta(days=policy.escalate_after_days) if policy.escalate_after_days else None
             ),
         )
-        own_roles = approver_roles_of(locked, actor, request.approver_roles)
+        # Under the four-eyes rule the request is only a request: someone else must approve it.
+        own_roles = [] if request.forbid_self_approval else approver_roles_of(locked, actor, request.approver_roles)
         if own_roles:
             ApprovalDecision.objects.create(
                 request=request, approver=actor, decision=Decision.APPROVE, as_roles=own_roles, comment=comment
@@ -309,6 +312,7 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
             actor=actor,
             approval_request_id=request.pk,
             transition=transition,
+            requested_by_id=actor.pk,
         )
         return TransitionOutcome(project=locked, approval_request=request)
 
@@ -356,6 +360,14 @@ def approval_decide(
             roles = [*roles, ApproverRole.COORDINATOR.value]
         if not roles:
             raise PermissionDenied(_("You are not among the approvers of this request."))
+        if decision == Decision.APPROVE and request.forbids_approval_by(actor):
+            raise PermissionDenied(
+                _(
+                    "You asked for this transition yourself: another approver must decide on it (four-eyes "
+                    "principle). You may withdraw the request."
+                ),
+                code="self_approval_forbidden",
+            )
         earlier = request.decisions.filter(approver=actor).first()
         # An escalated request that the coordinator already approved (as the policy's approver) still waited
         # for others: their approving again now completes it, without a second decision row.
@@ -384,13 +396,7 @@ def approval_decide(
                 request=request, approver=actor, decision=Decision.APPROVE, as_roles=roles, comment=comment
             )
         if not deciding_for_escalation and not _request_quorum_reached(request, project):
-            event_record(
-                project=project,
-                kind=EventKind.APPROVAL_GRANTED,
-                actor=actor,
-                approval_request_id=request.pk,
-                transition=request.transition,
-            )
+            _grant_record(request, project=project, actor=actor, comment=comment, completes=False)
             return TransitionOutcome(project=project, approval_request=request)
 
         fsm_transition = transition_from_current_stage(project, request.transition)
@@ -402,14 +408,30 @@ def approval_decide(
         request.status = ApprovalStatus.APPROVED
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
+        # The requester hears that their request was approved; the transition it runs is the decider's act
+        # (who asked for it, and why, stays on the request the history row points to).
+        _grant_record(request, project=project, actor=actor, comment=comment, completes=True)
         record = _execute(
             project=project,
             name=request.transition,
-            actor=request.requested_by,
+            actor=actor,
             comment=request.comment,
             approval_request=request,
         )
         return TransitionOutcome(project=project, record=record, approval_request=request)
+
+
+def _grant_record(request: ApprovalRequest, *, project: Project, actor: User, comment: str, completes: bool) -> None:
+    event_record(
+        project=project,
+        kind=EventKind.APPROVAL_GRANTED,
+        actor=actor,
+        approval_request_id=request.pk,
+        transition=request.transition,
+        requested_by_id=request.requested_by_id,
+        completes=completes,
+        comment=comment,
+    )
 
 
 @_audited_refusal(AuditAction.APPROVAL_REFUSED)
@@ -467,7 +489,7 @@ def transition_options(*, project: Project, user: User) -> list[TransitionOption
         blockers = guards.blockers_for(project, fsm_transition.conditions)
         if name in pending:
             blockers.append(guards.approval_pending_blocker())
-        own_roles = approver_roles_of(project, user, policy.approver_roles)
+        own_roles = [] if policy.forbid_self_approval else approver_roles_of(project, user, policy.approver_roles)
         runs_at_once = not policy.required_approvals or quorum_reached(
             approver_roles=policy.approver_roles,
             required=policy.required_approvals,

@@ -199,15 +199,21 @@ def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipalit
 
 
 def _policies_let_coordinator_approve(*, municipality: Municipality) -> None:
-    """Every gated transition needs one approval, which the coordinator alone may give.
+    """Every gated transition needs one approval, which the coordinator alone may give, their own request
+    included.
 
-    Approvals are data: a village with one official (its mayor as coordinator) configures its policies
-    so, and the demo shows it.
+    Approvals are data: a village with one official (its mayor as coordinator) has no second pair of eyes,
+    configures its policies so, and the demo shows it.
     """
     for policy in ApprovalPolicy.objects.filter(municipality=municipality, required_approvals__gt=0):
         _fields_ensure(
             instance=policy,
-            values={"coordinator_approves": True, "required_approvals": 1, "each_role_must_approve": False},
+            values={
+                "coordinator_approves": True,
+                "required_approvals": 1,
+                "each_role_must_approve": False,
+                "forbid_self_approval": False,
+            },
         )
 
 

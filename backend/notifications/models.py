@@ -17,6 +17,8 @@ class Notification(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("event"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # A comment that names the recipient: shown and filtered apart from the other comments.
+    is_mention = models.BooleanField(_("mention"), default=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -42,6 +44,11 @@ class Channel(models.TextChoices):
     OFF = "off", _("Off")
 
 
+# Being mentioned in a comment is chosen apart from other comments (it is an event kind of its own to people).
+MENTION = "mention"
+PREFERENCE_KINDS = [*EventKind.choices, (MENTION, _("Mention in a comment"))]
+
+
 class NotificationPreference(models.Model):
     """How one person wants to hear about one kind of event; without a row the kind's default applies."""
 
@@ -51,7 +58,7 @@ class NotificationPreference(models.Model):
         related_name="notification_preferences",
         verbose_name=_("user"),
     )
-    kind = models.CharField(_("event kind"), max_length=32, choices=EventKind.choices)
+    kind = models.CharField(_("event kind"), max_length=32, choices=PREFERENCE_KINDS)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
 
     class Meta:

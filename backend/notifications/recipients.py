@@ -52,6 +52,8 @@ def _approvers(request: ApprovalRequest) -> set[int]:
         ids |= _heads(_involved_department_ids(project))
     if ApproverRole.COORDINATOR in request.approver_roles:
         ids |= _coordinators(project)
+    if request.forbid_self_approval:
+        ids.discard(request.requested_by_id)  # they may not decide it: no reminder to do so
     return ids - set(request.decisions.values_list("approver_id", flat=True))
 
 
@@ -64,7 +66,14 @@ def _task(event: Event) -> Task | None:
 
 
 def _transitioned(event: Event) -> set[int]:
-    return _team(event.project) | _watchers(event.project)
+    ids = _team(event.project) | _watchers(event.project)
+    if event.payload.get("approval_request_id"):
+        # Whoever hears of the approval that ran the transition (the approval_granted event written with it)
+        # is not told the same thing twice.
+        request = _request(event)
+        if request and request.requested_by_id != event.actor_id:
+            ids -= _decision_audience(event, request)
+    return ids
 
 
 def _approval_requested(event: Event) -> set[int]:
@@ -72,12 +81,16 @@ def _approval_requested(event: Event) -> set[int]:
     return _approvers(request) if request else set()
 
 
-def _approval_decided(event: Event) -> set[int]:
-    request = _request(event)
+def _decision_audience(event: Event, request: ApprovalRequest | None) -> set[int]:
+    """Who hears of a decision on a request: the requester, whatever happens to it, and the project manager."""
     ids = {event.project.manager_id} - {None}
     if request:
         ids.add(request.requested_by_id)
     return ids
+
+
+def _approval_decided(event: Event) -> set[int]:
+    return _decision_audience(event, _request(event))
 
 
 def _approval_reminder(event: Event) -> set[int]:
@@ -86,7 +99,8 @@ def _approval_reminder(event: Event) -> set[int]:
 
 
 def _approval_escalated(event: Event) -> set[int]:
-    return _coordinators(event.project)
+    request = _request(event)
+    return _coordinators(event.project) | ({request.requested_by_id} if request else set())
 
 
 def _task_assignee(event: Event) -> set[int]:

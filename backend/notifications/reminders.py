@@ -75,6 +75,7 @@ def approval_reminders_send(*, now) -> int:
                 project=request.project,
                 approval_request_id=request.pk,
                 transition=request.transition,
+                requested_by_id=request.requested_by_id,
             )
     return fired
 

@@ -17,18 +17,30 @@ from functools import partial
 from smtplib import SMTPException
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, Role, User
-from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
+from backend.accounts.selectors import user_access
+from backend.notifications.models import (
+    MENTION,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationPreference,
+)
+from backend.notifications.presentation import comment_previews, is_mention, notification_path
 from backend.notifications.recipients import recipients_for
 from backend.projects.models import Event, EventKind
 from backend.projects.selectors import project_list_visible
+from workflows.machine import TRANSITION_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +49,8 @@ DEFAULT_CHANNELS = {
     EventKind.PROJECT_CREATED: Channel.DIGEST,
     EventKind.PROJECT_TRANSITIONED: Channel.DIGEST,
     EventKind.APPROVAL_REQUESTED: Channel.IMMEDIATE,
-    EventKind.APPROVAL_GRANTED: Channel.DIGEST,
+    # The requester waits for it: the decision on their request reaches them at once.
+    EventKind.APPROVAL_GRANTED: Channel.IMMEDIATE,
     EventKind.APPROVAL_REJECTED: Channel.IMMEDIATE,
     EventKind.APPROVAL_CANCELLED: Channel.DIGEST,
     EventKind.APPROVAL_REMINDER: Channel.IMMEDIATE,
@@ -49,6 +62,8 @@ DEFAULT_CHANNELS = {
     EventKind.COMMENT_POSTED: Channel.DIGEST,
     EventKind.PARTNER_INVITED: Channel.IMMEDIATE,
     EventKind.FUNDING_DEADLINE: Channel.IMMEDIATE,
+    # Being mentioned by name is worth an e-mail now, unless the person chose otherwise for mentions.
+    MENTION: Channel.IMMEDIATE,
 }
 EMAIL_CHANNELS = (Channel.IMMEDIATE, Channel.DIGEST)
 
@@ -59,17 +74,19 @@ _broker_paused_until = 0.0
 
 
 def channels_for(*, kind: str, user_ids: set[int], mentioned_ids: set[int] = frozenset()) -> dict[int, str]:
-    chosen = dict(
-        NotificationPreference.objects.filter(kind=kind, user_id__in=user_ids).values_list("user_id", "channel")
-    )
-    default = DEFAULT_CHANNELS.get(kind, Channel.IN_APP)
+    """Each recipient's channel for an event of ``kind``: their choice, else the kind's default. Those
+    mentioned in a comment get their choice for mentions instead of the one for comments."""
+    chosen: dict[tuple[str, int], str] = {
+        (preference_kind, user_id): channel
+        for preference_kind, user_id, channel in NotificationPreference.objects.filter(
+            kind__in=[kind, MENTION] if mentioned_ids else [kind], user_id__in=user_ids
+        ).values_list("kind", "user_id", "channel")
+    }
     channels = {}
     for user_id in user_ids:
-        channel = chosen.get(user_id, default)
-        # Being mentioned by name is worth an e-mail now, unless the person switched the kind off or to in-app.
-        if user_id in mentioned_ids and user_id not in chosen:
-            channel = Channel.IMMEDIATE
-        channels[user_id] = channel
+        preference_kind = MENTION if user_id in mentioned_ids else kind
+        default = DEFAULT_CHANNELS.get(preference_kind, Channel.IN_APP)
+        channels[user_id] = chosen.get((preference_kind, user_id), default)
     return channels
 
 
@@ -82,7 +99,9 @@ def event_fanout(*, event: Event) -> None:
     channels = channels_for(kind=event.kind, user_ids=recipients, mentioned_ids=mentioned)
     Notification.objects.bulk_create(
         [
-            Notification(recipient_id=user_id, event=event, created_at=event.created_at)
+            Notification(
+                recipient_id=user_id, event=event, created_at=event.created_at, is_mention=user_id in mentioned
+            )
             for user_id, channel in channels.items()
             if channel != Channel.OFF
         ],
@@ -109,8 +128,10 @@ def notifications_forget_revoked(*, event: Event) -> int:
     gone = [guest.pk for guest in guests if not project_list_visible(user=guest).filter(pk=event.project_id).exists()]
     if not gone:
         return 0
-    notifications, _ = Notification.objects.filter(recipient_id__in=gone, event__project_id=event.project_id).delete()
-    deliveries, _ = Delivery.objects.filter(
+    notifications, _by_model = Notification.objects.filter(
+        recipient_id__in=gone, event__project_id=event.project_id
+    ).delete()
+    deliveries, _by_model = Delivery.objects.filter(
         recipient_id__in=gone, event__project_id=event.project_id, status=DeliveryStatus.PENDING
     ).delete()
     return notifications + deliveries
@@ -148,6 +169,20 @@ def project_link(project_id: int) -> str:
         return site_url(reverse("web:project_detail", args=[project_id]))
     except NoReverseMatch:
         return site_url(reverse("admin:projects_project_change", args=[project_id]))
+
+
+def _event_context(event: Event, *, recipient: User) -> dict:
+    """What an e-mail says of one event to one person: where it leads, a mention, the comment's preview."""
+    preview = ""
+    if event.kind == EventKind.COMMENT_POSTED:
+        shared_only = user_access(user=recipient).is_partner_only
+        preview = comment_previews([event], shared_only=shared_only).get(event.payload.get("comment_id"), "")
+    return {
+        "link": site_url(notification_path(event, recipient_id=recipient.pk)),
+        "mention": is_mention(event, recipient_id=recipient.pk),
+        "transition": TRANSITION_LABELS.get((event.payload or {}).get("transition", ""), ""),
+        "preview": preview,
+    }
 
 
 def _render(template_base: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -208,7 +243,8 @@ def delivery_send(*, delivery_id: int) -> bool:
             "event": event,
             "project": event.project,
             "recipient": recipient,
-            "link": project_link(event.project_id),
+            **_event_context(event, recipient=recipient),
+            "preferences_link": site_url(reverse("web:notification_preferences")),
         }
         subject, text, html = _render("emails/notification", context, recipient.language)
         try:
@@ -321,7 +357,7 @@ def _digest_send(*, recipient_id: int, delivery_ids: list[int]) -> int:
             deliveries = [d for d in deliveries if d.event.project_id in visible]
             if not deliveries:
                 return 0
-        items = [{"event": d.event, "link": project_link(d.event.project_id)} for d in deliveries]
+        items = [{"event": d.event, **_event_context(d.event, recipient=recipient)} for d in deliveries]
         context = {"recipient": recipient, "items": items, "dashboard": site_url("/")}
         subject, text, html = _render("emails/digest", context, recipient.language)
         try:
@@ -350,3 +386,24 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 
 def notification_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notification_preferences_set(*, user: User, channels: dict[str, str]) -> None:
+    """Save the person's channel for each given kind, all or nothing.
+
+    Raises ValidationError (nothing saved) for a kind they cannot hear of or a channel that does not exist.
+    """
+    from backend.notifications.selectors import preference_kinds_for
+
+    allowed = set(preference_kinds_for(user=user))
+    errors = {}
+    for kind, channel in channels.items():
+        if kind not in allowed:
+            errors[kind] = _("Unknown kind of notification.")
+        elif channel not in Channel.values:
+            errors[kind] = _("Choose one of the offered ways.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        for kind, channel in channels.items():
+            NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"channel": channel})

@@ -87,6 +87,7 @@ def add_rows_of_every_kind(town, round_number: int) -> None:
     moved = town.project(Stage.IDEA)
     project_transition(project=moved, actor=town.user("manager"), transition="submit")
     waiting = town.project(Stage.FUNDING)
+    town.allow_self_approval("start_implementation")  # the head's request is their approval: a decision row
     project_transition(project=waiting, actor=town.user("lead_head"), transition="start_implementation")
     TaskFactory(project=moved, assignee=town.user("staff"))
     CommentFactory(project=moved, author=town.user("staff"))

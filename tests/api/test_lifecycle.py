@@ -188,11 +188,11 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
         pid,
         {
             "pm.novak": [("submit", True, False, []), ("reject", True, True, []), ("put_on_hold", True, True, [])],
-            "head.env": [("submit", True, False, []), ("reject", True, False, []), ("put_on_hold", True, False, [])],
+            "head.env": [("submit", True, False, []), ("reject", True, True, []), ("put_on_hold", True, True, [])],
             "coordinator": [
                 ("submit", True, False, []),
-                ("reject", True, False, []),
-                ("put_on_hold", True, False, []),
+                ("reject", True, True, []),
+                ("put_on_hold", True, True, []),
             ],
         },
     )
@@ -230,16 +230,16 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
             ("put_on_hold", True, True, []),
         ],
         "head.env": [
-            ("approve_for_funding", False, False, ["assessment_missing"]),
-            ("return_to_idea", True, False, []),
-            ("reject", True, False, []),
-            ("put_on_hold", True, False, []),
+            ("approve_for_funding", False, True, ["assessment_missing"]),
+            ("return_to_idea", True, True, []),
+            ("reject", True, True, []),
+            ("put_on_hold", True, True, []),
         ],
         "coordinator": [
             ("approve_for_funding", False, True, ["assessment_missing"]),
             ("return_to_idea", True, True, []),
-            ("reject", True, False, []),
-            ("put_on_hold", True, False, []),
+            ("reject", True, True, []),
+            ("put_on_hold", True, True, []),
         ],
     }
     offered(pid, assessment_options)
@@ -248,7 +248,7 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
     # -- Assessment recorded, approval for funding requested and given by the head of ENV. ----------------------
     novak.patch(f"projects/{pid}/", {"assessment_score": 82, "assessment_summary": "Návratnost 9 let, dotace MF."})
     for person in assessment_options:
-        assessment_options[person][0] = ("approve_for_funding", True, person != "head.env", [])
+        assessment_options[person][0] = ("approve_for_funding", True, True, [])
     offered(pid, assessment_options)
 
     requested = novak.request(pid, "approve_for_funding", comment="Posouzení je hotové.")
@@ -266,7 +266,7 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
         ("approve_for_funding", requested["id"])
     ]
     for person in assessment_options:
-        assessment_options[person][0] = ("approve_for_funding", False, person != "head.env", ["approval_pending"])
+        assessment_options[person][0] = ("approve_for_funding", False, True, ["approval_pending"])
     offered(pid, assessment_options)
     assert requested["id"] in {
         row["id"] for row in head.get("approvals/", params={"status": "pending", "page_size": 200})["results"]
@@ -280,7 +280,7 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
     assert novak.stage(pid) == "funding"
     history = [
         ("submit", "idea", "assessment", "pm.novak", []),
-        ("approve_for_funding", "assessment", "funding", "pm.novak", [("head.env", "approve")]),
+        ("approve_for_funding", "assessment", "funding", "head.env", [("head.env", "approve")]),
     ]
     assert novak.history(pid) == history
 
@@ -288,9 +288,9 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
     funding_options = {
         person: [
             ("start_implementation", False, True, ["funding_insufficient"]),
-            ("return_to_assessment", True, person != "head.env", []),
-            ("reject", True, person == "pm.novak", []),
-            ("put_on_hold", True, person == "pm.novak", []),
+            ("return_to_assessment", True, True, []),
+            ("reject", True, True, []),
+            ("put_on_hold", True, True, []),
         ]
         for person in ("pm.novak", "head.env", "coordinator")
     }
@@ -340,15 +340,15 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
             "start_implementation",
             "funding",
             "implementation",
-            "pm.novak",
+            "coordinator",
             [("head.env", "approve"), ("coordinator", "approve")],
         )
     )
     assert novak.history(pid) == history
     implementation_options = {
         person: [
-            ("finish_implementation", True, person != "head.env", []),
-            ("put_on_hold", True, person == "pm.novak", []),
+            ("finish_implementation", True, True, []),
+            ("put_on_hold", True, True, []),
         ]
         for person in ("pm.novak", "head.env", "coordinator")
     }
@@ -377,7 +377,7 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
     )
     assert (own_task["status"], partner_task["status"]) == ("open", "open")
     for person in implementation_options:
-        implementation_options[person][0] = ("finish_implementation", False, person != "head.env", ["open_tasks"])
+        implementation_options[person][0] = ("finish_implementation", False, True, ["open_tasks"])
     offered(pid, implementation_options)
     assert blocker_codes(novak.request(pid, "finish_implementation", status=409)) == ["open_tasks"]
 
@@ -389,7 +389,7 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
     assert done["status"] == "done"
     assert done["completed_at"]
     for person in implementation_options:
-        implementation_options[person][0] = ("finish_implementation", True, person != "head.env", [])
+        implementation_options[person][0] = ("finish_implementation", True, True, [])
     offered(pid, implementation_options)
 
     requested = novak.request(pid, "finish_implementation", comment="Elektrárna běží.")
@@ -397,14 +397,14 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
     approved = head.approve(requested["id"])
     assert (approved["status"], decisions(approved)) == ("approved", [("head.env", "approve")])
     assert novak.stage(pid) == "evaluation"
-    history.append(("finish_implementation", "implementation", "evaluation", "pm.novak", [("head.env", "approve")]))
+    history.append(("finish_implementation", "implementation", "evaluation", "head.env", [("head.env", "approve")]))
     assert novak.history(pid) == history
 
     # -- Evaluation: KPIs with their actual values and a summary, then the coordinator completes it. ------------
     evaluation_options = {
         person: [
-            ("complete", False, person != "coordinator", ["kpis_missing", "evaluation_summary_missing"]),
-            ("put_on_hold", True, person == "pm.novak", []),
+            ("complete", False, True, ["kpis_missing", "evaluation_summary_missing"]),
+            ("put_on_hold", True, True, []),
         ]
         for person in ("pm.novak", "head.env", "coordinator")
     }
@@ -419,7 +419,7 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
         evaluation_options[person][0] = (
             "complete",
             False,
-            person != "coordinator",
+            True,
             ["kpi_actual_missing", "evaluation_summary_missing"],
         )
     offered(pid, evaluation_options)
@@ -427,12 +427,12 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
     assert novak.patch(f"projects/{pid}/kpis/{kpi['id']}/", {"actual": "75.4"})["actual"] == "75.400"
     assert [row["actual"] for row in ngo.get(f"projects/{pid}/kpis/")] == ["75.400"]
     for person in evaluation_options:
-        evaluation_options[person][0] = ("complete", False, person != "coordinator", ["evaluation_summary_missing"])
+        evaluation_options[person][0] = ("complete", False, True, ["evaluation_summary_missing"])
     offered(pid, evaluation_options)
 
     novak.patch(f"projects/{pid}/", {"evaluation_summary": "Hala pokrývá 61 % spotřeby z vlastní FVE."})
     for person in evaluation_options:
-        evaluation_options[person][0] = ("complete", True, person != "coordinator", [])
+        evaluation_options[person][0] = ("complete", True, True, [])
     offered(pid, evaluation_options)
 
     requested = novak.request(pid, "complete")
@@ -444,7 +444,7 @@ def test_an_idea_goes_from_idea_to_completed_over_http(seeded):
 
     # -- Completed: nothing more to do, and the whole story is on record. ---------------------------------------
     assert novak.stage(pid) == "completed"
-    history.append(("complete", "evaluation", "completed", "pm.novak", [("coordinator", "approve")]))
+    history.append(("complete", "evaluation", "completed", "coordinator", [("coordinator", "approve")]))
     assert novak.history(pid) == history
     offered(pid, {"pm.novak": [], "head.env": [], "coordinator": []})
     final_record = novak.get(f"projects/{pid}/history/")["results"][-1]

@@ -70,10 +70,10 @@ COMMENTS_INTERNAL = {
     "private":      COMMENTS_SHARED["private"],
     "lhota":        COMMENTS_SHARED["lhota"],
 }
-PUT_ON_HOLD = {  # lead head and coordinator run it at once; the manager's request waits for them
-    "shared":       (AUTH, OK,   OK,   NO,   WAIT, NO,   NO,   HID,  HID),
-    "private":      (AUTH, OK,   NO,   OK,   NO,   NO,   HID,  HID,  HID),
-    "lhota":        (AUTH, HID,  HID,  HID,  HID,  HID,  HID,  HID,  OK),
+PUT_ON_HOLD = {  # four-eyes: every request waits for someone else's approval, an approver's own too
+    "shared":       (AUTH, WAIT, WAIT, NO,   WAIT, NO,   NO,   HID,  HID),
+    "private":      (AUTH, WAIT, NO,   WAIT, NO,   NO,   HID,  HID,  HID),
+    "lhota":        (AUTH, HID,  HID,  HID,  HID,  HID,  HID,  HID,  WAIT),
 }
 TASK_RENAME = {  # municipal users edit any task of their municipality; the partner only moves its status
     "shared":       (AUTH, OK,   OK,   OK,   OK,   OK,   BAD,  HID,  HID),

@@ -94,6 +94,7 @@ def _history_setup(town, viewer: str) -> Project:
 def _add_history(town, project: Project, count: int) -> None:
     """Gated transitions with their approval: the head puts the project on hold and resumes it, in turn."""
     head = town.user("lead_head")
+    town.allow_self_approval("put_on_hold", "resume")
     for _ in range(count):
         project.refresh_from_db()
         if project.stage == Stage.ON_HOLD:

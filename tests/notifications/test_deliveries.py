@@ -45,7 +45,9 @@ def test_sending_twice_sends_one_email_in_the_recipients_language_with_a_link(to
     message = mail.outbox[0]
     assert message.to == [town.user("lead_head").email]
     assert "Žádáme vás o schválení." in message.body  # the recipient speaks Czech (the default)
-    assert f"https://ramec.vzorov.example/projects/{delivery.event.project_id}/" in message.body
+    # The approver's link leads to the request in their approvals inbox.
+    request_id = delivery.event.payload["approval_request_id"]
+    assert f"https://ramec.vzorov.example/approvals/#approval-{request_id}" in message.body
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
 

@@ -28,6 +28,7 @@ def notified(event_kind: str) -> set[str]:
 
 
 def _transition_by_coordinator(town, project):
+    town.allow_self_approval("put_on_hold")
     project_transition(project=project, actor=town.user("coordinator"), transition="put_on_hold", comment="Rozpočet")
 
 

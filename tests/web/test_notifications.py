@@ -87,10 +87,10 @@ def test_older_notifications_page_by_cursor(town, project):
     first = client.get(LIST).content.decode()
     assert first.count('class="notification ') == 30
     oldest_shown = notifications[5]
-    assert f'href="{LIST}?before={oldest_shown.pk}"' in first
+    assert f'href="{LIST}?filter=all&amp;group=day&amp;before={oldest_shown.pk}"' in first
     second = client.get(LIST, {"before": oldest_shown.pk}).content.decode()
     assert second.count('class="notification ') == 5
-    assert f'href="{LIST}?before=' not in second
+    assert "&amp;before=" not in second
     assert READ_ALL not in second  # "mark all" only on the first page
 
 
@@ -225,3 +225,184 @@ def test_list_costs_the_same_for_one_and_thirty_notifications(town):
 def test_odd_cursors_answer_the_first_page_not_an_error(town, before):
     response = _client(town.user("manager")).get(LIST, {"before": before})
     assert response.status_code == 200
+
+
+# --- mentions, previews and where a notification leads ------------------------------------------------------
+
+
+def _comment(town, project, body, *, author="manager", visibility="internal"):
+    from backend.projects.services import comment_create
+
+    return comment_create(actor=town.user(author), project=project, body=body, visibility=visibility)
+
+
+def test_a_mention_is_marked_with_a_preview_and_links_to_the_comment(town, project, assert_safe_page):
+    long_tail = "slovo " * 40
+    comment = _comment(
+        town, project, f"**Prosím** @lead.head, zkontroluj [rozpočet](https://example.cz) <b>x</b> {long_tail}"
+    )
+
+    response = _client(town.user("lead_head")).get(LIST)
+
+    assert_safe_page(response)
+    body = response.content.decode()
+    assert 'class="badge badge-mention">Zmínka</span>' in body
+    assert "Byli jste zmíněni v komentáři" in body
+    link = reverse("web:project_tab", kwargs={"pk": project.pk, "tab": "comments"}) + f"#comment-{comment.pk}"
+    assert f'href="{link}"' in body
+    assert "Prosím @lead.head, zkontroluj rozpočet &lt;b&gt;x&lt;/b&gt; slovo" in body  # Markdown gone, escaped
+    preview = body.split('class="notification-preview">')[1].split("</blockquote>")[0]
+    assert len(preview) <= 160 and preview.endswith("…")
+    assert "**" not in preview and "<b>" not in preview
+
+
+def test_a_plain_comment_is_not_a_mention_but_shows_its_preview(town, project):
+    _comment(town, project, "Termín posouváme o týden.")
+    _comment(town, project, "Díky.", author="lead_head")  # the manager hears of the head's reply
+
+    body = _client(town.user("manager")).get(LIST).content.decode()
+
+    assert "badge-mention" not in body
+    assert "Díky." in body
+
+
+def test_the_comment_list_carries_the_anchor_the_notification_points_to(town, project):
+    comment = _comment(town, project, "Podklady jsou v příloze.")
+    url = reverse("web:project_tab", kwargs={"pk": project.pk, "tab": "comments"})
+    body = _client(town.user("lead_head")).get(url).content.decode()
+    assert f'id="comment-{comment.pk}"' in body
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "expected"),
+    [
+        (EventKind.TASK_ASSIGNED, {"task_id": 7}, "tasks/#task-7"),
+        (
+            EventKind.APPROVAL_GRANTED,
+            {"approval_request_id": 5, "transition": "submit"},
+            "approvals/#approval-request-5",
+        ),
+        (EventKind.PROJECT_TRANSITIONED, {"record_id": 3, "transition": "submit"}, "history/#transition-record-3"),
+    ],
+)
+def test_each_notification_links_to_the_place_it_is_about(town, project, kind, payload, expected):
+    me = town.user("manager")
+    _notify(me, project, kind=kind, **payload)
+    body = _client(me).get(LIST).content.decode()
+    assert f'href="/projects/{project.pk}/{expected}"' in body
+
+
+def test_an_approval_to_decide_links_to_the_inbox(town, project):
+    me = town.user("lead_head")
+    _notify(me, project, kind=EventKind.APPROVAL_REQUESTED, approval_request_id=9, transition="approve_for_funding")
+    body = _client(me).get(LIST).content.decode()
+    assert f'href="{reverse("web:approvals")}#approval-9"' in body
+
+
+# --- filters and grouping -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed(town, project):
+    me = town.user("lead_head")
+    read = _notify(me, project, read=True)
+    approval = _notify(me, project, kind=EventKind.APPROVAL_REQUESTED, transition="approve_for_funding")
+    mention = _notify(me, project, kind=EventKind.COMMENT_POSTED, mentioned_ids=[me.pk])
+    Notification.objects.filter(pk=mention.pk).update(is_mention=True)
+    return {"read": read, "approval": approval, "mention": mention}
+
+
+@pytest.mark.parametrize(
+    ("chosen", "shown"),
+    [
+        ("all", {"read", "approval", "mention"}),
+        ("unread", {"approval", "mention"}),
+        ("mentions", {"mention"}),
+        ("approvals", {"approval"}),
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_filters_show_only_what_they_say(town, mixed, chosen, shown, htmx):
+    response = _client(town.user("lead_head")).get(LIST, {"filter": chosen}, **(HTMX if htmx else {}))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert {name for name, notification in mixed.items() if f'id="notification-{notification.pk}"' in body} == shown
+    assert f'?filter={chosen}&amp;group=day" hx-get' in body and 'aria-current="page">' in body
+    if htmx:
+        assert body.lstrip().startswith('<div id="notification-list">')
+
+
+def test_an_empty_filter_says_so(town, project):
+    _notify(town.user("lead_head"), project, read=True)
+    body = _client(town.user("lead_head")).get(LIST, {"filter": "unread"}).content.decode()
+    assert "Tomuto filtru neodpovídá žádné oznámení." in body
+
+
+def test_grouped_by_project_and_by_day(town, project):
+    me = town.user("lead_head")
+    other = town.project(Stage.IDEA, title="Sdílená kola")
+    _notify(me, project)
+    _notify(me, other)
+    _notify(me, project)
+
+    by_project = _client(me).get(LIST, {"group": "project"}).content.decode()
+    assert by_project.count('class="notification-group"') == 2
+    assert 'Chytré parkování <span class="count">(2)</span>' in by_project
+
+    by_day = _client(me).get(LIST).content.decode()
+    assert by_day.count('class="notification-group"') == 1
+    assert 'Dnes <span class="count">(3)</span>' in by_day
+
+
+def test_mark_all_read_is_at_the_top_and_keeps_the_filter(town, mixed):
+    client = _client(town.user("lead_head"))
+    body = client.get(LIST, {"filter": "mentions"}).content.decode()
+    assert body.index("read-all") < body.index('class="notification-group"')
+    response = client.post(READ_ALL, {"filter": "mentions", "group": "project"})
+    assert response["Location"] == f"{LIST}?filter=mentions&group=project"
+
+
+def test_filtered_list_with_comment_previews_costs_the_same_for_one_and_thirty(town):
+    me = town.user("lead_head")
+
+    def measure() -> int:
+        client = _client(me)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST, {"group": "project"}).status_code == 200
+        return len(queries)
+
+    def add(count: int) -> None:
+        for index in range(count):
+            project = town.project(Stage.IDEA, ready=False, title=f"Projekt {index}")
+            _comment(town, project, f"Koukni na to @lead.head ({index})")
+
+    add(1)
+    one = measure()
+    add(29)
+    thirty = measure()
+    # The pinned list queries and one for the previews of every comment on the page.
+    assert one == thirty == PINNED_LIST_QUERIES + 1
+
+
+# --- the approvals counter in the header ----------------------------------------------------------------
+
+
+def test_the_approvals_badge_counts_what_waits_for_me_and_deciding_reloads_it(town, project):
+    from workflows.services import project_transition
+
+    APPROVALS_BADGE = reverse("web:approvals_badge")
+    request = project_transition(
+        project=project, actor=town.user("manager"), transition="approve_for_funding"
+    ).approval_request
+    head = _client(town.user("lead_head"))
+    assert head.get(APPROVALS_BADGE, **HTMX).content.decode() == "1"
+    assert _client(town.user("staff")).get(APPROVALS_BADGE, **HTMX).content.decode() == ""
+    assert Client().get(APPROVALS_BADGE, **HTMX).content.decode() == ""
+    page = head.get(reverse("web:dashboard")).content.decode()
+    assert f'hx-get="{APPROVALS_BADGE}" hx-trigger="load, every 120s, approvals-changed from:body"' in page
+
+    response = head.post(reverse("web:approval_decide", args=[request.pk]), {"decision": "approve"}, **HTMX)
+
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "approvals-changed"
+    assert head.get(APPROVALS_BADGE, **HTMX).content.decode() == ""

@@ -17,7 +17,7 @@ from backend.projects.models import Comment, FundingApplication, Kpi, Project, T
 from tests.factories import CommentFactory, MembershipFactory, TaskFactory, UserFactory
 from workflows import guards
 from workflows.models import ApprovalRequest, ApprovalStatus, TransitionRecord
-from workflows.services import project_transition
+from workflows.services import approval_decide, project_transition
 from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
@@ -275,6 +275,7 @@ def test_missing_reason_is_reported_and_changes_nothing(as_role, town):
 
 
 def test_with_a_reason_the_same_transition_runs(as_role, town):
+    town.allow_self_approval("return_to_idea")
     project = town.project(Stage.ASSESSMENT)
 
     as_role("lead_head").post(
@@ -503,15 +504,19 @@ def test_the_evaluation_form_writes_the_summary_only(as_role, town):
 
 def test_history_shows_who_why_when_and_the_approvals(as_role, town):
     project = town.project(Stage.ASSESSMENT)
-    project_transition(project=project, actor=town.user("lead_head"), transition="put_on_hold", comment="Čekáme.")
+    request = project_transition(
+        project=project, actor=town.user("lead_head"), transition="put_on_hold", comment="Čekáme."
+    ).approval_request
+    approval_decide(approval_request=request, actor=town.user("coordinator"), decision="approve")
 
     staff_page = text(as_role("staff").get(tab_url(project, "history")))
     partner_page = text(as_role("partner").get(tab_url(project, "history")))
 
     for page in (staff_page, partner_page):
         assert czech("Put on hold") in page and 'class="stage-badge stage-on_hold"' in page
-    assert str(town.user("lead_head")) in staff_page and "Čekáme." in staff_page
-    assert czech("Approve") in staff_page  # the head's own approval of the request
+    assert str(town.user("coordinator")) in staff_page and "Čekáme." in staff_page  # who approved, and why
+    assert f"{czech('requested by')} {town.user('lead_head')}" in staff_page  # who asked
+    assert czech("Approve") in staff_page  # the coordinator's approval of the request
     assert str(town.user("lead_head")) not in partner_page and "Čekáme." not in partner_page
 
 
@@ -889,6 +894,7 @@ def _grow(town, project: Project, n: int) -> None:
     for i in range(n):
         TaskFactory(project=project, title=f"Úkol {i}", assignee=town.user("partner" if i % 2 else "staff"))
         CommentFactory(project=project, author=town.user("partner"), visibility="shared", body=f"Komentář {i}")
+    town.allow_self_approval("put_on_hold", "resume")
     for _ in range((n + 1) // 2):
         for name in ("put_on_hold", "resume"):
             project_transition(project=project, actor=town.user("coordinator"), transition=name, comment="Pauza")

@@ -248,7 +248,8 @@ class TestApprovalActions:
         assert intermediate.status_code == 200
         pending.refresh_from_db()
         assert pending.status == ApprovalStatus.APPROVED
-        assert TransitionRecord.objects.get(approval_request=pending).target == Stage.COMPLETED
+        record = TransitionRecord.objects.get(approval_request=pending)
+        assert (record.target, record.actor) == (Stage.COMPLETED, town.user("coordinator"))
         assert messages_of(final) == [
             f"{pending.project.title} – Complete: approved; the project moved to the stage “Completed”."
         ]

@@ -70,17 +70,23 @@ def test_a_managers_request_waits_for_the_lead_head_then_runs_on_their_approval(
     record = TransitionRecord.objects.get(project=project)
     assert (record.transition, record.source, record.target) == ("approve_for_funding", "assessment", "funding")
     assert record.approval_request == request
-    assert record.actor == town.user("manager")
+    # The approver ran it; the request the record points to says who asked for it.
+    assert (record.actor, record.approval_request.requested_by) == (town.user("lead_head"), town.user("manager"))
     request.refresh_from_db()
     assert request.status == ApprovalStatus.APPROVED
     assert request.decided_at is not None
     assert list(request.decisions.values_list("approver__username", "decision", "comment")) == [
         ("lead.head", "approve", "Souhlasím.")
     ]
-    assert event_kinds(project) == [EventKind.APPROVAL_REQUESTED, EventKind.PROJECT_TRANSITIONED]
+    assert event_kinds(project) == [
+        EventKind.APPROVAL_REQUESTED,
+        EventKind.APPROVAL_GRANTED,
+        EventKind.PROJECT_TRANSITIONED,
+    ]
 
 
-def test_the_lead_heads_own_request_counts_as_their_approval_and_runs_at_once(town):
+def test_where_the_policy_allows_it_the_lead_heads_own_request_counts_as_their_approval(town):
+    set_policy(town, "approve_for_funding", forbid_self_approval=False)
     project = town.project(Stage.ASSESSMENT)
 
     outcome = request_transition(town, project, "lead_head", "approve_for_funding")
@@ -119,18 +125,20 @@ def test_start_implementation_needs_both_the_lead_head_and_the_coordinator(town,
     assert stage_in_db(project) == Stage.IMPLEMENTATION
     record = TransitionRecord.objects.get(project=project)
     assert record.approval_request == request
-    assert record.actor == town.user("manager")
+    assert (record.actor, request.requested_by) == (town.user(second), town.user("manager"))
     assert sorted(record.approval_request.decisions.values_list("approver__username", flat=True)) == sorted(
         [town.user(first).username, town.user(second).username]
     )
     assert event_kinds(project) == [
         EventKind.APPROVAL_REQUESTED,
         EventKind.APPROVAL_GRANTED,
+        EventKind.APPROVAL_GRANTED,
         EventKind.PROJECT_TRANSITIONED,
     ]
 
 
 def test_a_lead_head_requesting_start_implementation_still_waits_for_the_coordinator(town):
+    set_policy(town, "start_implementation", forbid_self_approval=False)
     project = town.project(Stage.FUNDING)
 
     outcome = request_transition(town, project, "lead_head", "start_implementation")
@@ -236,6 +244,7 @@ def test_the_same_person_cannot_decide_twice(town):
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 def test_a_requester_whose_request_counted_as_approval_cannot_decide_again(town, decision):
+    set_policy(town, "start_implementation", forbid_self_approval=False)
     project = town.project(Stage.FUNDING)
     request = request_transition(town, project, "lead_head", "start_implementation").approval_request
 
@@ -257,6 +266,7 @@ def _rejected_by_lead_head(town, request):
 
 
 def _cancelled_by_another_transition(town, request):
+    set_policy(town, "reject", forbid_self_approval=False)  # the coordinator's rejection runs at once
     project = request.project
     request_transition(town, project, "coordinator", "reject", comment="Projekt nahradil jiný.")
 
@@ -309,6 +319,7 @@ def test_a_transition_with_a_pending_request_cannot_be_requested_again(town, rol
 def test_another_transition_cancels_the_projects_pending_requests(town):
     project = town.project(Stage.ASSESSMENT)
     pending = request_transition(town, project, "manager", "approve_for_funding").approval_request
+    set_policy(town, "put_on_hold", forbid_self_approval=False)
 
     hold = request_transition(town, project, "coordinator", "put_on_hold", comment=REASON)
 
@@ -406,8 +417,10 @@ def test_a_coordinator_only_policy_moves_the_decision_to_the_coordinator(town):
     assert stage_in_db(project) == Stage.FUNDING
 
 
-def test_a_coordinator_only_policy_lets_the_coordinator_run_it_at_once(town):
-    set_policy(town, "approve_for_funding", lead_head_approves=False, coordinator_approves=True)
+def test_a_coordinator_only_policy_allowing_self_approval_lets_the_coordinator_run_it_at_once(town):
+    set_policy(
+        town, "approve_for_funding", lead_head_approves=False, coordinator_approves=True, forbid_self_approval=False
+    )
     project = town.project(Stage.ASSESSMENT)
 
     assert request_transition(town, project, "coordinator", "approve_for_funding").executed
@@ -455,7 +468,8 @@ def test_the_history_row_keeps_the_requesters_reason_and_every_approval(town):
     decide(town, request, "coordinator", comment="Souhlasím, počkáme.")
 
     record = TransitionRecord.objects.get(project=project)
-    assert (record.actor, record.comment) == (town.user("manager"), REASON)
+    assert (record.actor, record.comment) == (town.user("coordinator"), REASON)
+    assert record.approval_request.requested_by == town.user("manager")
     assert list(record.approval_request.decisions.values_list("approver__username", "decision", "comment")) == [
         ("coordinator", "approve", "Souhlasím, počkáme.")
     ]
@@ -514,16 +528,17 @@ def transition_by(town, *, project_id: int, role: str, transition: str, comment:
 
 def test_history_and_events_are_written_once_per_transition_and_never_for_a_refusal(town):
     project = town.project(Stage.IDEA)
+    # Who asks, and who then approves (never the one who asked: the four-eyes rule of the default policies).
     steps = [
-        ("manager", "submit", ""),
-        ("lead_head", "approve_for_funding", ""),
-        ("lead_head", "put_on_hold", REASON),
-        ("coordinator", "resume", ""),
-        ("lead_head", "start_implementation", ""),  # waits for the coordinator's approval
-        ("lead_head", "finish_implementation", ""),
-        ("coordinator", "complete", ""),
+        ("manager", "submit", "", ()),
+        ("manager", "approve_for_funding", "", ("lead_head",)),
+        ("lead_head", "put_on_hold", REASON, ("coordinator",)),
+        ("coordinator", "resume", "", ("lead_head",)),
+        ("manager", "start_implementation", "", ("lead_head", "coordinator")),
+        ("manager", "finish_implementation", "", ("lead_head",)),
+        ("manager", "complete", "", ("coordinator",)),
     ]
-    for role, transition, comment in steps:
+    for role, transition, comment, deciders in steps:
         assert_refused_without_trace(
             project,
             PermissionDenied,
@@ -535,8 +550,9 @@ def test_history_and_events_are_written_once_per_transition_and_never_for_a_refu
             comment=comment,
         )
         outcome = transition_by(town, project_id=project.pk, role=role, transition=transition, comment=comment)
-        if not outcome.executed:
-            decide(town, outcome.approval_request, "coordinator")
+        for decider in deciders:
+            outcome = decide(town, outcome.approval_request, decider)
+        assert outcome.executed, transition
     assert_refused_without_trace(
         project,
         TransitionNotAllowed,

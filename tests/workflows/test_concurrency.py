@@ -13,7 +13,7 @@ from django.db import connection
 
 from backend.core.errors import ConcurrentChange, TransitionBlocked, TransitionNotAllowed
 from backend.projects.models import Event, EventKind, Project
-from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
+from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.services import TransitionOutcome, approval_decide, project_transition
 from workflows.stages import Stage
 
@@ -82,6 +82,7 @@ def test_two_approvals_at_the_same_moment_run_the_transition_once(town, round_nu
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_number", range(ROUNDS))
 def test_the_same_transition_by_two_people_at_once_runs_once(town, round_number):
+    town.allow_self_approval("put_on_hold")  # each of them may put it on hold at once
     project = town.project(Stage.IMPLEMENTATION)
     # Each caller saw the project in implementation before either acted.
     seen_by_coordinator = Project.objects.get(pk=project.pk)
@@ -138,6 +139,9 @@ def test_two_requests_of_a_gated_transition_at_once_leave_one_pending_request(to
 
 
 def test_a_caller_with_a_stale_project_gets_a_concurrent_change_and_saves_nothing(town):
+    ApprovalPolicy.objects.filter(municipality=town.municipality, transition="put_on_hold").update(
+        forbid_self_approval=False
+    )
     project = town.project(Stage.IMPLEMENTATION)
     stale = Project.objects.get(pk=project.pk)
     project_transition(

@@ -87,12 +87,14 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not htmx_partial(request):
         messages.success(request, notice)
         return redirect("web:approvals")
-    return render_page(
+    response = render_page(
         request,
         TEMPLATE,
         {"approval": _visible_request(request, pk), "decidable": False, "notice": notice},
         fragment="approval",
     )
+    response["HX-Trigger"] = "approvals-changed"  # the header's count of waiting requests reloads
+    return response
 
 
 def _inbox_context(request: HttpRequest, **failed) -> dict:

@@ -1,4 +1,5 @@
-"""The signed-in person's profile: name, e-mail and language, a new password, and "Download my data"."""
+"""The signed-in person's profile: name, e-mail and language, a new password, how they hear of events
+(notification preferences), and "Download my data"."""
 
 import json
 
@@ -10,7 +11,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backend.accounts.models import User
 from backend.accounts.privacy import may_list_former_guests, user_data_export
 from backend.accounts.services import user_keeps_invited_email, user_password_change, user_profile_update
+from backend.notifications.models import PREFERENCE_KINDS, Channel
+from backend.notifications.selectors import notification_preferences_for
+from backend.notifications.services import notification_preferences_set
 from backend.web.htmx import render_page
 
 TEMPLATE = "pages/profile.html"
@@ -47,6 +51,34 @@ class ProfileForm(forms.Form):
             )
 
 
+class NotificationPreferencesForm(forms.Form):
+    """One choice of channel per kind of event the person can hear of."""
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        labels = dict(PREFERENCE_KINDS)
+        for kind, channel in notification_preferences_for(user=user).items():
+            self.fields[kind] = forms.ChoiceField(
+                label=labels[kind], choices=Channel.choices, initial=channel, widget=forms.RadioSelect
+            )
+
+    def rows(self) -> list[dict]:
+        """Per kind: its label and, per channel, whether it is chosen (for a table of radio buttons)."""
+        rows = []
+        for name, field in self.fields.items():
+            bound = self[name]
+            value = bound.value()
+            rows.append(
+                {
+                    "name": name,
+                    "label": field.label,
+                    "errors": bound.errors,
+                    "choices": [(channel, label, channel == value) for channel, label in Channel.choices],
+                }
+            )
+        return rows
+
+
 def _profile_initial(user: User) -> dict:
     return {"first_name": user.first_name, "last_name": user.last_name, "email": user.email, "language": user.language}
 
@@ -59,11 +91,15 @@ def _password_form(user: User, data=None) -> PasswordChangeForm:
     return form
 
 
-def _page(request: HttpRequest, *, profile_form=None, password_form=None, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, *, profile_form=None, password_form=None, preferences_form=None, status: int = 200
+) -> HttpResponse:
     context = {
         "nav": "profile",
         "profile_form": profile_form or ProfileForm(user=request.user),
         "password_form": password_form or _password_form(request.user),
+        "preferences_form": preferences_form or NotificationPreferencesForm(user=request.user),
+        "channels": Channel.choices,
         "manages_former_guests": may_list_former_guests(user=request.user),
     }
     return render_page(request, TEMPLATE, context, status=status)
@@ -123,6 +159,24 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
+@require_POST
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """Save how the person hears of each kind of event; a refused choice saves nothing."""
+    form = NotificationPreferencesForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            notification_preferences_set(user=request.user, channels=form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Your notification preferences were saved."))
+            return redirect(reverse("web:profile") + "#notifications-heading")
+    return _page(request, preferences_form=form, status=400)
+
+
+@login_required
+@never_cache
 @require_GET
 def data_export(request: HttpRequest) -> HttpResponse:
     """Everything Rámec keeps about the person, as a JSON file (GDPR, right of access)."""
@@ -143,5 +197,6 @@ def data_export_response(data: dict) -> HttpResponse:
 urlpatterns = [
     path("profile/", profile, name="profile"),
     path("profile/password/", password_change, name="password_change"),
+    path("profile/notifications/", notification_preferences, name="notification_preferences"),
     path("profile/my-data.json", data_export, name="profile_data_export"),
 ]
