@@ -3,12 +3,14 @@
 A signed-in caller answered 403 or 404 is recorded in the audit log (unless the service already recorded it).
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from backend.core import errors
@@ -52,7 +54,14 @@ def _response_for(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, errors.TransitionNotAllowed | errors.ConcurrentChange):
         return _conflict(str(exc), exc.code, [{"code": exc.code, "message": str(exc)}])
     elif isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        if hasattr(exc, "error_dict"):
+            # Django names errors of no field "__all__"; the API calls them what DRF does.
+            detail = {
+                api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
+                for field, messages in exc.message_dict.items()
+            }
+        else:
+            detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, exceptions.ParseError):
         exc = _unreadable_body(context)

@@ -160,6 +160,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         serializer = s.ProjectSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        data.pop("reason", None)  # only corrections of a completed project have one
         project = project_services.project_create(
             actor=request.user, municipality=_municipality_for_new_project(request, data), **data
         )
@@ -304,7 +305,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
             project,
             queryset=kpi_list_visible(user=request.user, project=project),
             serializer_class=s.KpiSerializer,
-            create=project_services.kpi_create,
+            create=lambda *, actor, project, reason="", **fields: project_services.kpi_create(
+                actor=actor, project=project, **fields
+            ),
             update=lambda *, actor, item, **changes: project_services.kpi_update(actor=actor, kpi=item, **changes),
             item_id=kpi_id,
         )

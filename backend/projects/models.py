@@ -363,6 +363,7 @@ class EventKind(models.TextChoices):
     APPROVAL_REMINDER = "approval_reminder", _("Approval waiting past its deadline")
     APPROVAL_ESCALATED = "approval_escalated", _("Approval escalated to the coordinator")
     FUNDING_DEADLINE = "funding_deadline", _("Funding call deadline approaching")
+    EVALUATION_CORRECTED = "evaluation_corrected", _("Evaluation of a completed project corrected")
 
 
 class Event(models.Model):

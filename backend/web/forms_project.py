@@ -99,6 +99,21 @@ class ProjectEditForm(ParseOnlyModelForm):
         self.fields["description"].max_length = MAX_TEXT
         for name in ("assessment_summary", "evaluation_summary"):
             self.fields[name].max_length = MAX_TEXT
+        if project.stage == Stage.COMPLETED:
+            # A completed project's only edit is a correction of its evaluation, with a reason.
+            for name in list(self.fields):
+                if name != "evaluation_summary":
+                    del self.fields[name]
+            self.fields["reason"] = correction_reason_field()
+
+
+def correction_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The project is completed: the correction is recorded on its timeline with this reason."),
+    )
 
 
 class TaskForm(ParseOnlyModelForm):
@@ -199,3 +214,8 @@ class KpiForm(ParseOnlyModelForm):
         instance = kwargs.get("instance")
         kwargs.setdefault("auto_id", f"kpi-{instance.pk if instance else 'new'}-%s")
         super().__init__(*args, **kwargs)
+        if instance is not None and instance.project.stage == Stage.COMPLETED:
+            for name in list(self.fields):
+                if name != "actual":
+                    del self.fields[name]
+            self.fields["reason"] = correction_reason_field()
