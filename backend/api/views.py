@@ -57,6 +57,19 @@ class ByIdPagination(CursorPagination):
     ordering = ("id",)
 
 
+class ProjectOrderingFilter(OrderingFilter):
+    """Partner guests order only by what their shape of a project shows; any other ordering is ignored, as
+    unknown orderings are, so that ordering by a hidden field cannot tell them about it."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context or {})
+        request = (context or {}).get("request")
+        if request is None or not user_access(user=request.user).partner_of:
+            return fields
+        shown = set(s.PartnerProjectSerializer.Meta.fields)
+        return [(name, label) for name, label in fields if name in shown]
+
+
 class TokenRequestSerializer(AuthTokenSerializer):
     """DRF's sign-in serializer with the lengths of our user names: nothing longer reaches authentication."""
 
@@ -126,7 +139,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = s.ProjectSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, ProjectOrderingFilter]
     filterset_class = ProjectFilterSet
     ordering_fields = ("title", "created_at", "updated_at", "stage_changed_at")
     queryset = Project.objects.none()

@@ -50,7 +50,7 @@ from backend.projects.models import (
 from backend.projects.selectors import is_partner_viewer, partner_can_contribute, project_list_visible
 from backend.projects.signals import event_recorded
 from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
-from workflows.stages import Stage
+from workflows.stages import ACTIVE_STAGES, Stage
 
 # Fields a project's editors may change; the stage is never among them.
 EDITABLE_FIELDS = (
@@ -315,6 +315,13 @@ def _check_assignee(project: Project, assignee: User | None) -> None:
         raise ValidationError({"assignee": _("The partner's access to this project is read-only.")})
 
 
+def task_default_stage(project: Project) -> str:
+    """The stage a new task belongs to unless told: the project's, or the one it left when put on hold."""
+    if project.stage in ACTIVE_STAGES:
+        return project.stage
+    return project.stage_before_hold or Stage.IDEA
+
+
 @transaction.atomic
 def task_create(
     *,
@@ -337,7 +344,7 @@ def task_create(
         description=description,
         assignee=assignee,
         due_date=due_date,
-        stage=stage or project.stage,
+        stage=stage or task_default_stage(project),
         created_by=actor,
     )
     task.full_clean()

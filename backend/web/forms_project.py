@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from backend.accounts.models import Department, Membership, Role, User
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.models import FundingApplication, Kpi, Project, ProjectPartner, Task
-from backend.projects.services import EDITABLE_FIELDS
+from backend.projects.services import EDITABLE_FIELDS, task_default_stage
 from workflows.stages import Stage
 
 MAX_TEXT = 20_000
@@ -128,7 +128,7 @@ class TaskForm(ParseOnlyModelForm):
         }
 
     def __init__(self, *args, project: Project, auto_id: str = "task-new-%s", **kwargs) -> None:
-        kwargs.setdefault("initial", {"stage": project.stage})
+        kwargs.setdefault("initial", {"stage": task_default_stage(project)})
         super().__init__(*args, auto_id=auto_id, **kwargs)
         self.fields["assignee"] = PersonChoiceField(
             label=_("Assignee"),

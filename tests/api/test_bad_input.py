@@ -537,6 +537,13 @@ def test_a_transition_from_the_wrong_stage_is_409_wrong_stage(town, project):
     conflict(response, "wrong_stage")
 
 
+@pytest.mark.parametrize("name", ["complete", "put_on_hold", "submit", "teleport"])
+def test_a_partner_guest_who_may_never_move_a_project_is_403_whatever_the_stage(town, project, name):
+    with nothing_saved(project):
+        response = _transition(town, "partner", project, {"name": name, "comment": "Chceme posun."})
+    assert refused(response, 403) == {"detail": "Tento projekt nemůžete přesouvat mezi fázemi."}
+
+
 def test_a_blocked_transition_is_409_with_every_blocker(town):
     idea = town.project(Stage.IDEA, description="", thematic_area="")
     with nothing_saved(idea):

@@ -97,3 +97,12 @@ def test_the_evaluation_of_a_completed_project_is_corrected_with_a_reason_in_the
     assert project.evaluation_summary == "Cíle splněny z 90 %."
     event = Event.objects.get(project=project, kind=EventKind.EVALUATION_CORRECTED)
     assert event.payload["reason"] == "Nový odečet"
+
+
+@pytest.mark.parametrize("name", ["complete", "put_on_hold"])
+def test_a_partner_guest_is_refused_a_transition_with_403_in_the_web_whatever_the_stage(as_role, town, name):
+    project = town.project(Stage.ASSESSMENT)
+    response = as_role("partner").post(_url("project_transition", project), {"name": name, "stage": "assessment"})
+    assert response.status_code == 403
+    project.refresh_from_db()
+    assert project.stage == Stage.ASSESSMENT
