@@ -159,3 +159,30 @@ def test_a_kpi_actual_of_a_completed_project_is_corrected_with_a_reason_and_neve
     ]
     assert Kpi.objects.filter(project=project).count() == 1
     assert not Task.objects.filter(project=project).exists()
+
+
+@pytest.mark.parametrize("stage", ["completed", "rejected", "on_hold"])
+def test_a_task_belongs_to_an_active_stage_only(town, manager, stage):
+    project = town.project(Stage.IMPLEMENTATION)
+    response = manager.post("/api/v1/tasks/", {"project": project.pk, "title": "Úkol", "stage": stage}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["stage"]
+    assert not Task.objects.filter(project=project).exists()
+
+
+def test_a_task_of_a_project_on_hold_belongs_to_the_stage_it_left(town, manager):
+    project = town.project(Stage.ON_HOLD, stage_before_hold=Stage.FUNDING)
+    response = manager.post("/api/v1/tasks/", {"project": project.pk, "title": "Připravit žádost"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["stage"] == "funding"
+
+
+def test_the_web_task_form_offers_active_stages_only(town, client):
+    from django.urls import reverse
+
+    client.force_login(town.user("manager"))
+    project = town.project(Stage.IMPLEMENTATION)
+    page = client.get(reverse("web:project_tab", args=[project.pk, "tasks"])).content.decode()
+    assert 'value="implementation"' in page
+    for stage in ("completed", "rejected", "on_hold"):
+        assert f'<option value="{stage}"' not in page
