@@ -122,6 +122,13 @@ def _check_known(name: str) -> None:
         )
 
 
+def _check_may_move_at_all(*, project: Project, actor: User) -> None:
+    """Someone no transition of any stage lets move this project (a partner guest, say) is refused as such:
+    403 whatever the stage, rather than a 409 that the stage is wrong, as if another stage would do."""
+    if not any(fsm_transition.has_perm(project, actor) for fsm_transition in project.get_all_stage_transitions()):
+        raise PermissionDenied(_("You may not move this project between stages."))
+
+
 def _check_requestable(*, project: Project, actor: User, name: str, comment: str, policy: ApprovalPolicy) -> Transition:
     fsm_transition = transition_from_current_stage(project, name)
     if fsm_transition is None:
@@ -270,6 +277,7 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
         locked = _lock_project(project.pk)
         if locked.stage != project.stage:
             raise ConcurrentChange(_("Someone else changed the project's stage in the meantime."))
+        _check_may_move_at_all(project=locked, actor=actor)
         _check_known(transition)
         policy = policy_get(municipality_id=locked.municipality_id, transition=transition)
         _check_requestable(project=locked, actor=actor, name=transition, comment=comment, policy=policy)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.core.validators import validate_ico
 
@@ -53,7 +54,7 @@ class Region(models.TextChoices):
 
 
 class Municipality(TimeStampedModel):
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     ico = models.CharField(_("IČO"), max_length=8, unique=True, validators=[validate_ico])
     region = models.CharField(_("region"), max_length=32, choices=Region.choices)
     assessment_threshold = models.PositiveSmallIntegerField(
@@ -81,7 +82,7 @@ class Department(TimeStampedModel):
         Municipality, on_delete=models.CASCADE, related_name="departments", verbose_name=_("municipality")
     )
     code = models.CharField(_("code"), max_length=16)
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
 
     class Meta:
         verbose_name = _("department")
@@ -113,7 +114,7 @@ class PartnerOrganization(TimeStampedModel):
         verbose_name=_("municipality"),
         help_text=_("The municipality whose partner register this organisation belongs to."),
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
     ico = models.CharField(_("IČO"), max_length=8, blank=True, validators=[validate_ico])
     website = models.URLField(_("website"), blank=True)

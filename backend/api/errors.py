@@ -3,11 +3,15 @@
 A signed-in caller answered 403 or 404 is recorded in the audit log (unless the service already recorded it).
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -62,8 +66,21 @@ def _response_for(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, errors.TransitionNotAllowed | errors.ConcurrentChange):
         return _conflict(str(exc), exc.code, [{"code": exc.code, "message": str(exc)}])
     elif isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        if hasattr(exc, "error_dict"):
+            # Django names errors of no field "__all__"; the API calls them what DRF does.
+            detail = {
+                api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
+                for field, messages in exc.message_dict.items()
+            }
+        else:
+            detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, exceptions.ParseError):
+        exc = _unreadable_body(context)
+    elif isinstance(exc, exceptions.Throttled):
+        exc = _throttled(exc.wait)
+    elif isinstance(exc, exceptions.ValidationError):
+        exc.detail = _translate_untranslated(exc.detail)
     return drf_exception_handler(exc, context)
 
 
@@ -83,3 +100,34 @@ class RouteNotFoundView(APIView):
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         raise exceptions.NotFound()
+
+
+def _unreadable_body(context: dict) -> exceptions.ParseError:
+    """One message whatever the parser said: its own names parser internals (line, column, codec) in English."""
+    request = context.get("request")
+    if request is not None and (request.content_type or "").startswith("multipart/"):
+        return exceptions.ParseError(_("The request body could not be read as multipart/form-data."))
+    return exceptions.ParseError(_("The request body is not valid JSON."))
+
+
+def _throttled(wait: int | None) -> exceptions.Throttled:
+    """DRF formats the wait into its English sentence before translating it, so no catalogue can match it."""
+    if wait is None:
+        return exceptions.Throttled(detail=_("Too many requests: try again later."))
+    detail = ngettext(
+        "Too many requests: try again in %(wait)d second.", "Too many requests: try again in %(wait)d seconds.", wait
+    ) % {"wait": wait}
+    throttled = exceptions.Throttled(detail=detail)
+    throttled.wait = wait  # given to the constructor, DRF would append its English sentence to ours
+    return throttled
+
+
+def _translate_untranslated(detail):
+    """DRF's serializers answer a missing body (JSON ``null``) with a literal "No data provided"."""
+    if isinstance(detail, dict):
+        return {key: _translate_untranslated(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_translate_untranslated(item) for item in detail]
+    if isinstance(detail, exceptions.ErrorDetail) and detail.code == "null" and str(detail) == "No data provided":
+        return exceptions.ErrorDetail(_("No data provided."), code="null")
+    return detail

@@ -14,6 +14,16 @@ from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
 MAX_TEXT = 20_000
 
 
+def correction_reason_field() -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=MAX_TEXT,
+        help_text=_("Why the evaluation of a completed project is corrected; required for such a correction."),
+    )
+
+
 class StrictInputMixin:
     """Unknown and read-only fields in the input are an error, not silently dropped."""
 
@@ -106,6 +116,7 @@ class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.Mode
     """The whole project, for municipal users."""
 
     scoped_fields = {"lead_department": "departments", "departments": "departments", "manager": "users"}
+    reason = correction_reason_field()
 
     class Meta:
         model = Project
@@ -130,6 +141,7 @@ class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.Mode
             "stage_changed_at",
             "created_at",
             "updated_at",
+            "reason",
         )
         read_only_fields = ("municipality", "stage", "stage_changed_at", "created_at", "updated_at")
         extra_kwargs = {
@@ -367,9 +379,11 @@ class FundingSerializer(StrictInputMixin, serializers.ModelSerializer):
 
 
 class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
+    reason = correction_reason_field()
+
     class Meta:
         model = Kpi
-        fields = ("id", "project", "name", "kind", "unit", "baseline", "target", "actual")
+        fields = ("id", "project", "name", "kind", "unit", "baseline", "target", "actual", "reason")
         read_only_fields = ("project",)
         extra_kwargs = {"unit": {"required": False, "allow_blank": True}}
 

@@ -57,6 +57,19 @@ class ByIdPagination(CursorPagination):
     ordering = ("id",)
 
 
+class ProjectOrderingFilter(OrderingFilter):
+    """Partner guests order only by what their shape of a project shows; any other ordering is ignored, as
+    unknown orderings are, so that ordering by a hidden field cannot tell them about it."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context or {})
+        request = (context or {}).get("request")
+        if request is None or not user_access(user=request.user).partner_of:
+            return fields
+        shown = set(s.PartnerProjectSerializer.Meta.fields)
+        return [(name, label) for name, label in fields if name in shown]
+
+
 class TokenRequestSerializer(AuthTokenSerializer):
     """DRF's sign-in serializer with the lengths of our user names: nothing longer reaches authentication."""
 
@@ -122,7 +135,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = s.ProjectSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, ProjectOrderingFilter]
     filterset_class = ProjectFilterSet
     ordering_fields = ("title", "created_at", "updated_at", "stage_changed_at")
     queryset = Project.objects.none()
@@ -150,6 +163,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         serializer = s.ProjectSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        data.pop("reason", None)  # only corrections of a completed project have one
         project = project_services.project_create(
             actor=request.user, municipality=_municipality_for_new_project(request, data), **data
         )
@@ -288,7 +302,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
             project,
             queryset=kpi_list_visible(user=request.user, project=project),
             serializer_class=s.KpiSerializer,
-            create=project_services.kpi_create,
+            create=lambda *, actor, project, reason="", **fields: project_services.kpi_create(
+                actor=actor, project=project, **fields
+            ),
             update=lambda *, actor, item, **changes: project_services.kpi_update(actor=actor, kpi=item, **changes),
             item_id=kpi_id,
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.core.errors import NotFound, PermissionDenied
 from backend.projects.choices import CommentVisibility
+from backend.projects.closed import closed_message, project_is_closed, require_open
 from backend.projects.models import Attachment, Comment, Project
 from backend.projects.selectors import is_partner_viewer, partner_can_contribute, project_list_visible
 from backend.projects.uploads import check_upload
@@ -102,6 +103,8 @@ def attachment_create(
     if visibility not in CommentVisibility.values:
         raise ValidationError({"visibility": _("Unknown visibility.")})
     _require_may_upload(actor=actor, project=project, visibility=visibility)
+    if comment is None:
+        require_open(project, field="file")  # a comment's file is part of the comment, open on closed projects
     if comment is not None and comment.author_id != actor.pk:
         raise PermissionDenied(_("Only the author of a comment may attach files to it."))
     checked = check_upload(file)
@@ -134,4 +137,6 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
         raise PermissionDenied(
             _("Only the person who uploaded the file, the project's editors or the coordinator may delete it.")
         )
+    if project_is_closed(attachment.project):
+        raise PermissionDenied(closed_message(attachment.project))
     attachment.delete()

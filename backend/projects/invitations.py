@@ -22,6 +22,7 @@ from backend.accounts.services import membership_grant
 from backend.accounts.sessions import user_sessions_end
 from backend.accounts.signals import invitation_recorded
 from backend.core.errors import DomainError, NotFound, PermissionDenied
+from backend.projects.closed import require_open
 from backend.projects.models import EventKind, Project, ProjectPartner
 from backend.projects.selectors import is_partner_viewer, project_list_visible
 from backend.projects.services import _require_editor, event_record, project_partner_grant
@@ -164,6 +165,7 @@ def invitation_create(
         raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
     for project in projects:
         _require_editor(actor=actor, project=project)
+        require_open(project, field="projects")
     # Only after the editor check: whose e-mail this is must not be told to someone who may not invite.
     guest = _existing_guest(email)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization
+from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import (
     KPI_FIXED_UNIT_LABELS,
@@ -45,7 +46,7 @@ class StrategicMeasure(TimeStampedModel):
         Municipality, on_delete=models.CASCADE, related_name="strategic_measures", verbose_name=_("municipality")
     )
     code = models.CharField(_("code"), max_length=32)
-    title = models.CharField(_("title"), max_length=300)
+    title = SingleLineCharField(_("title"), max_length=300)
 
     class Meta:
         verbose_name = _("strategic measure")
@@ -63,7 +64,7 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="projects", verbose_name=_("municipality")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineCharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
     lead_department = models.ForeignKey(
@@ -207,9 +208,12 @@ class ProjectPartner(TimeStampedModel):
             raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
 
 
+TASK_STAGE_CHOICES = [(stage.value, stage.label) for stage in ACTIVE_STAGES]
+
+
 class Task(TimeStampedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("project"))
-    title = models.CharField(_("title"), max_length=200)
+    title = SingleLineCharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -219,7 +223,8 @@ class Task(TimeStampedModel):
         related_name="tasks",
         verbose_name=_("assignee"),
     )
-    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA)
+    # Work belongs to a stage the project works in: never completed, rejected or on hold.
+    stage = models.CharField(_("stage"), max_length=16, choices=TASK_STAGE_CHOICES, default=Stage.IDEA)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     # May fall before the project's planned start: preparation (a grant application, a tender) comes first.
     due_date = models.DateField(_("due date"), null=True, blank=True)
@@ -278,7 +283,7 @@ class FundingApplication(TimeStampedModel):
         Project, on_delete=models.CASCADE, related_name="funding_applications", verbose_name=_("project")
     )
     programme = models.CharField(_("programme"), max_length=32, choices=FundingProgramme.choices)
-    call_name = models.CharField(_("call"), max_length=200, blank=True)
+    call_name = SingleLineCharField(_("call"), max_length=200, blank=True)
     amount_requested = _money(_("amount requested (CZK)"))
     amount_approved = _money(_("amount approved (CZK)"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=FundingStatus.choices, default=FundingStatus.PLANNED)
@@ -315,9 +320,9 @@ class FundingApplication(TimeStampedModel):
 
 class Kpi(TimeStampedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("project"))
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=KpiKind.choices, default=KpiKind.CUSTOM)
-    unit = models.CharField(
+    unit = SingleLineCharField(
         _("unit"), max_length=32, blank=True, help_text=_("Set automatically for energy savings and CO₂ reduction.")
     )
     baseline = models.DecimalField(_("baseline"), max_digits=16, decimal_places=3, null=True, blank=True)
@@ -362,6 +367,7 @@ class EventKind(models.TextChoices):
     APPROVAL_REMINDER = "approval_reminder", _("Approval waiting past its deadline")
     APPROVAL_ESCALATED = "approval_escalated", _("Approval escalated to the coordinator")
     FUNDING_DEADLINE = "funding_deadline", _("Funding call deadline approaching")
+    EVALUATION_CORRECTED = "evaluation_corrected", _("Evaluation of a completed project corrected")
 
 
 class Event(models.Model):

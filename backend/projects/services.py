@@ -1,4 +1,20 @@
-"""Writes to projects and what hangs on them. Stage changes are not here: see workflows.services."""
+"""Writes to projects and what hangs on them. Stage changes are not here: see workflows.services.
+
+Closed projects
+---------------
+A completed or rejected project is a record, not work in progress. Its fields, tasks, funding applications,
+KPIs, partner invitations and attachments no longer change; every service below refuses it with a
+``ValidationError`` (code ``project_closed``), so the API, the web forms and HTMX all show the same message.
+What stays open, because people expect it after the end:
+
+- comments (and the files attached to them), for questions and follow-up;
+- watching, and taking a partner organisation's access away;
+- on a completed project only, corrections of its evaluation: the evaluation summary and the KPIs' actual
+  values. Each needs a reason, is recorded as an ``evaluation_corrected`` event on the timeline, and cannot
+  empty what the completion gate required (a summary, an actual value for every KPI).
+
+Public updates of the portal belong to the open list once they exist.
+"""
 
 import re
 from collections.abc import Iterable
@@ -17,6 +33,9 @@ from backend.accounts.selectors import user_access
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
+from backend.projects.closed import closed_message as _closed_message
+from backend.projects.closed import project_is_closed
+from backend.projects.closed import require_open as _require_open
 from backend.projects.models import (
     Comment,
     Event,
@@ -36,6 +55,7 @@ from backend.projects.selectors import (
 )
 from backend.projects.signals import event_recorded
 from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
+from workflows.stages import ACTIVE_STAGES, Stage
 
 # Fields a project's editors may change; the stage is never among them.
 EDITABLE_FIELDS = (
@@ -73,6 +93,13 @@ def _require_editor(*, actor: User, project: Project) -> None:
         raise PermissionDenied(
             _("Only the project manager, a head of an involved department or the coordinator may do this.")
         )
+
+
+def _correction_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for correcting the evaluation of a completed project.")})
+    return reason
 
 
 def _require_visible(*, actor: User, project: Project) -> None:
@@ -147,12 +174,18 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
-    """Edit a project's fields (never its stage). Unknown fields are refused, nothing is half-saved."""
+def project_update(*, actor: User, project: Project, reason: str = "", **changes: Any) -> Project:
+    """Edit a project's fields (never its stage). Unknown fields are refused, nothing is half-saved.
+
+    A closed project refuses every change but, once completed, a correction of its evaluation summary with
+    a ``reason`` (values sent unchanged are not changes).
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"departments", "strategic_measures"}
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
     _require_editor(actor=actor, project=project)
+    if project_is_closed(project):
+        return _project_evaluation_correct(actor=actor, project=project, reason=reason, changes=changes)
     departments = changes.pop("departments", None)
     measures = changes.pop("strategic_measures", None)
     if "manager" in changes:
@@ -176,6 +209,44 @@ def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
     return project
 
 
+def _project_evaluation_correct(*, actor: User, project: Project, reason: str, changes: dict[str, Any]) -> Project:
+    changes = {name: value for name, value in changes.items() if _differs(project, name, value)}
+    refused = set(changes) - ({"evaluation_summary"} if project.stage == Stage.COMPLETED else set())
+    if refused:
+        message = _closed_message(project)
+        raise ValidationError({name: ValidationError(message, code="project_closed") for name in sorted(refused)})
+    if not changes:
+        return project
+    summary = (changes["evaluation_summary"] or "").strip()
+    if not summary:
+        message = _("The evaluation summary of a completed project cannot be emptied.")
+        raise ValidationError({"evaluation_summary": message})
+    reason = _correction_reason(reason)
+    previous = project.evaluation_summary
+    project.evaluation_summary = changes["evaluation_summary"]
+    project.full_clean()
+    try:
+        project.save()
+    except ConcurrentTransition:
+        raise ConcurrentChange(_("Someone else changed the project's stage in the meantime; reload it.")) from None
+    event_record(
+        project=project,
+        kind=EventKind.EVALUATION_CORRECTED,
+        actor=actor,
+        field="evaluation_summary",
+        previous=previous,
+        value=project.evaluation_summary,
+        reason=reason,
+    )
+    return project
+
+
+def _differs(project: Project, name: str, value: Any) -> bool:
+    if name in ("departments", "strategic_measures"):
+        return {item.pk for item in value} != set(getattr(project, name).values_list("pk", flat=True))
+    return getattr(project, name) != value
+
+
 @transaction.atomic
 def project_partner_grant(
     *,
@@ -186,6 +257,7 @@ def project_partner_grant(
 ) -> ProjectPartner:
     """Give a partner organisation access to a project (idempotent: a second grant updates the level)."""
     _require_editor(actor=actor, project=project)
+    _require_open(project)
     access, created = ProjectPartner.objects.get_or_create(
         project=project, organization=organization, defaults={"access_level": access_level, "invited_by": actor}
     )
@@ -248,6 +320,13 @@ def _check_assignee(project: Project, assignee: User | None) -> None:
         raise ValidationError({"assignee": _("The partner's access to this project is read-only.")})
 
 
+def task_default_stage(project: Project) -> str:
+    """The stage a new task belongs to unless told: the project's, or the one it left when put on hold."""
+    if project.stage in ACTIVE_STAGES:
+        return project.stage
+    return project.stage_before_hold or Stage.IDEA
+
+
 @transaction.atomic
 def task_create(
     *,
@@ -262,6 +341,7 @@ def task_create(
     """A task on the project, by default of its current stage. Municipal users only."""
     if not user_access(user=actor).is_staff_in(project.municipality_id):
         raise PermissionDenied(_("Only the municipality's staff may create tasks."))
+    _require_open(project)
     _check_assignee(project, assignee)
     task = Task(
         project=project,
@@ -269,7 +349,7 @@ def task_create(
         description=description,
         assignee=assignee,
         due_date=due_date,
-        stage=stage or project.stage,
+        stage=stage or task_default_stage(project),
         created_by=actor,
     )
     task.full_clean()
@@ -294,6 +374,7 @@ def task_set_status(*, actor: User, task: Task, status: str) -> Task:
         user=actor, project=task.project
     ):
         raise PermissionDenied(_("Your organisation's access to this project is read-only."))
+    _require_open(task.project, field="status")
     previous = task.status
     if previous == status:
         return task
@@ -324,6 +405,7 @@ def task_update(*, actor: User, task: Task, **changes: Any) -> Task:
     if changes:
         if not user_access(user=actor).is_staff_in(task.project.municipality_id):
             raise PermissionDenied(_("Only the municipality's staff may edit tasks."))
+        _require_open(task.project)
         previous_assignee_id = task.assignee_id
         if "assignee" in changes:
             _check_assignee(task.project, changes["assignee"])
@@ -400,6 +482,7 @@ def comment_create(
 @transaction.atomic
 def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingApplication:
     _require_editor(actor=actor, project=project)
+    _require_open(project)
     application = FundingApplication(project=project, **fields)
     application.full_clean()
     application.save()
@@ -409,6 +492,7 @@ def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingAp
 @transaction.atomic
 def funding_update(*, actor: User, application: FundingApplication, **changes: Any) -> FundingApplication:
     _require_editor(actor=actor, project=application.project)
+    _require_open(application.project)
     for name, value in changes.items():
         setattr(application, name, value)
     application.full_clean()
@@ -419,6 +503,7 @@ def funding_update(*, actor: User, application: FundingApplication, **changes: A
 @transaction.atomic
 def kpi_create(*, actor: User, project: Project, **fields: Any) -> Kpi:
     _require_editor(actor=actor, project=project)
+    _require_open(project)
     kpi = Kpi(project=project, **fields)
     kpi.full_clean()
     kpi.save()
@@ -426,12 +511,45 @@ def kpi_create(*, actor: User, project: Project, **fields: Any) -> Kpi:
 
 
 @transaction.atomic
-def kpi_update(*, actor: User, kpi: Kpi, **changes: Any) -> Kpi:
+def kpi_update(*, actor: User, kpi: Kpi, reason: str = "", **changes: Any) -> Kpi:
+    """Edit a KPI; on a completed project only its actual value, as a correction with a ``reason``."""
     _require_editor(actor=actor, project=kpi.project)
+    if project_is_closed(kpi.project):
+        return _kpi_actual_correct(actor=actor, kpi=kpi, reason=reason, changes=changes)
     for name, value in changes.items():
         setattr(kpi, name, value)
     kpi.full_clean()
     kpi.save()
+    return kpi
+
+
+def _kpi_actual_correct(*, actor: User, kpi: Kpi, reason: str, changes: dict[str, Any]) -> Kpi:
+    project = kpi.project
+    changes = {name: value for name, value in changes.items() if getattr(kpi, name) != value}
+    refused = set(changes) - ({"actual"} if project.stage == Stage.COMPLETED else set())
+    if refused:
+        message = _closed_message(project)
+        raise ValidationError({name: ValidationError(message, code="project_closed") for name in sorted(refused)})
+    if not changes:
+        return kpi
+    if changes["actual"] is None:
+        raise ValidationError({"actual": _("The actual value of a KPI of a completed project cannot be emptied.")})
+    reason = _correction_reason(reason)
+    previous = kpi.actual
+    kpi.actual = changes["actual"]
+    kpi.full_clean()
+    kpi.save()
+    event_record(
+        project=project,
+        kind=EventKind.EVALUATION_CORRECTED,
+        actor=actor,
+        field="kpi_actual",
+        kpi_id=kpi.pk,
+        kpi=kpi.name,
+        previous=None if previous is None else str(previous),
+        value=str(kpi.actual),
+        reason=reason,
+    )
     return kpi
 
 

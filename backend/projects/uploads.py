@@ -191,6 +191,7 @@ def _zip_type(file: IO[bytes]) -> str | None:
     try:
         with zipfile.ZipFile(file) as archive:
             members = archive.infolist()
+            _check_unpacked_size(members)
             names = {member.filename for member in members}
             if any(name.lower().endswith("vbaproject.bin") for name in names):
                 return None  # macros
@@ -207,6 +208,33 @@ def _zip_type(file: IO[bytes]) -> str | None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError):
         return None
     return None
+
+
+def _check_unpacked_size(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb before anyone unpacks it: an office document whose parts together unpack to more
+    than settings.ATTACHMENT_MAX_UNPACKED_BYTES, or that unpacks to more than
+    settings.ATTACHMENT_MAX_COMPRESSION_RATIO times its packed size (real documents stay far below both:
+    their XML packs some tens of times, their images hardly at all). The sizes are those the archive
+    declares, which are also all that zipfile will ever unpack of each member."""
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    limit = settings.ATTACHMENT_MAX_UNPACKED_BYTES
+    ratio = settings.ATTACHMENT_MAX_COMPRESSION_RATIO
+    if unpacked > limit or (unpacked > _RATIO_FLOOR and unpacked > ratio * max(packed, 1)):
+        raise ValidationError(
+            {
+                "file": _(
+                    "The document unpacks to too much data (more than %(limit)s MB, or more than %(ratio)s times "
+                    "its size); it looks like a zip bomb and is refused."
+                )
+                % {"limit": limit // (1024 * 1024), "ratio": ratio}
+            },
+            code="zip_bomb",
+        )
+
+
+# Below this, a high ratio is harmless (a short XML part of repeated tags packs a hundredfold).
+_RATIO_FLOOR = 1024 * 1024
 
 
 def _text_kind(head: bytes) -> str | None:

@@ -8,7 +8,7 @@ from backend.accounts.models import Department, User
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.models import FundingApplication, Kpi, Project, Task
 from backend.projects.selectors import project_people
-from backend.projects.services import EDITABLE_FIELDS
+from backend.projects.services import EDITABLE_FIELDS, task_default_stage
 from backend.web.forms_numbers import localized_formfield
 from workflows.stages import Stage
 
@@ -98,6 +98,21 @@ class ProjectEditForm(ParseOnlyModelForm):
             for field in self.fields.values():
                 field.required = True
             next(iter(self.fields.values())).widget.attrs["autofocus"] = True
+        if project.stage == Stage.COMPLETED:
+            # A completed project's only edit is a correction of its evaluation, with a reason.
+            for name in list(self.fields):
+                if name != "evaluation_summary":
+                    del self.fields[name]
+            self.fields["reason"] = correction_reason_field()
+
+
+def correction_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The project is completed: the correction is recorded on its timeline with this reason."),
+    )
 
 
 class TaskForm(ParseOnlyModelForm):
@@ -113,7 +128,7 @@ class TaskForm(ParseOnlyModelForm):
         }
 
     def __init__(self, *args, project: Project, auto_id: str = "task-new-%s", **kwargs) -> None:
-        kwargs.setdefault("initial", {"stage": project.stage})
+        kwargs.setdefault("initial", {"stage": task_default_stage(project)})
         super().__init__(*args, auto_id=auto_id, **kwargs)
         self.fields["assignee"] = PersonChoiceField(
             label=_("Assignee"),
@@ -201,3 +216,8 @@ class KpiForm(ParseOnlyModelForm):
         instance = kwargs.get("instance")
         kwargs.setdefault("auto_id", f"kpi-{instance.pk if instance else 'new'}-%s")
         super().__init__(*args, **kwargs)
+        if instance is not None and instance.project.stage == Stage.COMPLETED:
+            for name in list(self.fields):
+                if name != "actual":
+                    del self.fields[name]
+            self.fields["reason"] = correction_reason_field()

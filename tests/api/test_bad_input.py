@@ -5,6 +5,7 @@ field at fault or in ``detail``) and the database (no row added or removed, the 
 The tables list the bad values; a test runs all of its table and reports every case that went wrong.
 """
 
+import base64
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -536,6 +537,13 @@ def test_a_transition_from_the_wrong_stage_is_409_wrong_stage(town, project):
     conflict(response, "wrong_stage")
 
 
+@pytest.mark.parametrize("name", ["complete", "put_on_hold", "submit", "teleport"])
+def test_a_partner_guest_who_may_never_move_a_project_is_403_whatever_the_stage(town, project, name):
+    with nothing_saved(project):
+        response = _transition(town, "partner", project, {"name": name, "comment": "Chceme posun."})
+    assert refused(response, 403) == {"detail": "Tento projekt nemůžete přesouvat mezi fázemi."}
+
+
 def test_a_blocked_transition_is_409_with_every_blocker(town):
     idea = town.project(Stage.IDEA, description="", thematic_area="")
     with nothing_saved(idea):
@@ -814,8 +822,57 @@ def test_valid_filter_values_are_accepted(manager, project):
     assert failures == {}
 
 
-def test_a_forged_cursor_is_404_in_json(manager):
-    refused(manager.get("/api/v1/projects/", {"cursor": "not-a-cursor"}), 404)
+def _cursor(query: str) -> str:
+    return base64.b64encode(query.encode()).decode()
+
+
+CURSOR_LISTS = [
+    "/projects/",
+    "/tasks/",
+    "/departments/",
+    "/organizations/",
+    "/users/",
+    "/notifications/",
+    "/approvals/",
+    "/invitations/",
+    "/projects/{project}/history/",
+    "/projects/{project}/comments/",
+    "/projects/{project}/attachments/",
+]
+TAMPERED_CURSORS = {
+    "not base64": "not-a-cursor!",
+    "position of the wrong type": _cursor("p=x"),  # cD14, seen as a 500 on id-ordered lists
+    "a date where an id belongs": _cursor("r=1&p=2026-01-01"),
+    "a date without its time zone": _cursor("p=2026-01-01 10:00:00"),
+    "a huge number": _cursor("p=" + "9" * 40),
+    "a negative offset": _cursor("o=-1&p=1"),
+    "a NUL byte": _cursor("p=1\x00"),
+}
+
+
+def test_a_tampered_cursor_is_400_in_czech_on_every_list(manager, project):
+    failures = {}
+    for path in CURSOR_LISTS:
+        for label, cursor in TAMPERED_CURSORS.items():
+            with case(failures, f"{path} {label}"):
+                body = refused(
+                    manager.get(f"/api/v1{path.format(project=project.pk)}", {"cursor": cursor}), 400, "cursor"
+                )
+                assert body == {
+                    "cursor": ["Odkaz na stránku není platný: použijte odkaz next nebo previous z předchozí odpovědi."]
+                }
+    assert failures == {}
+
+
+def test_the_cursors_the_api_writes_lead_to_the_next_page_of_id_and_date_ordered_lists(town, manager):
+    for n in range(3):
+        TaskFactory(project=town.project(), title=f"Úkol {n}")
+    for path in ("/tasks/", "/projects/"):
+        first = manager.get(f"/api/v1{path}", {"page_size": 2}).json()
+        second = manager.get(first["next"])
+        assert second.status_code == 200, second.content[:300]
+        assert second.json()["results"], path
+        assert not {row["id"] for row in first["results"]} & {row["id"] for row in second.json()["results"]}
 
 
 def test_page_size_is_capped_at_the_maximum_and_falls_back_to_the_default_when_invalid(town, settings):

@@ -396,6 +396,7 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         "is_public": True,
         "planned_start": "2027-04-01",
         "planned_end": "2027-06-30",
+        "reason": "",  # only corrections of a completed project need one
     }
     funding_fields = {
         "programme": "nzu",
@@ -413,6 +414,7 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         "baseline": "0",
         "target": "12",
         "actual": "11.5",
+        "reason": "",
     }
     task_fields = {
         "project": funded,

@@ -3,6 +3,7 @@ file leaves nothing behind (no row, no file on disk). Names are neutralised, Cze
 
 import io
 import re
+import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -259,3 +260,52 @@ def test_the_stored_file_never_carries_the_given_name(town, attachments_root, gi
     assert re.fullmatch(r"[0-9a-f]{32}", stored.name)
     assert attachment.original_name == sanitise_filename(given)
     assert "/" not in attachment.original_name and "\\" not in attachment.original_name
+
+
+# --- zip bombs: office documents whose parts unpack to far more than they weigh ---------------------------------
+
+MEGABYTE = 1024 * 1024
+
+
+def _docx_with(part: str, *, megabytes: int, data: bytes = b"\0" * MEGABYTE, stored: bool = False) -> bytes:
+    """A real DOCX whose ``part`` is ``megabytes`` of ``data``, streamed into the archive (never held whole)."""
+    buffer = io.BytesIO(ooxml("docx"))
+    compression = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(buffer, "a", compression) as archive, archive.open(part, "w", force_zip64=True) as member:
+        for _ in range(megabytes):
+            member.write(data)
+    return buffer.getvalue()
+
+
+def test_a_docx_zip_bomb_is_refused_before_anyone_unpacks_it(town, attachments_root, settings):
+    settings.ATTACHMENT_MAX_BYTES = 20 * MEGABYTE
+    bomb = _docx_with("word/media/padding.xml", megabytes=200)
+    assert len(bomb) < 400 * 1024  # some 200 KB that unpack to 200 MB
+    with pytest.raises(ValidationError, match="zip bomb"):
+        attach(town.project(), town.user("manager"), name="smlouva.docx", content=bomb)
+    assert not Attachment.objects.exists()
+    assert stored_files(attachments_root) == []
+
+
+def test_a_small_document_that_packs_a_thousandfold_is_refused_by_its_ratio(settings):
+    settings.ATTACHMENT_MAX_BYTES = 20 * MEGABYTE
+    assert settings.ATTACHMENT_MAX_UNPACKED_BYTES >= 100 * MEGABYTE  # well under the total bound
+    with pytest.raises(ValidationError, match="zip bomb"):
+        check_upload(upload("zápis.docx", _docx_with("word/document2.xml", megabytes=5)))
+
+
+def test_a_document_that_unpacks_to_more_than_the_total_bound_is_refused(settings):
+    settings.ATTACHMENT_MAX_BYTES = 20 * MEGABYTE
+    settings.ATTACHMENT_MAX_UNPACKED_BYTES = 2 * MEGABYTE
+    photo = bytes(range(256)) * (MEGABYTE // 256)
+    with pytest.raises(ValidationError, match="zip bomb"):
+        check_upload(upload("fotky.docx", _docx_with("word/media/image1.png", megabytes=3, data=photo, stored=True)))
+
+
+def test_a_document_with_photos_that_hardly_pack_is_accepted(settings):
+    settings.ATTACHMENT_MAX_BYTES = 20 * MEGABYTE
+    photo = bytes(range(256)) * (MEGABYTE // 256)
+    checked = check_upload(
+        upload("fotky.docx", _docx_with("word/media/image1.png", megabytes=3, data=photo, stored=True))
+    )
+    assert checked.content_type == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

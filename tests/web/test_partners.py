@@ -338,3 +338,27 @@ def test_the_register_costs_the_same_for_one_and_many_organisations(town, setup,
         PartnerOrganizationFactory(municipality=town.municipality, name=f"Družstvo {number}")
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_accepting_while_signed_in_as_someone_else_asks_first_and_never_switches_silently(town, setup, client):
+    from backend.accounts.invitations import invitation_token
+    from backend.accounts.models import User
+
+    _, invitation = setup
+    url = reverse("web:invitation_accept", args=[invitation_token(invitation=invitation)])
+    client.force_login(town.user("manager"))
+
+    page = client.get(url, **ENGLISH).content.decode()
+    assert "You are signed in as manager. Sign out and continue as the invited person?" in page
+    assert 'name="password"' not in page
+
+    # A form posted anyway (say, from another tab) creates nobody and keeps the session.
+    blind = client.post(url, {"first_name": "Hana", "last_name": "Nová", "password": "x" * 20}, **ENGLISH)
+    assert blind.status_code == 409
+    assert not User.objects.filter(email="hana@zelena-vzorov.cz").exists()
+    assert client.get(reverse("web:project_list")).status_code == 200  # still signed in as the manager
+
+    signed_out = client.post(url, {"sign_out": "1"})
+    assert signed_out.status_code == 302 and signed_out["Location"] == url
+    assert client.get(reverse("web:project_list")).status_code == 302  # signed out
+    assert 'name="password"' in client.get(url, **ENGLISH).content.decode()

@@ -2,8 +2,9 @@
 
 Read a row of SPEC as: "when the project stands in one of the transition's source stages and its gate
 is open, this is what happens when each role asks for the transition". From any other stage the answer
-is always WRONG_STAGE. GATES says what a closed gate answers. Under the default policies (four-eyes) an
-approver's own request never runs at once: someone else approves it.
+is always WRONG_STAGE, except for the roles that may never move the project (DENIED whatever the stage).
+GATES says what a closed gate answers. Under the default policies (four-eyes) an approver's own request never runs
+at once: someone else approves it.
 """
 
 import pytest
@@ -85,7 +86,13 @@ TARGETS = {
 }
 
 
+# Roles no transition lets move the project at all.
+NEVER_MOVES = {role for index, role in enumerate(ROLES) if all(row[index] == DENIED for row in SPEC.values())}
+
+
 def expected_outcome(stage: str, transition: str, role: str) -> str:
+    if role in NEVER_MOVES:
+        return DENIED  # 403 whatever the stage: no other stage would let them
     if stage not in SOURCES[transition]:
         return WRONG_STAGE
     return SPEC[transition][ROLES.index(role)]

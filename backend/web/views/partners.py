@@ -8,7 +8,7 @@ revoking asks for confirmation on its own page, so it needs no JavaScript either
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
@@ -319,6 +319,13 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             status=410 if error.code != "invalid" else 404,
         )
     existing = invitation_existing_account(invitation=invitation)
+    if request.user.is_authenticated and (existing is None or existing.pk != request.user.pk):
+        # Signed in as someone else: ask before the session changes hands, never switch it silently.
+        if request.method == "POST" and request.POST.get("sign_out") == "1":
+            logout(request)
+            return redirect(request.path)
+        context = {"invitation": invitation, "signed_in_as": request.user}
+        return render_page(request, ACCEPT_TEMPLATE, context, status=409 if request.method == "POST" else 200)
     form = AcceptForm(request.POST or None) if existing is None else None
     if request.method == "POST" and (form is None or form.is_valid()):
         data = form.cleaned_data if form is not None else {}

@@ -28,6 +28,7 @@ from backend.core.errors import (
 )
 from backend.projects.attachments import attachment_list_visible
 from backend.projects.choices import TaskStatus
+from backend.projects.closed import project_is_closed
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import (
     comment_list_visible,
@@ -104,6 +105,13 @@ class Viewer:
     staff: bool  # works for the project's municipality (creates and edits tasks)
     may_edit: bool  # project manager, a head of an involved department or the coordinator
     may_contribute: bool  # may comment and work on tasks assigned to them
+    closed: bool = False  # completed or rejected: only comments (and evaluation corrections) remain
+    stage: str = ""
+
+    @property
+    def may_correct(self) -> bool:
+        """Editors of a completed project may correct its evaluation (summary, KPI actuals)."""
+        return self.closed and self.may_edit and self.stage == Stage.COMPLETED
 
     @property
     def tabs(self) -> list[tuple[str, str]]:
@@ -120,6 +128,8 @@ def _viewer(user: User, project: Project) -> Viewer:
         staff=user_access(user=user).is_staff_in(project.municipality_id),
         may_edit=bool(project_roles(project, user) & _EDITOR_ROLES),
         may_contribute=not partner or partner_can_contribute(user=user, project=project),
+        closed=project_is_closed(project),
+        stage=project.stage,
     )
 
 
@@ -287,7 +297,7 @@ def _tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: st
     elif tab == "tasks":
         context["tasks"] = task_list_visible(user=user).filter(project=project)
         context["task_statuses"] = TaskStatus.choices
-        context["task_form"] = TaskForm(project=project) if viewer.staff else None
+        context["task_form"] = TaskForm(project=project) if viewer.staff and not viewer.closed else None
     elif tab == "comments":
         # A comment's attachments are as visible as the comment: one more query for all of them.
         context["comments"] = comment_list_visible(user=user, project=project).prefetch_related("attachments")
@@ -297,10 +307,10 @@ def _tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: st
         context["applications"] = applications
         context["funding_requested"] = sum(a.amount_requested for a in applications)
         context["funding_approved"] = sum(a.amount_approved or 0 for a in applications if a.status == "approved")
-        context["funding_form"] = FundingForm() if viewer.may_edit else None
+        context["funding_form"] = FundingForm() if viewer.may_edit and not viewer.closed else None
     elif tab == "kpis":
         context["kpis"] = kpi_list_visible(user=user, project=project)
-        context["kpi_form"] = KpiForm() if viewer.may_edit else None
+        context["kpi_form"] = KpiForm() if viewer.may_edit and not viewer.closed else None
     elif tab == "history":
         context["records"] = transition_history(project=project)
     elif tab == "approvals":
@@ -313,7 +323,8 @@ def _tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: st
         }
     elif tab == "attachments":
         context["attachments"] = attachment_list_visible(user=user, project=project)
-        context["attachment_form"] = AttachmentForm(partner=viewer.partner) if viewer.may_contribute else None
+        may_attach = viewer.may_contribute and not viewer.closed  # a comment may still carry a file
+        context["attachment_form"] = AttachmentForm(partner=viewer.partner) if may_attach else None
     context.update(extra)
     return context
 

@@ -1,0 +1,19 @@
+"""Text normalisation shared by every way data comes in (API, web forms, admin, import)."""
+
+import unicodedata
+
+
+def single_line(value: str) -> str:
+    """A one-line name as people see it: no invisible characters, no line breaks, no outer spaces.
+
+    Drops every format character (Unicode category Cf: bidi overrides and isolates such as U+202E,
+    zero-width space and joiners, the BOM, soft hyphens), which can reorder or hide what a title says,
+    and turns control characters (line breaks, tabs) into spaces.
+    """
+    kept = []
+    for character in value:
+        category = unicodedata.category(character)
+        if category == "Cf":
+            continue
+        kept.append(" " if category == "Cc" else character)
+    return "".join(kept).strip()
