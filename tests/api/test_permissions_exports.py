@@ -111,13 +111,13 @@ def test_each_search_finds_exactly_what_the_role_may_see(named, channel, role):
 # --- the @mention search of comments --------------------------------------------------------------------------
 
 # Usernames offered on each project with an empty query (everyone the role may mention); None: 404.
-# Vzorov's people on ``shared`` include the NGO's guest; a partner is offered only people they already know:
-# their colleagues and the authors of comments shared with them (here the partner themself).
+# Vzorov's people on ``shared`` include the NGO's guest; a partner is offered only the people they may see: the
+# project's manager and the assignees of the tasks they see (here the partner themself).
 VZOROV_PEOPLE = {"coordinator", "lead.head", "other.head", "manager", "staff"}
 MENTIONS = {
     "shared": {
         **{role: VZOROV_PEOPLE | {"partner"} for role in VZOROV_STAFF},
-        "partner": {"partner"},
+        "partner": {"manager", "partner"},
         "partner_not_invited": None,
         "other_coordinator": None,
     },
@@ -154,7 +154,7 @@ def test_the_mention_search_offers_exactly_the_people_the_role_may_know(named, r
 def test_a_partner_searching_for_municipal_staff_finds_nobody_they_do_not_know(named, query):
     url = reverse("web:project_mention_search", kwargs={"pk": named.shared.project.pk})
     results = _web(named, "partner").get(url, {"q": query}).json()["results"]
-    assert {person["username"] for person in results} <= {"partner"}
+    assert {person["username"] for person in results} <= {"manager", "partner"}
 
 
 # --- what the CSV holds ------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ image is built from the lock as a non-root user with static files collected; .en
 the same structure is checked from the YAML itself.
 """
 
-import importlib
 import json
 import re
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.conf import settings
+from django.apps import apps
 
 from backend.accounts.management.commands.createcoordinator import PASSWORD_VARIABLE
 from tests.deploy.conftest import DOCKER, ENTRYPOINT, ROOT
@@ -247,8 +246,9 @@ def test_the_image_holds_every_application_the_settings_install():
     ignore_file = (DOCKER / "Dockerfile.dockerignore").read_text().splitlines()
 
     installed_packages = Path(sys.prefix).resolve()  # the virtualenv, which may live inside the repository
-    for app in settings.INSTALLED_APPS:
-        module = Path(importlib.import_module(app).__file__).resolve()
+    for config in apps.get_app_configs():  # INSTALLED_APPS may name an AppConfig class, not a module
+        app = config.name
+        module = Path(config.module.__file__).resolve()
         if module.is_relative_to(ROOT) and not module.is_relative_to(installed_packages):
             top = module.relative_to(ROOT).parts[0]
             assert top in copied, f"docker/Dockerfile does not copy {top}/ ({app})"

@@ -90,8 +90,10 @@ def test_a_real_worker_emails_the_approver_in_czech_with_a_link_to_the_project(t
     assert CZECH_APPROVAL_REQUESTED in body
     assert "Dobrý den" in body
     assert "Vyžádáno schválení" in message["Subject"]
-    assert f"{WORKER_SITE_URL}/projects/{project.pk}/" in body
-    assert f"{WORKER_SITE_URL}/projects/{project.pk}/" in message.get_body(preferencelist=("html",)).get_content()
+    # The approver's link leads to the request in their inbox, where it is decided.
+    request_link = f"{WORKER_SITE_URL}/approvals/#approval-{project.approval_requests.get().pk}"
+    assert request_link in body
+    assert request_link in message.get_body(preferencelist=("html",)).get_content()
     delivery = the_delivery()
     assert message["Message-ID"] == f"<delivery-{delivery.pk}@ramec>"
     # The worker commits "sent" right after the server accepted the message.
