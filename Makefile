@@ -35,8 +35,10 @@ run-stack: setup
 	$(BIN)/celery -A backend beat -l info --schedule var/celerybeat-schedule & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# One pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in this process, for a debugger.
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The production configuration alone: check --deploy, docker/, and a smoke test of gunicorn, a Celery worker and
 # beat with DEBUG off on PostgreSQL and Redis (about two minutes; `make test` runs it too).

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from backend.accounts.models import User
-from backend.projects.models import FundingApplication, Kpi, Project, ProjectPartner, Task
+from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.web.views.project_detail import TABS
 from tests.factories import FundingApplicationFactory, KpiFactory, TaskFactory
 from tests.factories.attachments import attach
@@ -32,7 +32,9 @@ def _items(project: Project, author: User) -> Items:
     task = Task.objects.filter(project=project).first() or TaskFactory(project=project)
     funding = FundingApplication.objects.filter(project=project).first() or FundingApplicationFactory(project=project)
     kpi = Kpi.objects.filter(project=project).first() or KpiFactory(project=project)
-    attachment = attach(project, author, name="interni-podklady.pdf", visibility="shared")
+    # A comment's file: the project may be closed, where only comments (and their files) may still be added.
+    note = Comment.objects.create(project=project, author=author, body="Podklady", visibility="shared")
+    attachment = attach(project, author, name="interni-podklady.pdf", visibility="shared", comment=note)
     return Items(project.pk, task.pk, funding.pk, kpi.pk, attachment.pk)
 
 

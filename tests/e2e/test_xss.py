@@ -110,7 +110,9 @@ def _store_payloads() -> Stored:
         person.last_name = payload(f"last-{person.username}", 150)
         person.save(update_fields=["first_name", "last_name"])
     stage.stored.append("user names")
-    attach(project, manager, name="<img src=x onerror=alert(1)>.pdf", visibility="shared")
+    # A comment's file: the project may be closed, where only comments (and their files) may still be added.
+    note = Comment.objects.create(project=project, author=manager, body="Podklady", visibility="shared")
+    attach(project, manager, name="<img src=x onerror=alert(1)>.pdf", visibility="shared", comment=note)
     stage.stored.append("attachment name")
     # A sign-in attempt with a payload as the user name, for the coordinator's audit log.
     audit_record(
