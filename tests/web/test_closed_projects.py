@@ -106,3 +106,17 @@ def test_a_partner_guest_is_refused_a_transition_with_403_in_the_web_whatever_th
     assert response.status_code == 403
     project.refresh_from_db()
     assert project.stage == Stage.ASSESSMENT
+
+
+def test_a_closed_project_offers_no_invitation_form(as_role, town):
+    project = town.project(Stage.REJECTED)
+    page = _text(as_role("manager").get(_url("project_partners", project)))
+    assert REJECTED in page
+    assert _url("project_invite", project) not in page
+
+
+def test_an_open_project_offers_the_invitation_form(as_role, town):
+    project = town.project(Stage.FUNDING)
+    page = _text(as_role("manager").get(_url("project_partners", project)))
+    assert _url("project_invite", project) in page
+    assert REJECTED not in page

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.accounts.models import Invitation, Membership, PartnerOrganization, Role, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
+from backend.projects.closed import closed_message, project_is_closed
 from backend.projects.invitations import (
     InvitationUnusable,
     invitation_accept,
@@ -128,6 +129,7 @@ def _partners_context(request: HttpRequest, project: Project, form: InviteForm |
         "accesses": accesses,
         "pending_invitations": pending,
         "invite_form": form or InviteForm(project=project),
+        "closed_notice": closed_message(project) if project_is_closed(project) else "",
         "notice": notice,
         "is_coordinator": user_access(user=request.user).is_coordinator_in(project.municipality_id),
         "nav": "projects",
