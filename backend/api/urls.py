@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from backend.api import attachments, exports, invitations, privacy, views
 from backend.api.errors import RouteNotFoundView
+from backend.integrations.api import WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -20,6 +21,7 @@ router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("users", views.UserViewSet, basename="user")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 app_name = "api"
 urlpatterns = [
