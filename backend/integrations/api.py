@@ -20,6 +20,16 @@ class ByIdPagination(CursorPagination):
     ordering = ("id",)
 
 
+class EventTypesField(serializers.MultipleChoiceField):
+    """A list of event kinds: one list of messages for whatever is wrong in it (the API's field error shape)."""
+
+    def to_internal_value(self, data) -> list[str]:
+        return sorted(super().to_internal_value(data))
+
+    def to_representation(self, value) -> list[str]:
+        return list(value)
+
+
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     municipality = serializers.PrimaryKeyRelatedField(
         queryset=municipality_list_visible(user=None),
@@ -27,9 +37,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         help_text="Needed only by a coordinator of several municipalities.",
     )
     url = serializers.URLField(max_length=500)
-    event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEventType.choices), min_length=1, max_length=20
-    )
+    event_types = EventTypesField(choices=WebhookEventType.choices, allow_empty=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backend.integrations import views, views_calendar
+from backend.integrations import views, views_calendar, views_spreadsheets
 
 app_name = "integrations"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
         views.webhook_redeliver,
         name="webhook_redeliver",
     ),
+    path("projects/export.xlsx", views_spreadsheets.project_export_xlsx, name="project_export_xlsx"),
+    path("projects/import/", views_spreadsheets.project_import, name="project_import"),
     path("projects/<int:pk>/calendar/", views_calendar.project_calendar, name="project_calendar"),
     path("calendar/new/", views_calendar.feed_regenerate, name="calendar_regenerate"),
     path("calendar/revoke/", views_calendar.feed_revoke, name="calendar_revoke"),
