@@ -1,4 +1,4 @@
-"""Webhook endpoints of a municipality, their signing secrets, the outbox of deliveries and the log of attempts."""
+"""Webhook endpoints of a municipality, their secrets, deliveries and attempts; calendar feeds; funding calls."""
 
 import base64
 import secrets
@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Municipality
-from backend.projects.models import Event
+from backend.projects.choices import FundingProgramme
+from backend.projects.models import Event, FundingApplication
 
 SECRET_PREFIX = "whsec_"
 
@@ -177,3 +178,61 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}"
+
+
+class FundingCall(models.Model):
+    """A call for proposals (výzva) of a programme: the catalogue a funding application may point at. A call
+    without a municipality is shared by every municipality of the installation; a coordinator adds their own."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="funding_calls",
+        verbose_name=_("municipality"),
+        help_text=_("Empty: a call every municipality sees."),
+    )
+    programme = models.CharField(_("programme"), max_length=32, choices=FundingProgramme.choices)
+    number = models.CharField(_("call number"), max_length=64)
+    name = models.CharField(_("name"), max_length=300)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    opens = models.DateField(_("opens"), null=True, blank=True)
+    closes = models.DateField(_("closes"))
+    allocation = models.DecimalField(_("allocation (CZK)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    max_support_rate = models.DecimalField(
+        _("maximum support rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    max_amount = models.DecimalField(_("maximum support (CZK)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    min_savings = models.DecimalField(_("minimum savings (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    eligible_applicants = models.CharField(_("eligible applicants"), max_length=500, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("funding call")
+        verbose_name_plural = _("funding calls")
+        ordering = ("closes", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("programme", "number"), name="funding_call_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class FundingApplicationCall(models.Model):
+    """Which call a funding application answers; the application's deadline follows the call's closing date."""
+
+    application = models.OneToOneField(
+        FundingApplication, on_delete=models.CASCADE, related_name="call_link", verbose_name=_("funding application")
+    )
+    call = models.ForeignKey(
+        FundingCall, on_delete=models.PROTECT, related_name="application_links", verbose_name=_("funding call")
+    )
+
+    class Meta:
+        verbose_name = _("funding application's call")
+        verbose_name_plural = _("funding applications' calls")
+
+    def __str__(self) -> str:
+        return f"{self.application} → {self.call}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backend.integrations import views, views_calendar, views_spreadsheets
+from backend.integrations import views, views_calendar, views_calls, views_spreadsheets
 
 app_name = "integrations"
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("projects/export.xlsx", views_spreadsheets.project_export_xlsx, name="project_export_xlsx"),
     path("projects/import/", views_spreadsheets.project_import, name="project_import"),
     path("projects/<int:pk>/calendar/", views_calendar.project_calendar, name="project_calendar"),
+    path("calls/", views_calls.call_list, name="calls"),
+    path("projects/<int:pk>/calls/", views_calls.project_calls, name="project_calls"),
     path("calendar/new/", views_calendar.feed_regenerate, name="calendar_regenerate"),
     path("calendar/revoke/", views_calendar.feed_revoke, name="calendar_revoke"),
     path("calendar/<str:token>.ics", views_calendar.personal_feed, name="calendar_personal"),

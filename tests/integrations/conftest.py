@@ -8,6 +8,7 @@
 """
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +32,7 @@ class Receiver:
     answers: deque = field(default_factory=deque)
     requests: list[Received] = field(default_factory=list)
     response_body: bytes = b"ok"
+    delay_seconds: float = 0.0  # how long the receiver thinks before answering
 
 
 @pytest.fixture
@@ -45,6 +47,8 @@ def receiver():
                 Received(path=self.path, headers={k.lower(): v for k, v in self.headers.items()}, body=body)
             )
             status = state.answers.popleft() if state.answers else 200
+            if state.delay_seconds:
+                time.sleep(state.delay_seconds)
             self.send_response(status)
             self.send_header("Content-Length", str(len(state.response_body)))
             self.end_headers()

@@ -5,7 +5,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backend.integrations import services
-from backend.integrations.models import WebhookEndpoint
+from backend.integrations.models import WebhookAttempt, WebhookEndpoint
+from tests.web.test_template_leaks import leaks_in
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,22 @@ def test_the_api_creates_reads_rotates_and_hides(town, endpoint):
     assert api_as(town.user("other_coordinator")).get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/").status_code == 404
     refused = manager.post("/api/v1/webhooks/", {"url": URL, "event_types": ["task.done"]}, format="json")
     assert refused.status_code == 400  # no municipality whose webhooks the manager keeps
+
+
+def test_no_integrations_page_shows_template_syntax(as_role, town, endpoint):
+    delivery = services.webhook_test_send(actor=town.user("coordinator"), endpoint=endpoint)
+    WebhookAttempt.objects.create(delivery=delivery, status_code=500, duration_ms=9, error="Příjemce odpověděl 500.")
+    client = as_role("coordinator")
+    pages = [
+        client.get("/integrations/webhooks/"),
+        client.post("/integrations/webhooks/", {"url": "nonsense", "event_types": []}),
+        client.get(f"/integrations/webhooks/{endpoint.pk}/"),
+        client.post(f"/integrations/webhooks/{endpoint.pk}/rotate-secret/"),
+        client.get(f"/integrations/webhooks/{endpoint.pk}/", HTTP_HX_REQUEST="true"),
+        client.get("/integrations/projects/import/"),
+        client.get(f"/integrations/projects/{town.project().pk}/calendar/"),
+        client.get("/profile/"),
+    ]
+    for page in pages:
+        assert page.status_code in (200, 400), page
+        assert not leaks_in(page.content.decode()), page.request["PATH_INFO"]

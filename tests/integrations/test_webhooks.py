@@ -269,3 +269,32 @@ def test_a_long_answer_is_read_only_in_part(town, receiver, settings, django_cap
     attempt = WebhookAttempt.objects.get()
     assert attempt.succeeded
     assert len(attempt.response_excerpt) == 1000
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(
+    town, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
+    receiver.delay_seconds = 1.0
+    endpoint, _secret = register(town, receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.webhook_test_send(actor=town.user("coordinator"), endpoint=endpoint)
+    attempt = WebhookAttempt.objects.get()
+    assert not attempt.succeeded
+    assert attempt.status_code is None
+    assert "timed out" in attempt.error
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_the_delivery_log_costs_the_same_queries_for_one_or_many(
+    town, receiver, as_role, django_assert_num_queries, count
+):
+    endpoint, _secret = register(town, receiver)
+    for _index in range(count):
+        delivery = services.webhook_test_send(actor=town.user("coordinator"), endpoint=endpoint)
+        WebhookAttempt.objects.create(delivery=delivery, status_code=500, duration_ms=12)
+    client = as_role("coordinator")
+    client.get(f"/integrations/webhooks/{endpoint.pk}/")  # warm the session
+    with django_assert_num_queries(8):
+        response = client.get(f"/integrations/webhooks/{endpoint.pk}/")
+    assert response.content.decode().count("HTTP 500") == count
