@@ -126,3 +126,12 @@ def test_the_pages_list_calls_and_link_an_application(as_role, town):
     imported = as_role("coordinator").post("/integrations/calls/", {"step": "import", "file": file})
     assert imported.status_code == 302
     assert FundingCall.objects.filter(number="OPZP-12", programme="op_zp").exists()
+
+
+def test_the_demo_catalogue_holds_real_calls_once(db):
+    from backend.integrations.seed import funding_calls_seed
+
+    assert funding_calls_seed() == 2
+    assert funding_calls_seed() == 0
+    call = FundingCall.objects.get(number="RES+ č. 3/2024")
+    assert (call.programme, call.closes, call.max_support_rate) == ("modernisation_fund", date(2024, 10, 31), 75)
