@@ -135,3 +135,12 @@ def test_the_demo_catalogue_holds_real_calls_once(db):
     assert funding_calls_seed() == 0
     call = FundingCall.objects.get(number="RES+ č. 3/2024")
     assert (call.programme, call.closes, call.max_support_rate) == ("modernisation_fund", date(2024, 10, 31), 75)
+
+
+def test_the_dashboard_shows_the_calls_closing_soon(as_role, town):
+    call_of(town, number="IROP-120", closes=timezone.localdate() + timedelta(days=10))
+    call_of(town, number="IROP-121", closes=timezone.localdate() + timedelta(days=90))
+    page = as_role("manager").get("/").content.decode()
+    assert "Výzvy, které se brzy uzavírají" in page
+    assert "IROP-120" in page and "IROP-121" not in page
+    assert "IROP-120" not in as_role("partner").get("/").content.decode()
