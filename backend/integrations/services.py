@@ -159,12 +159,12 @@ def _dispatch_event(event_id: int) -> None:
         _dispatch(delivery_id)
 
 
-def _dispatch(delivery_id: int) -> None:
+def _dispatch(delivery_id: int, *, manual: bool = False) -> None:
     """Publish the sending task; never raise into the request that already committed (the sweep sends it)."""
     from backend.integrations import tasks
 
     try:
-        tasks.send_webhook_delivery.apply_async(args=[delivery_id], retry=False)
+        tasks.send_webhook_delivery.apply_async(args=[delivery_id], kwargs={"manual": manual}, retry=False)
     except Exception:  # any broker error: the sweep will send it
         logger.warning("Broker unreachable; webhook delivery %s waits for the sweep.", delivery_id, exc_info=True)
 
@@ -193,7 +193,7 @@ def webhook_redeliver(*, actor: User, delivery: WebhookDelivery) -> WebhookDeliv
     delivery.status = WebhookDeliveryStatus.PENDING
     delivery.next_attempt_at = None
     delivery.save(update_fields=["status", "next_attempt_at"])
-    transaction.on_commit(partial(_dispatch, delivery.pk))
+    transaction.on_commit(partial(_dispatch, delivery.pk, manual=True))
     return delivery
 
 

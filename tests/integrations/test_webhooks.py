@@ -237,7 +237,8 @@ def test_redelivery_by_hand_sends_the_same_message_again(town, receiver, django_
     assert len(receiver.requests) == 2
     assert receiver.requests[0].body == receiver.requests[1].body
     assert receiver.requests[1].headers["webhook-id"] == delivery.message_id
-    assert WebhookAttempt.objects.filter(delivery=delivery).count() == 2
+    assert list(WebhookAttempt.objects.filter(delivery=delivery).values_list("manual", flat=True)) == [False, True]
+    assert "(ručně)" in client.get(f"/integrations/webhooks/{endpoint.pk}/").content.decode()
 
 
 def test_private_addresses_are_refused_without_the_setting(
