@@ -187,17 +187,22 @@ class Membership(TimeStampedModel):
                 ),
             ),
             models.UniqueConstraint(
-                fields=("user", "municipality"), condition=Q(role="coordinator"), name="membership_one_coordinator_role"
+                fields=("user", "municipality"),
+                condition=Q(role="coordinator"),
+                name="membership_one_coordinator_role",
+                violation_error_message=_("This person is already the coordinator of this municipality."),
             ),
             models.UniqueConstraint(
                 fields=("user", "department", "role"),
                 condition=Q(department__isnull=False),
                 name="membership_unique_department_role",
+                violation_error_message=_("This person already has this role in this department."),
             ),
             models.UniqueConstraint(
                 fields=("user", "organization"),
                 condition=Q(organization__isnull=False),
                 name="membership_unique_partner",
+                violation_error_message=_("This person is already a guest of this partner organisation."),
             ),
         ]
 
