@@ -12,6 +12,10 @@ from backend.core.validators import validate_ico
 
 
 class User(AbstractUser):
+    # A name is shown beside everything the person writes and in every list of people: no invisible characters
+    # that would hide or reorder it (a right-to-left override, zero-width spaces), as for every other name.
+    first_name = SingleLineCharField(_("first name"), max_length=150, blank=True)
+    last_name = SingleLineCharField(_("last name"), max_length=150, blank=True)
     language = models.CharField(
         _("language"),
         max_length=8,
