@@ -148,6 +148,15 @@ def test_schema_and_docs_are_public(client):
     assert client.get("/api/v1/projects/").status_code == 401
 
 
+@pytest.mark.parametrize("method", ["options", "post", "delete"])
+@pytest.mark.parametrize("query", ["", "?script"])
+def test_the_docs_page_answers_other_methods_405_not_an_error(client, method, query):
+    response = getattr(client, method)(DOCS_URL + query)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+
+
 def test_schema_describes_every_path_of_the_contract_with_its_methods(town):
     paths = served_schema(signed_in(town.user("manager")))["paths"]
     described = {path: set(operations) - {"parameters", "head", "options"} for path, operations in paths.items()}
