@@ -6,7 +6,6 @@ Also the card query and the partner-view rule the board and the dashboard share 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
@@ -27,6 +26,7 @@ from backend.projects.selectors import project_list_visible
 from backend.projects.services import project_create as project_create_service
 from backend.web.forms import ProjectForm, filter_departments, project_filters
 from backend.web.htmx import htmx_partial, render_page
+from backend.web.pagination import page_of
 
 PAGE_SIZE = 50
 
@@ -115,13 +115,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     # The pager counts the filtered projects alone; only the page's rows are joined to their tasks.
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(filterset.qs, number=request.GET.get("page"), per_page=PAGE_SIZE)
     rows = project_cards(user=request.user, projects=Project.objects.filter(pk__in=page.object_list.values("pk")))
     context = {
         "nav": "projects",
         "filter_form": filterset.form,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "projects": mark_internals(
             user=request.user, projects=rows.select_related("lead_department", "manager").order_by(*ordering)
         ),
