@@ -88,7 +88,8 @@ class Department(TimeStampedModel):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="departments", verbose_name=_("municipality")
     )
-    code = models.CharField(_("code"), max_length=16)
+    # Single-line like a name: "ENV" and "ENV" with a zero-width space would be two look-alike departments.
+    code = SingleLineCharField(_("code"), max_length=16)
     name = SingleLineCharField(_("name"), max_length=200)
 
     class Meta:
