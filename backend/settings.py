@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An htmx request after the session ended signs in as a whole page, not inside a fragment; see the module.
+    "backend.web.middleware.HtmxSignInMiddleware",
     # A web page's 404 is our own page in DEBUG too (Django would show its debug page); see the module.
     "backend.web.middleware.ApplicationNotFoundMiddleware",
     # Refreshes the session's expiry at most once a minute (SESSION_INACTIVITY_TIMEOUT below).

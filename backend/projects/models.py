@@ -45,7 +45,7 @@ class StrategicMeasure(TimeStampedModel):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="strategic_measures", verbose_name=_("municipality")
     )
-    code = models.CharField(_("code"), max_length=32)
+    code = SingleLineCharField(_("code"), max_length=32)
     title = SingleLineCharField(_("title"), max_length=300)
 
     class Meta:
