@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "backend.notifications",
     "backend.demo",
     "workflows",
+    "backend.energy",
     "backend.api",
     "backend.web",
 ]
