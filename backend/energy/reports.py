@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
@@ -116,6 +117,15 @@ def inventory_rows(*, user: User) -> list[list]:
     return rows
 
 
+def _cell(value):
+    """Numbers as numbers (the number format shows them the Czech way), labels as plain text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Promise):
+        return str(value)
+    return value
+
+
 def report_xlsx(*, user: User) -> bytes:
     import openpyxl
     from openpyxl.styles import Font
@@ -131,7 +141,7 @@ def report_xlsx(*, user: User) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([float(value) if isinstance(value, Decimal) else value for value in row])
+            sheet.append([_cell(value) for value in row])
         for column, header in enumerate(headers, start=1):
             sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = max(12, min(len(header) + 2, 48))
             number_format = formats.get(column, MWH_FORMAT)
