@@ -73,7 +73,7 @@ def test_one_bad_row_refuses_the_file_with_its_row_number(town, buildings, row, 
     rows = [f"B-01;2024;{month};elektřina;3,25" for month in range(1, 12)]
     content = _two_years(["B-02"]) + b"\n" + "\n".join([*rows, row]).encode()
     assert _errors(town, content) == [(37, message)]
-    upload, parsed = consumption_import_preview(
+    upload, _parsed = consumption_import_preview(
         actor=town.user("coordinator"), municipality=town.municipality, file_name="x.csv", content=content
     )
     assert upload is None and not ConsumptionImport.objects.exists()
