@@ -56,7 +56,7 @@ def test_the_coordinator_adds_the_heat_suppliers_set(town):
         "factors-0-citation": "dopis 12/2024",
     }
     response = client.post(_url(EmissionFactorSet, "add"), data)
-    assert response.status_code == 302, [l for l in response.content.decode().splitlines() if "error" in l.lower()][:20]
+    assert response.status_code == 302, response.content.decode()[:2000]
     own = EmissionFactorSet.objects.get(name="Teplárna Vzorov 2025")
     assert (own.municipality, own.is_statutory, own.valid_from) == (town.municipality, False, datetime.date(2025, 1, 1))
     assert str(own.factors.get().t_co2_per_mwh) == "0.2150"
