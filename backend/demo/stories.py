@@ -26,8 +26,8 @@ from backend.demo.specs import (
     Refuse,
     Remark,
 )
-from backend.projects.choices import FundingProgramme as Programme
 from backend.projects.choices import EnergyCarrier, FundingStatus, KpiKind, PartnerAccessLevel, TaskStatus, ThematicArea
+from backend.projects.choices import FundingProgramme as Programme
 from workflows.stages import Stage
 
 COORD = "coordinator"
