@@ -25,6 +25,10 @@ class PortfolioRowSerializer(FiguresSerializer):
     kind = serializers.CharField()
     carrier = serializers.CharField(help_text="Empty for hand-typed CO₂ reduction KPIs.")
     stage = serializers.CharField()
+    thematic_area = serializers.CharField()
+    year = serializers.IntegerField(
+        allow_null=True, help_text="The year the project's effect starts (its planned end)."
+    )
 
 
 class PortfolioSerializer(serializers.Serializer):

@@ -1,6 +1,6 @@
 """Vzorov's energy accounting for the demo, through the real services: the local heat supplier's factor set,
 two school buildings with two years of monthly consumption (before and after the ZŠ Nádražní insulation),
-degree days, the 2019 baseline inventory, the Covenant of Mayors target, and the CO₂ of the energy KPIs.
+degree days, the 2022 baseline inventory, the Covenant of Mayors target, and the CO₂ of the energy KPIs.
 
 Idempotent like the rest of the demo. The supplier and its factor are fictional, as Vzorov is."""
 
@@ -32,7 +32,7 @@ DEGREE_DAYS = (620, 540, 470, 320, 170, 40, 0, 0, 120, 330, 470, 580)
 SCHOOL_GAS = (62, 55, 46, 30, 14, 4, 3, 3, 10, 31, 46, 58)
 SCHOOL_ELECTRICITY = (9, 8, 8, 7, 6, 5, 2, 2, 6, 7, 8, 9)
 NURSERY_HEAT = (21, 19, 16, 11, 5, 1, 1, 1, 4, 11, 16, 20)
-INVENTORY_2019 = (
+INVENTORY_2022 = (
     ("municipal_buildings", "electricity", 1450),
     ("municipal_buildings", "natural_gas", 3900),
     ("municipal_buildings", "district_heat", 2100),
@@ -96,12 +96,12 @@ def energy_demo_seed(*, municipality: Municipality, today: datetime.date) -> Non
         )
         consumption_import_confirm(actor=coordinator, upload=upload)
     inventory, created = EmissionInventory.objects.get_or_create(
-        municipality=municipality, year=2019, defaults={"note": "Výchozí bilance emisí (BEI) pro Pakt starostů."}
+        municipality=municipality, year=2022, defaults={"note": "Výchozí bilance emisí (BEI) pro Pakt starostů."}
     )
     if created:
         InventoryEntry.objects.bulk_create(
             InventoryEntry(inventory=inventory, sector=sector, carrier=carrier, mwh=Decimal(mwh))
-            for sector, carrier, mwh in INVENTORY_2019
+            for sector, carrier, mwh in INVENTORY_2022
         )
     ClimateTarget.objects.get_or_create(
         municipality=municipality,

@@ -8,7 +8,9 @@ from decimal import Decimal
 from backend.accounts.models import User
 from backend.energy.models import ClimateTarget, EmissionInventory, InventoryEntry
 from backend.energy.selectors import EnergyTotal, energy_totals, factor_in_force, municipality_ids_staff
-from backend.projects.choices import EnergyCarrier, KpiKind
+from django.utils.translation import gettext as _
+
+from backend.projects.choices import EnergyCarrier, KpiKind, ThematicArea
 from workflows.stages import Stage
 
 
@@ -34,6 +36,8 @@ class Portfolio:
     co2_by_hand: Figures = field(default_factory=Figures)
     by_carrier: dict[str, Figures] = field(default_factory=dict)
     by_stage: dict[str, Figures] = field(default_factory=dict)
+    by_area: dict[str, Figures] = field(default_factory=dict)
+    by_year: dict[int | None, Figures] = field(default_factory=dict)
 
     @property
     def co2_planned(self) -> Decimal:
@@ -53,20 +57,35 @@ class Portfolio:
     def stage_rows(self) -> list[tuple[str, Figures]]:
         return [(Stage(stage).label, self.by_stage[stage]) for stage in Stage if stage in self.by_stage]
 
+    @property
+    def area_rows(self) -> list[tuple[str, Figures]]:
+        return [(area.label, self.by_area[area]) for area in ThematicArea if area in self.by_area]
+
+    @property
+    def year_rows(self) -> list[tuple[str, Figures]]:
+        years = sorted(self.by_year, key=lambda year: (year is None, year or 0))
+        return [(str(year) if year else _("no planned end"), self.by_year[year]) for year in years]
+
 
 def portfolio_build(*, user: User) -> Portfolio:
     rows = energy_totals(user=user)
     portfolio = Portfolio(rows=rows)
     by_carrier: dict[str, Figures] = defaultdict(Figures)
     by_stage: dict[str, Figures] = defaultdict(Figures)
+    by_area: dict[str, Figures] = defaultdict(Figures)
+    by_year: dict[int | None, Figures] = defaultdict(Figures)
     for row in rows:
         kind = {KpiKind.ENERGY_SAVINGS: portfolio.savings, KpiKind.RENEWABLE_PRODUCTION: portfolio.renewables}
         kind.get(row.kind, portfolio.co2_by_hand).add(row)
         by_carrier[row.carrier].add(row)
         by_stage[row.stage].add(row)
+        by_area[row.thematic_area].add(row)
+        by_year[row.year].add(row)
     order = {carrier: index for index, carrier in enumerate(EnergyCarrier.values)}
     portfolio.by_carrier = dict(sorted(by_carrier.items(), key=lambda item: order.get(item[0], len(order))))
     portfolio.by_stage = dict(by_stage)
+    portfolio.by_area = dict(by_area)
+    portfolio.by_year = dict(by_year)
     return portfolio
 
 

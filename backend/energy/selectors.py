@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models.functions import ExtractYear
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 
 from backend.accounts.models import User
@@ -85,6 +86,8 @@ class EnergyTotal:
     carrier: str
     stage: str
     kind: str
+    thematic_area: str
+    year: int | None  # the year the project's effect starts (its planned end)
     mwh_planned: Decimal
     mwh_achieved: Decimal
     co2_planned: Decimal
@@ -108,7 +111,8 @@ def _zero(value: Decimal | None) -> Decimal:
 
 
 def energy_totals(*, user: User) -> list[EnergyTotal]:
-    """Town-wide planned and achieved MWh/year and t CO₂/year by KPI kind, carrier and stage, in one query.
+    """Town-wide planned and achieved MWh/year and t CO₂/year by KPI kind, carrier, stage, thematic area and the
+    year the effect starts, in one query.
 
     Over the projects the user sees as municipal staff (partner guests see none of it). CO₂ of energy KPIs is
     the stored effect computed with the factor set in force; a project's hand-typed CO₂ reduction KPI counts
@@ -123,7 +127,7 @@ def energy_totals(*, user: User) -> list[EnergyTotal]:
         Kpi.objects.filter(project__in=projects.values("pk"))
         .filter(Q(kind__in=ENERGY_KPI_KINDS) | (Q(kind=KpiKind.CO2_REDUCTION) & ~Exists(has_energy_kpi)))
         .order_by()
-        .values("kind", "carrier", "project__stage")
+        .values("kind", "carrier", "project__stage", "project__thematic_area", year=ExtractYear("project__planned_end"))
         .annotate(
             energy_target=Sum("target", filter=Q(kind__in=ENERGY_KPI_KINDS)),
             energy_actual=Sum("actual", filter=Q(kind__in=ENERGY_KPI_KINDS)),
@@ -132,13 +136,15 @@ def energy_totals(*, user: User) -> list[EnergyTotal]:
             hand_target=Sum("target", filter=Q(kind=KpiKind.CO2_REDUCTION)),
             hand_actual=Sum("actual", filter=Q(kind=KpiKind.CO2_REDUCTION)),
         )
-        .order_by("kind", "carrier", "project__stage")
+        .order_by("kind", "carrier", "project__stage", "project__thematic_area", "year")
     )
     return [
         EnergyTotal(
             carrier=row["carrier"],
             stage=row["project__stage"],
             kind=row["kind"],
+            thematic_area=row["project__thematic_area"],
+            year=row["year"],
             mwh_planned=_zero(row["energy_target"]),
             mwh_achieved=_zero(row["energy_actual"]),
             co2_planned=_zero(row["co2_target"]) + _zero(row["hand_target"]),

@@ -35,6 +35,8 @@ def test_the_portfolio_gives_the_pages_figures(client, town, led):
             "kind": "energy_savings",
             "carrier": "electricity",
             "stage": "completed",
+            "thematic_area": "energy",
+            "year": 2024,
             "mwh_planned": "620.000",
             "mwh_achieved": "648.000",
             "co2_planned": "533.200",

@@ -60,6 +60,7 @@ def test_totals_are_factor_times_mwh_summed_by_hand(client, town, portfolio):
     assert _cells(html, "energy-by-carrier", "Elektřina") == ["670,0", "648,0", "576,2", "557,3"]
     assert _cells(html, "energy-by-carrier", "Zemní plyn") == ["300,0", "120,0", "60,0", "24,0"]
     assert _cells(html, "energy-by-stage", "Realizace") == ["300,0", "120,0", "60,0", "24,0"]
+    assert _cells(html, "energy-by-year", "2024") == ["970,0", "768,0", "636,2", "581,3"]
     planned = Decimal("620") * Decimal("0.86") + 300 * Decimal("0.2") + 50 * Decimal("0.86") + 12
     assert f'id="co2-total-planned">{planned:.1f}'.replace(".", ",") in html
 
