@@ -5,11 +5,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from backend.accounts.models import User
 from backend.energy.models import ClimateTarget, EmissionInventory, InventoryEntry
 from backend.energy.selectors import EnergyTotal, energy_totals, factor_in_force, municipality_ids_staff
-from django.utils.translation import gettext as _
-
 from backend.projects.choices import EnergyCarrier, KpiKind, ThematicArea
 from workflows.stages import Stage
 

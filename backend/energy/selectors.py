@@ -4,8 +4,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models.functions import ExtractYear
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import ExtractYear
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
