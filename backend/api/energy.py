@@ -43,6 +43,8 @@ class PortfolioSerializer(serializers.Serializer):
 class EnergyPortfolioView(APIView):
     """Town totals over the projects the caller sees as municipal staff; partner guests get 404."""
 
+    answers_not_found = True
+
     @extend_schema(operation_id="energy_portfolio", responses={200: PortfolioSerializer})
     def get(self, request: Request) -> Response:
         if not municipality_ids_staff(user=request.user):

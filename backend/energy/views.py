@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,8 +19,8 @@ from backend.energy import reports
 from backend.energy.imports import MAX_BYTES, consumption_import_confirm, consumption_import_preview
 from backend.energy.models import ConsumptionImport, ImportStatus
 from backend.energy.portfolio import Figures, portfolio_build, target_progress
-from backend.energy.selectors import energy_kpis_without_co2, municipality_ids_staff
-from backend.energy.services import kpi_emission_compute
+from backend.energy.selectors import building_list_visible, energy_kpis_without_co2, municipality_ids_staff
+from backend.energy.services import kpi_actual_from_building, kpi_emission_compute
 from backend.projects.selectors import kpi_list_visible, project_get_visible
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.htmx import render_page
@@ -128,13 +129,7 @@ def consumption_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def kpi_co2_compute(request: HttpRequest, project_pk: int, pk: int) -> HttpResponse:
-    try:
-        project = project_get_visible(user=request.user, pk=project_pk)
-    except NotFound as error:
-        raise Http404(str(error)) from error
-    kpi = kpi_list_visible(user=request.user, project=project).filter(pk=pk).first()
-    if kpi is None:
-        raise Http404(_("Page not found."))
+    project, kpi = _visible_kpi(request, project_pk, pk)
     try:
         emission = kpi_emission_compute(actor=request.user, kpi=kpi)
     except ValidationError as error:
@@ -147,6 +142,55 @@ def kpi_co2_compute(request: HttpRequest, project_pk: int, pk: int) -> HttpRespo
             % {"kpi": kpi.name, "set": emission.factor_set, "co2": _tonnes(emission.co2_target)},
         )
     return redirect(reverse("web:project_detail", kwargs={"pk": project.pk}) + "?tab=kpis")
+
+
+class MeasuredActualForm(forms.Form):
+    building = forms.ModelChoiceField(label=gettext_lazy("Building"), queryset=None)
+    baseline_year = forms.IntegerField(label=gettext_lazy("Year before the project"), min_value=1990, max_value=2100)
+    reporting_year = forms.IntegerField(label=gettext_lazy("Year after the project"), min_value=1990, max_value=2100)
+
+    def __init__(self, *args, buildings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = buildings
+
+
+def _visible_kpi(request: HttpRequest, project_pk: int, pk: int):
+    try:
+        project = project_get_visible(user=request.user, pk=project_pk)
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    kpi = kpi_list_visible(user=request.user, project=project).filter(pk=pk).first()
+    if kpi is None:
+        raise Http404(_("Page not found."))
+    return project, kpi
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_measured_actual(request: HttpRequest, project_pk: int, pk: int) -> HttpResponse:
+    """A savings KPI's actual value from a building's measured consumption before and after the project."""
+    project, kpi = _visible_kpi(request, project_pk, pk)
+    buildings = building_list_visible(user=request.user).filter(municipality_id=project.municipality_id)
+    form = MeasuredActualForm(request.POST or None, buildings=buildings)
+    if request.method == "POST" and form.is_valid():
+        try:
+            measured = kpi_actual_from_building(actor=request.user, kpi=kpi, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("The actual value of “%(kpi)s” is now %(saving)s MWh/year, measured in %(building)s.")
+                % {
+                    "kpi": kpi.name,
+                    "saving": number_format(measured.saving_mwh, decimal_pos=1, use_l10n=True, force_grouping=True),
+                    "building": measured.building,
+                },
+            )
+            return redirect(reverse("web:project_detail", kwargs={"pk": project.pk}) + "?tab=kpis")
+    context = {"nav": "projects", "project": project, "kpi": kpi, "form": form}
+    return render_page(request, "energy/measured_actual.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -166,4 +210,5 @@ urlpatterns = [
     path("vykaz.xlsx", report_download, {"file_format": "xlsx"}, name="report_xlsx"),
     path("vykaz.csv", report_download, {"file_format": "csv"}, name="report_csv"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/co2/", kpi_co2_compute, name="kpi_co2_compute"),
+    path("projekty/<int:project_pk>/kpi/<int:pk>/mereni/", kpi_measured_actual, name="kpi_measured_actual"),
 ]

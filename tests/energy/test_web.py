@@ -137,3 +137,34 @@ def test_the_co2_button_is_404_for_an_unseen_project(client, town):
     client.force_login(town.user("other_coordinator"))
     url = reverse("energy:kpi_co2_compute", args=[project.pk, project.kpis.get().pk])
     assert client.post(url).status_code == 404
+
+
+def test_the_actual_comes_from_a_buildings_measured_consumption(client, town):
+    from backend.energy.models import Building, MonthlyConsumption
+
+    building = Building.objects.create(municipality=town.municipality, code="ZS-01", name="ZŠ Vzorová")
+    for year, mwh in ((2023, "10"), (2025, "8")):
+        for month in range(1, 13):
+            MonthlyConsumption.objects.create(building=building, carrier="electricity", year=year, month=month, mwh=mwh)
+    project = _energy_project(town, stage=Stage.EVALUATION, compute=False)
+    kpi = project.kpis.get()
+    client.force_login(town.user("manager"))
+    url = reverse("energy:kpi_measured_actual", args=[project.pk, kpi.pk])
+    refused = client.post(url, {"building": building.pk, "baseline_year": 2023, "reporting_year": 2024})
+    assert refused.status_code == 400
+    assert "nemá v roce 2024 odečet" in refused.content.decode()
+    response = client.post(url, {"building": building.pk, "baseline_year": 2023, "reporting_year": 2025}, follow=True)
+    assert "je nyní 24,0 MWh/rok" in response.content.decode()
+    kpi.refresh_from_db()
+    assert kpi.actual == Decimal(24)
+
+
+def test_another_towns_building_cannot_be_chosen(client, town):
+    from backend.energy.models import Building
+
+    other = Building.objects.create(municipality=town.other_municipality, code="L-1", name="Lhota")
+    project = _energy_project(town, stage=Stage.EVALUATION, compute=False)
+    client.force_login(town.user("manager"))
+    url = reverse("energy:kpi_measured_actual", args=[project.pk, project.kpis.get().pk])
+    response = client.post(url, {"building": other.pk, "baseline_year": 2023, "reporting_year": 2025})
+    assert response.status_code == 400
