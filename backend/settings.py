@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "backend.integrations",
     "backend.demo",
     "workflows",
+    "backend.energy",
     "backend.api",
     "backend.web",
 ]

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import attachments, exports, invitations, privacy, views
+from backend.api import attachments, energy, exports, invitations, privacy, views
 from backend.integrations.api import WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -41,6 +41,8 @@ urlpatterns = [
         attachments.ProjectAttachmentView.as_view(),
         name="project_attachment",
     ),
+    path("energy/portfolio/", energy.EnergyPortfolioView.as_view(), name="energy_portfolio"),
+    path("energy/factor-sets/", energy.EmissionFactorSetListView.as_view(), name="energy_factor_sets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the strict CSP needs no inline script. It renders
     # with a template alone, which OPTIONS (DRF's metadata) does not have: a 500 for a method the page never needs.

@@ -77,6 +77,8 @@ CONTRACT = {
     "/api/v1/me/": {"get"},
     "/api/v1/me/export/": {"get"},  # issue 6: the caller's own data (GDPR)
     "/api/v1/projects/export/": {"get"},  # issue 6: the project list as CSV
+    "/api/v1/energy/portfolio/": {"get"},  # issue 16: the town's energy and CO₂ totals
+    "/api/v1/energy/factor-sets/": {"get"},  # issue 16: emission factor sets with their citations
     "/api/v1/departments/": {"get"},
     "/api/v1/organizations/": {"get"},
     "/api/v1/users/": {"get"},
@@ -453,6 +455,7 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
     kpi_fields = {
         "name": "Úspora CO₂",
         "kind": "co2_reduction",
+        "carrier": "",
         "unit": "t CO₂/year",
         "baseline": "0",
         "target": "12",
