@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_single_line_names'),
-        ('projects', '0007_kpi_energy_carrier_and_renewable_kind'),
+        ('projects', '0008_kpi_energy_carrier_and_renewable_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

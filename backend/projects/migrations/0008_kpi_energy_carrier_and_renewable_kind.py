@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0006_single_line_names'),
+        ('projects', '0007_single_line_codes'),
     ]
 
     operations = [
