@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "backend.notifications",
     "backend.demo",
     "workflows",
+    "backend.strategy",
     "backend.api",
     "backend.web",
 ]

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
 from backend.projects.invitations import invitation_create
-from backend.projects.models import StrategicMeasure
+from backend.strategy.models import Strategy
 from tests.factories import (
     CommentFactory,
     DepartmentFactory,
@@ -91,7 +91,7 @@ def add_rows_of_every_kind(town, round_number: int) -> None:
     project_transition(project=waiting, actor=town.user("lead_head"), transition="start_implementation")
     TaskFactory(project=moved, assignee=town.user("staff"))
     CommentFactory(project=moved, author=town.user("staff"))
-    StrategicMeasure.objects.create(municipality=town.municipality, code=f"1.{round_number}", title="Úspory energie")
+    Strategy.objects.create(municipality=town.municipality, title=f"Strategie {round_number}")
     invitation_create(
         actor=town.user("manager"), email=f"host{round_number}@example.org", organization=town.firm, projects=[moved]
     )
