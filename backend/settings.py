@@ -369,6 +369,9 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "backend.projects.choices.TaskStatus",
         "FundingStatusEnum": "backend.projects.choices.FundingStatus",
         "ApprovalStatusEnum": "workflows.models.ApprovalStatus",
+        "StrategyStatusEnum": "backend.strategy.models.StrategyStatus",
+        "StrategyItemKindEnum": "backend.strategy.models.ItemKind",
+        "KpiKindEnum": "backend.projects.choices.KpiKind",
     },
 }
 

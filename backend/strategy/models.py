@@ -11,12 +11,14 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Department, Municipality
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
-from backend.projects.choices import KpiKind
+from backend.projects.choices import KPI_FIXED_UNIT_LABELS, KpiKind
 from backend.projects.models import Project
 from workflows.models import AppendOnlyQuerySet, ApprovalStatus, ApproverRolesMixin, Decision, ImmutableRecordError
 
@@ -48,6 +50,16 @@ class ResolutionFields(models.Model):
     @property
     def has_resolution(self) -> bool:
         return bool(self.resolution_number and self.resolution_date)
+
+    @property
+    def resolution_text(self) -> str:
+        """As Czech documents cite it: "usnesení zastupitelstva č. 12/2026 ze dne 3. 3. 2026"."""
+        if not self.has_resolution:
+            return ""
+        values = {"number": self.resolution_number, "date": date_format(self.resolution_date, "SHORT_DATE_FORMAT")}
+        if self.resolution_body == ResolutionBody.BOARD:
+            return gettext("resolution of the municipal board no. %(number)s of %(date)s") % values
+        return gettext("resolution of the municipal assembly no. %(number)s of %(date)s") % values
 
 
 class Strategy(ResolutionFields, TimeStampedModel):
@@ -112,7 +124,13 @@ class Goal(StrategyItem):
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
         ordering = ("strategy", "code")
-        constraints = [models.UniqueConstraint(fields=("strategy", "code"), name="strategy_goal_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("strategy", "code"),
+                name="strategy_goal_code_unique",
+                violation_error_message=_("The strategy already has a goal with this code."),
+            )
+        ]
 
 
 class Measure(StrategyItem):
@@ -142,7 +160,13 @@ class Measure(StrategyItem):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         ordering = ("strategy", "code")
-        constraints = [models.UniqueConstraint(fields=("strategy", "code"), name="strategy_measure_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("strategy", "code"),
+                name="strategy_measure_code_unique",
+                violation_error_message=_("The strategy already has a measure with this code."),
+            )
+        ]
 
 
 class Indicator(TimeStampedModel):
@@ -166,6 +190,11 @@ class Indicator(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def unit_label(self) -> str:
+        """Energy and CO₂ units are stored in one spelling and shown in the reader's language."""
+        return str(KPI_FIXED_UNIT_LABELS.get(self.kind, self.unit))
 
 
 class ItemKind(models.TextChoices):
@@ -366,3 +395,83 @@ class AmendmentDecision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError("Decisions are never deleted.")
+
+
+class Consultation(models.Model):
+    """An amendment put to public consultation for a period; it is decided only after the period and once the
+    proposer answered every published comment. The public page belongs to the portal."""
+
+    amendment = models.OneToOneField(
+        Amendment, on_delete=models.CASCADE, related_name="consultation", verbose_name=_("amendment")
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
+    )
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("public consultation")
+        verbose_name_plural = _("public consultations")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="consultation_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amendment} ({self.starts_on} – {self.ends_on})"
+
+    def is_open_on(self, day) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class CommentStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("Waiting for e-mail confirmation")
+    PENDING = "pending", _("Waiting for moderation")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected by moderation")
+
+
+class ConsultationComment(models.Model):
+    """A citizen's comment: confirmed from its e-mail, moderated, then published and answered by the proposer."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="comments", verbose_name=_("public consultation")
+    )
+    author_name = SingleLineCharField(_("author's name"), max_length=120)
+    # Only for the confirmation; never shown or exported.
+    email = models.EmailField(_("e-mail"))
+    body = models.TextField(_("text of the comment"), max_length=4000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CommentStatus.choices, default=CommentStatus.UNCONFIRMED, db_index=True
+    )
+    # SHA-256 of the confirmation token sent by e-mail; the token itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderated by"),
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consultation comment")
+        verbose_name_plural = _("consultation comments")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:40]}"

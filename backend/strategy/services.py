@@ -21,6 +21,7 @@ from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import PermissionDenied
 from backend.projects.choices import KPI_FIXED_UNITS, KpiKind
+from backend.strategy.consultation import consultation_check_decidable
 from backend.strategy.models import (
     Amendment,
     AmendmentAction,
@@ -204,9 +205,10 @@ def _fields_set(*, strategy: Strategy, kind: str, item: Any, data: dict[str, Any
         if item.parent is not None and (item.parent.pk == item.pk or item.parent.parent_id is not None):
             raise ValidationError({"parent": _("A specific goal belongs under a top-level goal.")})
     else:
-        item.goal = _goal_by_code(strategy, data.get("goal"), "goal")
-        if item.goal is None:
+        goal = _goal_by_code(strategy, data.get("goal"), "goal")
+        if goal is None:
             raise ValidationError({"goal": _("Choose the goal the measure serves.")})
+        item.goal = goal
         item.responsible_department = _department(strategy, data.get("department"))
 
 
@@ -502,6 +504,7 @@ def _amendment_close(*, amendment: Amendment, strategy: Strategy, status: str) -
 
 def _amendment_apply(*, amendment: Amendment, strategy: Strategy, actor: User) -> None:
     """Apply every change, write the next revision and the versions of what changed, close the amendment."""
+    consultation_check_decidable(amendment=amendment)
     touched = []
     for change in amendment.changes.order_by("id"):
         item = _change_apply(

@@ -88,6 +88,15 @@ CONTRACT = {
     # issue 6: attachments of projects and comments (multipart upload; downloads from the web URL)
     "/api/v1/projects/{id}/attachments/": {"get", "post"},
     "/api/v1/projects/{id}/attachments/{attachment_id}/": {"delete"},
+    # issue 15: strategies with their tree and coverage, amendments and their decisions
+    "/api/v1/strategies/": {"get"},
+    "/api/v1/strategies/{id}/": {"get"},
+    "/api/v1/strategies/{id}/coverage/": {"get"},
+    "/api/v1/strategies/{id}/amendments/": {"get", "post"},
+    "/api/v1/amendments/{id}/": {"get"},
+    "/api/v1/amendments/{id}/approve/": {"post"},
+    "/api/v1/amendments/{id}/reject/": {"post"},
+    "/api/v1/amendments/{id}/resolution/": {"post"},
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.

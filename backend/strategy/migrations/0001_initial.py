@@ -227,7 +227,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='measure',
-            constraint=models.UniqueConstraint(fields=('strategy', 'code'), name='strategy_measure_code_unique'),
+            constraint=models.UniqueConstraint(fields=('strategy', 'code'), name='strategy_measure_code_unique', violation_error_message='The strategy already has a measure with this code.'),
         ),
         migrations.AddConstraint(
             model_name='itemversion',
@@ -235,6 +235,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='goal',
-            constraint=models.UniqueConstraint(fields=('strategy', 'code'), name='strategy_goal_code_unique'),
+            constraint=models.UniqueConstraint(fields=('strategy', 'code'), name='strategy_goal_code_unique', violation_error_message='The strategy already has a goal with this code.'),
         ),
     ]
