@@ -131,3 +131,21 @@ def test_only_editors_of_the_project_link_it(as_role, town, strategy, measures, 
     url = reverse("strategy:project_measures", kwargs={"project_pk": project.pk})
     assert as_role(role).post(url, {"measures": [measures["1.1.2"].pk]}).status_code == status
     assert not project.strategic_measures.exists()
+
+
+def test_the_proposer_is_not_offered_to_approve_their_own_amendment(as_role, town, strategy, measures):
+    coordinator = as_role("coordinator")
+    coordinator.post(
+        reverse("strategy:amendment_create", kwargs={"pk": strategy.pk}),
+        {
+            "title": "Vlastní návrh",
+            "reason": "Test.",
+            "action": "retire",
+            "kind": "measure",
+            "item": f"measure:{measures['2.1'].pk}",
+        },
+    )
+    amendment = strategy.amendments.get()
+    page = _page(coordinator, strategy).content.decode()
+    assert reverse("strategy:amendment_decision", kwargs={"pk": amendment.pk}) not in page
+    assert reverse("strategy:amendment_resolution", kwargs={"pk": amendment.pk}) in page

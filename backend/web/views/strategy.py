@@ -176,8 +176,11 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     amendments = list(amendment_list(strategy=strategy)[:20])
     for amendment in amendments:
         amendment.strategy = strategy
-        amendment.may_decide = amendment.status == ApprovalStatus.PENDING and bool(
-            amendment_approver_roles(amendment=amendment, user=request.user)
+        own = amendment.forbid_self_approval and amendment.proposed_by_id == request.user.pk
+        amendment.may_decide = (
+            amendment.status == ApprovalStatus.PENDING
+            and not own
+            and bool(amendment_approver_roles(amendment=amendment, user=request.user))
         )
     access = user_access(user=request.user)
     context = {
