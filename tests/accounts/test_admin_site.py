@@ -416,4 +416,4 @@ def test_the_coordinators_admin_index_lists_only_configuration_and_project_work(
 
     apps = {app["app_label"] for app in browser(coordinator).get("/admin/").context["app_list"]}
 
-    assert apps == {"accounts", "core", "projects", "workflows"}
+    assert apps == {"accounts", "core", "projects", "workflows", "strategy"}
