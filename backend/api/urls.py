@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from backend.api import attachments, exports, invitations, privacy, strategy, views
+from backend.integrations.api import WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -21,6 +22,7 @@ router.register("users", views.UserViewSet, basename="user")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 router.register("strategies", strategy.StrategyViewSet, basename="strategy")
 router.register("amendments", strategy.AmendmentViewSet, basename="amendment")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 app_name = "api"
 urlpatterns = [

@@ -62,6 +62,7 @@ from backend.demo.specs import (
 )
 from backend.demo.stories import STORIES
 from backend.demo.strategies import STRATEGIES, strategy_ensure
+from backend.integrations.seed import funding_calls_seed
 from backend.notifications.models import Delivery, Notification
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
@@ -156,6 +157,7 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
         created.append(story.title)
         if log:
             log(f"  {municipality.name}: {project.title} → {project.stage}")
+    funding_calls_seed()  # the shared catalogue of real calls (backend.integrations.seed)
     return SeedReport(accounts=[spec.username for spec in ACCOUNTS], projects_created=created, projects_skipped=skipped)
 
 

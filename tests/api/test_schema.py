@@ -97,6 +97,13 @@ CONTRACT = {
     "/api/v1/amendments/{id}/approve/": {"post"},
     "/api/v1/amendments/{id}/reject/": {"post"},
     "/api/v1/amendments/{id}/resolution/": {"post"},
+    # issue 17: the coordinator's webhooks
+    "/api/v1/webhooks/": {"get", "post"},
+    "/api/v1/webhooks/{id}/": {"get", "patch", "delete"},
+    "/api/v1/webhooks/{id}/rotate-secret/": {"post"},
+    "/api/v1/webhooks/{id}/test/": {"post"},
+    "/api/v1/webhooks/{id}/deliveries/": {"get"},
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver/": {"post"},
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.
