@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "backend.demo",
     "workflows",
     "backend.energy",
+    "backend.strategy",
     "backend.api",
     "backend.web",
 ]
@@ -387,6 +388,9 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "backend.projects.choices.TaskStatus",
         "FundingStatusEnum": "backend.projects.choices.FundingStatus",
         "ApprovalStatusEnum": "workflows.models.ApprovalStatus",
+        "StrategyStatusEnum": "backend.strategy.models.StrategyStatus",
+        "StrategyItemKindEnum": "backend.strategy.models.ItemKind",
+        "KpiKindEnum": "backend.projects.choices.KpiKind",
     },
 }
 

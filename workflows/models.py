@@ -12,6 +12,10 @@ from workflows.machine import TRANSITION_LABELS, TRANSITION_NAMES
 from workflows.stages import Stage
 
 TRANSITION_CHOICES = [(name, TRANSITION_LABELS[name]) for name in TRANSITION_NAMES]
+# Not a stage change: the policy for amendments of a municipality's strategy (backend.strategy), which are
+# approved with the same machinery as the pipeline's gates.
+AMEND_STRATEGY = "amend_strategy"
+POLICY_CHOICES = [*TRANSITION_CHOICES, (AMEND_STRATEGY, _("Strategy amendment"))]
 
 
 class ApproverRole(models.TextChoices):
@@ -45,7 +49,7 @@ class ApprovalPolicy(ApproverRolesMixin, models.Model):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="approval_policies", verbose_name=_("municipality")
     )
-    transition = models.CharField(_("transition"), max_length=32, choices=TRANSITION_CHOICES)
+    transition = models.CharField(_("transition"), max_length=32, choices=POLICY_CHOICES)
     lead_head_approves = models.BooleanField(_("head of the lead department approves"), default=False)
     involved_heads_approve = models.BooleanField(_("heads of involved departments approve"), default=False)
     coordinator_approves = models.BooleanField(_("coordinator approves"), default=False)

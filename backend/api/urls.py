@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import attachments, energy, exports, invitations, privacy, views
+from backend.api import attachments, energy, exports, invitations, privacy, strategy, views
 from backend.integrations.api import WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -20,6 +20,8 @@ router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("users", views.UserViewSet, basename="user")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
+router.register("strategies", strategy.StrategyViewSet, basename="strategy")
+router.register("amendments", strategy.AmendmentViewSet, basename="amendment")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 app_name = "api"

@@ -61,6 +61,7 @@ from backend.demo.specs import (
     Remark,
 )
 from backend.demo.stories import STORIES
+from backend.demo.strategies import STRATEGIES, strategy_ensure
 from backend.energy.demo import energy_demo_seed
 from backend.integrations.seed import funding_calls_seed
 from backend.notifications.models import Delivery, Notification
@@ -75,7 +76,6 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
-    StrategicMeasure,
     Task,
 )
 from backend.projects.services import (
@@ -91,6 +91,7 @@ from backend.projects.services import (
     task_create,
     task_set_status,
 )
+from backend.strategy.models import Measure
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -117,7 +118,7 @@ class World:
     municipalities: dict[str, Municipality] = field(default_factory=dict)
     departments: dict[tuple[str, str], Department] = field(default_factory=dict)
     organizations: dict[str, PartnerOrganization] = field(default_factory=dict)
-    measures: dict[tuple[str, str], StrategicMeasure] = field(default_factory=dict)
+    measures: dict[tuple[str, str], Measure] = field(default_factory=dict)
 
     def user(self, username: str | None) -> User | None:
         return None if username is None else self.users[username]
@@ -140,6 +141,13 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
     password = _demo_password_hash(usernames=[spec.username for spec in ACCOUNTS])
     for spec in ACCOUNTS:
         _account_ensure(spec=spec, world=world, groups=groups, password=password)
+    for strategy_spec in STRATEGIES:
+        key = strategy_spec.municipality
+        departments = {code: department for (owner, code), department in world.departments.items() if owner == key}
+        measures = strategy_ensure(
+            spec=strategy_spec, municipality=world.municipalities[key], departments=departments, users=world.users
+        )
+        world.measures.update({(key, code): measure for code, measure in measures.items()})
     created, skipped = [], []
     for story in STORIES:
         municipality = world.municipalities[story.municipality]
@@ -172,16 +180,6 @@ def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipalit
         else:
             _fields_ensure(instance=department, values={"name": name})
         world.departments[spec.key, code] = department
-    for code, title in spec.strategic_measures:
-        # There is no service for the strategy: it is configuration, kept by the coordinator in the admin.
-        measure = StrategicMeasure.objects.filter(municipality=municipality, code=code).first()
-        if measure is None:
-            measure = StrategicMeasure(municipality=municipality, code=code, title=title)
-            measure.full_clean()
-            measure.save()
-        else:
-            _fields_ensure(instance=measure, values={"title": title})
-        world.measures[spec.key, code] = measure
     for organization_spec in spec.organizations:
         organization = PartnerOrganization.objects.filter(
             municipality=municipality, name=organization_spec.name

@@ -1,4 +1,7 @@
-"""The project record and what hangs on it: partners, tasks, comments, funding, KPIs, strategy, events."""
+"""The project record and what hangs on it: partners, tasks, comments, funding, KPIs, events.
+
+The strategic measures a project serves link to it from ``backend.strategy`` (``project.strategic_measures``).
+"""
 
 import uuid
 from functools import partial
@@ -41,27 +44,6 @@ def _money(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, validators=_NON_NEGATIVE, **kwargs)
 
 
-class StrategicMeasure(TimeStampedModel):
-    """A measure of the municipality's strategy (strategický plán, Smart City koncepce) a project serves."""
-
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="strategic_measures", verbose_name=_("municipality")
-    )
-    code = SingleLineCharField(_("code"), max_length=32)
-    title = SingleLineCharField(_("title"), max_length=300)
-
-    class Meta:
-        verbose_name = _("strategic measure")
-        verbose_name_plural = _("strategic measures")
-        ordering = ("municipality__name", "code")
-        constraints = [
-            models.UniqueConstraint(fields=("municipality", "code"), name="strategic_measure_code_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
-
-
 class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="projects", verbose_name=_("municipality")
@@ -97,9 +79,6 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
         verbose_name=_("author"),
     )
     thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
-    strategic_measures = models.ManyToManyField(
-        StrategicMeasure, blank=True, related_name="projects", verbose_name=_("strategic measures")
-    )
     estimated_cost = _money(_("estimated cost (CZK)"), null=True, blank=True)
     assessment_score = models.PositiveSmallIntegerField(
         _("assessment score"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]

@@ -90,6 +90,15 @@ CONTRACT = {
     # issue 6: attachments of projects and comments (multipart upload; downloads from the web URL)
     "/api/v1/projects/{id}/attachments/": {"get", "post"},
     "/api/v1/projects/{id}/attachments/{attachment_id}/": {"delete"},
+    # issue 15: strategies with their tree and coverage, amendments and their decisions
+    "/api/v1/strategies/": {"get"},
+    "/api/v1/strategies/{id}/": {"get"},
+    "/api/v1/strategies/{id}/coverage/": {"get"},
+    "/api/v1/strategies/{id}/amendments/": {"get", "post"},
+    "/api/v1/amendments/{id}/": {"get"},
+    "/api/v1/amendments/{id}/approve/": {"post"},
+    "/api/v1/amendments/{id}/reject/": {"post"},
+    "/api/v1/amendments/{id}/resolution/": {"post"},
     # issue 17: the coordinator's webhooks
     "/api/v1/webhooks/": {"get", "post"},
     "/api/v1/webhooks/{id}/": {"get", "patch", "delete"},
