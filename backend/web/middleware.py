@@ -18,7 +18,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from backend.web.views.errors import page_not_found
 
-APPLICATION_NAMESPACES = frozenset({"web"})
+# Every namespace of the application's pages (web, integrations, energy, and whatever comes next) but these two.
+NOT_APPLICATION_NAMESPACES = frozenset({"admin", "api"})
 NOT_APPLICATION_PREFIXES = ("/admin/", "/api/", "/static/", "/media/")
 
 
@@ -43,7 +44,7 @@ class ApplicationNotFoundMiddleware:
         if not settings.DEBUG or not isinstance(exception, Http404):
             return None
         match = getattr(request, "resolver_match", None)
-        if match is None or not APPLICATION_NAMESPACES.intersection(match.namespaces):
+        if match is None or not match.namespaces or NOT_APPLICATION_NAMESPACES.intersection(match.namespaces):
             return None
         return page_not_found(request, exception)
 
