@@ -153,8 +153,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return s.ProjectForViewerSerializer(project_or_page, many=many, context=self.get_serializer_context()).data
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self._output(page, many=True))
+        reader = s.ProjectRowsForViewer(user=request.user)
+        page = self.paginate_queryset(reader.rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(reader.represent(page))
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self._output(self.get_object()))

@@ -63,8 +63,13 @@ def project_get_visible(*, user: User | None, pk: int | str) -> Project:
 
 def is_partner_viewer(*, user: User | None, project: Project) -> bool:
     """True when the user sees the project only as a partner guest (no municipal role in it)."""
+    return is_partner_viewer_of(user=user, municipality_id=project.municipality_id)
+
+
+def is_partner_viewer_of(*, user: User | None, municipality_id: int) -> bool:
+    """``is_partner_viewer`` of a project of that municipality (for rows read without a Project object)."""
     access = user_access(user=user)
-    if access.is_platform_admin or project.municipality_id in access.municipality_ids:
+    if access.is_platform_admin or municipality_id in access.municipality_ids:
         return False
     return bool(access.partner_of)
 
