@@ -16,7 +16,13 @@ from backend.api.rows import row_reader
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.selectors import is_partner_viewer, is_partner_viewer_of, project_list_visible
-from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
+from workflows.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    TransitionRecord,
+    approval_is_escalated,
+    approver_roles_of,
+)
 
 MAX_TEXT = 20_000
 
@@ -277,6 +283,10 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     project_title = serializers.CharField(source="project.title", read_only=True)
     approver_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
     escalated = serializers.BooleanField(source="is_escalated", read_only=True)
+    row_computed = {
+        "approver_roles": (("lead_head_approves", "involved_heads_approve", "coordinator_approves"), approver_roles_of),
+        "escalated": (("status", "escalates_at"), approval_is_escalated),
+    }
 
     class Meta:
         model = ApprovalRequest

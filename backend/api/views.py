@@ -25,6 +25,7 @@ from backend.accounts.selectors import (
 from backend.api import serializers as s
 from backend.api.errors import AccountLockedOut
 from backend.api.pagination import CursorPagination
+from backend.api.rows import row_reader
 from backend.api.schema import ERROR_DETAIL, HISTORY_BY_VIEWER, PROJECT_BY_VIEWER, TRANSITION_RESPONSES
 from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from backend.core.errors import PermissionDenied
@@ -47,6 +48,19 @@ from workflows import selectors as workflow_selectors
 from workflows import services as workflow_services
 from workflows.filtersets import ApprovalFilterSet
 from workflows.models import Decision
+
+
+class RowListMixin:
+    """``list`` from ``values()`` rows, in the shape of the view's serializer (``backend/api/rows.py``)."""
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.row_page(self.filter_queryset(self.get_queryset()), self.get_serializer_class())
+
+    def row_page(self, queryset, serializer_class) -> Response:
+        reader = row_reader(serializer_class)
+        ordering = [name.lstrip("-") for name in getattr(self.paginator, "ordering", ())]
+        page = self.paginate_queryset(reader.rows(queryset, *ordering))
+        return self.get_paginated_response(reader.represent(page))
 
 
 class OldestFirstPagination(CursorPagination):
@@ -130,7 +144,7 @@ def _partner_view(request: Request, project: Project) -> bool:
     create=extend_schema(request=s.ProjectSerializer, responses={201: s.ProjectSerializer}),
     partial_update=extend_schema(request=s.ProjectSerializer, responses={200: s.ProjectSerializer}),
 )
-class ProjectViewSet(viewsets.GenericViewSet):
+class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
     """Smart City projects the user may see; partners get the partner view of each project."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -215,9 +229,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def comments(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         if request.method == "GET":
-            queryset = comment_list_visible(user=request.user, project=project).prefetch_related("mentions")
-            page = self.paginate_queryset(queryset)
-            return self.get_paginated_response(s.CommentSerializer(page, many=True).data)
+            return self.row_page(comment_list_visible(user=request.user, project=project), s.CommentSerializer)
         serializer = s.CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = project_services.comment_create(actor=request.user, project=project, **serializer.validated_data)
@@ -340,7 +352,7 @@ def _municipality_for_new_project(request: Request, data: dict):
     list=extend_schema(responses={200: s.ApprovalRequestSerializer}),
     retrieve=extend_schema(responses={200: s.ApprovalRequestSerializer}),
 )
-class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ApprovalViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Approval requests the user may decide or made."""
 
     serializer_class = s.ApprovalRequestSerializer
@@ -390,7 +402,9 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     create=extend_schema(responses={201: s.TaskSerializer}),
     partial_update=extend_schema(request=s.TaskUpdateSerializer, responses={200: s.TaskSerializer}),
 )
-class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class TaskViewSet(
+    RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = s.TaskSerializer
     filterset_class = TaskFilterSet
@@ -413,7 +427,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
 
 @extend_schema_view(list=extend_schema(responses={200: s.NotificationSerializer}))
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(RowListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The current user's notifications, newest first."""
 
     serializer_class = s.NotificationSerializer
