@@ -3,9 +3,10 @@
 DRF builds a model instance for every row, then walks each field's attribute chain and calls its conversion;
 for a page of 50 projects that was most of the request. A ``RowReader`` compiles a serializer's readable
 fields once per serializer class into the database columns they read and the conversion each applies, so a
-page costs one ``values()`` query, one more per many-valued field (as ``prefetch_related`` did), and a loop
-over dicts. The serializer stays the one definition of the shape: the schema, single objects and writes use it
-as before, and a field the reader cannot compile is an error when the reader is built, never a wrong answer.
+page costs one ``values()`` query (a many-to-many relation's ids aggregated in it), one more per other
+many-valued field (as ``prefetch_related`` did), and a loop over dicts. The serializer stays the one
+definition of the shape: the schema, single objects and writes use it as before, and a field the reader
+cannot compile is an error when the reader is built, never a wrong answer.
 
 What compiles: model fields and their choices' ``get_<field>_display``; related ids; dotted sources along
 to-one relations (``event.project.title``); a nested serializer on a to-one relation; many-valued relations
@@ -21,8 +22,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import QuerySet
+from django.db import connection, models
+from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -73,6 +75,16 @@ class _Nested:
 
 
 @dataclass(frozen=True)
+class _Ids:
+    """The ids of a many-to-many relation of the model, aggregated in the rows' own query."""
+
+    name: str
+    column: str  # the annotation holding the ids, comma-separated
+    expression: Subquery
+    parse: Callable[[str], Any]
+
+
+@dataclass(frozen=True)
 class _Many:
     """A many-valued relation: the related rows' ids, or their nested output, in the related model's order."""
 
@@ -94,7 +106,7 @@ class RowReader:
         """The ``values()`` paths this reader reads, its to-one nested readers' included."""
         columns = []
         for part in self.parts:
-            if isinstance(part, _Plain | _Moment):
+            if isinstance(part, _Plain | _Moment | _Ids):
                 columns.append(part.column)
             elif isinstance(part, _Computed):
                 columns.extend(part.columns)
@@ -104,7 +116,9 @@ class RowReader:
 
     def rows(self, queryset: QuerySet, *extra: str) -> QuerySet:
         """The queryset as the rows this reader needs (``extra``: further columns, e.g. the pagination's)."""
-        return queryset.prefetch_related(None).values(*dict.fromkeys(["pk", *self.columns, *extra]))
+        annotations = {part.column: part.expression for part in self.parts if isinstance(part, _Ids)}
+        queryset = queryset.prefetch_related(None).annotate(**annotations)
+        return queryset.values(*dict.fromkeys(["pk", *self.columns, *extra]))
 
     def represent(self, rows: Sequence[dict], *, key: str = "pk") -> list[dict]:
         """The serializer's output of each row; many-valued fields are read now, in one query each."""
@@ -129,6 +143,9 @@ class RowReader:
                 output[part.name] = part.function(*(row[column] for column in part.columns))
             elif isinstance(part, _Nested):
                 output[part.name] = None if row[part.key_column] is None else part.reader._one(row, {}, None, zone)
+            elif isinstance(part, _Ids):
+                ids = row[part.column]
+                output[part.name] = [part.parse(value) for value in ids.split(",")] if ids else []
             else:
                 output[part.name] = many[part.name].get(pk, [])
         return output
@@ -139,15 +156,11 @@ class RowReader:
         if not keys:
             return {}
         related = self.model._meta.get_field(part.relation).related_model
-        ordering = [
-            f"-{part.relation}__{name[1:]}" if name.startswith("-") else f"{part.relation}__{name}"
-            for name in related._meta.ordering
-        ]
         related_pk = f"{part.relation}__pk"
         columns = [related_pk] if part.reader is None else [related_pk, *part.reader.columns]
         found = (
             self.model._default_manager.filter(pk__in=keys, **{f"{related_pk}__isnull": False})
-            .order_by(*ordering, related_pk)
+            .order_by(*_ordering_along(part.relation, related))
             .values("pk", *columns)
         )
         grouped: dict[Any, list] = {}
@@ -176,7 +189,7 @@ def _compile(serializer_class, *, prefix: str) -> RowReader:
             reader.parts.append(_Computed(name, tuple(prefix + column for column in columns), function))
             continue
         part = _compile_field(model, name, drf_field, prefix=prefix)
-        if prefix and isinstance(part, _Many):
+        if prefix and isinstance(part, _Many | _Ids):
             raise UnsupportedField(f"{model.__name__}.{name}: a nested serializer's many-valued relation")
         reader.parts.append(part)
     return reader
@@ -190,6 +203,10 @@ def _compile_field(model, name: str, drf_field, *, prefix: str):
     if isinstance(drf_field, serializers.ManyRelatedField):
         if "." in source:
             raise UnsupportedField(f"{model.__name__}.{name}: a many-valued relation must be the serializer's own")
+        relation = model._meta.get_field(source)
+        # SQLite before 3.44 cannot order inside an aggregate: there the ids come in a query of their own.
+        if isinstance(relation, models.ManyToManyField) and connection.features.supports_aggregate_order_by_clause:
+            return _ids_of(name, relation)
         return _Many(name, source, None)
     if isinstance(drf_field, serializers.ListSerializer):
         if "." in source:
@@ -207,6 +224,33 @@ def _compile_field(model, name: str, drf_field, *, prefix: str):
         return _Plain(name, prefix + path, str)
     convert = None if isinstance(drf_field, _AS_IS) else drf_field.to_representation
     return _Plain(name, prefix + path, convert)
+
+
+def _ordering_along(path: str, model: type[models.Model]) -> list[str]:
+    """The model's default ordering seen from a relation ``path`` that leads to it, its pk last."""
+    names = [f"-{path}__{name[1:]}" if name.startswith("-") else f"{path}__{name}" for name in model._meta.ordering]
+    return [*names, f"{path}__pk"]
+
+
+def _ids_of(name: str, relation: models.ManyToManyField) -> _Ids:
+    """The related ids of each row in one subquery over the relation's table, in the order ``prefetch_related``
+    gives (the related model's ordering)."""
+    through = relation.remote_field.through
+    source, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
+    related = relation.related_model
+    ids = (
+        through._default_manager.filter(**{source: OuterRef("pk")})
+        .values(source)
+        .annotate(
+            ids=StringAgg(
+                Cast(f"{target}__pk", output_field=models.TextField()),
+                Value(","),
+                order_by=_ordering_along(target, related),
+            )
+        )
+        .values("ids")
+    )
+    return _Ids(name, f"rows_{name}_ids", Subquery(ids), related._meta.pk.to_python)
 
 
 def _default_datetime_output(drf_field: serializers.DateTimeField) -> bool:

@@ -15,7 +15,7 @@ from backend.accounts.selectors import (
 from backend.api.rows import row_reader
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
-from backend.projects.selectors import is_partner_viewer, is_partner_viewer_of, project_list_visible
+from backend.projects.selectors import is_partner_viewer_of, project_list_visible
 from workflows.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -206,8 +206,10 @@ class PartnerProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectRowsForViewer:
-    """``ProjectForViewerSerializer``'s output for a page of projects, from ``values()`` rows (``rows.py``):
-    the shape is chosen per row from its municipality; partner columns are read only for partner guests."""
+    """Projects, each in the shape its viewer may see (``ProjectSerializer``, or ``PartnerProjectSerializer`` for
+    a partner guest), from ``values()`` rows (``rows.py``). Someone can be staff in one municipality and a partner
+    guest on another's project, so the shape is chosen per row, from its municipality; the partner columns are
+    read only for someone who is a partner guest somewhere."""
 
     def __init__(self, *, user: User) -> None:
         self._user = user
@@ -224,27 +226,6 @@ class ProjectRowsForViewer:
         staff = iter(self._staff.represent([row for row in rows if row["pk"] not in partner]))
         guests = iter(self._partner.represent([row for row in rows if row["pk"] in partner]) if partner else ())
         return [next(guests) if row["pk"] in partner else next(staff) for row in rows]
-
-
-class ProjectForViewerSerializer(serializers.BaseSerializer):
-    """Each project in the shape its viewer may see, with one serializer of each shape for a whole page.
-
-    Someone can be staff in one municipality and a partner guest on another's project, so the shape is chosen
-    per project (``is_partner_viewer``); the fields of each shape are built once, not once a row. Output only.
-    """
-
-    @cached_property
-    def _staff(self) -> ProjectSerializer:
-        return ProjectSerializer(context=self.context)
-
-    @cached_property
-    def _partner(self) -> PartnerProjectSerializer:
-        return PartnerProjectSerializer(context=self.context)
-
-    def to_representation(self, project: Project) -> dict:
-        if is_partner_viewer(user=self.context["request"].user, project=project):
-            return self._partner.to_representation(project)
-        return self._staff.to_representation(project)
 
 
 class BlockerSerializer(serializers.Serializer):

@@ -1,9 +1,8 @@
 """REST API v1 views: parse input, call one service or selector, render. Nothing else."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -24,11 +23,12 @@ from backend.accounts.selectors import (
 )
 from backend.api import serializers as s
 from backend.api.errors import AccountLockedOut
+from backend.api.filtering import FilterBackend
 from backend.api.pagination import CursorPagination
 from backend.api.rows import row_reader
 from backend.api.schema import ERROR_DETAIL, HISTORY_BY_VIEWER, PROJECT_BY_VIEWER, TRANSITION_RESPONSES
 from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle
-from backend.core.errors import PermissionDenied
+from backend.core.errors import NotFound, PermissionDenied
 from backend.core.lockout import lockout_message, lockout_reset_on_success, lockout_seconds
 from backend.notifications.selectors import notification_list_for
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
@@ -42,6 +42,7 @@ from backend.projects.selectors import (
     kpi_list_visible,
     project_get_visible,
     project_list_visible,
+    project_one_visible,
     task_list_visible,
 )
 from workflows import selectors as workflow_selectors
@@ -149,7 +150,7 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = s.ProjectSerializer
-    filter_backends = [DjangoFilterBackend, ProjectOrderingFilter]
+    filter_backends = [FilterBackend, ProjectOrderingFilter]
     filterset_class = ProjectFilterSet
     ordering_fields = ("title", "created_at", "updated_at", "stage_changed_at")
     queryset = Project.objects.none()
@@ -162,9 +163,15 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
         self.check_object_permissions(self.request, project)
         return project
 
-    def _output(self, project_or_page, *, many: bool = False):
-        """A project, or a page of them, each in the shape its viewer may see (``ProjectForViewerSerializer``)."""
-        return s.ProjectForViewerSerializer(project_or_page, many=many, context=self.get_serializer_context()).data
+    def _output(self, project: Project | QuerySet[Project]) -> dict:
+        """The project in the shape its viewer may see, read from the database as the list reads it (one query,
+        no serializer built); a queryset that finds nothing is a 404."""
+        reader = s.ProjectRowsForViewer(user=self.request.user)
+        queryset = Project.objects.filter(pk=project.pk) if isinstance(project, Project) else project
+        rows = list(reader.rows(queryset))
+        if not rows:
+            raise NotFound(_("Project not found."))
+        return reader.represent(rows)[0]
 
     def list(self, request: Request) -> Response:
         reader = s.ProjectRowsForViewer(user=request.user)
@@ -172,7 +179,7 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(reader.represent(page))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(self._output(self.get_object()))
+        return Response(self._output(project_one_visible(user=request.user, pk=pk)))
 
     def create(self, request: Request) -> Response:
         serializer = s.ProjectSerializer(data=request.data, context=self.get_serializer_context())

@@ -1,5 +1,5 @@
-"""List endpoints answer from ``values()`` rows (``backend/api/rows.py``): each row reads as the serializer of
-that object writes it, the shape the detail endpoints and the schema show."""
+"""List endpoints (and a project's detail) answer from ``values()`` rows (``backend/api/rows.py``): each row
+reads as the serializer of that object writes it, the shape the schema shows."""
 
 from decimal import Decimal
 
@@ -65,8 +65,12 @@ def test_projects_read_as_their_detail_in_the_shape_of_each_project(town):
     listed = _results(client, "/api/v1/projects/?page_size=50")
 
     assert len(listed) == 3
+    context = _context(viewer)
     for row in listed:
-        assert row == client.get(f"/api/v1/projects/{row['id']}/").json()
+        project = Project.objects.prefetch_related("departments").get(pk=row["id"])
+        shape = s.PartnerProjectSerializer if project == elsewhere else s.ProjectSerializer
+        assert row == shape(project, context=context).data
+        assert client.get(f"/api/v1/projects/{row['id']}/").json() == row
     by_id = {row["id"]: row for row in listed}
     assert "estimated_cost" not in by_id[elsewhere.pk] and by_id[elsewhere.pk]["municipality_name"] == "Obec Lhota"
     assert by_id[full.pk]["departments"] == [town.env.pk, town.tra.pk]  # the departments' order: by code
