@@ -312,7 +312,8 @@ def _free_port() -> int:
 
 
 def _transitions_under_load(database_url: str, clients: int, per_client: int) -> dict:
-    """8 clients at once submit idea projects of the big town through the API (gunicorn, 2 workers × 4 threads)."""
+    """8 clients at once submit idea projects of the big town through the API (gunicorn, 2 workers × 4 threads),
+    ``per_client`` each; then as many again, each followed by a read of the project list."""
     import psycopg
     import redis
 
@@ -329,7 +330,7 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
             for row in connection.execute(
                 "SELECT id FROM projects_project WHERE municipality_id = %s AND manager_id = %s AND stage = 'idea' "
                 "ORDER BY id LIMIT %s",
-                [municipality_id, manager_id, clients * per_client],
+                [municipality_id, manager_id, 2 * clients * per_client],
             )
         ]
         # The measuring step made the manager's token; a database measured only under load gets one here.
@@ -371,43 +372,74 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("bench/scale.py: gunicorn did not start")
             time.sleep(0.2)
-        latencies, failures, lock = [], [], threading.Lock()
-
-        def client(ids: list[int]) -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            for pk in ids:
-                started = time.perf_counter()
-                connection.request(
-                    "POST",
-                    f"/api/v1/projects/{pk}/transitions/",
-                    body=json.dumps({"name": "submit"}),
-                    headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-                )
-                response = connection.getresponse()
-                response.read()
-                elapsed = time.perf_counter() - started
-                with lock:
-                    (latencies if response.status == 200 else failures).append(elapsed)
-
-        threads = [threading.Thread(target=client, args=(project_ids[number::clients],)) for number in range(clients)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
+        phases = {
+            "submit": _load_phase(port, token, project_ids[: clients * per_client], clients, reads=False),
+            "submit with list reads": _load_phase(
+                port, token, project_ids[clients * per_client :], clients, reads=True
+            ),
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         redis.Redis.from_url(redis_url).delete(queue)
-    latencies.sort()
-    return {
-        "transitions": len(latencies),
-        "failed": len(failures),
-        "p50 ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p95 ms": latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else 0.0,
-        "per second": len(latencies) / wall if wall else 0.0,
-    }
+    return phases
+
+
+def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, reads: bool) -> dict:
+    """``clients`` threads at once, each submitting its share of the projects (and with ``reads``, reading the
+    first page of the project list after each): latencies of each kind of request."""
+    latencies: dict[str, list[float]] = {"transition": [], "list": []}
+    failures, lock = [], threading.Lock()
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def timed(connection, kind: str, method: str, path: str, body: str | None = None) -> None:
+        started = time.perf_counter()
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        with lock:
+            (latencies[kind] if response.status == 200 else failures).append(elapsed)
+
+    def client(ids: list[int]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for pk in ids:
+            timed(
+                connection, "transition", "POST", f"/api/v1/projects/{pk}/transitions/", json.dumps({"name": "submit"})
+            )
+            if reads:
+                timed(connection, "list", "GET", f"/api/v1/projects/?page_size={PAGE}")
+
+    threads = [threading.Thread(target=client, args=(project_ids[number::clients],)) for number in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    result = {"failed": len(failures), "transitions per second": len(latencies["transition"]) / wall}
+    for kind, samples in latencies.items():
+        if samples:
+            samples.sort()
+            result[kind] = {
+                "count": len(samples),
+                "p50 ms": statistics.median(samples) * 1000,
+                "p95 ms": samples[max(0, int(len(samples) * 0.95) - 1)] * 1000,
+            }
+    return result
+
+
+def _print_load(phases: dict, *, size: int) -> None:
+    print(f"\ntransitions under load at {size}: 8 clients, gunicorn 2 workers × 4 threads, DEBUG off "
+          "(goal: transition p95 ≤ 50 ms)")  # fmt: skip
+    for phase, result in phases.items():
+        figures = [
+            f"{kind} p50 {result[kind]['p50 ms']:.0f} ms, p95 {result[kind]['p95 ms']:.0f} ms ({result[kind]['count']})"
+            for kind in ("transition", "list")
+            if kind in result
+        ]
+        print(f"  {phase:<24} {'; '.join(figures)}; {result['transitions per second']:.1f} transitions/s, "
+              f"{result['failed']} failed")  # fmt: skip
 
 
 def _notify_fan_out() -> str:
@@ -526,10 +558,7 @@ def main() -> None:
               "each run in turns with its API request")  # fmt: skip
         broken = _report(measured[0], measured[1], sizes)
         if not arguments.ci:
-            load = _transitions_under_load(urls[1], clients=8, per_client=25)
-            print(f"\ntransitions (submit) at {sizes[1]}, 8 clients, gunicorn 2 workers × 4 threads: "
-                  f"p50 {load['p50 ms']:.0f} ms, p95 {load['p95 ms']:.0f} ms, {load['per second']:.1f}/s, "
-                  f"{load['transitions']} ok, {load['failed']} failed (goal p95 ≤ 50 ms)")  # fmt: skip
+            _print_load(_transitions_under_load(urls[1], clients=8, per_client=25), size=sizes[1])
             print("\ncommit → in-app notifications (bench/notify.py, 1 run):")
             print(_notify_fan_out())
     finally:
