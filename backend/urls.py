@@ -21,6 +21,8 @@ urlpatterns = [
     path("admin/jsi18n/", admin.site.admin_view(AdminJavaScriptCatalog.as_view(), cacheable=True), name="admin_jsi18n"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api.urls")),
+    path("energie/", include("backend.energy.views")),
+    path("integrations/", include("backend.integrations.urls")),
     # Whatever no route of the API takes (``/api/``, ``/api/v2/…``, ``/api/v1/no-such-collection/``) answers the
     # API's JSON 404, in DEBUG too, where Django would show its HTML debug page. Only paths ending in a slash, so
     # that CommonMiddleware still redirects ``/api/v1/projects`` to ``/api/v1/projects/``.

@@ -36,6 +36,10 @@ READ_ONLY_MODELS = (
     "workflows.approvalrequest",
     "workflows.approvaldecision",
     "workflows.transitionrecord",
+    "energy.kpiemission",
+    "energy.kpimeasuredactual",
+    "energy.monthlyconsumption",
+    "energy.consumptionimport",
 )
 
 

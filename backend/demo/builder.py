@@ -61,6 +61,8 @@ from backend.demo.specs import (
     Remark,
 )
 from backend.demo.stories import STORIES
+from backend.energy.demo import energy_demo_seed
+from backend.integrations.seed import funding_calls_seed
 from backend.notifications.models import Delivery, Notification
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
@@ -148,6 +150,8 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
         created.append(story.title)
         if log:
             log(f"  {municipality.name}: {project.title} → {project.stage}")
+    energy_demo_seed(municipality=world.municipalities[MUNICIPALITIES[0].key], today=world.today)
+    funding_calls_seed()  # the shared catalogue of real calls (backend.integrations.seed)
     return SeedReport(accounts=[spec.username for spec in ACCOUNTS], projects_created=created, projects_skipped=skipped)
 
 
@@ -645,6 +649,7 @@ def _add_kpi(step: AddKpi, scene: Scene) -> None:
         project=scene.project,
         name=step.name,
         kind=step.kind,
+        carrier=step.carrier,
         # The service refuses a blank unit even for the kinds whose unit is fixed, so pass the fixed one.
         unit=KPI_FIXED_UNITS.get(step.kind, step.unit),
         baseline=_czk(step.baseline),

@@ -65,7 +65,7 @@ MUNICIPALITIES = (
 
 COORDINATORS = "Koordinátoři"
 
-_DOMAIN_APPS = ("accounts", "projects", "workflows")
+_DOMAIN_APPS = ("accounts", "projects", "workflows", "energy")
 
 # The admin is configuration, for the coordinator alone (backend.accounts.admin_site): heads, project managers,
 # staff and partners work in the application and the API, so they have neither ``is_staff`` nor an admin group.

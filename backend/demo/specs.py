@@ -193,6 +193,7 @@ class AddKpi:
     kind: str = KpiKind.CUSTOM
     unit: str = ""
     baseline: Number | None = 0
+    carrier: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from backend.accounts.models import Department, Municipality, PartnerOrganizatio
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import (
+    ENERGY_KPI_KINDS,
     KPI_FIXED_UNIT_LABELS,
     KPI_FIXED_UNITS,
     CommentVisibility,
+    EnergyCarrier,
     FundingProgramme,
     FundingStatus,
     KpiKind,
@@ -45,7 +47,7 @@ class StrategicMeasure(TimeStampedModel):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="strategic_measures", verbose_name=_("municipality")
     )
-    code = models.CharField(_("code"), max_length=32)
+    code = SingleLineCharField(_("code"), max_length=32)
     title = SingleLineCharField(_("title"), max_length=300)
 
     class Meta:
@@ -321,7 +323,16 @@ class FundingApplication(TimeStampedModel):
 class Kpi(TimeStampedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("project"))
     name = SingleLineCharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=KpiKind.choices, default=KpiKind.CUSTOM)
+    kind = models.CharField(_("kind"), max_length=24, choices=KpiKind.choices, default=KpiKind.CUSTOM)
+    # The carrier saved or produced: what the emission factors are looked up by (backend.energy). Rows written
+    # before carriers existed have none; their CO₂ cannot be computed until someone states it.
+    carrier = models.CharField(
+        _("energy carrier"),
+        max_length=16,
+        choices=EnergyCarrier.choices,
+        blank=True,
+        help_text=_("For energy savings and renewable production: the carrier saved or produced."),
+    )
     unit = SingleLineCharField(
         _("unit"), max_length=32, blank=True, help_text=_("Set automatically for energy savings and CO₂ reduction.")
     )
@@ -348,6 +359,10 @@ class Kpi(TimeStampedModel):
             self.unit = fixed_unit
         if not self.unit.strip():
             raise ValidationError({"unit": _("A KPI needs a unit.")})
+        if self.carrier and self.kind not in ENERGY_KPI_KINDS:
+            raise ValidationError(
+                {"carrier": _("Only energy savings and renewable production KPIs have an energy carrier.")}
+            )
 
 
 class EventKind(models.TextChoices):

@@ -537,6 +537,41 @@ class TestDuplicatesAreFormErrors:
         assert model.objects.count() == before
 
 
+@pytest.mark.parametrize("model", [Department, StrategicMeasure])
+def test_a_code_with_invisible_characters_is_the_same_code(town, model):
+    """A zero-width space or a space around "1.1" made a second, look-alike department or measure."""
+    StrategicMeasure.objects.create(municipality=town.municipality, code="1.1", title="Úspory")
+    existing = {Department: town.env.code, StrategicMeasure: "1.1"}[model]
+    title = {Department: "name", StrategicMeasure: "title"}[model]
+    before = model.objects.count()
+
+    response = (
+        TestDuplicatesAreFormErrors()
+        .coordinator(town)
+        .post(
+            admin_url(model, "add"),
+            {"municipality": town.municipality.pk, "code": f" {existing}\u200b", title: "Dvojník"},
+        )
+    )
+
+    assert response.status_code == 200
+    assert len(form_errors(response)) == 1 and "již existuje" in form_errors(response)[0]
+    assert model.objects.count() == before
+
+
+def test_an_assessment_threshold_above_100_is_a_czech_field_error(town):
+    """Not the database's check constraint by its name ("Omezení municipality_threshold_at_most_100…")."""
+    client = TestDuplicatesAreFormErrors().coordinator(town)
+    url = admin_url(Municipality, "change", town.municipality.pk)
+    data = {**submitted_form(client.get(url)), "assessment_threshold": "150"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert form_errors(response) == ["Hodnota musí být menší nebo rovna 100."]
+    assert Municipality.objects.get(pk=town.municipality.pk).assessment_threshold != 150
+
+
 def test_every_inline_of_the_admin_checks_its_rows_against_each_other():
     """Rows of an inline are checked against each other for conditional unique constraints too."""
     inlines = [inline for model_admin in admin.site._registry.values() for inline in model_admin.inlines]
