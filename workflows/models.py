@@ -33,14 +33,19 @@ class ApproverRolesMixin:
 
     @property
     def approver_roles(self) -> list[str]:
-        roles = []
-        if self.lead_head_approves:
-            roles.append(ApproverRole.LEAD_HEAD.value)
-        if self.involved_heads_approve:
-            roles.append(ApproverRole.INVOLVED_HEAD.value)
-        if self.coordinator_approves:
-            roles.append(ApproverRole.COORDINATOR.value)
-        return roles
+        return approver_roles_of(self.lead_head_approves, self.involved_heads_approve, self.coordinator_approves)
+
+
+def approver_roles_of(lead_head_approves: bool, involved_heads_approve: bool, coordinator_approves: bool) -> list[str]:
+    """The roles the three "who approves" flags name, in the policy's order."""
+    roles = []
+    if lead_head_approves:
+        roles.append(ApproverRole.LEAD_HEAD.value)
+    if involved_heads_approve:
+        roles.append(ApproverRole.INVOLVED_HEAD.value)
+    if coordinator_approves:
+        roles.append(ApproverRole.COORDINATOR.value)
+    return roles
 
 
 class ApprovalPolicy(ApproverRolesMixin, models.Model):
@@ -153,8 +158,12 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
     @property
     def is_escalated(self) -> bool:
         """Pending past its escalation period: the coordinator may now decide it alone."""
-        pending = self.status == ApprovalStatus.PENDING
-        return pending and self.escalates_at is not None and self.escalates_at <= timezone.now()
+        return approval_is_escalated(self.status, self.escalates_at)
+
+
+def approval_is_escalated(status: str, escalates_at) -> bool:
+    """``ApprovalRequest.is_escalated`` from the two columns it reads."""
+    return status == ApprovalStatus.PENDING and escalates_at is not None and escalates_at <= timezone.now()
 
 
 class Decision(models.TextChoices):
