@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin, coordinated_municipality_ids
+from backend.core.formsets import ConstraintCheckedInlineFormSet
 from backend.energy.models import (
     Building,
     ClimateTarget,
@@ -23,6 +24,7 @@ from backend.energy.models import (
 
 class EmissionFactorInline(admin.TabularInline):
     model = EmissionFactor
+    formset = ConstraintCheckedInlineFormSet
     extra = 1
     fields = ("carrier", "t_co2_per_mwh", "is_confirmed", "citation")
 
@@ -91,6 +93,7 @@ class DegreeDaysAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
 
 class InventoryEntryInline(MunicipalityScopedMixin, admin.TabularInline):
     model = InventoryEntry
+    formset = ConstraintCheckedInlineFormSet
     municipality_lookup = "inventory__municipality_id"
     extra = 1
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from backend.accounts.admin import ReadOnlyAdminMixin
 from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
 from backend.core.formsets import ConstraintCheckedInlineFormSet
+from backend.energy.models import EmissionFactor, InventoryEntry
 from backend.projects.invitations import invitation_create
 from backend.strategy.models import Strategy
 from tests.factories import (
@@ -568,5 +569,5 @@ def test_every_inline_of_the_admin_checks_its_rows_against_each_other():
     inlines = [inline for model_admin in admin.site._registry.values() for inline in model_admin.inlines]
     editable = [inline for inline in inlines if not issubclass(inline, ReadOnlyAdminMixin)]
 
-    assert {inline.model for inline in editable} == {Membership, Department}
+    assert {inline.model for inline in editable} == {Membership, Department, EmissionFactor, InventoryEntry}
     assert all(issubclass(inline.formset, ConstraintCheckedInlineFormSet) for inline in editable)

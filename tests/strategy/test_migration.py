@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("projects", "0006_single_line_names"), ("strategy", "0001_initial")]
-AFTER = [("projects", "0007_strategic_measures_moved_to_strategy"), ("strategy", "0003_measure_projects_related_name")]
+BEFORE = [("projects", "0008_kpi_energy_carrier_and_renewable_kind"), ("strategy", "0001_initial")]
+AFTER = [("projects", "0009_strategic_measures_moved_to_strategy"), ("strategy", "0003_measure_projects_related_name")]
 
 
 def _migrate(targets):
