@@ -14,14 +14,14 @@ from backend.energy.portfolio import portfolio_build
 from backend.energy.selectors import factor_set_list_visible, municipality_ids_staff
 
 
-class FiguresSerializer(serializers.Serializer):
+class EnergyFiguresSerializer(serializers.Serializer):
     mwh_planned = serializers.DecimalField(max_digits=20, decimal_places=3)
     mwh_achieved = serializers.DecimalField(max_digits=20, decimal_places=3)
     co2_planned = serializers.DecimalField(max_digits=20, decimal_places=3)
     co2_achieved = serializers.DecimalField(max_digits=20, decimal_places=3)
 
 
-class PortfolioRowSerializer(FiguresSerializer):
+class PortfolioRowSerializer(EnergyFiguresSerializer):
     kind = serializers.CharField()
     carrier = serializers.CharField(help_text="Empty for hand-typed CO₂ reduction KPIs.")
     stage = serializers.CharField()
@@ -32,9 +32,9 @@ class PortfolioRowSerializer(FiguresSerializer):
 
 
 class PortfolioSerializer(serializers.Serializer):
-    savings = FiguresSerializer()
-    renewables = FiguresSerializer()
-    co2_by_hand = FiguresSerializer()
+    savings = EnergyFiguresSerializer()
+    renewables = EnergyFiguresSerializer()
+    co2_by_hand = EnergyFiguresSerializer()
     co2_planned = serializers.DecimalField(max_digits=20, decimal_places=3)
     co2_achieved = serializers.DecimalField(max_digits=20, decimal_places=3)
     rows = PortfolioRowSerializer(many=True)

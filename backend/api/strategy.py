@@ -81,7 +81,7 @@ class StrategyDetailSerializer(StrategySerializer):
         fields = (*StrategySerializer.Meta.fields, "goals", "measures")
 
 
-class FiguresSerializer(serializers.Serializer):
+class CoverageFiguresSerializer(serializers.Serializer):
     projects = serializers.IntegerField()
     by_stage = serializers.DictField(child=serializers.IntegerField())
     stalled = serializers.IntegerField()
@@ -95,13 +95,13 @@ class FiguresSerializer(serializers.Serializer):
     all_stalled = serializers.BooleanField()
 
 
-class CoverageItemSerializer(FiguresSerializer):
+class CoverageItemSerializer(CoverageFiguresSerializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
 
 
 class CoverageSerializer(serializers.Serializer):
-    total = FiguresSerializer()
+    total = CoverageFiguresSerializer()
     goals = CoverageItemSerializer(many=True)
     measures = CoverageItemSerializer(many=True)
 
@@ -159,7 +159,7 @@ class ResolutionInputSerializer(serializers.Serializer):
 
 
 def _figures(figures: Figures, **extra) -> dict:
-    data = FiguresSerializer(figures).data
+    data = CoverageFiguresSerializer(figures).data
     return {**extra, **data}
 
 
@@ -190,7 +190,7 @@ class StrategyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         coverage = strategy_coverage(strategy=strategy, goals=goals, measures=measures)
         return Response(
             {
-                "total": FiguresSerializer(coverage.total).data,
+                "total": CoverageFiguresSerializer(coverage.total).data,
                 "goals": [_figures(coverage.of_goal(g), id=g.pk, code=g.code) for g in goals],
                 "measures": [_figures(coverage.of_measure(m), id=m.pk, code=m.code) for m in measures],
             }
