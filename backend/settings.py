@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "workflows",
     "backend.api",
     "backend.web",
+    "backend.portal",
 ]
 
 MIDDLEWARE = [
@@ -396,6 +397,10 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "application/vnd.oasis.opendocument.spreadsheet",
     ],
 )
+
+# Public portal (backend.portal): seconds browsers and proxies may keep a public page before asking again (with
+# its ETag, answered 304 when unchanged).
+PORTAL_CACHE_SECONDS = env.int("PORTAL_CACHE_SECONDS", default=60)
 
 # Domain settings.
 RAMEC_DEFAULT_ASSESSMENT_THRESHOLD = 50

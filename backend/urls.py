@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/jsi18n/", admin.site.admin_view(AdminJavaScriptCatalog.as_view(), cacheable=True), name="admin_jsi18n"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api.urls")),
+    path("", include("backend.portal.urls")),
     path("", include("backend.web.urls")),
 ]
 

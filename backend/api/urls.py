@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import attachments, exports, invitations, privacy, views
+from backend.api import attachments, exports, invitations, privacy, updates, views
 from backend.api.errors import RouteNotFoundView
 
 router = DefaultRouter(trailing_slash=True)
@@ -40,6 +40,14 @@ urlpatterns = [
         attachments.ProjectAttachmentView.as_view(),
         name="project_attachment",
     ),
+    path("projects/<int:pk>/updates/", updates.ProjectUpdatesView.as_view(), name="project_updates"),
+    path(
+        "projects/<int:pk>/updates/<int:update_id>/withdraw/",
+        updates.ProjectUpdateWithdrawView.as_view(),
+        name="project_update_withdraw",
+    ),
+    # The portal's read-only API: anonymous, only what backend.projects.public allows.
+    path("public/", include("backend.portal.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the strict CSP needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

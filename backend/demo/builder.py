@@ -39,6 +39,7 @@ from backend.accounts.models import Department, Membership, Municipality, Partne
 from backend.accounts.services import department_create, membership_grant, municipality_create, organization_create
 from backend.core.errors import DomainError, TransitionBlocked
 from backend.demo.data import ACCOUNTS, DEMO_PASSWORD, GROUPS, MUNICIPALITIES, READ_ONLY_MODELS
+from backend.demo.public import PORTALS, PUBLIC_PROFILES
 from backend.demo.specs import (
     AccountSpec,
     AddKpi,
@@ -62,6 +63,7 @@ from backend.demo.specs import (
 )
 from backend.demo.stories import STORIES
 from backend.notifications.models import Delivery, Notification
+from backend.portal.models import Portal
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
 from backend.projects.invitations import invitation_create
@@ -73,6 +75,7 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
+    ProjectUpdate,
     StrategicMeasure,
     Task,
 )
@@ -89,6 +92,7 @@ from backend.projects.services import (
     task_create,
     task_set_status,
 )
+from backend.projects.updates import project_update_publish
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -192,6 +196,12 @@ def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipalit
         else:
             _fields_ensure(instance=organization, values={"kind": organization_spec.kind, "ico": organization_spec.ico})
         world.organizations[organization_spec.key] = organization
+    if spec.key in PORTALS:
+        slug, introduction = PORTALS[spec.key]
+        portal = Portal.objects.filter(municipality=municipality).first() or Portal(municipality=municipality)
+        portal.slug, portal.introduction, portal.is_open = slug, introduction, True
+        portal.full_clean()
+        portal.save()
     policy_defaults_create(municipality_id=municipality.pk)
     if spec.coordinator_approves_all:
         _policies_let_coordinator_approve(municipality=municipality)
@@ -344,6 +354,17 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
     key = story.municipality
     planned_start, planned_end = _planned_dates(story=story, today=world.today)
     author = world.users[story.author]
+    profile = PUBLIC_PROFILES.get(story.title)
+    public_fields = (
+        {
+            "public_summary": profile.summary,
+            "address": profile.address,
+            "latitude": profile.latitude,
+            "longitude": profile.longitude,
+        }
+        if profile
+        else {}
+    )
     try:
         project = project_create(
             actor=author,
@@ -360,6 +381,7 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
             planned_end=planned_end,
             is_public=story.is_public,
             strategic_measures=[world.measures[key, code] for code in story.measures],
+            **public_fields,
         )
     except (DomainError, ValidationError) as error:
         raise DemoDataError(f"Demo project “{story.title}” cannot be created: {_describe(error)}") from error
@@ -377,12 +399,27 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
     for username in story.watchers:
         project_watch(user=world.users[username], project=scene.project)
     _story_backdate(story=story, project=scene.project, clock=clock)
+    if profile:
+        _updates_publish(profile=profile, scene=scene)
     scene.reload()
     if scene.project.stage != story.stage:
         raise DemoDataError(
             f"Demo project “{story.title}” ended in the stage “{scene.project.stage}”, its story says “{story.stage}”."
         )
     return scene.project
+
+
+def _updates_publish(*, profile, scene: Scene) -> None:
+    """The manager's public updates, dated as the profile says (the seed alone sets those dates)."""
+    manager = scene.project.manager
+    now = timezone.now()
+    for spec in profile.updates:
+        try:
+            update = project_update_publish(actor=manager, project=scene.project, title=spec.title, body=spec.body)
+        except (DomainError, ValidationError) as error:
+            raise DemoDataError(f"Demo update “{spec.title}” cannot be published: {_describe(error)}") from error
+        moment = now - timedelta(days=spec.days_ago)
+        ProjectUpdate.objects.filter(pk=update.pk).update(published_at=moment, created_at=moment, updated_at=moment)
 
 
 # ---------------------------------------------------------------- dates of the story

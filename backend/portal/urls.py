@@ -1,0 +1,23 @@
+"""Routes of the public portal (``/obec/...``) and of the staff page that decides what of a project is public."""
+
+from django.urls import path
+
+from backend.portal import feeds, staff, views
+
+app_name = "portal"
+urlpatterns = [
+    path("obec/", views.home, name="home"),
+    path("obec/jazyk/", views.language, name="language"),
+    path("obec/<slug:slug>/", views.municipality, name="municipality"),
+    path("obec/<slug:slug>/projekty/<int:pk>/", views.project, name="project"),
+    path("obec/<slug:slug>/soubory/<int:pk>/", views.attachment, name="attachment"),
+    path("obec/<slug:slug>/aktuality.atom", feeds.UpdatesFeed(), name="updates_feed"),
+    path("obec/<slug:slug>/projekty.json", feeds.projects_json, name="projects_json"),
+    path("obec/<slug:slug>/projekty.csv", feeds.projects_csv, name="projects_csv"),
+    path("projects/<int:pk>/public/", staff.project_public, name="project_public"),
+    path(
+        "projects/<int:pk>/public/updates/<int:update_id>/withdraw/",
+        staff.project_update_withdraw_view,
+        name="project_update_withdraw",
+    ),
+]
