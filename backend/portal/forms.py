@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from backend.portal.models import IDEA_TEXT_MAX, IdeaAnswerState, IdeaDecisionKind
+from backend.projects.choices import ThematicArea
 from backend.projects.models import Project
 from backend.projects.updates import MAX_FILES_PER_UPDATE
 
@@ -60,3 +62,28 @@ def add_errors(form: forms.BaseForm, error: ValidationError) -> None:
         return
     for name, errors in error.error_dict.items():
         form.add_error(name if name in form.fields else None, errors)
+
+
+class IdeaForm(forms.Form):
+    """A citizen's idea. ``website`` is the honeypot: hidden from people, filled by bots."""
+
+    title = forms.CharField(label=_("What do you propose?"), max_length=200)
+    description = forms.CharField(
+        label=_("Describe the idea"), max_length=IDEA_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    thematic_area = forms.ChoiceField(
+        label=_("Thematic area"), required=False, choices=[("", _("I do not know")), *ThematicArea.choices]
+    )
+    place = forms.CharField(label=_("Place (optional)"), max_length=300, required=False)
+    name = forms.CharField(label=_("Your name"), max_length=120)
+    email = forms.EmailField(label=_("Your e-mail"), help_text=_("We send you a link to confirm the idea."))
+    consent = forms.BooleanField(label=_("I agree to the processing of my name and e-mail as described above."))
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+
+class IdeaDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=IdeaDecisionKind.choices)
+    reason = forms.CharField(required=False, max_length=IDEA_TEXT_MAX)
+    into = forms.IntegerField(required=False, min_value=1)
+    state = forms.ChoiceField(required=False, choices=[("", ""), *IdeaAnswerState.choices])
+    answer = forms.CharField(required=False, max_length=IDEA_TEXT_MAX)

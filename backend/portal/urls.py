@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backend.portal import feeds, staff, views
+from backend.portal import feeds, idea_views, staff, views
 
 app_name = "portal"
 urlpatterns = [
@@ -14,6 +14,13 @@ urlpatterns = [
     path("obec/<slug:slug>/aktuality.atom", feeds.UpdatesFeed(), name="updates_feed"),
     path("obec/<slug:slug>/projekty.json", feeds.projects_json, name="projects_json"),
     path("obec/<slug:slug>/projekty.csv", feeds.projects_csv, name="projects_csv"),
+    path("obec/podnety/potvrdit/<str:token>/", idea_views.idea_confirm_view, name="idea_confirm"),
+    path("obec/<slug:slug>/podnety/", idea_views.idea_list, name="ideas"),
+    path("obec/<slug:slug>/podnety/novy/", idea_views.idea_new, name="idea_new"),
+    path("obec/<slug:slug>/podnety/dekujeme/", idea_views.idea_thanks, name="idea_thanks"),
+    path("obec/<slug:slug>/podnety/<int:pk>/", idea_views.idea_detail, name="idea"),
+    path("ideas/", idea_views.idea_queue, name="idea_queue"),
+    path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
     path("projects/<int:pk>/public/", staff.project_public, name="project_public"),
     path(
         "projects/<int:pk>/public/updates/<int:update_id>/withdraw/",

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from backend.core.errors import NotFound
 from backend.portal.filters import PublicProjectFilterForm
+from backend.portal.ideas import idea_list_for_project
 from backend.portal.selectors import portal_get_open, portal_list_open
 from backend.projects.public import (
     public_attachment_get,
@@ -92,7 +93,12 @@ def municipality(request: HttpRequest, slug: str) -> HttpResponse:
 def project(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     portal = portal_get_open(slug=slug)
     detail = public_project_get(municipality=portal.municipality, pk=pk)
-    return render(request, "portal/project.html", {"portal": portal, "detail": detail})
+    context = {
+        "portal": portal,
+        "detail": detail,
+        "source_ideas": list(idea_list_for_project(project_id=detail.project.id)),
+    }
+    return render(request, "portal/project.html", context)
 
 
 @require_GET

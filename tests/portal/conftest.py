@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from backend.portal.models import Portal
+from backend.portal.models import Idea, IdeaStatus, Portal
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Project, StrategicMeasure
@@ -111,4 +112,25 @@ def leaky_project(town, portal) -> Project:
         required_approvals=1,
         comment=f"{MARKER}-approval-request",
     )
+    Idea.objects.create(
+        municipality=town.municipality,
+        title="Solár na školu",
+        description="Navrhuji panely.",
+        author_name=f"{MARKER}-citizen-name",
+        author_email=f"{MARKER.lower()}-citizen@example.org",
+        status=IdeaStatus.PUBLISHED,
+        published_at=timezone.now(),
+        project=project,
+        answer_state="project",
+    )
     return project
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limits(monkeypatch):
+    """Each test counts submissions under its own cache keys (the test Redis is shared by the whole run)."""
+    import uuid
+
+    from backend.portal import ideas
+
+    monkeypatch.setattr(ideas, "RATE_KEY_PREFIX", f"test:{uuid.uuid4().hex}")

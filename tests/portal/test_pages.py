@@ -102,8 +102,8 @@ def test_a_project_page_costs_fixed_queries(client, town, portal, updates, djang
     (project,) = _public(town, 1)
     for _ in range(updates):
         ProjectUpdateFactory(project=project)
-    # Portal, project, history, funding, KPIs, measures, updates and their files.
-    with django_assert_num_queries(8):
+    # Portal, project, history, funding, KPIs, measures, updates and their files, the ideas it came from.
+    with django_assert_num_queries(9):
         response = client.get(reverse("portal:project", args=["vzorov", project.pk]))
     assert response.status_code == 200
 
