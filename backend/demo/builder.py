@@ -39,7 +39,7 @@ from backend.accounts.models import Department, Membership, Municipality, Partne
 from backend.accounts.services import department_create, membership_grant, municipality_create, organization_create
 from backend.core.errors import DomainError, TransitionBlocked
 from backend.demo.data import ACCOUNTS, DEMO_PASSWORD, GROUPS, MUNICIPALITIES, READ_ONLY_MODELS
-from backend.demo.public import PORTALS, PUBLIC_PROFILES
+from backend.demo.public import IDEAS, PORTALS, PUBLIC_PROFILES
 from backend.demo.specs import (
     AccountSpec,
     AddKpi,
@@ -63,7 +63,8 @@ from backend.demo.specs import (
 )
 from backend.demo.stories import STORIES
 from backend.notifications.models import Delivery, Notification
-from backend.portal.models import Portal
+from backend.portal.ideas import idea_to_project
+from backend.portal.models import Idea, IdeaDecision, IdeaStatus, Portal
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
 from backend.projects.invitations import invitation_create
@@ -152,6 +153,7 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
         created.append(story.title)
         if log:
             log(f"  {municipality.name}: {project.title} → {project.stage}")
+    _ideas_ensure(world=world)
     return SeedReport(accounts=[spec.username for spec in ACCOUNTS], projects_created=created, projects_skipped=skipped)
 
 
@@ -407,6 +409,43 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
             f"Demo project “{story.title}” ended in the stage “{scene.project.stage}”, its story says “{story.stage}”."
         )
     return scene.project
+
+
+def _ideas_ensure(*, world: World) -> None:
+    """Citizens' ideas in every state, found by title; confirmed e-mails of fictional citizens."""
+    coordinator = world.users["coordinator"]
+    now = timezone.now()
+    for key, specs in IDEAS.items():
+        municipality = world.municipalities[key]
+        for number, spec in enumerate(specs, start=1):
+            if Idea.objects.filter(municipality=municipality, title=spec.title).exists():
+                continue
+            moment = now - timedelta(days=40 - 5 * number)
+            published = spec.status == IdeaStatus.PUBLISHED
+            idea = Idea(
+                municipality=municipality,
+                title=spec.title,
+                description=spec.description,
+                thematic_area=spec.area,
+                place=spec.place,
+                author_name=f"Občan {number}",
+                author_email=f"obcan{number}@example.org",
+                status=spec.status,
+                answer_state=spec.answer_state,
+                answer=spec.answer,
+                rejection_reason="Wi-Fi v autobusech zajišťuje dopravce, ne město."
+                if spec.status == "rejected"
+                else "",
+                created_at=moment,
+                confirmed_at=moment,
+                published_at=moment + timedelta(days=1) if published else None,
+            )
+            idea.full_clean()
+            idea.save()
+            if published:
+                IdeaDecision.objects.create(idea=idea, actor=coordinator, kind="publish", created_at=moment)
+            if spec.to_project:
+                idea_to_project(actor=coordinator, idea=idea)
 
 
 def _updates_publish(*, profile, scene: Scene) -> None:

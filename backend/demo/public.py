@@ -109,3 +109,65 @@ PUBLIC_PROFILES = {
         updates=(UpdateSpec(20, "Přihlaste se k odběru", "K odběru zpráv se přihlásíte na obecním úřadě."),),
     ),
 }
+
+
+@dataclass(frozen=True)
+class IdeaSpec:
+    title: str
+    description: str
+    area: str
+    status: str
+    answer_state: str = "received"
+    answer: str = ""
+    place: str = ""
+    reason: str = ""  # of a rejection
+    # Turned into a project by the coordinator through the service (the project starts as a Námět).
+    to_project: bool = False
+
+
+IDEAS = {
+    VZOROV: (
+        IdeaSpec(
+            "Lavičky a stín na dětském hřišti v Polní",
+            "Na hřišti chybí stín, v létě se tam nedá vydržet. Navrhuji stromy a pergolu s lavičkami.",
+            "environment",
+            "published",
+            answer_state="assessing",
+            answer="Odbor životního prostředí prověřuje výsadbu stromů.",
+            place="Dětské hřiště, Polní",
+        ),
+        IdeaSpec(
+            "Měření rychlosti u základní školy",
+            "Auta u ZŠ Nádražní jezdí rychle. Radar s ukazatelem rychlosti by pomohl.",
+            "safety",
+            "published",
+            answer_state="accepted",
+            answer="Radar zařadíme do projektu bezpečných přechodů.",
+            place="Nádražní 780",
+        ),
+        IdeaSpec(
+            "Sdílená nákladní kola pro obyvatele",
+            "Nákladní kolo by se hodilo na nákupy i odvoz bioodpadu.",
+            "mobility",
+            "published",
+            answer_state="not_accepted",
+            answer="Sdílená kola provozuje dopravce; nákladní kola zatím nabízet nebude.",
+        ),
+        IdeaSpec(
+            "Solární lampy v parku u rybníka",
+            "Cesta kolem rybníka je večer úplně tmavá.",
+            "energy",
+            "published",
+            to_project=True,
+            place="Park u rybníka",
+        ),
+        IdeaSpec("Více kontejnerů na textil", "Kontejnery na textil jsou stále plné.", "environment", "pending"),
+        IdeaSpec(
+            "Wi-Fi v autobusech",
+            "V autobusech MHD by se hodila Wi-Fi.",
+            "ict",
+            "rejected",
+            reason="Wi-Fi v autobusech zajišťuje dopravce, ne město.",
+        ),
+    ),
+}
