@@ -27,6 +27,7 @@ from backend.core.errors import (
     TransitionNotAllowed,
 )
 from backend.core.models import AuditAction
+from backend.core.text import trimmed
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
 from workflows import guards
@@ -272,7 +273,7 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
     ``ConcurrentChange`` is raised. When the requester is an approver, their request counts as their
     approval, so a head requesting a transition only they must approve runs it at once.
     """
-    comment = (comment or "").strip()
+    comment = trimmed(comment or "")
     with transaction.atomic():
         locked = _lock_project(project.pk)
         if locked.stage != project.stage:
@@ -355,7 +356,7 @@ def approval_decide(
     transition, their rejection ends the request. Two approvers deciding at once are serialised by the
     project lock: the second finds the request already decided and gets ``ConcurrentChange``.
     """
-    comment = (comment or "").strip()
+    comment = trimmed(comment or "")
     if decision not in Decision.values:
         raise TransitionNotAllowed(_("Unknown decision."), code="unknown_decision")
     with transaction.atomic():
@@ -448,7 +449,7 @@ def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment
 
     Nothing moves; the approvals already given stay on record with the cancelled request.
     """
-    comment = (comment or "").strip()
+    comment = trimmed(comment or "")
     with transaction.atomic():
         project = _lock_project(approval_request.project_id)
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)

@@ -31,6 +31,7 @@ from django_fsm import ConcurrentTransition
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
+from backend.core.text import trimmed
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.closed import closed_message as _closed_message
@@ -101,7 +102,7 @@ def _require_editor(*, actor: User, project: Project) -> None:
 
 
 def _correction_reason(reason: str) -> str:
-    reason = (reason or "").strip()
+    reason = trimmed(reason or "")
     if not reason:
         raise ValidationError({"reason": _("Give the reason for correcting the evaluation of a completed project.")})
     return reason
@@ -232,7 +233,7 @@ def _project_evaluation_correct(*, actor: User, project: Project, reason: str, c
         raise ValidationError({name: ValidationError(message, code="project_closed") for name in sorted(refused)})
     if not changes:
         return project
-    summary = (changes["evaluation_summary"] or "").strip()
+    summary = trimmed(changes["evaluation_summary"] or "")
     if not summary:
         message = _("The evaluation summary of a completed project cannot be emptied.")
         raise ValidationError({"evaluation_summary": message})
@@ -463,7 +464,7 @@ def comment_create(
             raise PermissionDenied(_("Partners may write only comments shared with partners."))
         if not partner_can_contribute(user=actor, project=project):
             raise PermissionDenied(_("Your organisation's access to this project is read-only."))
-    comment = Comment(project=project, author=actor, body=body, visibility=visibility)
+    comment = Comment(project=project, author=actor, body=trimmed(body or ""), visibility=visibility)
     comment.full_clean()
     comment.save()
     mentioned = []
