@@ -87,3 +87,8 @@ class IdeaDecisionForm(forms.Form):
     into = forms.IntegerField(required=False, min_value=1)
     state = forms.ChoiceField(required=False, choices=[("", ""), *IdeaAnswerState.choices])
     answer = forms.CharField(required=False, max_length=IDEA_TEXT_MAX)
+
+
+class IdeaSupportForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail"), help_text=_("We send you a link to confirm the support."))
+    website = forms.CharField(label=_("Leave this field empty"), required=False)

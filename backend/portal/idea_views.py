@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.accounts.selectors import user_access
 from backend.core.client_ip import client_ip
 from backend.core.errors import NotFound, PermissionDenied
-from backend.portal.forms import IdeaDecisionForm, IdeaForm, add_errors
+from backend.portal.forms import IdeaDecisionForm, IdeaForm, IdeaSupportForm, add_errors
 from backend.portal.ideas import (
     BotSubmission,
     idea_answer,
@@ -27,6 +27,8 @@ from backend.portal.ideas import (
     idea_list_public,
     idea_moderate,
     idea_submit,
+    idea_support_confirm,
+    idea_support_request,
     idea_to_project,
 )
 from backend.portal.models import IdeaDecisionKind, IdeaStatus
@@ -164,3 +166,43 @@ def idea_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def _moderates_anything(request: HttpRequest) -> bool:
     access = user_access(user=request.user)
     return any(access.is_coordinator_in(pk) for pk in access.municipality_ids)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def idea_support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    try:
+        portal = portal_get_open(slug=slug)
+        idea = idea_get_public(portal=portal, pk=pk)
+    except NotFound as error:
+        raise Http404(str(error)) from None
+    form = IdeaSupportForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            idea_support_request(
+                idea=idea,
+                email=form.cleaned_data["email"],
+                honeypot=form.cleaned_data["website"],
+                client_address=client_ip(request) or "",
+            )
+        except BotSubmission:
+            pass
+        except ValidationError as error:
+            add_errors(form, error)
+        sent = form.is_valid()
+    status = 400 if request.method == "POST" and not sent else 200
+    context = {"portal": portal, "idea": idea, "form": form, "sent": sent}
+    return render(request, "portal/idea_support.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def idea_support_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "portal/idea_confirm.html", {"token": token, "support": True})
+    try:
+        support = idea_support_confirm(token=token)
+    except ValidationError as error:
+        return render(request, "portal/idea_confirm.html", {"error": error.messages[0], "support": True}, status=400)
+    return render(request, "portal/idea_confirm.html", {"confirmed": support, "support": True})

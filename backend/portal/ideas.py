@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,13 +25,22 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
-from backend.portal.models import Idea, IdeaAnswerState, IdeaDecision, IdeaDecisionKind, IdeaStatus, Portal
+from backend.portal.models import (
+    Idea,
+    IdeaAnswerState,
+    IdeaDecision,
+    IdeaDecisionKind,
+    IdeaStatus,
+    IdeaSupport,
+    Portal,
+)
 from backend.projects.models import Project
 from backend.projects.services import project_create
 
 logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "portal.idea.confirm"
+SUPPORT_SALT = "portal.idea.support"
 # Tests give each test its own prefix, so that counts of one test never reach another.
 RATE_KEY_PREFIX = "portal:ideas"
 RATE_WINDOW_SECONDS = 60 * 60
@@ -64,6 +73,7 @@ def idea_list_public(*, portal: Portal) -> QuerySet[Idea]:
             "project__stage",
             "project__is_public",
         )
+        .annotate(support_count=Count("supports", filter=Q(supports__confirmed_at__isnull=False)))
         .order_by("-published_at", "-id")
     )
 
@@ -106,6 +116,13 @@ def idea_get_moderated(*, user: User, pk: int | str) -> Idea:
 # --- submission and confirmation -------------------------------------------------------------------------------
 
 
+def _check_limits(*, client_address: str, email: str) -> None:
+    if _over_limit(f"{RATE_KEY_PREFIX}:address:{client_address}", settings.PORTAL_IDEAS_PER_ADDRESS_PER_HOUR) or (
+        _over_limit(f"{RATE_KEY_PREFIX}:email:{_email_key(email)}", settings.PORTAL_IDEAS_PER_EMAIL_PER_HOUR)
+    ):
+        raise ValidationError(_("Too many ideas were sent from here in the last hour. Try again later."))
+
+
 def _over_limit(key: str, limit: int) -> bool:
     """Count one more attempt under ``key`` this hour; True when that is past ``limit``."""
     cache.add(key, 0, RATE_WINDOW_SECONDS)
@@ -140,10 +157,7 @@ def idea_submit(
         raise BotSubmission
     if not consent:
         raise ValidationError({"consent": _("Agree to the processing of your name and e-mail to submit the idea.")})
-    if _over_limit(f"{RATE_KEY_PREFIX}:address:{client_address}", settings.PORTAL_IDEAS_PER_ADDRESS_PER_HOUR) or (
-        _over_limit(f"{RATE_KEY_PREFIX}:email:{_email_key(email)}", settings.PORTAL_IDEAS_PER_EMAIL_PER_HOUR)
-    ):
-        raise ValidationError(_("Too many ideas were sent from here in the last hour. Try again later."))
+    _check_limits(client_address=client_address, email=email)
     idea = Idea(
         municipality=portal.municipality,
         title=title,
@@ -163,6 +177,16 @@ def idea_confirmation_token(*, idea: Idea) -> str:
     return signing.dumps({"idea": idea.pk}, salt=CONFIRM_SALT)
 
 
+def _mail(*, subject: str, template: str, context: dict, to: str, language: str, what: str) -> None:
+    """A mail to a citizen right after the commit; a failure is logged (they can ask again), never raised."""
+    with translation.override(language):
+        body = render_to_string(template, context)
+    try:
+        send_mail(subject, body, None, [to])
+    except Exception:
+        logger.exception("%s: the e-mail could not be sent", what)
+
+
 def _confirmation_send(idea_id: int, language: str) -> None:
     """The confirmation e-mail, right after the idea commits. A failure is logged: the citizen can send it again."""
     idea = Idea.objects.select_related("municipality").filter(pk=idea_id).first()
@@ -172,22 +196,20 @@ def _confirmation_send(idea_id: int, language: str) -> None:
     context = {"idea": idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS}
     with translation.override(language):
         subject = _("Confirm your idea for %(name)s") % {"name": idea.municipality.name}
-        body = render_to_string("emails/idea_confirm.txt", context)
-    try:
-        send_mail(subject, body, None, [idea.author_email])
-    except Exception:
-        logger.exception("idea %s: the confirmation e-mail could not be sent", idea_id)
+    _mail(
+        subject=subject,
+        template="emails/idea_confirm.txt",
+        context=context,
+        to=idea.author_email,
+        language=language,
+        what=f"idea {idea_id}'s confirmation",
+    )
 
 
 @transaction.atomic
 def idea_confirm(*, token: str) -> Idea:
     """Count the idea: its e-mail is confirmed. A link works once and for ``PORTAL_IDEA_CONFIRM_DAYS``."""
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.PORTAL_IDEA_CONFIRM_DAYS * 24 * 60 * 60)
-    except signing.SignatureExpired:
-        raise ValidationError(_("The confirmation link has expired. Send the idea again, please.")) from None
-    except signing.BadSignature:
-        raise ValidationError(_("The confirmation link is not valid.")) from None
+    data = _unsign(token, CONFIRM_SALT)
     idea = Idea.objects.select_for_update().filter(pk=data.get("idea")).first()
     if idea is None:
         raise ValidationError(_("The confirmation link has expired. Send the idea again, please."))
@@ -198,11 +220,66 @@ def idea_confirm(*, token: str) -> Idea:
     return idea
 
 
+def _unsign(token: str, salt: str) -> dict:
+    try:
+        return signing.loads(token, salt=salt, max_age=settings.PORTAL_IDEA_CONFIRM_DAYS * 24 * 60 * 60)
+    except signing.SignatureExpired:
+        raise ValidationError(_("The confirmation link has expired. Send the idea again, please.")) from None
+    except signing.BadSignature:
+        raise ValidationError(_("The confirmation link is not valid.")) from None
+
+
+@transaction.atomic
+def idea_support_request(*, idea: Idea, email: str, honeypot: str, client_address: str) -> IdeaSupport:
+    """ "Podpořit": one support per e-mail, counted once that e-mail confirms it by the link mailed to it."""
+    if honeypot:
+        raise BotSubmission
+    email = (email or "").strip().lower()
+    _check_limits(client_address=client_address, email=email)
+    support, _created = IdeaSupport.objects.get_or_create(idea=idea, email=email)
+    if support.confirmed_at is not None:
+        raise ValidationError({"email": _("This e-mail already supports the idea.")})
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "portal:idea_support_confirm", args=[signing.dumps({"support": support.pk}, salt=SUPPORT_SALT)]
+    )
+    language = translation.get_language()
+    subject = _("Confirm your support of “%(title)s”") % {"title": idea.title}
+    context = {"idea": idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS}
+    transaction.on_commit(
+        partial(
+            _mail,
+            subject=subject,
+            template="emails/idea_support_confirm.txt",
+            context=context,
+            to=email,
+            language=language,
+            what=f"support {support.pk}'s confirmation",
+        )
+    )
+    return support
+
+
+@transaction.atomic
+def idea_support_confirm(*, token: str) -> IdeaSupport:
+    data = _unsign(token, SUPPORT_SALT)
+    support = IdeaSupport.objects.select_for_update().filter(pk=data.get("support")).first()
+    if support is None:
+        raise ValidationError(_("The confirmation link is not valid."))
+    if support.confirmed_at is not None:
+        raise ValidationError(_("This support was already confirmed; the link works only once."))
+    support.confirmed_at = timezone.now()
+    support.save(update_fields=["confirmed_at"])
+    return support
+
+
 def idea_prune_unconfirmed(*, now=None) -> int:
     """Delete ideas whose e-mail was never confirmed, after the time the consent text states."""
     limit = (now or timezone.now()) - timezone.timedelta(days=settings.PORTAL_IDEA_UNCONFIRMED_DAYS)
-    deleted, _rows = Idea.objects.filter(status=IdeaStatus.UNCONFIRMED, created_at__lt=limit).delete()
-    return deleted
+    IdeaSupport.objects.filter(confirmed_at__isnull=True, created_at__lt=limit).delete()
+    ideas = Idea.objects.filter(status=IdeaStatus.UNCONFIRMED, created_at__lt=limit)
+    count = ideas.count()
+    ideas.delete()
+    return count
 
 
 # --- moderation ------------------------------------------------------------------------------------------------
@@ -274,11 +351,14 @@ def _rejection_send(idea_id: int, language: str) -> None:
         return
     with translation.override(language):
         subject = _("Your idea for %(name)s") % {"name": idea.municipality.name}
-        body = render_to_string("emails/idea_rejected.txt", {"idea": idea})
-    try:
-        send_mail(subject, body, None, [idea.author_email])
-    except Exception:
-        logger.exception("idea %s: the rejection e-mail could not be sent", idea_id)
+    _mail(
+        subject=subject,
+        template="emails/idea_rejected.txt",
+        context={"idea": idea},
+        to=idea.author_email,
+        language=language,
+        what=f"idea {idea_id}'s rejection",
+    )
 
 
 @transaction.atomic

@@ -130,3 +130,20 @@ class IdeaDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.idea}"
+
+
+class IdeaSupport(models.Model):
+    """A citizen's "Podpořit": one per e-mail and idea, counted once the e-mail is confirmed."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports", verbose_name=_("idea"))
+    email = models.EmailField(_("e-mail"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("support of an idea")
+        verbose_name_plural = _("supports of ideas")
+        constraints = [models.UniqueConstraint(fields=("idea", "email"), name="idea_support_once_per_email")]
+
+    def __str__(self) -> str:
+        return f"{self.idea} ({self.email})"

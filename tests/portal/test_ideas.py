@@ -214,3 +214,35 @@ def test_unconfirmed_ideas_are_deleted_after_the_stated_time(client, portal, set
     assert idea_prune_unconfirmed(now=submitted - timedelta(days=10)) == 0
     assert idea_prune_unconfirmed(now=timezone.now()) == 1
     assert Idea.objects.get().status == IdeaStatus.PENDING
+
+
+def _published(client) -> Idea:
+    idea = _pending(client, email="autor@example.org")
+    Idea.objects.filter(pk=idea.pk).update(status=IdeaStatus.PUBLISHED, published_at=timezone.now())
+    return idea
+
+
+def test_support_counts_once_per_confirmed_email(client, portal, django_capture_on_commit_callbacks):
+    idea = _published(client)
+    address = reverse("portal:idea_support", args=["vzorov", idea.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(address, {"email": "Petr@example.org"}).status_code == 200
+    page = reverse("portal:idea", args=["vzorov", idea.pk])
+    assert "0 občanů ho podporuje" in client.get(page).content.decode()  # not before the e-mail confirms it
+    link = re.search(r"http\S+/obec/podnety/podpora/\S+/", mail.outbox[-1].body).group(0)
+    path = "/obec/" + link.split("/obec/", 1)[1]
+    assert client.post(path).status_code == 200
+    assert "1 občan ho podporuje" in client.get(page).content.decode()
+    assert client.post(path).status_code == 400  # the link works once
+    response = client.post(address, {"email": "petr@example.org"})
+    assert response.status_code == 400
+    assert "Tento e-mail už podnět podporuje." in response.content.decode()
+    assert idea.supports.count() == 1
+
+
+def test_support_of_an_unpublished_idea_is_a_404(client, portal):
+    idea = _pending(client)
+    assert (
+        client.post(reverse("portal:idea_support", args=["vzorov", idea.pk]), {"email": "a@example.org"}).status_code
+        == 404
+    )
