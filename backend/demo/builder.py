@@ -445,7 +445,12 @@ def _ideas_ensure(*, world: World) -> None:
             if published:
                 IdeaDecision.objects.create(idea=idea, actor=coordinator, kind="publish", created_at=moment)
             if spec.to_project:
-                idea_to_project(actor=coordinator, idea=idea)
+                project = idea_to_project(actor=coordinator, idea=idea)
+                # Like the stories' rows: the project came from the idea days ago, not at the seed's moment.
+                born = moment + timedelta(days=2)
+                Project.objects.filter(pk=project.pk).update(created_at=born, updated_at=born, stage_changed_at=born)
+                Event.objects.filter(project=project).update(created_at=born)
+                IdeaDecision.objects.filter(idea=idea, kind="to_project").update(created_at=born)
 
 
 def _updates_publish(*, profile, scene: Scene) -> None:
