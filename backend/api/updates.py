@@ -34,10 +34,24 @@ class ProjectUpdateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class FileListField(serializers.ListField):
+    """Files; an error of any of them is one message of the field (the API's errors are lists of strings)."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            details = error.detail.values() if isinstance(error.detail, dict) else [error.detail]
+            flat = [
+                str(message) for detail in details for message in (detail if isinstance(detail, list) else [detail])
+            ]
+            raise serializers.ValidationError(flat) from None
+
+
 class ProjectUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=20_000, help_text="Markdown.")
-    files = serializers.ListField(child=serializers.FileField(max_length=1000), required=False, default=list)
+    files = FileListField(child=serializers.FileField(max_length=1000), required=False, default=list)
 
 
 class NewestFirstPagination(CursorPagination):

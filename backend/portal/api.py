@@ -51,6 +51,8 @@ class PublicProjectFilterSerializer(serializers.Serializer):
 
 
 class PublicProjectListView(PublicView):
+    pagination_class = PublicProjectPagination
+
     @extend_schema(
         operation_id="public_projects_list",
         parameters=[SLUG, PublicProjectFilterSerializer],
@@ -61,7 +63,7 @@ class PublicProjectListView(PublicView):
         form = PublicProjectFilterForm(request.query_params, municipality=portal.municipality)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors)
-        paginator = PublicProjectPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(form.projects(), request, self)
         context = {"request": request, "slug": slug}
         return paginator.get_paginated_response(
