@@ -62,6 +62,9 @@ from backend.demo.specs import (
     Remark,
 )
 from backend.demo.stories import STORIES
+from backend.demo.strategies import STRATEGIES, strategy_ensure
+from backend.energy.demo import energy_demo_seed
+from backend.integrations.seed import funding_calls_seed
 from backend.notifications.models import Delivery, Notification
 from backend.portal.ideas import idea_to_project
 from backend.portal.models import Idea, IdeaDecision, IdeaStatus, Portal
@@ -77,7 +80,6 @@ from backend.projects.models import (
     Project,
     ProjectPartner,
     ProjectUpdate,
-    StrategicMeasure,
     Task,
 )
 from backend.projects.services import (
@@ -94,6 +96,7 @@ from backend.projects.services import (
     task_set_status,
 )
 from backend.projects.updates import project_update_publish
+from backend.strategy.models import Measure
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -120,7 +123,7 @@ class World:
     municipalities: dict[str, Municipality] = field(default_factory=dict)
     departments: dict[tuple[str, str], Department] = field(default_factory=dict)
     organizations: dict[str, PartnerOrganization] = field(default_factory=dict)
-    measures: dict[tuple[str, str], StrategicMeasure] = field(default_factory=dict)
+    measures: dict[tuple[str, str], Measure] = field(default_factory=dict)
 
     def user(self, username: str | None) -> User | None:
         return None if username is None else self.users[username]
@@ -143,6 +146,13 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
     password = _demo_password_hash(usernames=[spec.username for spec in ACCOUNTS])
     for spec in ACCOUNTS:
         _account_ensure(spec=spec, world=world, groups=groups, password=password)
+    for strategy_spec in STRATEGIES:
+        key = strategy_spec.municipality
+        departments = {code: department for (owner, code), department in world.departments.items() if owner == key}
+        measures = strategy_ensure(
+            spec=strategy_spec, municipality=world.municipalities[key], departments=departments, users=world.users
+        )
+        world.measures.update({(key, code): measure for code, measure in measures.items()})
     created, skipped = [], []
     for story in STORIES:
         municipality = world.municipalities[story.municipality]
@@ -154,6 +164,8 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
         if log:
             log(f"  {municipality.name}: {project.title} → {project.stage}")
     _ideas_ensure(world=world)
+    energy_demo_seed(municipality=world.municipalities[MUNICIPALITIES[0].key], today=world.today)
+    funding_calls_seed()  # the shared catalogue of real calls (backend.integrations.seed)
     return SeedReport(accounts=[spec.username for spec in ACCOUNTS], projects_created=created, projects_skipped=skipped)
 
 
@@ -174,16 +186,6 @@ def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipalit
         else:
             _fields_ensure(instance=department, values={"name": name})
         world.departments[spec.key, code] = department
-    for code, title in spec.strategic_measures:
-        # There is no service for the strategy: it is configuration, kept by the coordinator in the admin.
-        measure = StrategicMeasure.objects.filter(municipality=municipality, code=code).first()
-        if measure is None:
-            measure = StrategicMeasure(municipality=municipality, code=code, title=title)
-            measure.full_clean()
-            measure.save()
-        else:
-            _fields_ensure(instance=measure, values={"title": title})
-        world.measures[spec.key, code] = measure
     for organization_spec in spec.organizations:
         organization = PartnerOrganization.objects.filter(
             municipality=municipality, name=organization_spec.name
@@ -726,6 +728,7 @@ def _add_kpi(step: AddKpi, scene: Scene) -> None:
         project=scene.project,
         name=step.name,
         kind=step.kind,
+        carrier=step.carrier,
         # The service refuses a blank unit even for the kinds whose unit is fixed, so pass the fixed one.
         unit=KPI_FIXED_UNITS.get(step.kind, step.unit),
         baseline=_czk(step.baseline),

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from backend.accounts.models import Membership, Role
 from backend.projects.choices import CommentVisibility
-from backend.projects.models import Comment, Event, EventKind, Project, Task
+from backend.projects.models import Comment, Event, EventKind, Project, ProjectPartner, Task
 from workflows.models import ApprovalRequest, ApproverRole
 
 Rule = Callable[[Event], set[int]]
@@ -33,10 +33,14 @@ def _involved_department_ids(project: Project) -> set[int]:
 
 
 def _team(project: Project) -> set[int]:
-    """The people who run the project: its manager, author, heads of lead and involved departments."""
+    """The people who run the project: its manager, author, heads of lead and involved departments (one query)."""
     ids = {project.manager_id, project.author_id} - {None}
-    department_ids = _involved_department_ids(project) | ({project.lead_department_id} - {None})
-    return ids | _heads(department_ids)
+    departments = Q(
+        department_id__in=Project.departments.through.objects.filter(project_id=project.pk).values("department_id")
+    )
+    if project.lead_department_id:
+        departments |= Q(department_id=project.lead_department_id)
+    return ids | _ids(Membership.objects.filter(departments, role=Role.HEAD))
 
 
 def _watchers(project: Project) -> set[int]:
@@ -133,7 +137,8 @@ def _project_created(event: Event) -> set[int]:
 
 
 def _funding_deadline(event: Event) -> set[int]:
-    return {event.project.manager_id} - {None}
+    # Issue 17: the watchers of a project care about its call closing as much as its manager.
+    return ({event.project.manager_id} - {None}) | _watchers(event.project)
 
 
 RULES: dict[str, Rule] = {
@@ -175,16 +180,18 @@ def _partner_visible(event: Event) -> bool:
 
 
 def project_audience(project: Project) -> tuple[set[int], set[int]]:
-    """Active users who may see the project: (municipal staff, partner guests of invited organisations)."""
-    shared_with = list(project.shared_with.values_list("pk", flat=True))
-    memberships = Membership.objects.filter(user__is_active=True)
-    staff = _ids(
-        memberships.filter(municipality_id__in=[project.municipality_id, *shared_with]).exclude(role=Role.PARTNER)
+    """Active users who may see the project: (municipal staff, partner guests of invited organisations), read in
+    one query: a transition runs this in its transaction, and every round trip there holds the project's lock."""
+    shared_with = Project.shared_with.through.objects.filter(project_id=project.pk).values("municipality_id")
+    invited = ProjectPartner.objects.filter(project_id=project.pk).values("organization_id")
+    staff_of = Q(municipality_id=project.municipality_id) | Q(municipality_id__in=shared_with)
+    memberships = Membership.objects.filter(user__is_active=True).filter(
+        (staff_of & ~Q(role=Role.PARTNER)) | Q(role=Role.PARTNER, organization_id__in=invited)
     )
-    partners = (
-        _ids(memberships.filter(Q(role=Role.PARTNER) & Q(organization__project_accesses__project=project))) - staff
-    )
-    return staff, partners
+    staff, partners = set(), set()
+    for user_id, role in memberships.values_list("user_id", "role"):
+        (partners if role == Role.PARTNER else staff).add(user_id)
+    return staff, partners - staff
 
 
 def recipients_for(event: Event) -> set[int]:

@@ -4,7 +4,7 @@ Projects, tasks, comments, funding, KPIs, project partners, attachments and even
 services behind the application and the API, which check who may do what on each project; saving them here
 would bypass that (issue 11). The one thing done here is the "Change stage…" action, which asks for a
 transition and a comment and calls ``workflows.services.project_transition`` with the acting user for each
-selected project, exactly as the API does. Strategic measures are configuration, edited by the coordinator.
+selected project, exactly as the API does. Strategic measures live in ``backend.strategy``.
 """
 
 from django import forms
@@ -24,7 +24,6 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
-    StrategicMeasure,
     Task,
 )
 from backend.projects.selectors import project_list_visible
@@ -125,7 +124,6 @@ class ProjectAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.ModelAdmin
                     "assessment_score",
                     "assessment_summary",
                     "evaluation_summary",
-                    "strategic_measures",
                 )
             },
         ),
@@ -219,14 +217,6 @@ class KpiAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_filter = ("kind",)
     list_select_related = ("project",)
     search_fields = ("name", "project__title")
-
-
-@admin.register(StrategicMeasure)
-class StrategicMeasureAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
-    list_display = ("code", "title", "municipality")
-    list_filter = (("municipality", admin.RelatedOnlyFieldListFilter),)
-    list_select_related = ("municipality",)
-    search_fields = ("code", "title")
 
 
 @admin.register(ProjectPartner)

@@ -1,4 +1,7 @@
-"""The project record and what hangs on it: partners, tasks, comments, funding, KPIs, strategy, events."""
+"""The project record and what hangs on it: partners, tasks, comments, funding, KPIs, events.
+
+The strategic measures a project serves link to it from ``backend.strategy`` (``project.strategic_measures``).
+"""
 
 import uuid
 from functools import partial
@@ -18,9 +21,11 @@ from backend.accounts.models import Department, Municipality, PartnerOrganizatio
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import (
+    ENERGY_KPI_KINDS,
     KPI_FIXED_UNIT_LABELS,
     KPI_FIXED_UNITS,
     CommentVisibility,
+    EnergyCarrier,
     FundingProgramme,
     FundingStatus,
     KpiKind,
@@ -37,27 +42,6 @@ _NON_NEGATIVE = [MinValueValidator(0)]
 
 def _money(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, validators=_NON_NEGATIVE, **kwargs)
-
-
-class StrategicMeasure(TimeStampedModel):
-    """A measure of the municipality's strategy (strategický plán, Smart City koncepce) a project serves."""
-
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="strategic_measures", verbose_name=_("municipality")
-    )
-    code = models.CharField(_("code"), max_length=32)
-    title = SingleLineCharField(_("title"), max_length=300)
-
-    class Meta:
-        verbose_name = _("strategic measure")
-        verbose_name_plural = _("strategic measures")
-        ordering = ("municipality__name", "code")
-        constraints = [
-            models.UniqueConstraint(fields=("municipality", "code"), name="strategic_measure_code_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
 
 
 class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
@@ -95,9 +79,6 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
         verbose_name=_("author"),
     )
     thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
-    strategic_measures = models.ManyToManyField(
-        StrategicMeasure, blank=True, related_name="projects", verbose_name=_("strategic measures")
-    )
     estimated_cost = _money(_("estimated cost (CZK)"), null=True, blank=True)
     assessment_score = models.PositiveSmallIntegerField(
         _("assessment score"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
@@ -362,7 +343,16 @@ class FundingApplication(TimeStampedModel):
 class Kpi(TimeStampedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("project"))
     name = SingleLineCharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=KpiKind.choices, default=KpiKind.CUSTOM)
+    kind = models.CharField(_("kind"), max_length=24, choices=KpiKind.choices, default=KpiKind.CUSTOM)
+    # The carrier saved or produced: what the emission factors are looked up by (backend.energy). Rows written
+    # before carriers existed have none; their CO₂ cannot be computed until someone states it.
+    carrier = models.CharField(
+        _("energy carrier"),
+        max_length=16,
+        choices=EnergyCarrier.choices,
+        blank=True,
+        help_text=_("For energy savings and renewable production: the carrier saved or produced."),
+    )
     unit = SingleLineCharField(
         _("unit"), max_length=32, blank=True, help_text=_("Set automatically for energy savings and CO₂ reduction.")
     )
@@ -389,6 +379,10 @@ class Kpi(TimeStampedModel):
             self.unit = fixed_unit
         if not self.unit.strip():
             raise ValidationError({"unit": _("A KPI needs a unit.")})
+        if self.carrier and self.kind not in ENERGY_KPI_KINDS:
+            raise ValidationError(
+                {"carrier": _("Only energy savings and renewable production KPIs have an energy carrier.")}
+            )
 
 
 class EventKind(models.TextChoices):

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import Municipality
 from backend.core.errors import NotFound
 from backend.projects.choices import FundingProgramme, FundingStatus, KpiKind, ThematicArea
-from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate, StrategicMeasure
+from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
+from backend.strategy.models import Measure
 from workflows.models import TransitionRecord
 from workflows.stages import Stage
 
@@ -274,7 +275,7 @@ def public_project_get(*, municipality: Municipality, pk: int | str) -> PublicPr
     )
     measures = tuple(
         PublicMeasure(code=measure.code, title=measure.title)
-        for measure in StrategicMeasure.objects.filter(projects=project).only("code", "title").order_by("code")
+        for measure in Measure.objects.filter(projects=project).only("code", "title").order_by("code")
     )
     return PublicProjectDetail(
         project=public_project_card(project),
@@ -347,10 +348,10 @@ def public_attachment_get(*, municipality: Municipality, pk: int | str) -> Attac
         raise NotFound(_("Attachment not found.")) from None
 
 
-def public_measures(*, municipality: Municipality) -> QuerySet[StrategicMeasure]:
+def public_measures(*, municipality: Municipality) -> QuerySet[Measure]:
     """The strategic measures served by at least one public project: the list's filter choices."""
     served = public_project_queryset(municipality=municipality).values("pk")
-    return StrategicMeasure.objects.filter(municipality=municipality, projects__in=served).distinct().order_by("code")
+    return Measure.objects.filter(municipality=municipality, projects__in=served).distinct().order_by("code")
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------

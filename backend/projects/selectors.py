@@ -56,15 +56,28 @@ def project_list_visible(*, user: User | None) -> QuerySet[Project]:
 def project_get_visible(*, user: User | None, pk: int | str) -> Project:
     """The project if the user may see it; NotFound whether it is missing or hidden."""
     try:
-        return project_list_visible(user=user).get(pk=int(pk))
-    except (Project.DoesNotExist, ValueError, TypeError):
+        return project_one_visible(user=user, pk=pk).get()
+    except Project.DoesNotExist:
+        raise NotFound(_("Project not found.")) from None
+
+
+def project_one_visible(*, user: User | None, pk: int | str) -> QuerySet[Project]:
+    """The project as a queryset of at most one (empty when missing or hidden); NotFound for a malformed id."""
+    try:
+        return project_list_visible(user=user).filter(pk=int(pk))
+    except (ValueError, TypeError):
         raise NotFound(_("Project not found.")) from None
 
 
 def is_partner_viewer(*, user: User | None, project: Project) -> bool:
     """True when the user sees the project only as a partner guest (no municipal role in it)."""
+    return is_partner_viewer_of(user=user, municipality_id=project.municipality_id)
+
+
+def is_partner_viewer_of(*, user: User | None, municipality_id: int) -> bool:
+    """``is_partner_viewer`` of a project of that municipality (for rows read without a Project object)."""
     access = user_access(user=user)
-    if access.is_platform_admin or project.municipality_id in access.municipality_ids:
+    if access.is_platform_admin or municipality_id in access.municipality_ids:
         return False
     return bool(access.partner_of)
 

@@ -45,7 +45,6 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
-    StrategicMeasure,
     Task,
 )
 from backend.projects.selectors import (
@@ -124,6 +123,15 @@ def _check_staff(municipality: Municipality, user: User | None, field: str) -> N
         raise ValidationError({field: _("This person does not work for the municipality.")})
 
 
+def _check_measures(municipality_id: int, measures: list[Any]) -> None:
+    """``measures`` are ``backend.strategy`` measures (that app links them to projects; this one does not import
+    it): each of the project's municipality, and none retired by an amendment."""
+    if any(measure.municipality_id != municipality_id for measure in measures):
+        raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+    if any(measure.is_retired for measure in measures):
+        raise ValidationError({"strategic_measures": _("A retired measure cannot be linked to a project.")})
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -140,7 +148,7 @@ def project_create(
     planned_start: date | None = None,
     planned_end: date | None = None,
     is_public: bool = False,
-    strategic_measures: Iterable[StrategicMeasure] = (),
+    strategic_measures: Iterable[Any] = (),
     assessment_score: int | None = None,
     assessment_summary: str = "",
     evaluation_summary: str = "",
@@ -157,8 +165,7 @@ def project_create(
     strategic_measures = list(strategic_measures)
     _check_departments(municipality, departments, "departments")
     _check_staff(municipality, manager, "manager")
-    if any(measure.municipality_id != municipality.pk for measure in strategic_measures):
-        raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+    _check_measures(municipality.pk, strategic_measures)
     project = Project(
         municipality=municipality,
         title=title,
@@ -219,8 +226,7 @@ def project_update(*, actor: User, project: Project, reason: str = "", **changes
         project.departments.set(departments)
     if measures is not None:
         measures = list(measures)
-        if any(measure.municipality_id != project.municipality_id for measure in measures):
-            raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+        _check_measures(project.municipality_id, measures)
         project.strategic_measures.set(measures)
     return project
 

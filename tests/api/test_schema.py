@@ -77,6 +77,8 @@ CONTRACT = {
     "/api/v1/me/": {"get"},
     "/api/v1/me/export/": {"get"},  # issue 6: the caller's own data (GDPR)
     "/api/v1/projects/export/": {"get"},  # issue 6: the project list as CSV
+    "/api/v1/energy/portfolio/": {"get"},  # issue 16: the town's energy and CO₂ totals
+    "/api/v1/energy/factor-sets/": {"get"},  # issue 16: emission factor sets with their citations
     "/api/v1/departments/": {"get"},
     "/api/v1/organizations/": {"get"},
     "/api/v1/users/": {"get"},
@@ -95,6 +97,22 @@ CONTRACT = {
     "/api/v1/public/portals/{slug}/projects/": {"get"},
     "/api/v1/public/portals/{slug}/projects/{id}/": {"get"},
     "/api/v1/public/portals/{slug}/updates/": {"get"},
+    # issue 15: strategies with their tree and coverage, amendments and their decisions
+    "/api/v1/strategies/": {"get"},
+    "/api/v1/strategies/{id}/": {"get"},
+    "/api/v1/strategies/{id}/coverage/": {"get"},
+    "/api/v1/strategies/{id}/amendments/": {"get", "post"},
+    "/api/v1/amendments/{id}/": {"get"},
+    "/api/v1/amendments/{id}/approve/": {"post"},
+    "/api/v1/amendments/{id}/reject/": {"post"},
+    "/api/v1/amendments/{id}/resolution/": {"post"},
+    # issue 17: the coordinator's webhooks
+    "/api/v1/webhooks/": {"get", "post"},
+    "/api/v1/webhooks/{id}/": {"get", "patch", "delete"},
+    "/api/v1/webhooks/{id}/rotate-secret/": {"post"},
+    "/api/v1/webhooks/{id}/test/": {"post"},
+    "/api/v1/webhooks/{id}/deliveries/": {"get"},
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver/": {"post"},
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.
@@ -458,6 +476,7 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
     kpi_fields = {
         "name": "Úspora CO₂",
         "kind": "co2_reduction",
+        "carrier": "",
         "unit": "t CO₂/year",
         "baseline": "0",
         "target": "12",

@@ -15,8 +15,10 @@ from django.utils import timezone
 from backend.portal.models import Idea, IdeaStatus, Portal
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility
-from backend.projects.models import Project, StrategicMeasure
+from backend.projects.models import Project
 from backend.projects.updates import project_update_publish, project_update_withdraw
+from backend.strategy.models import ItemKind, Measure
+from backend.strategy.services import strategy_create, strategy_item_add
 from tests.factories import CommentFactory, FundingApplicationFactory, KpiFactory, TaskFactory
 from workflows.models import ApprovalRequest, TransitionRecord
 
@@ -57,7 +59,18 @@ def leaky_project(town, portal) -> Project:
         latitude=Decimal("49.396700"),
         longitude=Decimal("15.587900"),
     )
-    measure = StrategicMeasure.objects.create(municipality=town.municipality, code="SC-1.2", title="Obnovitelné zdroje")
+    strategy = strategy_create(
+        actor=town.user("coordinator"),
+        municipality=town.municipality,
+        title="Strategie Smart City",
+        period_start=2024,
+        period_end=2030,
+    )
+    goal = {"code": "1", "title": "Úsporné město"}
+    strategy_item_add(actor=town.user("coordinator"), strategy=strategy, kind=ItemKind.GOAL, data=goal)
+    data = {"code": "1.2", "title": "Obnovitelné zdroje", "goal": "1", "department": town.env.pk}
+    strategy_item_add(actor=town.user("coordinator"), strategy=strategy, kind=ItemKind.MEASURE, data=data)
+    measure = Measure.objects.get(strategy=strategy, code="1.2")
     project.strategic_measures.add(measure)
     FundingApplicationFactory(
         project=project,

@@ -55,7 +55,7 @@ def test_the_public_pages_show_what_is_public(client, portal, leaky_project):
         "2\xa0500\xa0000\xa0Kč",
         "1\xa0200\xa0000\xa0Kč",
         "OP ŽP",
-        "SC-1.2 Obnovitelné zdroje",
+        "1.2 Obnovitelné zdroje",
         "Panely jsou na střeše",
         "harmonogram.txt",
         "95,5",

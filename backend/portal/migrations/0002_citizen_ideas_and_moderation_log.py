@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0005_single_line_names'),
         ('portal', '0001_portal_per_municipality'),
-        ('projects', '0007_project_public_fields_location_and_updates'),
+        ('projects', '0010_project_public_fields_location_and_updates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

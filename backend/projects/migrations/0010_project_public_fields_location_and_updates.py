@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_single_line_names'),
-        ('projects', '0006_single_line_names'),
+        ('projects', '0009_strategic_measures_moved_to_strategy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
