@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "backend.strategy",
     "backend.api",
     "backend.web",
+    "backend.portal",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-webhook-deliveries": {"task": "backend.integrations.tasks.sweep_webhook_deliveries", "schedule": 30.0},
     "prune-audit-log": {"task": "backend.core.tasks.audit_prune", "schedule": crontab(hour=3, minute=30)},
+    "prune-unconfirmed-ideas": {
+        "task": "backend.portal.tasks.ideas_prune_unconfirmed",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
 # Webhooks (backend.integrations): targets in private networks only where allowed (tests, an intranet install);
@@ -419,6 +424,16 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "application/vnd.oasis.opendocument.spreadsheet",
     ],
 )
+
+# Public portal (backend.portal): seconds browsers and proxies may keep a public page before asking again (with
+# its ETag, answered 304 when unchanged).
+PORTAL_CACHE_SECONDS = env.int("PORTAL_CACHE_SECONDS", default=60)
+# Citizen ideas (backend.portal.ideas): submissions a client address and an e-mail may make in an hour, days a
+# confirmation link works, and days an idea whose e-mail was never confirmed is kept (the consent text says so).
+PORTAL_IDEAS_PER_ADDRESS_PER_HOUR = env.int("PORTAL_IDEAS_PER_ADDRESS_PER_HOUR", default=5)
+PORTAL_IDEAS_PER_EMAIL_PER_HOUR = env.int("PORTAL_IDEAS_PER_EMAIL_PER_HOUR", default=3)
+PORTAL_IDEA_CONFIRM_DAYS = env.int("PORTAL_IDEA_CONFIRM_DAYS", default=7)
+PORTAL_IDEA_UNCONFIRMED_DAYS = env.int("PORTAL_IDEA_UNCONFIRMED_DAYS", default=14)
 
 # Domain settings.
 RAMEC_DEFAULT_ASSESSMENT_THRESHOLD = 50

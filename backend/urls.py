@@ -27,6 +27,7 @@ urlpatterns = [
     # API's JSON 404, in DEBUG too, where Django would show its HTML debug page. Only paths ending in a slash, so
     # that CommonMiddleware still redirects ``/api/v1/projects`` to ``/api/v1/projects/``.
     re_path(r"^api/(?:.*/)?$", RouteNotFoundView.as_view(), name="api_route_not_found"),
+    path("", include("backend.portal.urls")),
     path("strategie/", include("backend.web.views.strategy")),
     path("", include("backend.web.urls")),
 ]

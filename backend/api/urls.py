@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import attachments, energy, exports, invitations, privacy, strategy, views
+from backend.api import attachments, energy, exports, invitations, privacy, strategy, updates, views
 from backend.integrations.api import WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -43,6 +43,14 @@ urlpatterns = [
         attachments.ProjectAttachmentView.as_view(),
         name="project_attachment",
     ),
+    path("projects/<int:pk>/updates/", updates.ProjectUpdatesView.as_view(), name="project_updates"),
+    path(
+        "projects/<int:pk>/updates/<int:update_id>/withdraw/",
+        updates.ProjectUpdateWithdrawView.as_view(),
+        name="project_update_withdraw",
+    ),
+    # The portal's read-only API: anonymous, only what backend.projects.public allows.
+    path("public/", include("backend.portal.api_urls")),
     path("energy/portfolio/", energy.EnergyPortfolioView.as_view(), name="energy_portfolio"),
     path("energy/factor-sets/", energy.EmissionFactorSetListView.as_view(), name="energy_factor_sets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

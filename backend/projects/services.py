@@ -13,7 +13,7 @@ What stays open, because people expect it after the end:
   values. Each needs a reason, is recorded as an ``evaluation_corrected`` event on the timeline, and cannot
   empty what the completion gate required (a summary, an actual value for every KPI).
 
-Public updates of the portal belong to the open list once they exist.
+Public updates of the portal (backend.projects.updates) belong to the open list.
 """
 
 import re
@@ -70,6 +70,11 @@ EDITABLE_FIELDS = (
     "assessment_summary",
     "evaluation_summary",
     "is_public",
+    "public_summary",
+    "address",
+    "ruian_code",
+    "latitude",
+    "longitude",
     "planned_start",
     "planned_end",
 )
@@ -147,6 +152,11 @@ def project_create(
     assessment_score: int | None = None,
     assessment_summary: str = "",
     evaluation_summary: str = "",
+    public_summary: str = "",
+    address: str = "",
+    ruian_code: int | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Project:
     """A new project idea. Any municipal user may create one; it always starts at the idea stage."""
     if not user_access(user=actor).is_staff_in(municipality.pk):
@@ -172,6 +182,11 @@ def project_create(
         assessment_score=assessment_score,
         assessment_summary=assessment_summary,
         evaluation_summary=evaluation_summary,
+        public_summary=public_summary,
+        address=address,
+        ruian_code=ruian_code,
+        latitude=latitude,
+        longitude=longitude,
     )
     project.full_clean()
     project.save()

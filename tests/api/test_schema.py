@@ -90,6 +90,13 @@ CONTRACT = {
     # issue 6: attachments of projects and comments (multipart upload; downloads from the web URL)
     "/api/v1/projects/{id}/attachments/": {"get", "post"},
     "/api/v1/projects/{id}/attachments/{attachment_id}/": {"delete"},
+    # issue 14: public updates of a project, and the public read-only API of the portal
+    "/api/v1/projects/{id}/updates/": {"get", "post"},
+    "/api/v1/projects/{id}/updates/{update_id}/withdraw/": {"post"},
+    "/api/v1/public/portals/": {"get"},
+    "/api/v1/public/portals/{slug}/projects/": {"get"},
+    "/api/v1/public/portals/{slug}/projects/{id}/": {"get"},
+    "/api/v1/public/portals/{slug}/updates/": {"get"},
     # issue 15: strategies with their tree and coverage, amendments and their decisions
     "/api/v1/strategies/": {"get"},
     "/api/v1/strategies/{id}/": {"get"},
@@ -448,6 +455,11 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         "assessment_summary": "Levné a viditelné.",
         "evaluation_summary": "",
         "is_public": True,
+        "public_summary": "Lavičky, na kterých si nabijete telefon.",
+        "address": "Městský park, Vzorov",
+        "ruian_code": 21745218,
+        "latitude": "49.400500",
+        "longitude": "15.590400",
         "planned_start": "2027-04-01",
         "planned_end": "2027-06-30",
         "reason": "",  # only corrections of a completed project need one
@@ -636,6 +648,8 @@ def _real_path_parameters(path: str) -> dict[str, st.SearchStrategy[int]]:
         real["organization_id"] = _real("organizations")
     if "{attachment_id}" in path:
         real["attachment_id"] = _real("attachments")
+    if "{update_id}" in path:
+        return {}  # the fuzz world has no updates: generated ids (404s) only
     return real
 
 
