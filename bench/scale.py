@@ -82,7 +82,7 @@ PINNED |= {
     "board": 6,
     "board fragment": 6,
     "project list": 6,
-    "dashboard": 7,
+    "dashboard": 9,  # with the energy card and the calls closing soon
     "detail": 12,  # the manager's own project: with its transition panel
     "my tasks": 5,
     "approvals inbox": 7,
