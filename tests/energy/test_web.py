@@ -65,6 +65,15 @@ def test_totals_are_factor_times_mwh_summed_by_hand(client, town, portfolio):
     assert f'id="co2-total-planned">{planned:.1f}'.replace(".", ",") in html
 
 
+def test_the_page_title_is_plain_text_and_each_table_appears_once(client, town, portfolio):
+    """The breakdown tables were once pasted into the title block too: markup inside <title>, every table twice."""
+    client.force_login(town.user("coordinator"))
+    html = client.get(URL).content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "Energie a klima" in title
+    assert html.count('id="energy-by-area"') == 1 and html.count('id="energy-by-year"') == 1
+
+
 def test_the_climate_target_shows_progress(client, town, portfolio):
     inventory = EmissionInventory.objects.create(municipality=town.municipality, year=2022)
     InventoryEntry.objects.create(inventory=inventory, sector="municipal_buildings", carrier="electricity", mwh=5000)
