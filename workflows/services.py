@@ -27,6 +27,7 @@ from backend.core.errors import (
     TransitionNotAllowed,
 )
 from backend.core.models import AuditAction
+from backend.projects.access import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, project_access
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
 from workflows import guards
@@ -40,11 +41,10 @@ from workflows.models import (
     Decision,
     TransitionRecord,
 )
-from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, project_roles
 from workflows.policies import policy_default, policy_get
 from workflows.stages import Stage
 
-# Project roles (workflows.permissions) that count as each approving role of a policy.
+# Project roles (backend.projects.access) that count as each approving role of a policy.
 _APPROVER_ROLE_OF = {
     ApproverRole.LEAD_HEAD.value: LEAD_HEAD,
     ApproverRole.INVOLVED_HEAD.value: INVOLVED_HEAD,
@@ -94,7 +94,7 @@ def transition_target(project: Project, fsm_transition: Transition) -> str:
 
 def approver_roles_of(project: Project, user: User, approver_roles: list[str]) -> list[str]:
     """The approving roles of a policy (or request) that this user holds on this project."""
-    held = project_roles(project, user)
+    held = project_access(user=user, project=project).roles
     return [role for role in approver_roles if _APPROVER_ROLE_OF[role] in held]
 
 
@@ -363,7 +363,7 @@ def approval_decide(
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
         _require_pending(request)
         roles = approver_roles_of(project, actor, request.approver_roles)
-        deciding_for_escalation = request.is_escalated and COORDINATOR in project_roles(project, actor)
+        deciding_for_escalation = request.is_escalated and project_access(user=actor, project=project).is_coordinator
         if deciding_for_escalation and ApproverRole.COORDINATOR.value not in roles:
             roles = [*roles, ApproverRole.COORDINATOR.value]
         if not roles:
@@ -452,10 +452,10 @@ def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment
     with transaction.atomic():
         project = _lock_project(approval_request.project_id)
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
-        roles = project_roles(project, actor)
-        if not roles:
+        access = project_access(user=actor, project=project)
+        if not access.is_staff:
             raise NotFound(_("Approval request not found."))
-        if request.requested_by_id != actor.pk and COORDINATOR not in roles:
+        if request.requested_by_id != actor.pk and not access.is_coordinator:
             raise PermissionDenied(_("Only the person who asked for it or the coordinator may withdraw a request."))
         _require_pending(request)
         _request_close(
@@ -471,8 +471,7 @@ def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment
 
 def transition_options(*, project: Project, user: User) -> list[TransitionOption]:
     """Every transition from the project's stage that the user may request, with its state for them."""
-    roles_held = project_roles(project, user)
-    if not roles_held:
+    if not project_access(user=user, project=project).is_staff:
         return []
     candidates = sorted(
         (

@@ -7,8 +7,9 @@ from rest_framework import serializers
 from backend.accounts.models import Department, Membership, PartnerOrganization, User
 from backend.accounts.selectors import department_list_visible, organization_list_visible, user_list_visible
 from backend.notifications.models import Notification
+from backend.projects.access import project_access
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
-from backend.projects.selectors import is_partner_viewer, project_list_visible
+from backend.projects.selectors import project_list_visible
 from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
 
 MAX_TEXT = 20_000
@@ -190,7 +191,8 @@ class ProjectForViewerSerializer(serializers.BaseSerializer):
     """Each project in the shape its viewer may see, with one serializer of each shape for a whole page.
 
     Someone can be staff in one municipality and a partner guest on another's project, so the shape is chosen
-    per project (``is_partner_viewer``); the fields of each shape are built once, not once a row. Output only.
+    per project (``ProjectAccess.sees_internals``); the fields of each shape are built once, not once a row.
+    Output only.
     """
 
     @cached_property
@@ -202,7 +204,7 @@ class ProjectForViewerSerializer(serializers.BaseSerializer):
         return PartnerProjectSerializer(context=self.context)
 
     def to_representation(self, project: Project) -> dict:
-        if is_partner_viewer(user=self.context["request"].user, project=project):
+        if not project_access(user=self.context["request"].user, project=project).sees_internals:
             return self._partner.to_representation(project)
         return self._staff.to_representation(project)
 

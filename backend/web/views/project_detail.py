@@ -19,13 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.models import User
-from backend.accounts.selectors import user_access
 from backend.core.errors import (
     Blocker,
     ConcurrentChange,
     TransitionBlocked,
     TransitionNotAllowed,
 )
+from backend.projects.access import project_access
 from backend.projects.attachments import attachment_list_visible
 from backend.projects.choices import TaskStatus
 from backend.projects.closed import project_is_closed
@@ -33,15 +33,12 @@ from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import (
     comment_list_visible,
     funding_list_visible,
-    is_partner_viewer,
     kpi_list_visible,
     mention_candidates,
-    partner_can_contribute,
     project_get_visible,
     task_list_visible,
 )
 from backend.projects.services import (
-    _EDITOR_ROLES,  # the one definition of who may edit a project; the services enforce it
     comment_create,
     funding_create,
     funding_update,
@@ -68,7 +65,6 @@ from backend.web.htmx import htmx_partial, render_page
 from backend.web.views.errors import domain_errors
 from workflows import guards
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, ApproverRole
-from workflows.permissions import COORDINATOR, project_roles
 from workflows.selectors import transition_history
 from workflows.services import TransitionOption, project_transition, transition_options
 from workflows.stages import Stage
@@ -99,7 +95,7 @@ MENTION_RESULTS = 8
 
 @dataclass(frozen=True)
 class Viewer:
-    """What the requesting user may do on this project, decided once per request from the selectors."""
+    """What the page shows the requesting user: the answers of ``project_access`` and the project's state."""
 
     partner: bool  # sees the project only as a partner guest
     staff: bool  # works for the project's municipality (creates and edits tasks)
@@ -122,12 +118,12 @@ class Viewer:
 
 
 def _viewer(user: User, project: Project) -> Viewer:
-    partner = is_partner_viewer(user=user, project=project)
+    access = project_access(user=user, project=project)
     return Viewer(
-        partner=partner,
-        staff=user_access(user=user).is_staff_in(project.municipality_id),
-        may_edit=bool(project_roles(project, user) & _EDITOR_ROLES),
-        may_contribute=not partner or partner_can_contribute(user=user, project=project),
+        partner=not access.sees_internals,
+        staff=access.is_staff,
+        may_edit=access.may_edit,
+        may_contribute=access.may_contribute,
         closed=project_is_closed(project),
         stage=project.stage,
     )
@@ -315,7 +311,7 @@ def _tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: st
         context["records"] = transition_history(project=project)
     elif tab == "approvals":
         context["approval_requests"] = requests = list(_approval_requests(project))
-        coordinator = COORDINATOR in project_roles(project, user)
+        coordinator = project_access(user=user, project=project).is_coordinator
         context["withdrawable"] = {
             approval.pk
             for approval in requests

@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import Access, municipality_list_visible, user_access
 from backend.core.errors import DomainError
+from backend.projects.access import internal_projects_filter, project_access, sees_internals_everywhere
 from backend.projects.choices import OPEN_TASK_STATUSES
 from backend.projects.exports import CSV_CONTENT_TYPE, project_csv_filename, project_csv_lines
 from backend.projects.models import Project
@@ -51,25 +52,16 @@ def project_cards(*, user: User, projects: QuerySet[Project]) -> QuerySet[Projec
     """
     access = user_access(user=user)
     open_tasks = Q(tasks__status__in=OPEN_TASK_STATUSES)
-    if access.partner_of and not access.is_platform_admin:
-        open_tasks &= Q(municipality_id__in=access.municipality_ids) | Q(tasks__assignee_id=access.user_id)
+    if not sees_internals_everywhere(access=access):
+        open_tasks &= internal_projects_filter(access=access) | Q(tasks__assignee_id=access.user_id)
     return projects.annotate(open_task_count=Count("tasks", filter=open_tasks))
 
 
-def sees_internals(*, access: Access, project: Project) -> bool:
-    """False where the user sees the project as a partner guest: no costs, no internal people.
-
-    The rule of ``backend.projects.selectors.is_partner_viewer``, decided without a query per project.
-    """
-    return access.is_platform_admin or project.municipality_id in access.municipality_ids or not access.partner_of
-
-
 def mark_internals(*, user: User, projects) -> list[Project]:
-    """Evaluate ``projects`` and set ``sees_internals`` on each for the templates."""
-    access = user_access(user=user)
+    """Evaluate ``projects`` and set ``sees_internals`` on each for the templates (no query per project)."""
     projects = list(projects)
     for project in projects:
-        project.sees_internals = sees_internals(access=access, project=project)
+        project.sees_internals = project_access(user=user, project=project).sees_internals
     return projects
 
 
@@ -82,7 +74,7 @@ def can_create_projects(*, user: User) -> bool:
 def _sort(requested: str, *, access: Access) -> tuple[str, list]:
     """The sort key actually used (unknown or forbidden keys fall back to the default) and its ordering."""
     key = requested.removeprefix("-")
-    internal_allowed = access.is_platform_admin or not access.partner_of
+    internal_allowed = sees_internals_everywhere(access=access)
     if key not in SORTS or (key in INTERNAL_SORTS and not internal_allowed):
         requested, key = DEFAULT_SORT, DEFAULT_SORT.removeprefix("-")
     descending = requested.startswith("-")
@@ -92,7 +84,7 @@ def _sort(requested: str, *, access: Access) -> tuple[str, list]:
 
 def _sort_headers(current: str, *, access: Access) -> dict[str, dict]:
     """For each sortable column: the key its header link asks for and its aria-sort state."""
-    internal_allowed = access.is_platform_admin or not access.partner_of
+    internal_allowed = sees_internals_everywhere(access=access)
     headers = {}
     for key, label in SORTS.items():
         if key in INTERNAL_SORTS and not internal_allowed:
