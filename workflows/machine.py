@@ -4,8 +4,10 @@ Transition bodies stay pure: they only touch the project's own fields. Locking, 
 approvals, history and events belong to ``workflows.services.project_transition``, the only caller.
 """
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, transition
+from django_fsm import RETURN_VALUE, Transition, transition
 
 from workflows import guards
 from workflows.permissions import may_steer, may_submit
@@ -145,3 +147,16 @@ TRANSITION_NAMES = (
     "put_on_hold",
     "resume",
 )
+
+
+def transition_from_current_stage(project: Any, name: str) -> Transition | None:
+    for fsm_transition in project.get_all_stage_transitions():
+        if fsm_transition.name == name and fsm_transition.source == project.stage:
+            return fsm_transition
+    return None
+
+
+def transition_target(project: Any, fsm_transition: Transition) -> str:
+    if isinstance(fsm_transition.target, str):
+        return Stage(fsm_transition.target).value
+    return project.stage_before_hold  # resume goes back where the project was put on hold

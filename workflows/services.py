@@ -7,7 +7,7 @@ A refusal is written to the audit log after that transaction rolled back (``_aud
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -18,7 +18,6 @@ from django_fsm import ConcurrentTransition, Transition
 from backend.accounts.models import User
 from backend.core.audit import audit_record, mark_audited
 from backend.core.errors import (
-    Blocker,
     ConcurrentChange,
     DomainError,
     NotFound,
@@ -27,11 +26,11 @@ from backend.core.errors import (
     TransitionNotAllowed,
 )
 from backend.core.models import AuditAction
-from backend.projects.access import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, project_access
+from backend.projects.access import project_access
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
 from workflows import guards
-from workflows.machine import TRANSITION_NAMES
+from workflows.machine import TRANSITION_NAMES, transition_from_current_stage
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -41,15 +40,8 @@ from workflows.models import (
     Decision,
     TransitionRecord,
 )
-from workflows.policies import policy_default, policy_get
+from workflows.policies import approver_roles_of, policy_get, quorum_reached
 from workflows.stages import Stage
-
-# Project roles (backend.projects.access) that count as each approving role of a policy.
-_APPROVER_ROLE_OF = {
-    ApproverRole.LEAD_HEAD.value: LEAD_HEAD,
-    ApproverRole.INVOLVED_HEAD.value: INVOLVED_HEAD,
-    ApproverRole.COORDINATOR.value: COORDINATOR,
-}
 
 
 @dataclass(frozen=True)
@@ -63,49 +55,6 @@ class TransitionOutcome:
     @property
     def executed(self) -> bool:
         return self.record is not None
-
-
-@dataclass(frozen=True)
-class TransitionOption:
-    """One transition as a user sees it on a project right now; the API and UI show it as is."""
-
-    name: str
-    label: str
-    target: str
-    allowed: bool
-    requires_approval: bool
-    requires_reason: bool
-    blockers: list[Blocker] = field(default_factory=list)
-    pending_request_id: int | None = None
-
-
-def transition_from_current_stage(project: Project, name: str) -> Transition | None:
-    for fsm_transition in project.get_all_stage_transitions():
-        if fsm_transition.name == name and fsm_transition.source == project.stage:
-            return fsm_transition
-    return None
-
-
-def transition_target(project: Project, fsm_transition: Transition) -> str:
-    if isinstance(fsm_transition.target, str):
-        return Stage(fsm_transition.target).value
-    return project.stage_before_hold  # resume goes back where the project was put on hold
-
-
-def approver_roles_of(project: Project, user: User, approver_roles: list[str]) -> list[str]:
-    """The approving roles of a policy (or request) that this user holds on this project."""
-    held = project_access(user=user, project=project).roles
-    return [role for role in approver_roles if _APPROVER_ROLE_OF[role] in held]
-
-
-def quorum_reached(*, approver_roles: list[str], required: int, each_role: bool, approvals: list[list[str]]) -> bool:
-    """``approvals`` holds, per approving person, the roles they approved as."""
-    if len(approvals) < required:
-        return False
-    if each_role:
-        covered = {role for roles in approvals for role in roles}
-        return all(role in covered for role in approver_roles)
-    return True
 
 
 def _lock_project(project_id: int) -> Project:
@@ -265,12 +214,17 @@ def _record_refusal(action: AuditAction, error: DomainError, *, actor: User, **k
 
 
 @_audited_refusal(AuditAction.TRANSITION_REFUSED)
-def project_transition(*, project: Project, actor: User, transition: str, comment: str = "") -> TransitionOutcome:
+def project_transition(
+    *, project: Project, actor: User, transition: str, comment: str = "", expected_stage: str | None = None
+) -> TransitionOutcome:
     """Run a transition, or request it when its policy needs approvals.
 
     The caller's ``project`` is the state they saw: if the stage changed since, nothing happens and
-    ``ConcurrentChange`` is raised. When the requester is an approver, their request counts as their
-    approval, so a head requesting a transition only they must approve runs it at once.
+    ``ConcurrentChange`` is raised. ``expected_stage`` is the stage the person saw when they asked (a button
+    pressed on a page loaded earlier, an API client's last read): if the project stands elsewhere now,
+    nothing happens either and ``ConcurrentChange`` (code ``stage_changed``) names where it is. When the
+    requester is an approver, their request counts as their approval, so a head requesting a transition only
+    they must approve runs it at once.
     """
     comment = (comment or "").strip()
     with transaction.atomic():
@@ -278,6 +232,12 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
         if locked.stage != project.stage:
             raise ConcurrentChange(_("Someone else changed the project's stage in the meantime."))
         _check_may_move_at_all(project=locked, actor=actor)
+        if expected_stage and locked.stage != expected_stage:
+            raise ConcurrentChange(
+                _("The project has moved to “%(stage)s” in the meantime; check the transitions again.")
+                % {"stage": Stage(locked.stage).label},
+                code="stage_changed",
+            )
         _check_known(transition)
         policy = policy_get(municipality_id=locked.municipality_id, transition=transition)
         _check_requestable(project=locked, actor=actor, name=transition, comment=comment, policy=policy)
@@ -467,52 +427,3 @@ def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment
             comment=comment,
         )
         return request
-
-
-def transition_options(*, project: Project, user: User) -> list[TransitionOption]:
-    """Every transition from the project's stage that the user may request, with its state for them."""
-    if not project_access(user=user, project=project).is_staff:
-        return []
-    candidates = sorted(
-        (
-            fsm_transition
-            for fsm_transition in project.get_all_stage_transitions()
-            if fsm_transition.source == project.stage and fsm_transition.has_perm(project, user)
-        ),
-        key=lambda fsm_transition: TRANSITION_NAMES.index(fsm_transition.name),
-    )
-    if not candidates:
-        return []
-    stored = {
-        policy.transition: policy for policy in ApprovalPolicy.objects.filter(municipality_id=project.municipality_id)
-    }
-    pending = dict(
-        ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).values_list("transition", "pk")
-    )
-    options = []
-    for fsm_transition in candidates:
-        name = fsm_transition.name
-        policy = stored.get(name) or policy_default(municipality_id=project.municipality_id, transition=name)
-        blockers = guards.blockers_for(project, fsm_transition.conditions)
-        if name in pending:
-            blockers.append(guards.approval_pending_blocker())
-        own_roles = [] if policy.forbid_self_approval else approver_roles_of(project, user, policy.approver_roles)
-        runs_at_once = not policy.required_approvals or quorum_reached(
-            approver_roles=policy.approver_roles,
-            required=policy.required_approvals,
-            each_role=policy.each_role_must_approve,
-            approvals=[own_roles] if own_roles else [],
-        )
-        options.append(
-            TransitionOption(
-                name=name,
-                label=str(fsm_transition.custom.get("label", name)),
-                target=transition_target(project, fsm_transition),
-                allowed=not blockers,
-                requires_approval=not runs_at_once,
-                requires_reason=bool(fsm_transition.custom.get("requires_reason")),
-                blockers=blockers,
-                pending_request_id=pending.get(name),
-            )
-        )
-    return options

@@ -11,6 +11,7 @@ from backend.projects.access import project_access
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.selectors import project_list_visible
 from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
+from workflows.stages import Stage
 
 MAX_TEXT = 20_000
 
@@ -228,6 +229,12 @@ class TransitionOptionSerializer(serializers.Serializer):
 class TransitionRequestSerializer(StrictInputMixin, serializers.Serializer):
     name = serializers.CharField(max_length=64)
     comment = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+    expected_stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="The stage the caller last saw the project in. When the project stands elsewhere now, nothing "
+        "happens and the answer is 409 with code `stage_changed`, saying where it is.",
+    )
 
 
 class DecisionSerializer(serializers.ModelSerializer):

@@ -186,7 +186,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def transitions(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         if request.method == "GET":
-            options = workflow_services.transition_options(project=project, user=request.user)
+            options = workflow_selectors.transition_options(project=project, user=request.user)
             return Response(s.TransitionOptionSerializer(options, many=True).data)
         serializer = s.TransitionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -195,6 +195,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
             actor=request.user,
             transition=serializer.validated_data["name"],
             comment=serializer.validated_data["comment"],
+            expected_stage=serializer.validated_data.get("expected_stage"),
         )
         if outcome.executed:
             return Response(self._output(outcome.project))

@@ -12,16 +12,10 @@ from backend.accounts.models import Membership, Role
 from backend.projects.access import AUTHOR, COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_audience
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, EventKind, Project, Task
-from workflows.models import ApprovalRequest, ApproverRole
+from workflows.models import ApprovalRequest
+from workflows.policies import PROJECT_ROLE_OF_APPROVER
 
 Rule = Callable[[Event], set[int]]
-
-# The project role (backend.projects.access) each approving role of a policy stands for.
-_PROJECT_ROLE_OF = {
-    ApproverRole.LEAD_HEAD.value: LEAD_HEAD,
-    ApproverRole.INVOLVED_HEAD.value: INVOLVED_HEAD,
-    ApproverRole.COORDINATOR.value: COORDINATOR,
-}
 
 
 def _ids(users) -> set[int]:
@@ -42,7 +36,7 @@ def _watchers(project: Project) -> set[int]:
 
 
 def _approvers(request: ApprovalRequest) -> set[int]:
-    roles = [_PROJECT_ROLE_OF[role] for role in request.approver_roles]
+    roles = [PROJECT_ROLE_OF_APPROVER[role] for role in request.approver_roles]
     ids = _ids(project_audience(project=request.project).holding(*roles))
     if request.forbid_self_approval:
         ids.discard(request.requested_by_id)  # they may not decide it: no reminder to do so

@@ -36,7 +36,8 @@ from workflows.admin import (
     stage_label,
 )
 from workflows.machine import TRANSITION_NAMES
-from workflows.services import TransitionOption, project_transition, transition_options
+from workflows.selectors import TransitionOption, transition_options
+from workflows.services import project_transition
 
 PIPELINE_FIELDS = ("stage", "stage_before_hold", "stage_changed_at")
 

@@ -9,8 +9,8 @@ from backend.core.errors import PermissionDenied
 from backend.projects.models import Project
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalStatus, TransitionRecord
 from workflows.policies import policy_default
-from workflows.selectors import approval_list_pending_for
-from workflows.services import approval_decide, project_transition, transition_options
+from workflows.selectors import approval_list_pending_for, transition_options
+from workflows.services import approval_decide, project_transition
 from workflows.stages import Stage
 
 

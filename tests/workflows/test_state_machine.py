@@ -14,7 +14,8 @@ from backend.projects.models import Event, Project
 from tests.factories import TaskFactory
 from workflows.machine import TRANSITION_NAMES
 from workflows.models import ApprovalRequest, TransitionRecord
-from workflows.services import project_transition, transition_options
+from workflows.selectors import transition_options
+from workflows.services import project_transition
 from workflows.stages import Stage
 
 RUNS = "runs"  # the transition runs at once

@@ -65,8 +65,8 @@ from backend.web.htmx import htmx_partial, render_page
 from backend.web.views.errors import domain_errors
 from workflows import guards
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, ApproverRole
-from workflows.selectors import transition_history
-from workflows.services import TransitionOption, project_transition, transition_options
+from workflows.selectors import TransitionOption, transition_history, transition_options
+from workflows.services import TransitionOutcome, project_transition
 from workflows.stages import Stage
 
 TEMPLATE = "pages/project_detail.html"
@@ -422,8 +422,6 @@ def project_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
 @domain_errors
 def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
     project, viewer = _project(request, pk)
-    if viewer.partner:
-        raise HttpPermissionDenied(_("Partners do not move projects."))
     return_tab = request.POST.get("tab", "overview")
     return_tab = return_tab if viewer.sees(return_tab) else "overview"
     form = TransitionForm(request.POST)
@@ -431,22 +429,23 @@ def project_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
         failure = {"name": request.POST.get("name", ""), "message": _("Choose one of the transitions."), "status": 400}
         return _transition_failed(request, project, viewer, return_tab, failure)
     name, comment = form.cleaned_data["name"], form.cleaned_data["comment"]
-    failure = {"name": name, "comment": comment, "blockers": [], "status": 409}
-    seen_stage = form.cleaned_data["stage"]
-    if seen_stage and seen_stage != project.stage:
-        failure["message"] = _("The project has moved to “%(stage)s” in the meantime; check the transitions again.") % {
-            "stage": project.get_stage_display()
-        }
-        return _transition_failed(request, project, viewer, return_tab, failure)
     try:
-        outcome = project_transition(project=project, actor=request.user, transition=name, comment=comment)
-    except TransitionBlocked as error:
-        failure.update(message=str(error), blockers=error.blockers)
+        outcome = project_transition(
+            project=project,
+            actor=request.user,
+            transition=name,
+            comment=comment,
+            expected_stage=form.cleaned_data["stage"] or None,
+        )
+    except (TransitionBlocked, TransitionNotAllowed, ConcurrentChange) as error:
+        blockers = error.blockers if isinstance(error, TransitionBlocked) else []
+        failure = {"name": name, "comment": comment, "message": str(error), "blockers": blockers, "status": 409}
         return _transition_failed(request, project, viewer, return_tab, failure)
-    except (TransitionNotAllowed, ConcurrentChange) as error:
-        failure["message"] = str(error)
-        return _transition_failed(request, project, viewer, return_tab, failure)
+    return _transition_done(request, viewer, outcome, return_tab)
 
+
+def _transition_done(request: HttpRequest, viewer: Viewer, outcome: TransitionOutcome, return_tab: str) -> HttpResponse:
+    """The stage moved, or approval was requested: say which, and refresh the panel and what shows it."""
     moved = outcome.project
     if outcome.executed:
         notice = _("Done: the project moved to “%(stage)s”.") % {"stage": moved.get_stage_display()}
