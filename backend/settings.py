@@ -364,7 +364,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "StageEnum": "workflows.stages.Stage",
+        "StageEnum": "backend.projects.stages.Stage",
         "TaskStatusEnum": "backend.projects.choices.TaskStatus",
         "FundingStatusEnum": "backend.projects.choices.FundingStatus",
         "ApprovalStatusEnum": "workflows.models.ApprovalStatus",

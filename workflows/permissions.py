@@ -2,18 +2,16 @@
 
 from typing import Any
 
+from backend.projects.access import AUTHOR, COORDINATOR, LEAD_HEAD, MANAGER, project_access
+
 
 def _may_request(*allowed: str):
     def permission(project: Any, user: Any) -> bool:
-        # Imported here while the Project model mixes in the pipeline, whose module imports this one.
-        from backend.projects.access import project_access
-
         return bool(project_access(user=user, project=project).roles.intersection(allowed))
 
     permission.allowed_roles = allowed
     return permission
 
 
-# The names of backend.projects.access.MANAGER, AUTHOR, LEAD_HEAD and COORDINATOR.
-may_submit = _may_request("manager", "author", "lead_head", "coordinator")
-may_steer = _may_request("manager", "lead_head", "coordinator")
+may_submit = _may_request(MANAGER, AUTHOR, LEAD_HEAD, COORDINATOR)
+may_steer = _may_request(MANAGER, LEAD_HEAD, COORDINATOR)

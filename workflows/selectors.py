@@ -12,7 +12,7 @@ from backend.projects.access import project_access
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
 from workflows import guards
-from workflows.machine import TRANSITION_NAMES, transition_target
+from workflows.machine import TRANSITION_NAMES, TRANSITIONS, transition_target
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.policies import approver_roles_of, policy_default, quorum_reached
 
@@ -99,7 +99,7 @@ def transition_options(*, project: Project, user: User) -> list[TransitionOption
     candidates = sorted(
         (
             fsm_transition
-            for fsm_transition in project.get_all_stage_transitions()
+            for fsm_transition in TRANSITIONS
             if fsm_transition.source == project.stage and fsm_transition.has_perm(project, user)
         ),
         key=lambda fsm_transition: TRANSITION_NAMES.index(fsm_transition.name),

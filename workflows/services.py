@@ -29,8 +29,9 @@ from backend.core.models import AuditAction
 from backend.projects.access import project_access
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
+from backend.projects.stages import Stage
 from workflows import guards
-from workflows.machine import TRANSITION_NAMES, transition_from_current_stage
+from workflows.machine import TRANSITION_NAMES, TRANSITIONS, transition_from_current_stage
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -38,10 +39,10 @@ from workflows.models import (
     ApprovalStatus,
     ApproverRole,
     Decision,
+    PipelineProject,
     TransitionRecord,
 )
 from workflows.policies import approver_roles_of, policy_get, quorum_reached
-from workflows.stages import Stage
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ class TransitionOutcome:
         return self.record is not None
 
 
-def _lock_project(project_id: int) -> Project:
+def _lock_project(project_id: int) -> PipelineProject:
+    """The project row, locked, as the proxy that carries the state machine."""
     try:
-        return Project.objects.select_for_update().select_related("municipality").get(pk=project_id)
-    except Project.DoesNotExist:
+        return PipelineProject.objects.select_for_update().select_related("municipality").get(pk=project_id)
+    except PipelineProject.DoesNotExist:
         raise NotFound(_("Project not found.")) from None
 
 
@@ -74,7 +76,7 @@ def _check_known(name: str) -> None:
 def _check_may_move_at_all(*, project: Project, actor: User) -> None:
     """Someone no transition of any stage lets move this project (a partner guest, say) is refused as such:
     403 whatever the stage, rather than a 409 that the stage is wrong, as if another stage would do."""
-    if not any(fsm_transition.has_perm(project, actor) for fsm_transition in project.get_all_stage_transitions()):
+    if not any(fsm_transition.has_perm(project, actor) for fsm_transition in TRANSITIONS):
         raise PermissionDenied(_("You may not move this project between stages."))
 
 

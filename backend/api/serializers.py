@@ -10,8 +10,8 @@ from backend.notifications.models import Notification
 from backend.projects.access import project_access
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.selectors import project_list_visible
+from backend.projects.stages import Stage
 from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
-from workflows.stages import Stage
 
 MAX_TEXT = 20_000
 

@@ -89,6 +89,7 @@ from backend.projects.services import (
     task_create,
     task_set_status,
 )
+from backend.projects.stages import Stage
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -99,7 +100,6 @@ from workflows.models import (
 )
 from workflows.policies import policy_defaults_create
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 
 class DemoDataError(Exception):

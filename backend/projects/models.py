@@ -28,9 +28,8 @@ from backend.projects.choices import (
     TaskStatus,
     ThematicArea,
 )
+from backend.projects.stages import ACTIVE_STAGES, Stage
 from backend.projects.uploads import attachment_storage, type_label
-from workflows.machine import ProjectPipeline
-from workflows.stages import ACTIVE_STAGES, Stage
 
 _NON_NEGATIVE = [MinValueValidator(0)]
 
@@ -60,7 +59,10 @@ class StrategicMeasure(TimeStampedModel):
         return f"{self.code} {self.title}"
 
 
-class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
+class Project(ConcurrentTransitionMixin, TimeStampedModel):
+    """A Smart City project. Its stage is moved only by ``workflows.services.project_transition``, on the
+    ``workflows.models.PipelineProject`` proxy that carries the state machine: this package knows no workflows."""
+
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="projects", verbose_name=_("municipality")
     )

@@ -50,7 +50,7 @@ from backend.projects.models import (
 )
 from backend.projects.selectors import mention_candidates, project_list_visible
 from backend.projects.signals import event_recorded
-from workflows.stages import ACTIVE_STAGES, Stage
+from backend.projects.stages import ACTIVE_STAGES, Stage
 
 # Fields a project's editors may change; the stage is never among them.
 EDITABLE_FIELDS = (

@@ -9,8 +9,8 @@ from backend.projects.access import project_audience
 from backend.projects.choices import CommentVisibility, TaskStatus
 from backend.projects.models import FundingApplication, Kpi, Project, Task
 from backend.projects.services import EDITABLE_FIELDS, task_default_stage
+from backend.projects.stages import Stage
 from backend.web.forms_numbers import localized_formfield
-from workflows.stages import Stage
 
 MAX_TEXT = 20_000
 MAX_COMMENT = 10_000

@@ -12,6 +12,7 @@ from django.urls import reverse
 from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
 from backend.projects.invitations import invitation_create
 from backend.projects.models import StrategicMeasure
+from backend.projects.stages import Stage
 from tests.factories import (
     CommentFactory,
     DepartmentFactory,
@@ -23,7 +24,6 @@ from tests.factories import (
 )
 from tests.factories.attachments import attach
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 
 def staff(user, *codenames: str):

@@ -20,6 +20,7 @@ from backend.accounts.services import user_deactivate
 from backend.core.errors import PermissionDenied
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
 from backend.projects.models import Event, EventKind, ProjectPartner
+from backend.projects.stages import Stage
 from tests.factories import (
     CommentFactory,
     FundingApplicationFactory,
@@ -33,7 +34,6 @@ from tests.factories import (
 from tests.web.conftest import assert_safe_page  # noqa: F401  (a fixture, used by name)
 from workflows.models import ApprovalDecision, TransitionRecord
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

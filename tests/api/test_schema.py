@@ -40,10 +40,10 @@ from schemathesis.specs.openapi.checks import (
 from backend.core.models import AuditEntry
 from backend.notifications.models import Notification
 from backend.projects.models import Event, EventKind
+from backend.projects.stages import Stage
 from tests.factories import CommentFactory, TaskFactory
 from tests.factories.attachments import attach
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from backend.core.errors import PermissionDenied, TransitionBlocked, TransitionN
 from backend.core.models import AuditAction, AuditEntry, AuditImmutableError
 from backend.core.tasks import audit_prune
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from tests.factories import DepartmentFactory, ProjectFactory, UserFactory
 from workflows.models import ApprovalDecision, ApprovalStatus, TransitionRecord
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 AUDIT_URL = "/audit/"
 

@@ -47,7 +47,7 @@ def test_a_title_of_invisible_characters_only_is_empty_and_refused(town):
 def test_kpi_names_and_units_from_the_web_are_cleaned(client, town):
     from django.urls import reverse
 
-    from workflows.stages import Stage
+    from backend.projects.stages import Stage
 
     project = town.project(Stage.EVALUATION, ready=False)
     client.force_login(town.user("manager"))

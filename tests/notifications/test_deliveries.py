@@ -11,8 +11,8 @@ from backend.notifications import services
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
 from backend.notifications.services import deliveries_sweep, delivery_send, digests_send, event_deliveries_send
 from backend.projects.services import comment_create
+from backend.projects.stages import Stage
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 
 def request_funding_approval(town):

@@ -19,11 +19,11 @@ import backend.web.forms as web_forms
 import backend.web.forms_attachments as web_forms_attachments
 import backend.web.forms_inbox as web_forms_inbox
 import backend.web.forms_project as web_forms_project
+from backend.projects.stages import Stage
 from backend.web.forms import ProjectForm
 from backend.web.forms_numbers import LocalizedDecimalField
 from backend.web.forms_project import FundingForm, KpiForm, ProjectEditForm
 from tests.factories import KpiFactory, TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

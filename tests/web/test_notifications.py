@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from backend.notifications.models import Notification
 from backend.projects.models import Event, EventKind
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

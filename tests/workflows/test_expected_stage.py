@@ -7,9 +7,9 @@ from rest_framework.test import APIClient
 
 from backend.core.errors import ConcurrentChange
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from workflows.models import TransitionRecord
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils.translation import get_language_info
 from backend.accounts.selectors import user_access
 from backend.core.markdown import render_markdown
 from backend.projects.choices import FundingProgramme
+from backend.projects.stages import Stage
 from workflows.machine import TRANSITION_LABELS
-from workflows.stages import Stage
 
 register = template.Library()
 

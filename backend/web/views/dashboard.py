@@ -18,13 +18,13 @@ from backend.projects.access import internal_projects_filter, sees_internals_eve
 from backend.projects.choices import OPEN_TASK_STATUSES, FundingProgramme
 from backend.projects.models import Event, EventKind, FundingApplication, Project, Task
 from backend.projects.selectors import project_list_visible, task_list_visible
+from backend.projects.stages import Stage
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.htmx import render_page
 from backend.web.templatetags.ramec import format_czk
 from backend.web.views.projects import can_create_projects
 from workflows.models import ApprovalRequest
 from workflows.selectors import approval_list_pending_for
-from workflows.stages import Stage
 
 TASK_LIMIT = 10
 APPROVAL_LIMIT = 10

@@ -49,6 +49,7 @@ from backend.projects.services import (
     task_set_status,
     task_update,
 )
+from backend.projects.stages import Stage
 from backend.web.forms_attachments import AttachmentForm, CommentWithFileForm
 from backend.web.forms_project import (
     CommentForm,
@@ -67,7 +68,6 @@ from workflows import guards
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, ApproverRole
 from workflows.selectors import TransitionOption, transition_history, transition_options
 from workflows.services import TransitionOutcome, project_transition
-from workflows.stages import Stage
 
 TEMPLATE = "pages/project_detail.html"
 
