@@ -153,13 +153,6 @@ class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.Mode
             "estimated_cost": {"min_value": 0},
         }
 
-    def validate(self, attrs):
-        start = attrs.get("planned_start", getattr(self.instance, "planned_start", None))
-        end = attrs.get("planned_end", getattr(self.instance, "planned_end", None))
-        if start and end and end < start:
-            raise serializers.ValidationError({"planned_end": _("The planned end is before the planned start.")})
-        return attrs
-
 
 class PartnerProjectSerializer(serializers.ModelSerializer):
     """What a partner guest may see of a project: no costs, assessments or internal people."""

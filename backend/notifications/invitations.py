@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from backend.accounts.invitations import invitation_token
 from backend.accounts.models import Invitation, InvitationKind
+from backend.notifications import tasks
 from backend.notifications.services import project_link, retry_delay_seconds, site_url, task_publish
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def invitation_dispatch_on_commit(*, invitation_id: int) -> None:
 
 
 def _dispatch(invitation_id: int) -> None:
-    task_publish(task_name="send_invitation", object_id=invitation_id, waiting=f"invitation {invitation_id}")
+    task_publish(task=tasks.send_invitation, object_id=invitation_id, waiting=f"invitation {invitation_id}")
 
 
 def _sendable() -> Q:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from functools import partial
 from smtplib import SMTPException
 
+from celery import Task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, Role, User
 from backend.accounts.selectors import user_access
+from backend.notifications import tasks
 from backend.notifications.models import (
     MENTION,
     Channel,
@@ -137,7 +139,7 @@ def notifications_forget_revoked(*, event: Event) -> int:
     return notifications + deliveries
 
 
-def task_publish(*, task_name: str, object_id: int, waiting: str) -> None:
+def task_publish(*, task: Task, object_id: int, waiting: str) -> None:
     """Hand a sending task to Celery; never raise into the request that already committed.
 
     When the broker cannot be reached, publishing stops for BROKER_PAUSE_SECONDS (for every kind of mail:
@@ -147,17 +149,15 @@ def task_publish(*, task_name: str, object_id: int, waiting: str) -> None:
     global _broker_paused_until
     if time.monotonic() < _broker_paused_until:
         return
-    from backend.notifications import tasks
-
     try:
-        getattr(tasks, task_name).apply_async(args=[object_id], retry=False)
+        task.apply_async(args=[object_id], retry=False)
     except Exception:  # any broker error: the sweep will send it
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning("Broker unreachable; %s waits for the sweep.", waiting, exc_info=True)
 
 
 def _dispatch(event_id: int) -> None:
-    task_publish(task_name="send_event_deliveries", object_id=event_id, waiting=f"event {event_id}'s e-mail")
+    task_publish(task=tasks.send_event_deliveries, object_id=event_id, waiting=f"event {event_id}'s e-mail")
 
 
 def site_url(path: str) -> str:

@@ -161,6 +161,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         errors = {}
         if not self.title.strip():
             errors["title"] = _("The project needs a title.")
+        # The one home of this rule: the services' full_clean runs it for the web forms and the API alike.
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             errors["planned_end"] = _("The planned end is before the planned start.")
         if self.lead_department_id and self.lead_department.municipality_id != self.municipality_id:

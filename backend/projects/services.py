@@ -16,7 +16,6 @@ What stays open, because people expect it after the end:
 Public updates of the portal belong to the open list once they exist.
 """
 
-import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -31,6 +30,7 @@ from django_fsm import ConcurrentTransition
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
+from backend.core.text import MENTION_PATTERN
 from backend.projects.access import project_access, project_access_forget
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
@@ -68,7 +68,6 @@ EDITABLE_FIELDS = (
     "planned_start",
     "planned_end",
 )
-_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][\w.\-]*[\w])")
 
 
 def event_record(*, project: Project, kind: str, actor: User | None, **payload: Any) -> Event:
@@ -424,7 +423,7 @@ def task_update(*, actor: User, task: Task, **changes: Any) -> Task:
 
 def mentioned_usernames(body: str) -> list[str]:
     """@username tokens in a comment, in order, without duplicates (usernames may contain dots)."""
-    return list(dict.fromkeys(match.group(1) for match in _MENTION.finditer(body)))
+    return list(dict.fromkeys(match.group(1) for match in MENTION_PATTERN.finditer(body)))
 
 
 @transaction.atomic

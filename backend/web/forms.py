@@ -113,10 +113,3 @@ class ProjectForm(forms.Form):
         departments = department_list_visible(user=user).order_by("municipality__name", "code")
         self.fields["lead_department"].queryset = departments
         self.fields["departments"].queryset = departments
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
-        if start and end and end < start:
-            self.add_error("planned_end", _("The planned end is before the planned start."))
-        return cleaned
