@@ -18,7 +18,7 @@ from backend.projects.access import (
 )
 from backend.projects.selectors import mention_candidates, project_list_visible
 from backend.projects.services import comment_create, task_create
-from backend.web.forms_project import TaskForm
+from backend.web.forms.project_detail import TaskForm
 from tests.factories import MembershipFactory, ProjectPartnerFactory, UserFactory
 
 QUESTIONS = ("audience", "is_staff", "is_partner_view", "sees_internals", "may_edit", "may_contribute")

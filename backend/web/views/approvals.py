@@ -27,7 +27,7 @@ from backend.core.errors import (
 from backend.projects.choices import FundingStatus
 from backend.projects.models import FundingApplication
 from backend.projects.stages import Stage
-from backend.web.forms_inbox import ApprovalDecisionForm
+from backend.web.forms.inbox import ApprovalDecisionForm
 from backend.web.htmx import htmx_partial, render_page
 from workflows.models import ApprovalRequest, ApprovalStatus
 from workflows.selectors import approval_list_pending_for, approval_list_visible

@@ -42,7 +42,7 @@ from backend.projects.invitations import (
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import project_get_visible
 from backend.projects.services import project_partner_revoke
-from backend.web.forms_project import add_service_errors
+from backend.web.forms.project_detail import add_service_errors
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.views.errors import domain_errors
 

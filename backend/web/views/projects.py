@@ -26,7 +26,7 @@ from backend.projects.exports import CSV_CONTENT_TYPE, project_csv_filename, pro
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
 from backend.projects.services import project_create as project_create_service
-from backend.web.forms import ProjectForm, filter_departments, project_filters
+from backend.web.forms.projects import ProjectForm, filter_departments, project_filters
 from backend.web.htmx import htmx_partial, render_page
 
 PAGE_SIZE = 50

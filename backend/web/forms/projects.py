@@ -11,7 +11,7 @@ from backend.accounts.selectors import department_list_visible
 from backend.projects.choices import ThematicArea
 from backend.projects.filtersets import ProjectFilterSet
 from backend.projects.models import Project
-from backend.web.forms_numbers import LocalizedDecimalField
+from backend.web.forms.numbers import LocalizedDecimalField
 
 
 class SelectOne(forms.Select):

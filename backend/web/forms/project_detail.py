@@ -10,7 +10,7 @@ from backend.projects.choices import CommentVisibility, TaskStatus
 from backend.projects.models import FundingApplication, Kpi, Project, Task
 from backend.projects.services import EDITABLE_FIELDS, task_default_stage
 from backend.projects.stages import Stage
-from backend.web.forms_numbers import localized_formfield
+from backend.web.forms.numbers import localized_formfield
 
 MAX_TEXT = 20_000
 MAX_COMMENT = 10_000
