@@ -8,7 +8,7 @@ from django.utils import timezone
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.core.errors import Blocker
-from backend.projects.access import project_access
+from backend.projects.access import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, project_access, projects_held_filter
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
 from workflows import guards
@@ -36,22 +36,20 @@ def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
     if access.is_platform_admin:
         return queryset
     return queryset.filter(
-        _may_decide(access) | Q(requested_by_id=access.user_id) | Q(project__municipality_id__in=access.coordinator_of)
+        _may_decide(access)
+        | Q(requested_by_id=access.user_id)
+        | projects_held_filter(access=access, role=COORDINATOR, prefix="project__")
     )
 
 
 def _may_decide(access) -> Q:
     """Requests the user's roles let them decide; a coordinator also decides their municipality's escalated ones."""
+    coordinator = projects_held_filter(access=access, role=COORDINATOR, prefix="project__")
     return (
-        Q(coordinator_approves=True, project__municipality_id__in=access.coordinator_of)
-        | Q(escalates_at__lte=timezone.now(), project__municipality_id__in=access.coordinator_of)
-        | Q(lead_head_approves=True, project__lead_department_id__in=access.head_of)
-        | Q(
-            involved_heads_approve=True,
-            project_id__in=Project.departments.through.objects.filter(department_id__in=access.head_of).values(
-                "project_id"
-            ),
-        )
+        (Q(coordinator_approves=True) & coordinator)
+        | (Q(escalates_at__lte=timezone.now()) & coordinator)
+        | (Q(lead_head_approves=True) & projects_held_filter(access=access, role=LEAD_HEAD, prefix="project__"))
+        | (Q(involved_heads_approve=True) & projects_held_filter(access=access, role=INVOLVED_HEAD, prefix="project__"))
     )
 
 

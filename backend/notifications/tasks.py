@@ -11,11 +11,11 @@ MAX_RETRIES = 6
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def send_event_deliveries(self, event_id: int) -> int:
-    from backend.notifications import services
+    from backend.notifications import outbox, services
 
     failed = services.event_deliveries_send(event_id=event_id)
     if failed:
-        raise self.retry(countdown=services.retry_delay_seconds(self.request.retries + 1))
+        raise self.retry(countdown=outbox.retry_delay_seconds(self.request.retries + 1))
     return 0
 
 
@@ -23,18 +23,18 @@ def send_event_deliveries(self, event_id: int) -> int:
 def sweep_pending_deliveries() -> int:
     from backend.notifications import invitations, services
 
-    # Invitation mails share the outbox's sweep: whatever the broker missed goes out within a minute.
+    # The outbox's one sweep, over both kinds of row: whatever the broker missed goes out within a minute.
     return services.deliveries_sweep() + invitations.invitations_sweep()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def send_invitation(self, invitation_id: int) -> int:
-    from backend.notifications import invitations, services
+    from backend.notifications import invitations, outbox
 
     try:
         invitations.invitation_send(invitation_id=invitation_id)
     except invitations.InvitationSendFailed:
-        raise self.retry(countdown=services.retry_delay_seconds(self.request.retries + 1)) from None
+        raise self.retry(countdown=outbox.retry_delay_seconds(self.request.retries + 1)) from None
     return 0
 
 

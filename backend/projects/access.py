@@ -184,6 +184,20 @@ def internal_projects_filter(*, access: Access, prefix: str = "") -> Q:
     return Q(**{f"{prefix}municipality_id__in": access.municipality_ids})
 
 
+def projects_held_filter(*, access: Access, role: str, prefix: str = "") -> Q:
+    """Projects (``prefix`` leads from the queried model to one) on which the user holds ``role`` (COORDINATOR,
+    LEAD_HEAD or INVOLVED_HEAD): the rule of ``ProjectAccess.roles`` as a filter, for inboxes and lists.
+    Platform operators are left out: they hold roles everywhere and would match every row."""
+    if role == COORDINATOR:
+        return Q(**{f"{prefix}municipality_id__in": access.coordinator_of})
+    if role == LEAD_HEAD:
+        return Q(**{f"{prefix}lead_department_id__in": access.head_of})
+    if role == INVOLVED_HEAD:
+        involved = Project.departments.through.objects.filter(department_id__in=access.head_of)
+        return Q(**{f"{prefix}pk__in": involved.values("project_id")})
+    raise ValueError(f"No project filter for the role {role!r}.")
+
+
 # --- everyone who may see one project --------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ agree on who may see a project."""
 
 import pytest
 
+from backend.accounts.selectors import user_access
 from backend.notifications.models import Notification
 from backend.projects.access import (
     AUTHOR,
@@ -15,7 +16,9 @@ from backend.projects.access import (
     Audience,
     project_access,
     project_audience,
+    projects_held_filter,
 )
+from backend.projects.models import Project
 from backend.projects.selectors import mention_candidates, project_list_visible
 from backend.projects.services import comment_create, task_create
 from backend.web.forms.project_detail import TaskForm
@@ -79,6 +82,16 @@ def test_what_each_kind_of_person_is_to_a_project(people, who):
     access = project_access(user=users[who], project=project)
     assert tuple(getattr(access, question) for question in QUESTIONS) == TABLE[who]
     assert access.roles == ROLES.get(who, set())
+
+
+@pytest.mark.parametrize("who", [who for who in TABLE if who not in ("platform_admin", "anonymous")])
+def test_the_role_filters_for_lists_agree_with_the_roles(people, who):
+    """The inbox's filters (projects on which someone holds a role) say what ``roles`` says of each project."""
+    project, users = people
+    access = user_access(user=users[who])
+    for role in (COORDINATOR, LEAD_HEAD, INVOLVED_HEAD):
+        held = Project.objects.filter(projects_held_filter(access=access, role=role), pk=project.pk).exists()
+        assert held == (role in project_access(user=users[who], project=project).roles), (who, role)
 
 
 def test_a_guest_not_invited_is_no_one_to_the_project_they_cannot_see(town):
