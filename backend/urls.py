@@ -1,9 +1,10 @@
 """Root URL configuration."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
+from backend.api.errors import RouteNotFoundView
 from backend.core import health
 from backend.core.admin_i18n import AdminJavaScriptCatalog
 
@@ -20,6 +21,10 @@ urlpatterns = [
     path("admin/jsi18n/", admin.site.admin_view(AdminJavaScriptCatalog.as_view(), cacheable=True), name="admin_jsi18n"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api.urls")),
+    # Whatever no route of the API takes (``/api/``, ``/api/v2/…``, ``/api/v1/no-such-collection/``) answers the
+    # API's JSON 404, in DEBUG too, where Django would show its HTML debug page. Only paths ending in a slash, so
+    # that CommonMiddleware still redirects ``/api/v1/projects`` to ``/api/v1/projects/``.
+    re_path(r"^api/(?:.*/)?$", RouteNotFoundView.as_view(), name="api_route_not_found"),
     path("", include("backend.web.urls")),
 ]
 

@@ -26,6 +26,7 @@ from backend.core.errors import (
     TransitionNotAllowed,
 )
 from backend.core.models import AuditAction
+from backend.core.text import trimmed
 from backend.projects.access import project_access
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
@@ -228,7 +229,7 @@ def project_transition(
     requester is an approver, their request counts as their approval, so a head requesting a transition only
     they must approve runs it at once.
     """
-    comment = (comment or "").strip()
+    comment = trimmed(comment or "")
     with transaction.atomic():
         locked = _lock_project(project.pk)
         if locked.stage != project.stage:
@@ -317,7 +318,7 @@ def approval_decide(
     transition, their rejection ends the request. Two approvers deciding at once are serialised by the
     project lock: the second finds the request already decided and gets ``ConcurrentChange``.
     """
-    comment = (comment or "").strip()
+    comment = trimmed(comment or "")
     if decision not in Decision.values:
         raise TransitionNotAllowed(_("Unknown decision."), code="unknown_decision")
     with transaction.atomic():
@@ -410,7 +411,7 @@ def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment
 
     Nothing moves; the approvals already given stay on record with the cancelled request.
     """
-    comment = (comment or "").strip()
+    comment = trimmed(comment or "")
     with transaction.atomic():
         project = _lock_project(approval_request.project_id)
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)

@@ -14,7 +14,6 @@ from django.contrib.admin.sites import NotRegistered
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Model, QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +25,7 @@ from backend.accounts.selectors import department_list_visible, municipality_lis
 from backend.accounts.services import department_create, membership_grant, organization_create, user_deactivate
 from backend.accounts.sessions import user_sessions_end
 from backend.core.errors import DomainError
+from backend.core.formsets import ConstraintCheckedInlineFormSet
 from backend.core.models import AuditEntry
 
 
@@ -137,7 +137,7 @@ def _take_over(unsaved: Model, saved: Model) -> None:
     unsaved.__dict__.update(saved.__dict__)
 
 
-class MembershipInlineFormSet(BaseInlineFormSet):
+class MembershipInlineFormSet(ConstraintCheckedInlineFormSet):
     """A coordinator sees a person through their role in the coordinator's municipality: a new person
     without one would vanish from their list the moment it is saved."""
 
@@ -271,6 +271,7 @@ class UserAdmin(MunicipalityScopedMixin, DjangoUserAdmin):
 class DepartmentInline(MunicipalityScopedMixin, admin.TabularInline):
     model = Department
     fields = ("code", "name")
+    formset = ConstraintCheckedInlineFormSet
     extra = 0
 
 

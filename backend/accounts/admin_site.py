@@ -9,12 +9,15 @@ Project work (projects, tasks, comments, funding, KPIs, partners of projects, at
 requests and the history) is read-only here for everybody; a stage changes and a request is decided only
 through the admin actions, which call the same services as the application. Configuration (the municipality's
 settings, departments, people and their roles, partner organisations, approval policies, strategic measures) is
-edited by the coordinator of that municipality.
+edited by the coordinator of that municipality. What libraries register (django-axes' sign-in attempts and
+logs, DRF's API tokens, Django's groups of permissions) is the platform operators' alone: only a superuser
+sees or changes it, whatever Django permissions a coordinator was given (``operator_only``).
 """
 
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models.base import ModelBase
 
 from backend.accounts.selectors import user_access
 
@@ -34,6 +37,34 @@ READ_ONLY_MODELS = (
     "workflows.approvaldecision",
     "workflows.transitionrecord",
 )
+
+
+# Packages of Rámec's own apps; a model of any other app on the admin belongs to the platform operators.
+OWN_PACKAGES = ("backend", "workflows")
+
+
+def operator_only(model) -> bool:
+    """Whether ``model`` is a library's (django-axes, DRF, django.contrib.auth), shown to superusers alone."""
+    return model._meta.app_config.name.partition(".")[0] not in OWN_PACKAGES
+
+
+class OperatorOnlyAdminMixin:
+    """Every right of the admin it is mixed into needs a superuser, on top of the admin's own checks."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 def admin_allowed(user) -> bool:
@@ -64,3 +95,16 @@ class RamecAdminSite(AdminSite):
 
     def has_permission(self, request) -> bool:
         return admin_allowed(request.user)
+
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        """Register as Django does; a library's model gets its admin with ``OperatorOnlyAdminMixin`` in front."""
+        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else list(model_or_iterable)
+        for model in models:
+            model_admin = admin_class or ModelAdmin
+            if operator_only(model):
+                model_admin = type(
+                    model_admin.__name__,
+                    (OperatorOnlyAdminMixin, model_admin),
+                    {"__module__": model_admin.__module__, "__qualname__": model_admin.__qualname__},
+                )
+            super().register(model, model_admin, **options)

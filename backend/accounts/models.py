@@ -12,6 +12,10 @@ from backend.core.validators import validate_ico
 
 
 class User(AbstractUser):
+    # A name is shown beside everything the person writes and in every list of people: no invisible characters
+    # that would hide or reorder it (a right-to-left override, zero-width spaces), as for every other name.
+    first_name = SingleLineCharField(_("first name"), max_length=150, blank=True)
+    last_name = SingleLineCharField(_("last name"), max_length=150, blank=True)
     language = models.CharField(
         _("language"),
         max_length=8,
@@ -187,17 +191,22 @@ class Membership(TimeStampedModel):
                 ),
             ),
             models.UniqueConstraint(
-                fields=("user", "municipality"), condition=Q(role="coordinator"), name="membership_one_coordinator_role"
+                fields=("user", "municipality"),
+                condition=Q(role="coordinator"),
+                name="membership_one_coordinator_role",
+                violation_error_message=_("This person is already the coordinator of this municipality."),
             ),
             models.UniqueConstraint(
                 fields=("user", "department", "role"),
                 condition=Q(department__isnull=False),
                 name="membership_unique_department_role",
+                violation_error_message=_("This person already has this role in this department."),
             ),
             models.UniqueConstraint(
                 fields=("user", "organization"),
                 condition=Q(organization__isnull=False),
                 name="membership_unique_partner",
+                violation_error_message=_("This person is already a guest of this partner organisation."),
             ),
         ]
 

@@ -86,7 +86,8 @@ def _response_for(exc: Exception, context: dict) -> Response | None:
 
 @extend_schema(exclude=True)
 class RouteNotFoundView(APIView):
-    """A path under ``/api/v1/`` that no route takes (``/projects/0.5/``): the API's JSON 404 for every method.
+    """A path under ``/api/`` that no route takes (``/api/v1/projects/0.5/``, ``/api/v2/``): the API's JSON 404
+    for every method.
 
     Without it the answer would come from Django's URL resolver, which in DEBUG is the HTML debug page, not the
     JSON error the schema documents. As from the resolver, an address that does not exist is a 404 for anyone:

@@ -24,3 +24,21 @@ def single_line(value: str) -> str:
             continue
         kept.append(" " if category == "Cc" else character)
     return "".join(kept).strip()
+
+
+def _invisible_or_space(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) == "Cf"
+
+
+def trimmed(value: str) -> str:
+    """A text (a comment, a reason) without the spaces and invisible characters around it.
+
+    ``str.strip`` keeps format characters (zero-width spaces, bidi overrides, the BOM), so a reason of only
+    those would count as given while showing nothing. Inside the text they stay: a joiner belongs to an emoji.
+    """
+    start, end = 0, len(value)
+    while start < end and _invisible_or_space(value[start]):
+        start += 1
+    while end > start and _invisible_or_space(value[end - 1]):
+        end -= 1
+    return value[start:end]

@@ -22,6 +22,7 @@ from backend.accounts.services import membership_grant
 from backend.accounts.sessions import user_sessions_end
 from backend.accounts.signals import invitation_recorded
 from backend.core.errors import DomainError, NotFound, PermissionDenied
+from backend.core.text import single_line
 from backend.projects.access import project_access
 from backend.projects.closed import require_open
 from backend.projects.models import EventKind, Project, ProjectPartner
@@ -249,7 +250,7 @@ def invitation_accept(*, token: str, password: str | None, first_name: str, last
     guest = invitation_existing_account(invitation=invitation)
     created = guest is None
     if created:
-        first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+        first_name, last_name = single_line(first_name or ""), single_line(last_name or "")
         errors: dict[str, list[str]] = {}
         if not first_name:
             errors["first_name"] = [_("Enter your first name.")]

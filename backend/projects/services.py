@@ -30,7 +30,7 @@ from django_fsm import ConcurrentTransition
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
-from backend.core.text import MENTION_PATTERN
+from backend.core.text import MENTION_PATTERN, trimmed
 from backend.projects.access import project_access, project_access_forget
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
@@ -90,7 +90,7 @@ def require_editor(*, actor: User, project: Project) -> None:
 
 
 def _correction_reason(reason: str) -> str:
-    reason = (reason or "").strip()
+    reason = trimmed(reason or "")
     if not reason:
         raise ValidationError({"reason": _("Give the reason for correcting the evaluation of a completed project.")})
     return reason
@@ -211,7 +211,7 @@ def _project_evaluation_correct(*, actor: User, project: Project, reason: str, c
         raise ValidationError({name: ValidationError(message, code="project_closed") for name in sorted(refused)})
     if not changes:
         return project
-    summary = (changes["evaluation_summary"] or "").strip()
+    summary = trimmed(changes["evaluation_summary"] or "")
     if not summary:
         message = _("The evaluation summary of a completed project cannot be emptied.")
         raise ValidationError({"evaluation_summary": message})
@@ -443,7 +443,7 @@ def comment_create(
         raise PermissionDenied(_("Partners may write only comments shared with partners."))
     if not access.may_contribute:
         raise PermissionDenied(_("Your organisation's access to this project is read-only."))
-    comment = Comment(project=project, author=actor, body=body, visibility=visibility)
+    comment = Comment(project=project, author=actor, body=trimmed(body or ""), visibility=visibility)
     comment.full_clean()
     comment.save()
     mentioned = []

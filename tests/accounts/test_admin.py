@@ -1,5 +1,8 @@
 """The admin as a whole (every model usable) and the admin of users, municipalities and memberships."""
 
+import re
+from html import unescape
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
@@ -9,7 +12,9 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from backend.accounts.admin import ReadOnlyAdminMixin
 from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
+from backend.core.formsets import ConstraintCheckedInlineFormSet
 from backend.projects.invitations import invitation_create
 from backend.projects.models import StrategicMeasure
 from backend.projects.stages import Stage
@@ -372,3 +377,170 @@ class TestConfigurationGoesThroughTheServices:
         assert (added.status_code, elsewhere.status_code, organisation.status_code) == (302, 200, 302)
         assert set(Department.objects.filter(code__in=["ICT", "X"]).values_list("code", flat=True)) == {"ICT"}
         assert PartnerOrganization.objects.filter(municipality=town.municipality, name="Vzorovská univerzita").exists()
+
+
+def form_errors(response) -> list[str]:
+    """The error messages the admin shows on the form, in page order."""
+    return [
+        unescape(message)
+        for message in re.findall(
+            r"<li>([^<]*)</li>",
+            "".join(re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)),
+        )
+    ]
+
+
+class TestDuplicatesAreFormErrors:
+    """A role, department or organisation that already exists is refused on the form in Czech, never a 500."""
+
+    @staticmethod
+    def czech_browser(user) -> Client:
+        client = Client(headers={"Accept-Language": "cs"})
+        client.force_login(user)
+        return client
+
+    def coordinator(self, town) -> Client:
+        coordinator = staff(town.user("coordinator"))
+        coordinator.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label__in=["accounts", "projects"])
+        )
+        return self.czech_browser(coordinator)
+
+    def add_memberships(self, client, person, *rows: dict):
+        url = admin_url(User, "change", person.pk)
+        data = submitted_form(client.get(url))
+        first = int(data["memberships-TOTAL_FORMS"])
+        for index, row in enumerate(rows, start=first):
+            data.update({f"memberships-{index}-{name}": value for name, value in row.items()})
+        data["memberships-TOTAL_FORMS"] = first + len(rows)
+        return client.post(url, data)
+
+    @pytest.mark.parametrize(
+        ("role", "message"),
+        [
+            ("staff", "Tato osoba už má tuto roli v tomto odboru."),
+            ("partner", "Tato osoba už je hostem této partnerské organizace."),
+            ("coordinator", "Tato osoba už je koordinátorem této obce."),
+        ],
+    )
+    def test_a_role_the_person_already_has(self, town, role, message):
+        membership = Membership.objects.filter(municipality=town.municipality, role=role).first()
+        before = Membership.objects.count()
+
+        response = self.coordinator(town).post(
+            admin_url(Membership, "add"),
+            {
+                "user": membership.user_id,
+                "municipality": town.municipality.pk,
+                "role": role,
+                "department": membership.department_id or "",
+                "organization": membership.organization_id or "",
+            },
+        )
+
+        assert response.status_code == 200
+        assert message in form_errors(response)
+        assert Membership.objects.count() == before
+
+    def test_the_same_new_role_twice_on_a_persons_page(self, town):
+        person = town.user("staff")
+        row = {"municipality": town.municipality.pk, "role": "manager", "department": town.env.pk}
+
+        response = self.add_memberships(self.coordinator(town), person, row, row)
+
+        assert response.status_code == 200
+        assert "Tato osoba už má tuto roli v tomto odboru." in form_errors(response)
+        assert set(Membership.objects.filter(user=person).values_list("role", flat=True)) == {"staff"}
+
+    def test_a_role_the_person_already_has_on_their_page(self, town):
+        person = town.user("staff")
+        row = {"municipality": town.municipality.pk, "role": "staff", "department": town.tra.pk}
+
+        response = self.add_memberships(self.coordinator(town), person, row)
+
+        assert response.status_code == 200
+        assert "Tato osoba už má tuto roli v tomto odboru." in form_errors(response)
+        assert Membership.objects.filter(user=person).count() == 1
+
+    def test_the_same_role_in_two_departments_is_two_roles(self, town):
+        person = town.user("staff")
+        rows = [
+            {"municipality": town.municipality.pk, "role": "manager", "department": department.pk}
+            for department in (town.env, town.tra)
+        ]
+
+        assert self.add_memberships(self.coordinator(town), person, *rows).status_code == 302
+
+        assert Membership.objects.filter(user=person, role="manager").count() == 2
+
+    def test_a_new_person_with_the_same_role_twice(self, town):
+        row = {"municipality": town.municipality.pk, "role": "staff", "department": town.env.pk}
+        data = {
+            "username": "pm.svoboda",
+            "usable_password": "true",
+            "password1": "Ramec-heslo-2026",
+            "password2": "Ramec-heslo-2026",
+            "memberships-TOTAL_FORMS": "2",
+            "memberships-INITIAL_FORMS": "0",
+            **{f"memberships-{index}-{name}": value for index in (0, 1) for name, value in row.items()},
+        }
+
+        response = self.coordinator(town).post(admin_url(User, "add"), data)
+
+        assert response.status_code == 200
+        assert "Tato osoba už má tuto roli v tomto odboru." in form_errors(response)
+        assert not User.objects.filter(username="pm.svoboda").exists()
+
+    def test_the_same_department_code_twice_on_the_municipalitys_page(self, town):
+        client = self.coordinator(town)
+        url = admin_url(Municipality, "change", town.municipality.pk)
+        data = submitted_form(client.get(url))
+        first = int(data["departments-TOTAL_FORMS"])
+        for index, name in ((first, "Odbor A"), (first + 1, "Odbor B")):
+            data.update({f"departments-{index}-code": "ICT", f"departments-{index}-name": name})
+        data["departments-TOTAL_FORMS"] = first + 2
+
+        response = client.post(url, data)
+
+        assert response.status_code == 200
+        assert "Opravte duplicitní data v poli kód." in form_errors(response)
+        assert not Department.objects.filter(code="ICT").exists()
+
+    @pytest.mark.parametrize(
+        ("model", "data", "message"),
+        [
+            (
+                Department,
+                {"code": "ENV", "name": "Druhý odbor"},
+                "Položka Odbor s touto kombinací hodnot v polích Obec a Kód již existuje.",
+            ),
+            (
+                PartnerOrganization,
+                {"name": "Zelená Vzorov, z.s.", "kind": "ngo", "website": ""},
+                "Položka Partnerská organizace s touto kombinací hodnot v polích Obec a Název již existuje.",
+            ),
+            (
+                StrategicMeasure,
+                {"code": "1.1", "title": "Jiná"},
+                "Položka Opatření strategie s touto kombinací hodnot v polích Obec a Kód již existuje.",
+            ),
+        ],
+    )
+    def test_configuration_that_already_exists(self, town, model, data, message):
+        StrategicMeasure.objects.create(municipality=town.municipality, code="1.1", title="Úspory")
+        before = model.objects.count()
+
+        response = self.coordinator(town).post(admin_url(model, "add"), {"municipality": town.municipality.pk, **data})
+
+        assert response.status_code == 200
+        assert message in form_errors(response)
+        assert model.objects.count() == before
+
+
+def test_every_inline_of_the_admin_checks_its_rows_against_each_other():
+    """Rows of an inline are checked against each other for conditional unique constraints too."""
+    inlines = [inline for model_admin in admin.site._registry.values() for inline in model_admin.inlines]
+    editable = [inline for inline in inlines if not issubclass(inline, ReadOnlyAdminMixin)]
+
+    assert {inline.model for inline in editable} == {Membership, Department}
+    assert all(issubclass(inline.formset, ConstraintCheckedInlineFormSet) for inline in editable)

@@ -7,12 +7,16 @@ has ``is_staff`` and every Django permission of the domain apps, the worst case:
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Permission
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
 from django.db.models import ForeignKey, ManyToManyField
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import TokenProxy
 
+from backend.accounts.admin_site import operator_only
 from backend.accounts.models import Department, Invitation, Membership, Municipality, PartnerOrganization, User
 from backend.projects.invitations import invitation_create
 from backend.projects.models import (
@@ -352,3 +356,64 @@ def test_a_head_cannot_move_a_stage_through_the_admin_action(town):
     assert response["Location"].startswith("/admin/login/")
     assert Project.objects.get(pk=project.pk).stage == Stage.IDEA
     assert not TransitionRecord.objects.exists()
+
+
+# --- what libraries register: the platform operators' alone -------------------------------------------------------
+
+THIRD_PARTY = [model for model in admin.site._registry if operator_only(model)]
+THIRD_PARTY_ROW = {"list": 403, "view": 403, "save": 403, "add": 403, "delete page": 403}
+
+
+@pytest.fixture
+def third_party_rows(town) -> dict:
+    attempt = {"user_agent": "Firefox", "ip_address": "192.0.2.1", "username": "x", "http_accept": "*/*"}
+    group = Group.objects.create(name="Provoz")
+    return {
+        AccessAttempt: AccessAttempt.objects.create(**attempt, path_info="/login/", failures_since_start=3),
+        AccessLog: AccessLog.objects.create(**attempt, path_info="/login/"),
+        AccessFailureLog: AccessFailureLog.objects.create(**attempt, path_info="/login/", locked_out=False),
+        Group: group,
+        TokenProxy: TokenProxy.objects.create(user=town.user("manager")),
+    }
+
+
+def test_every_model_a_library_registers_is_among_the_operators():
+    assert {model._meta.label for model in THIRD_PARTY} == {
+        "auth.Group",
+        "authtoken.TokenProxy",
+        "axes.AccessAttempt",
+        "axes.AccessLog",
+        "axes.AccessFailureLog",
+    }
+
+
+@pytest.mark.parametrize("model", THIRD_PARTY, ids=[model._meta.label for model in THIRD_PARTY])
+@pytest.mark.parametrize("role", ["coordinator", "superuser"])
+def test_only_the_operator_sees_or_changes_what_libraries_register(town, superuser, third_party_rows, role, model):
+    """Sign-in attempts, API tokens and permission groups: not even a coordinator given every Django right."""
+    user = superuser if role == "superuser" else with_every_permission(town.user("coordinator"))
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["axes", "authtoken", "auth"]))
+    client = browser(user)
+    row = third_party_rows[model]
+    # DRF's token proxy names a token by its user's id in the admin; its key is the primary key.
+    stored = model.objects.filter(pk=getattr(row, model._meta.pk.attname))
+    before = (model.objects.count(), model_to_dict(stored.get()))
+
+    pages = visit(client, model, row.pk)
+
+    assert (model.objects.count(), model_to_dict(stored.get())) == before
+    if role == "coordinator":
+        assert pages == THIRD_PARTY_ROW
+        assert delete_attempts(client, model, row.pk) == {"delete": 403, "delete selected": 403}
+        assert stored.exists()
+    else:
+        assert {pages[name] for name in ("list", "view", "delete page")} == {200}
+
+
+def test_the_coordinators_admin_index_lists_only_configuration_and_project_work(town):
+    coordinator = with_every_permission(town.user("coordinator"))
+    coordinator.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["axes", "authtoken"]))
+
+    apps = {app["app_label"] for app in browser(coordinator).get("/admin/").context["app_list"]}
+
+    assert apps == {"accounts", "core", "projects", "workflows"}

@@ -188,6 +188,19 @@ def test_a_withdrawn_invitation_is_refused(town, client):
     assert not guests_named(GUEST_EMAIL).exists()
 
 
+def test_a_name_of_invisible_characters_is_no_name_and_invisible_characters_leave_a_name(town, client):
+    link = mailed_link(invite(town, town.project()))
+
+    response = accept(client, link, first_name="\u200b\u2060", last_name="\u202e")
+
+    assert response.status_code == 400
+    assert "Enter your first name." in response.content.decode()
+    assert "Enter your last name." in response.content.decode()
+    assert not guests_named(GUEST_EMAIL).exists()
+    assert accept(client, link, first_name="E\u200bva", last_name="\u202eSvobodová").status_code == 302
+    assert guests_named(GUEST_EMAIL).values_list("first_name", "last_name").get() == ("Eva", "Svobodová")
+
+
 def test_a_weak_password_is_refused_with_the_reason_and_nothing_is_saved(town, client):
     link = mailed_link(invite(town, town.project()))
     response = accept(client, link, password="12345678", password_again="12345678")

@@ -21,6 +21,7 @@ from backend.core.errors import PermissionDenied
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
 from backend.projects.models import Event, EventKind, ProjectPartner
 from backend.projects.stages import Stage
+from backend.web.views.people import PAGE_SIZE as PEOPLE_PAGE_SIZE
 from tests.factories import (
     CommentFactory,
     FundingApplicationFactory,
@@ -398,10 +399,12 @@ def test_the_page_names_only_the_coordinators_own_organisations_of_a_former_gues
     assert "Lhotecký spolek" in lhota and town.ngo.name not in lhota
 
 
-PAGE_QUERIES = 5  # session, user, roles, former guests, their partner memberships
+PAGE_QUERIES = 6  # session, user, roles, the pager's count, the page of former guests, their partner memberships
 
 
-def test_the_page_costs_the_same_queries_for_1_and_for_20_former_guests(town, former_guest, django_assert_num_queries):
+def test_the_page_costs_the_same_queries_for_1_20_and_more_than_a_page_of_former_guests(
+    town, former_guest, django_assert_num_queries
+):
     client = _signed_in(town.user("coordinator"))
     client.get(PAGE)  # the first request after signing in stamps the session (the inactivity timeout)
     with django_assert_num_queries(PAGE_QUERIES):
@@ -412,6 +415,10 @@ def test_the_page_costs_the_same_queries_for_1_and_for_20_former_guests(town, fo
     with django_assert_num_queries(PAGE_QUERIES):
         response = client.get(PAGE)
     assert response.content.decode().count("/anonymise/") == 20
+    _former_guests(town, PEOPLE_PAGE_SIZE)
+    with django_assert_num_queries(PAGE_QUERIES):
+        response = client.get(PAGE)
+    assert response.content.decode().count("/anonymise/") == PEOPLE_PAGE_SIZE
 
 
 def test_the_admin_action_anonymises_former_guests_and_explains_refusals(town, former_guest):
@@ -426,3 +433,22 @@ def test_the_admin_action_anonymises_former_guests_and_explains_refusals(town, f
     assert any("má stále roli v některé obci" in message for message in shown)
     assert User.objects.get(pk=former_guest.pk).anonymised_at is not None
     assert User.objects.get(username="staff").anonymised_at is None
+
+
+def _former_guests(town, count: int) -> None:
+    """``count`` guests of an organisation of the town that no longer has any project."""
+    organization = PartnerOrganizationFactory(municipality=town.municipality, name="Bývalý spolek")
+    for index in range(count):
+        user = UserFactory(username=f"byvaly{index:03d}", last_name=f"Bývalý {index:03d}")
+        MembershipFactory(user=user, role="partner", department=None, organization=organization)
+
+
+def test_the_former_guests_page_comes_a_page_at_a_time(town, former_guest):
+    _former_guests(town, PEOPLE_PAGE_SIZE)  # with the fixture's guest: one more than a page
+    client = _signed_in(town.user("coordinator"))
+    first = client.get(PAGE).content.decode()
+    assert first.count(">Anonymizovat</a>") == PEOPLE_PAGE_SIZE
+    assert '<nav class="pagination" aria-label="Stránky bývalých partnerů (hostů)">' in first
+    assert 'href="?page=2"' in first and "hx-get" not in first.split('class="pagination"', 1)[1][:2000]
+    second = client.get(PAGE, {"page": "2"}).content.decode()
+    assert second.count(">Anonymizovat</a>") == 1 and '<span aria-current="page">2</span>' in second

@@ -77,6 +77,18 @@ def test_name_email_and_language_are_saved_and_the_language_applies_at_once(town
     assert "Your profile was saved." in client.get(PROFILE).content.decode()
 
 
+def test_a_name_is_saved_without_invisible_characters(town):
+    """A right-to-left override would show "Petra" reversed beside every comment she writes."""
+    staff = town.user("staff")
+    data = {"first_name": "\u202ePetra\u200b", "last_name": "Dvo\u2060řáková", "email": "petra@vzorov.cz"}
+
+    response = _signed_in(staff).post(PROFILE, {**data, "language": "cs"})
+
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert (staff.first_name, staff.last_name) == ("Petra", "Dvořáková")
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

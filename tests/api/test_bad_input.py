@@ -32,6 +32,8 @@ from workflows.services import project_transition
 pytestmark = pytest.mark.usefixtures("own_throttle_cache")
 
 MEGABYTE = 1024 * 1024
+# Looks empty: a zero-width space, a word joiner, a right-to-left override, a byte order mark, spaces between.
+INVISIBLE = "\u200b \u2060\n\u202e\ufeff"
 TRACKED = (
     Project,
     Task,
@@ -565,6 +567,7 @@ def test_a_transition_that_needs_a_reason_is_409_without_one(town, project):
         ("no comment", {"name": "return_to_idea"}),
         ("empty", {"name": "return_to_idea", "comment": ""}),
         ("whitespace", {"name": "return_to_idea", "comment": "   \n\t"}),
+        ("invisible characters", {"name": "return_to_idea", "comment": INVISIBLE}),
     ]:
         with case(failures, label), nothing_saved(project):
             conflict(_transition(town, "lead_head", project, body), "transition_blocked", "reason_required")
@@ -600,7 +603,12 @@ def test_a_malformed_transition_request_is_400(town, project):
 def test_rejecting_an_approval_without_a_reason_is_409(town, project, approval):
     client = api_client(town.user("lead_head"))
     failures = {}
-    for label, body in [("no comment", {}), ("empty", {"comment": ""}), ("whitespace", {"comment": "  "})]:
+    for label, body in [
+        ("no comment", {}),
+        ("empty", {"comment": ""}),
+        ("whitespace", {"comment": "  "}),
+        ("invisible characters", {"comment": INVISIBLE}),
+    ]:
         with case(failures, label), nothing_saved(approval, project):
             response = client.post(f"/api/v1/approvals/{approval.pk}/reject/", body, format="json")
             conflict(response, "transition_blocked", "reason_required")
@@ -652,6 +660,7 @@ def test_a_malformed_comment_is_400(manager, project):
     for label, body, field in [
         ("missing body", {"visibility": "shared"}, "body"),
         ("empty body", {"body": "", "visibility": "shared"}, "body"),
+        ("invisible body", {"body": INVISIBLE, "visibility": "shared"}, "body"),
         ("10 001 chars", {"body": "x" * 10_001}, "body"),
         ("1 MB", {"body": "x" * MEGABYTE}, "body"),
         ("NUL", {"body": "Nul\x00znak"}, "body"),

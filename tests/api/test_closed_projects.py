@@ -112,6 +112,11 @@ def test_the_evaluation_summary_of_a_completed_project_is_corrected_with_a_reaso
     emptied = manager.patch(url, {"evaluation_summary": "  ", "reason": "Omyl"}, format="json")
     assert emptied.status_code == 400
     assert emptied.json() == {"evaluation_summary": ["Shrnutí vyhodnocení dokončeného projektu nelze vymazat."]}
+    # What looks empty is empty: zero-width spaces, a word joiner, a byte order mark.
+    invisible = manager.patch(url, {"evaluation_summary": "\u200b\u2060", "reason": "Omyl"}, format="json")
+    assert invisible.json() == {"evaluation_summary": ["Shrnutí vyhodnocení dokončeného projektu nelze vymazat."]}
+    no_visible_reason = manager.patch(url, {"evaluation_summary": "Jinak.", "reason": "\u200b \ufeff"}, format="json")
+    assert no_visible_reason.json() == {"reason": ["Uveďte důvod opravy vyhodnocení dokončeného projektu."]}
     assert _corrections(project) == []
 
     corrected = manager.patch(

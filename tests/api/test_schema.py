@@ -148,6 +148,15 @@ def test_schema_and_docs_are_public(client):
     assert client.get("/api/v1/projects/").status_code == 401
 
 
+@pytest.mark.parametrize("method", ["options", "post", "delete"])
+@pytest.mark.parametrize("query", ["", "?script"])
+def test_the_docs_page_answers_other_methods_405_not_an_error(client, method, query):
+    response = getattr(client, method)(DOCS_URL + query)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+
+
 def test_schema_describes_every_path_of_the_contract_with_its_methods(town):
     paths = served_schema(signed_in(town.user("manager")))["paths"]
     described = {path: set(operations) - {"parameters", "head", "options"} for path, operations in paths.items()}
@@ -292,6 +301,10 @@ def test_projects_and_their_history_answer_as_the_schema_says_to_partners_and_st
         ("delete", "/api/v1/projects/null,null/attachments/1/"),
         ("post", "/api/v1/projects/1/kpis/%C2%84/"),
         ("get", "/api/v1/no-such-collection/"),
+        ("get", "/api/v1/"),
+        ("get", "/api/"),
+        ("post", "/api/v2/projects/"),
+        ("options", "/api/docs/"),
     ],
 )
 def test_an_address_no_route_takes_answers_the_json_404_in_the_demo_too(town, settings, method, path):
@@ -304,6 +317,29 @@ def test_an_address_no_route_takes_answers_the_json_404_in_the_demo_too(town, se
     assert response["Content-Type"] == "application/json"
     assert set(response.json()) == {"detail"}
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/v1/", "/api/v2/projects/", "/api/v1/no-such-collection/"])
+def test_the_demo_answers_the_same_404_as_production(town, settings, path):
+    client = signed_in(town.user("partner"))
+    settings.DEBUG = False
+    production = client.get(path)
+    settings.DEBUG = True
+    demo = client.get(path)
+
+    assert (demo.status_code, demo["Content-Type"], demo.content) == (404, "application/json", production.content)
+    assert demo.json() == {"detail": "Nenalezeno."}
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/v1", "/api/v2/projects"])
+def test_an_api_address_without_its_slash_leads_to_the_json_404(town, settings, path):
+    settings.DEBUG = True
+    client = APIClient(headers={"Accept-Language": "cs"})
+
+    response = client.get(path, follow=True)
+
+    assert response.redirect_chain == [(f"{path}/", 301)]
+    assert (response.status_code, response.json()) == (404, {"detail": "Nenalezeno."})
 
 
 def test_an_address_without_its_slash_is_still_redirected_to_it(town):

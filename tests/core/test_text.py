@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.core.text import MENTION_PATTERN, single_line
+from backend.core.text import MENTION_PATTERN, single_line, trimmed
 from backend.projects.models import Project
 from tests.api.conftest import api_client
 
@@ -63,6 +63,19 @@ def test_kpi_names_and_units_from_the_web_are_cleaned(client, town):
     )
     kpi = project.kpis.get()
     assert (kpi.name, kpi.unit) == ("Úspora energie", "MWh/rok")
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("\u200b \u2060\n\u202e\ufeff", ""),
+        ("\ufeff  Důvod: duplicita.\u200b\n", "Důvod: duplicita."),
+        ("Dva\nřádky \u200b zůstávají", "Dva\nřádky \u200b zůstávají"),
+        ("Rodina 👨\u200d👩\u200d👧", "Rodina 👨\u200d👩\u200d👧"),
+    ],
+)
+def test_trimmed_drops_spaces_and_invisible_characters_around_a_text_only(raw, clean):
+    assert trimmed(raw) == clean
 
 
 # --- the mention pattern and the autocomplete's trigger -------------------------------------------------------

@@ -7,7 +7,9 @@ reported together. The phone header (a <details> menu) is checked to work withou
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from backend.accounts.models import PartnerOrganization
+from backend.accounts.invitations import invitation_token
+from backend.accounts.models import PartnerOrganization, User
+from backend.projects.invitations import invitation_create
 from backend.projects.models import Project
 from tests.e2e.conftest import Browse
 
@@ -26,6 +28,14 @@ def _tab(project: Project, tab: str) -> tuple[str, list]:
 def test_every_screen_passes_axe_and_reflows(browse):
     project = Project.objects.get(title__startswith=SHOWCASE)
     organization = PartnerOrganization.objects.get(name__startswith="Zelená Vzorov")
+    task, funding, kpi = project.tasks.first(), project.funding_applications.first(), project.kpis.first()
+    invitation = invitation_create(
+        actor=User.objects.get(username="pm.novak"),
+        email="nova.hostka@example.org",
+        organization=organization,
+        projects=[project],
+    )
+    accept = ("web:invitation_accept", [invitation_token(invitation=invitation)])
     screens = {
         "pm.novak": [
             ("web:dashboard", []),
@@ -33,10 +43,17 @@ def test_every_screen_passes_axe_and_reflows(browse):
             ("web:project_list", []),
             *(_tab(project, tab) for tab in STAFF_TABS),
             ("web:project_edit", [project.pk]),
+            ("web:project_edit_part", [project.pk, "assessment"]),
+            ("web:project_edit_part", [project.pk, "evaluation"]),
+            ("web:project_task_edit", [project.pk, task.pk]),
+            ("web:project_funding_update", [project.pk, funding.pk]),
+            ("web:project_kpi_update", [project.pk, kpi.pk]),
             ("web:project_create", []),
             ("web:my_tasks", []),
             ("web:notifications", []),
             ("web:profile", []),
+            # The link of an invitation opened while signed in as someone else: asks first.
+            accept,
         ],
         "head.env": [("web:approvals", [])],
         "coordinator": [
@@ -44,6 +61,8 @@ def test_every_screen_passes_axe_and_reflows(browse):
             ("web:project_partners", [project.pk]),
             ("web:organization_list", []),
             ("web:organization_detail", [organization.pk]),
+            ("web:organization_revoke", [organization.pk]),
+            ("web:project_partner_revoke", [project.pk, organization.pk]),
             ("web:audit", []),
             ("web:former_guests", []),
         ],
@@ -70,10 +89,14 @@ def test_every_screen_passes_axe_and_reflows(browse):
             assert response.status == 404
             expect(page.locator("main h1")).to_have_text("Stránka nebyla nalezena")
             problems += [f"{username} {problem}" for problem in browse.a11y_problems(page)]
+            # What a partner may see but not change: the application's own 403 page.
+            response = page.goto(browse.url("web:project_edit", project.pk))
+            assert response.status == 403
+            problems += [f"{username} {problem}" for problem in browse.a11y_problems(page)]
         page.context.close()
 
     anonymous = browse.page_for(None)
-    for path in (reverse("web:login"), "/no-such-page/"):
+    for path in (reverse("web:login"), "/no-such-page/", reverse(accept[0], args=accept[1])):
         anonymous.goto(browse.live_server_url + path)
         problems += [f"anonymous {problem}" for problem in browse.a11y_problems(anonymous)]
 

@@ -3,14 +3,12 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backend.projects.models import FundingApplication, Project
 from backend.projects.stages import Stage
-from backend.web.views.approvals import HISTORY_PAGE_SIZE
+from backend.web.views.approvals import HISTORY_PAGE_SIZE, PENDING_PAGE_SIZE
 from tests.factories import MembershipFactory, ProjectPartnerFactory, UserFactory
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
 from workflows.services import approval_decide, project_transition
@@ -222,14 +220,6 @@ def test_an_unknown_decision_is_refused_in_words(town, approval):
 # --- query counts -------------------------------------------------------------------------------------------
 
 
-def _inbox_queries(user) -> int:
-    client = _client(user)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(INBOX)
-    assert response.status_code == 200
-    return len(queries)
-
-
 def _add_requests(town, count: int) -> None:
     """``count`` pending requests for the lead head, and ``count`` decided ones with a decision each."""
     for index in range(count):
@@ -239,17 +229,27 @@ def _add_requests(town, count: int) -> None:
         ProjectPartnerFactory(project=decided.project, organization=town.firm)
 
 
-# session, user, roles, the pending requests (with their funding), their decisions, the history's count,
-# its page and its decisions; the history's pager costs one count whatever its length.
-PINNED_INBOX_QUERIES = 8
+# session, user, roles, the pending requests' count, their page (with the funding), its decisions, the history's
+# count, its page and its decisions; each pager costs one count whatever its length.
+PINNED_INBOX_QUERIES = 9
+# A section paged by htmx: both counts (each pager needs its own), and only that section's page and decisions.
+PINNED_SECTION_QUERIES = 7
 
 
-def test_inbox_costs_the_same_for_one_and_thirty_requests(town):
+@pytest.mark.parametrize("htmx_target", ["", "approval-pending", "approval-history"])
+def test_inbox_costs_the_same_for_one_request_and_more_than_a_page(town, htmx_target, django_assert_num_queries):
+    client = _client(town.user("lead_head"))
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": htmx_target} if htmx_target else {}
+    pinned = PINNED_SECTION_QUERIES if htmx_target else PINNED_INBOX_QUERIES
     _add_requests(town, 1)
-    one = _inbox_queries(town.user("lead_head"))
-    _add_requests(town, 29)
-    thirty = _inbox_queries(town.user("lead_head"))
-    assert one == thirty == PINNED_INBOX_QUERIES
+    client.get(INBOX)  # the first request after sign-in also refreshes the session
+    with django_assert_num_queries(pinned):
+        assert client.get(INBOX, **headers).status_code == 200
+    _add_requests(town, max(PENDING_PAGE_SIZE, HISTORY_PAGE_SIZE))
+    with django_assert_num_queries(pinned):
+        html = client.get(INBOX, **headers).content.decode()
+    if htmx_target != "approval-history":
+        assert html.count('class="decision-form"') == PENDING_PAGE_SIZE
 
 
 # --- what an approver needs on the card, and the history in pages -------------------------------------------
@@ -283,3 +283,45 @@ def test_the_history_is_paged_without_javascript_and_by_htmx(client, town):
     fragment = client.get(f"{INBOX}?history_page=2", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and fragment.strip().startswith('<section aria-labelledby="recent-heading"')
     assert fragment.count('id="recent-approval-') == 2
+
+
+def test_the_waiting_requests_come_a_page_at_a_time_and_the_count_and_badge_say_all(client, town):
+    for index in range(PENDING_PAGE_SIZE + 2):
+        _request_funding(town, title=f"Čeká {index:02d}")
+    client.force_login(town.user("lead_head"))
+
+    first = client.get(INBOX).content.decode()
+    assert first.count('class="decision-form"') == PENDING_PAGE_SIZE
+    assert "Čeká 00" in first and f"Čeká {PENDING_PAGE_SIZE:02d}" not in first  # oldest first
+    assert f'<span class="count">({PENDING_PAGE_SIZE + 2})</span>' in first
+    assert '<nav class="pagination" aria-label="Stránky žádostí čekajících na vaše rozhodnutí">' in first
+    assert 'href="?pending_page=2#approval-pending" hx-get="?pending_page=2" hx-target="#approval-pending"' in first
+    # The waiting ones on later pages are still not in the history.
+    assert 'id="recent-approval-' not in first
+    assert client.get(reverse("web:approvals_badge"), **HTMX).content.decode().strip() == str(PENDING_PAGE_SIZE + 2)
+
+    second = client.get(INBOX, {"pending_page": "2"}).content.decode()
+    assert second.count('class="decision-form"') == 2 and f"Čeká {PENDING_PAGE_SIZE + 1:02d}" in second
+    assert '<span aria-current="page">2</span>' in second
+    fragment = client.get(INBOX, {"pending_page": "2"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="approval-pending")
+    html = fragment.content.decode()
+    assert "<html" not in html and html.strip().startswith('<section aria-labelledby="pending-heading"')
+    assert html.count('class="decision-form"') == 2 and "recent-heading" not in html
+
+
+def test_a_plain_decision_on_a_later_page_comes_back_to_that_page(client, town):
+    requests = [_request_funding(town, title=f"Čeká {index:02d}") for index in range(PENDING_PAGE_SIZE + 1)]
+    last = requests[-1]
+    client.force_login(town.user("lead_head"))
+    page = client.get(INBOX, {"pending_page": "2", "history_page": "1"}).content.decode()
+    assert f'action="{_decide_url(last)}?pending_page=2&amp;history_page=1"' in page
+    assert f'action="{_decide_url(last)}"' not in client.get(INBOX).content.decode()  # page 1: a bare address
+
+    response = client.post(f"{_decide_url(last)}?pending_page=2", {"decision": "approve", "comment": ""})
+    assert response.status_code == 302 and response["Location"] == f"{INBOX}?pending_page=2"
+    last.refresh_from_db()
+    assert last.status == ApprovalStatus.APPROVED
+    # Refused (no reason to reject): the same page again, with the reason next to the card.
+    other = requests[0]
+    refused = client.post(f"{_decide_url(other)}?pending_page=1", {"decision": "reject", "comment": ""})
+    assert refused.status_code == 400 and f'id="approval-{other.pk}-error"' in refused.content.decode()

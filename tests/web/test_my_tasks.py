@@ -3,14 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from backend.projects.models import ProjectPartner, Task
 from backend.projects.stages import Stage
+from backend.web.views.tasks import PAGE_SIZE
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,28 +173,98 @@ def test_status_change_needs_post(town, project):
     assert _client(town.user("staff")).get(_status_url(task)).status_code == 405
 
 
+# --- a page at a time ---------------------------------------------------------------------------------------
+
+
+def _tasks(town, me, count: int, *, first_due: int = -5, **fields) -> None:
+    """``count`` tasks of ``me``, each on its own project, due a day apart from ``first_due`` days from today."""
+    for index in range(count):
+        project = town.project(Stage.IMPLEMENTATION, ready=False, title=f"Projekt {index:03d}")
+        TaskFactory(
+            project=project, assignee=me, title=f"Úkol {index:03d}", due_date=_days(first_due + index), **fields
+        )
+
+
+def _rows(html: str) -> int:
+    return html.count('class="task-row')
+
+
+def test_a_page_holds_page_size_tasks_and_says_how_many_there_are(town):
+    me = town.user("staff")
+    _tasks(town, me, PAGE_SIZE + 3)
+    client = _client(me)
+
+    first = client.get(MY_TASKS).content.decode()
+    assert _rows(first) == PAGE_SIZE
+    assert "Úkol 000" in first and f"Úkol {PAGE_SIZE:03d}" not in first  # due soonest first
+    assert "53 úkolů, z toho 5 po termínu" in " ".join(first.split())
+    assert '<nav class="pagination" aria-label="Stránky vašich úkolů">' in first
+    assert '<span aria-current="page">1</span>' in first
+    assert 'href="?page=2" hx-get="?page=2" hx-target="#my-tasks"' in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+
+    second = client.get(MY_TASKS, {"page": "2"}).content.decode()
+    assert _rows(second) == 3 and f"Úkol {PAGE_SIZE + 2:03d}" in second
+    assert '<span aria-current="page">2</span>' in second and 'rel="prev"' in second
+    # Past the end or nonsense: the nearest page, not an error.
+    assert _rows(client.get(MY_TASKS, {"page": "99"}).content.decode()) == 3
+    assert _rows(client.get(MY_TASKS, {"page": "abc"}).content.decode()) == PAGE_SIZE
+
+
+def test_a_short_list_has_no_pager(town):
+    me = town.user("staff")
+    _tasks(town, me, 2)
+    html = _client(me).get(MY_TASKS).content.decode()
+    assert _rows(html) == 2 and 'class="pagination"' not in html
+    assert "2 úkoly" in html and "po termínu" in html
+
+
+def test_page_links_keep_the_finished_filter_and_htmx_gets_the_list_alone(town):
+    me = town.user("staff")
+    _tasks(town, me, PAGE_SIZE, first_due=1)
+    _tasks(town, me, 2, first_due=PAGE_SIZE + 5, status="done")
+    client = _client(me)
+
+    finished = client.get(MY_TASKS, {"finished": "1"}).content.decode()
+    assert 'href="?finished=1&amp;page=2"' in finished
+    assert "po termínu" not in finished  # none of the open ones is overdue, and done ones never are
+    fragment = client.get(MY_TASKS, {"finished": "1", "page": "2"}, **HTMX).content.decode()
+    assert "<html" not in fragment and fragment.strip().startswith('<div id="my-tasks">')
+    assert _rows(fragment) == 2 and 'name="finished" value="1"' in fragment
+    # Open tasks only: exactly one page.
+    assert 'class="pagination"' not in client.get(MY_TASKS).content.decode()
+
+
+def test_a_plain_status_change_comes_back_to_the_same_page(town):
+    me = town.user("staff")
+    _tasks(town, me, PAGE_SIZE + 1)
+    task = Task.objects.get(title=f"Úkol {PAGE_SIZE:03d}")
+    client = _client(me)
+    assert 'name="page" value="2"' in client.get(MY_TASKS, {"page": "2"}).content.decode()
+
+    response = client.post(_status_url(task), {"status": "done", "page": "2"})
+    assert response.status_code == 302 and response["Location"] == f"{MY_TASKS}?page=2"
+    response = client.post(_status_url(task), {"status": "open", "page": "2", "finished": "1"})
+    assert response["Location"] == f"{MY_TASKS}?finished=1&page=2"
+    assert client.post(_status_url(task), {"status": "done", "page": "x"})["Location"] == MY_TASKS
+
+
 # --- query counts -------------------------------------------------------------------------------------------
 
-PINNED_MY_TASKS_QUERIES = 4
+# session, user, roles, the count aggregate, the page of tasks (with their projects)
+PINNED_MY_TASKS_QUERIES = 5
 
 
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 @pytest.mark.parametrize("role", ["staff", "partner"])
-def test_my_tasks_costs_the_same_for_one_and_thirty_tasks(town, role):
+def test_my_tasks_costs_the_same_for_one_task_and_many_pages(town, role, htmx, django_assert_num_queries):
     me = town.user(role)
-
-    def measure() -> int:
-        client = _client(me)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(MY_TASKS).status_code == 200
-        return len(queries)
-
-    def add(count: int) -> None:
-        for index in range(count):
-            project = town.project(Stage.IMPLEMENTATION, ready=False, title=f"Projekt {index}")
-            TaskFactory(project=project, assignee=me, due_date=_days(index - 5))
-
-    add(1)
-    one = measure()
-    add(29)
-    thirty = measure()
-    assert one == thirty == PINNED_MY_TASKS_QUERIES
+    client = _client(me)
+    headers = HTMX if htmx else {}
+    _tasks(town, me, 1)
+    client.get(MY_TASKS)  # the first request after sign-in also refreshes the session
+    with django_assert_num_queries(PINNED_MY_TASKS_QUERIES):
+        assert _rows(client.get(MY_TASKS, **headers).content.decode()) == 1
+    _tasks(town, me, 2 * PAGE_SIZE + 1)
+    with django_assert_num_queries(PINNED_MY_TASKS_QUERIES):
+        assert _rows(client.get(MY_TASKS, {"page": "2"}, **headers).content.decode()) == PAGE_SIZE

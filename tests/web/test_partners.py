@@ -257,22 +257,20 @@ def test_every_new_page_is_safe(town, setup, as_role, assert_safe_page):
         assert_safe_page(anonymous.get(reverse("web:invitation_accept", args=[token])))
 
 
-def test_the_partners_page_costs_the_same_for_one_and_many_partners(town, setup, as_role):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+# session, user, roles, the project, its partners, their guests, the pending invitations, the organisations one may
+# invite (the form's choices)
+PARTNERS_PAGE_QUERIES = 8
 
+
+def test_the_partners_page_costs_the_same_for_one_and_many_partners(town, setup, as_role, django_assert_num_queries):
     from tests.factories import MembershipFactory, PartnerOrganizationFactory, UserFactory
 
     project, _ = setup
     client = as_role("manager")
     url = reverse("web:project_partners", args=[project.pk])
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries)
-
-    before = count()
+    client.get(url)  # the first request after sign-in also refreshes the session
+    with django_assert_num_queries(PARTNERS_PAGE_QUERIES):
+        assert client.get(url).status_code == 200
     for number in range(4):
         organization = PartnerOrganizationFactory(municipality=town.municipality, name=f"Spolek {number}")
         ProjectPartner.objects.create(project=project, organization=organization)
@@ -289,7 +287,8 @@ def test_the_partners_page_costs_the_same_for_one_and_many_partners(town, setup,
             organization=organization,
             projects=[project],
         )
-    assert count() == before
+    with django_assert_num_queries(PARTNERS_PAGE_QUERIES):
+        assert client.get(url).status_code == 200
 
 
 # --- the coordinator's register of partner organisations -----------------------------------------------------
@@ -338,6 +337,35 @@ def test_the_register_costs_the_same_for_one_and_many_organisations(town, setup,
         PartnerOrganizationFactory(municipality=town.municipality, name=f"Družstvo {number}")
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+# session, user, roles, the organisation, the count and page of its projects, its guests, invitations, their projects
+ORGANIZATION_PAGE_QUERIES = 9
+
+
+def test_the_organisation_page_lists_its_projects_a_page_at_a_time_at_a_fixed_cost(
+    town, setup, as_role, django_assert_num_queries
+):
+    from backend.web.views.partners import ORGANIZATION_PROJECTS_PAGE_SIZE
+
+    client = as_role("coordinator")
+    url = reverse("web:organization_detail", args=[town.ngo.pk])
+    client.get(url)  # the first request after sign-in also refreshes the session
+    with django_assert_num_queries(ORGANIZATION_PAGE_QUERIES):
+        first = client.get(url).content.decode()
+    shared = ProjectPartner.objects.filter(organization=town.ngo).count()
+    assert f'<span class="count">({shared})</span>' in first and 'class="pagination"' not in first
+    for number in range(ORGANIZATION_PROJECTS_PAGE_SIZE):
+        town.project(title=f"Sdílený {number:03d}")  # the town's projects are shared with its NGO
+    with django_assert_num_queries(ORGANIZATION_PAGE_QUERIES):
+        html = client.get(url).content.decode()
+    section = html[html.index('id="shared-projects"') : html.index("<h2>", html.index('id="shared-projects"'))]
+    assert section.count('<li><a href="/projects/') == ORGANIZATION_PROJECTS_PAGE_SIZE
+    assert '<nav class="pagination" aria-label="Stránky sdílených projektů">' in section
+    assert 'href="?projects_page=2#shared-projects"' in section
+    second = client.get(url, {"projects_page": "2"}).content.decode()
+    section = second[second.index('id="shared-projects"') : second.index("<h2>", second.index('id="shared-projects"'))]
+    assert section.count('<li><a href="/projects/') == shared and '<span aria-current="page">2</span>' in section
 
 
 def test_accepting_while_signed_in_as_someone_else_asks_first_and_never_switches_silently(town, setup, client):

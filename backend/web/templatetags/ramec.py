@@ -1,17 +1,20 @@
-"""Template filters of the web UI: CZK amounts, days in a stage, stage and transition labels."""
+"""Template filters and tags of the web UI: CZK amounts, days in a stage, stage and transition labels, pagers."""
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.core.paginator import Page
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
 
 from backend.accounts.selectors import user_access
 from backend.core.markdown import render_markdown
 from backend.projects.choices import FundingProgramme
 from backend.projects.stages import Stage
+from backend.web.pagination import page_links, page_query
 from workflows.machine import TRANSITION_LABELS
 
 register = template.Library()
@@ -92,3 +95,23 @@ def sees_audit_log(user) -> bool:
         return False
     access = user_access(user=user)
     return access.is_platform_admin or bool(access.coordinator_of)
+
+
+@register.inclusion_tag("components/pagination.html", takes_context=True)
+def pagination(context, page: Page, *, label: str = "", parameter: str = "page", target: str = "", anchor: str = ""):
+    """Links to the other pages of ``page``, keeping the request's other query parameters.
+
+    ``label`` names the navigation for assistive technology (two pagers on one page need different names);
+    ``parameter`` is the query parameter holding the page number; ``target``, the id of the element htmx
+    replaces with the answer (no htmx without it); ``anchor``, where a plain link scrolls to (``#id``).
+    """
+    query = context.request.GET
+    return {
+        "page": page,
+        "label": label or _("Pages"),
+        "links": page_links(page, query=query, parameter=parameter) if page.has_other_pages() else [],
+        "previous_query": page_query(query, parameter, page.previous_page_number()) if page.has_previous() else "",
+        "next_query": page_query(query, parameter, page.next_page_number()) if page.has_next() else "",
+        "target": target,
+        "anchor": anchor,
+    }

@@ -6,11 +6,10 @@ Partner guests take part in no approval; the selectors give them an empty inbox.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -29,11 +28,15 @@ from backend.projects.models import FundingApplication
 from backend.projects.stages import Stage
 from backend.web.forms.inbox import ApprovalDecisionForm
 from backend.web.htmx import htmx_partial, render_page
+from backend.web.pagination import page_of
 from workflows.models import ApprovalRequest, ApprovalStatus
 from workflows.selectors import approval_list_pending_for, approval_list_visible
 from workflows.services import TransitionOutcome, approval_decide, approval_withdraw
 
 TEMPLATE = "pages/approvals.html"
+# The requests waiting for a decision, oldest first, this many a page (each card carries what the approver weighs).
+PENDING_PAGE_SIZE = 20
+PENDING_SECTION = "approval-pending"  # the id of the pending section, which htmx replaces when it pages
 # The "decided and my requests" section shows this many a page, newest first; the API lists them all.
 HISTORY_PAGE_SIZE = 30
 
@@ -42,7 +45,9 @@ HISTORY_PAGE_SIZE = 30
 @login_required
 @vary_on_headers("HX-Request")
 def approvals(request: HttpRequest) -> HttpResponse:
-    return render_page(request, TEMPLATE, _inbox_context(request), fragment="history")
+    # Each section pages by htmx in place: the element htmx replaces says which section's fragment answers.
+    fragment = "pending" if request.htmx.target == PENDING_SECTION else "history"
+    return render_page(request, TEMPLATE, _inbox_context(request), fragment=fragment)
 
 
 def _with_decision_facts(requests: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
@@ -86,7 +91,7 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _outcome_message(outcome)
     if not htmx_partial(request):
         messages.success(request, notice)
-        return redirect("web:approvals")
+        return _back_to_inbox(request)
     response = render_page(
         request,
         TEMPLATE,
@@ -98,16 +103,22 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _inbox_context(request: HttpRequest, **failed) -> dict:
-    pending = list(_with_decision_facts(approval_list_pending_for(user=request.user)).order_by("created_at"))
-    recent = approval_list_visible(user=request.user).exclude(pk__in=[approval.pk for approval in pending])
-    history = Paginator(recent.order_by("-created_at", "-id"), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("history_page")
+    """Both sections a page at a time; the pages come from the query (the decision forms post it along)."""
+    waiting = approval_list_pending_for(user=request.user)
+    pending = page_of(
+        _with_decision_facts(waiting).order_by("created_at", "id"),
+        number=request.GET.get("pending_page"),
+        per_page=PENDING_PAGE_SIZE,
+    )
+    recent = approval_list_visible(user=request.user).exclude(pk__in=waiting.values("pk"))
+    history = page_of(
+        recent.order_by("-created_at", "-id"), number=request.GET.get("history_page"), per_page=HISTORY_PAGE_SIZE
     )
     return {
         "nav": "approvals",
         "pending": pending,
+        "pending_section": PENDING_SECTION,
         "history": history,
-        "history_range": history.paginator.get_elided_page_range(history.number, on_each_side=2, on_ends=1),
         "is_partner": user_access(user=request.user).is_partner_only,
         "failed": failed,
     }
@@ -143,10 +154,16 @@ def _refused(
     return render_page(request, TEMPLATE, _inbox_context(request, **failed), status=status)
 
 
+def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+    """Back to the inbox at the pages the decision was made on (the form posts them in its address)."""
+    query = request.GET.urlencode()
+    return redirect(f"{reverse('web:approvals')}?{query}" if query else reverse("web:approvals"))
+
+
 def _already_decided(request: HttpRequest, pk: int, error: DomainError) -> HttpResponse:
     if not htmx_partial(request):
         messages.warning(request, str(error.message))
-        return redirect("web:approvals")
+        return _back_to_inbox(request)
     context = {"approval": _visible_request(request, pk), "decidable": False, "warning": error.message}
     return render_page(request, TEMPLATE, context, fragment="approval")
 

@@ -44,6 +44,7 @@ from backend.projects.selectors import project_get_visible
 from backend.projects.services import project_partner_revoke
 from backend.web.forms.project_detail import add_service_errors
 from backend.web.htmx import htmx_partial, render_page
+from backend.web.pagination import page_of
 from backend.web.views.errors import domain_errors
 
 PARTNERS_TEMPLATE = "pages/project_partners.html"
@@ -51,6 +52,8 @@ ORGANIZATION_TEMPLATE = "pages/organization.html"
 ORGANIZATIONS_TEMPLATE = "pages/organizations.html"
 ACCEPT_TEMPLATE = "pages/invitation_accept.html"
 CONFIRM_TEMPLATE = "pages/revoke_confirm.html"
+# The organisation page lists the projects shared with it this many a page (an agency may work on hundreds).
+ORGANIZATION_PROJECTS_PAGE_SIZE = 50
 
 
 # --- forms ------------------------------------------------------------------------------------------
@@ -259,11 +262,14 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @domain_errors
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organization = _managed_organization(request, pk)
+    accesses = ProjectPartner.objects.filter(organization=organization).select_related("project")
     context = {
         "organization": organization,
-        "accesses": ProjectPartner.objects.filter(organization=organization)
-        .select_related("project")
-        .order_by("project__title"),
+        "accesses": page_of(
+            accesses.order_by("project__title", "pk"),
+            number=request.GET.get("projects_page"),
+            per_page=ORGANIZATION_PROJECTS_PAGE_SIZE,
+        ),
         "guests": User.objects.filter(
             memberships__organization=organization, memberships__role=Role.PARTNER, is_active=True
         ).order_by("last_name", "first_name"),

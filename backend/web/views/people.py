@@ -14,9 +14,11 @@ from backend.accounts.privacy import former_guest_list, may_list_former_guests, 
 from backend.accounts.selectors import user_access
 from backend.core.errors import DomainError
 from backend.web.htmx import render_page
+from backend.web.pagination import page_of
 
 TEMPLATE = "pages/former_guests.html"
 CONFIRM_TEMPLATE = "pages/former_guest_anonymise.html"
+PAGE_SIZE = 50
 
 
 def _former_guests(user: User):
@@ -36,7 +38,8 @@ def _former_guests(user: User):
 @login_required
 @require_http_methods(["GET"])
 def former_guests(request: HttpRequest) -> HttpResponse:
-    return render_page(request, TEMPLATE, {"nav": "people", "people": _former_guests(request.user)})
+    people = page_of(_former_guests(request.user), number=request.GET.get("page"), per_page=PAGE_SIZE)
+    return render_page(request, TEMPLATE, {"nav": "people", "people": people})
 
 
 @login_required

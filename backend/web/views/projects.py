@@ -6,8 +6,8 @@ Also the card query and the partner-view rule the board and the dashboard share 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -23,11 +23,12 @@ from backend.core.errors import DomainError
 from backend.projects.access import internal_projects_filter, project_access, sees_internals_everywhere
 from backend.projects.choices import OPEN_TASK_STATUSES
 from backend.projects.exports import CSV_CONTENT_TYPE, project_csv_filename, project_csv_lines
-from backend.projects.models import Project
+from backend.projects.models import Project, Task
 from backend.projects.selectors import project_list_visible
 from backend.projects.services import project_create as project_create_service
 from backend.web.forms.projects import ProjectForm, filter_departments, project_filters
 from backend.web.htmx import htmx_partial, render_page
+from backend.web.pagination import page_of
 
 PAGE_SIZE = 50
 
@@ -46,15 +47,19 @@ DEFAULT_SORT = "-created_at"
 def project_cards(*, user: User, projects: QuerySet[Project]) -> QuerySet[Project]:
     """``projects`` (already scoped to what ``user`` sees) with what a card or a row shows: ``open_task_count``.
 
-    The board and the list pass only the page's projects, so the join with the tasks stays the size of a page.
+    The count is a subquery per shown project (over the tasks' project index), not a join of the projects with
+    every task grouped afterwards: the planner sized that join by the whole task table and scanned all of it.
 
     A partner guest counts only the open tasks assigned to them, the only tasks they see.
     """
     access = user_access(user=user)
-    open_tasks = Q(tasks__status__in=OPEN_TASK_STATUSES)
+    open_tasks = Task.objects.filter(project_id=OuterRef("pk"), status__in=OPEN_TASK_STATUSES)
     if not sees_internals_everywhere(access=access):
-        open_tasks &= internal_projects_filter(access=access) | Q(tasks__assignee_id=access.user_id)
-    return projects.annotate(open_task_count=Count("tasks", filter=open_tasks))
+        open_tasks = open_tasks.filter(
+            internal_projects_filter(access=access, prefix="project__") | Q(assignee_id=access.user_id)
+        )
+    counted = open_tasks.order_by().values("project_id").annotate(count=Count("pk")).values("count")
+    return projects.annotate(open_task_count=Coalesce(Subquery(counted), 0))
 
 
 def mark_internals(*, user: User, projects) -> list[Project]:
@@ -107,13 +112,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     # The pager counts the filtered projects alone; only the page's rows are joined to their tasks.
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(filterset.qs, number=request.GET.get("page"), per_page=PAGE_SIZE)
     rows = project_cards(user=request.user, projects=Project.objects.filter(pk__in=page.object_list.values("pk")))
     context = {
         "nav": "projects",
         "filter_form": filterset.form,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "projects": mark_internals(
             user=request.user, projects=rows.select_related("lead_department", "manager").order_by(*ordering)
         ),

@@ -1,13 +1,16 @@
-"""My tasks: the tasks assigned to me across the projects I may see, due soon first, status changed inline.
+"""My tasks: the tasks assigned to me across the projects I may see, due soon first, a page at a time, status
+changed inline.
 
 Partner guests see only their own tasks on the projects shared with them (``task_list_visible``).
 """
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -23,8 +26,10 @@ from backend.projects.selectors import task_list_visible
 from backend.projects.services import task_set_status
 from backend.web.forms.inbox import TaskStatusForm
 from backend.web.htmx import htmx_partial, render_page
+from backend.web.pagination import page_of
 
 TEMPLATE = "pages/my_tasks.html"
+PAGE_SIZE = 50
 
 
 @require_GET
@@ -32,15 +37,27 @@ TEMPLATE = "pages/my_tasks.html"
 @vary_on_headers("HX-Request")
 def my_tasks(request: HttpRequest) -> HttpResponse:
     show_finished = request.GET.get("finished") == "1"
+    today = timezone.localdate()
     tasks = task_list_visible(user=request.user).filter(assignee=request.user)
     if not show_finished:
         tasks = tasks.filter(status__in=OPEN_TASK_STATUSES)
-    tasks = tasks.order_by(F("due_date").asc(nulls_last=True), "project__title", "id")
+    # One aggregate gives the pager its count and the summary its numbers.
+    counts = tasks.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(status__in=OPEN_TASK_STATUSES, due_date__lt=today))
+    )
+    page = page_of(
+        tasks.order_by(F("due_date").asc(nulls_last=True), "project__title", "id"),
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        count=counts["total"],
+    )
     context = {
         "nav": "tasks",
-        "tasks": tasks,
+        "page": page,
+        "tasks": page.object_list,
+        "overdue_count": counts["overdue"],
         "show_finished": show_finished,
-        "today": timezone.localdate(),
+        "today": today,
         "statuses": TaskStatus.choices,
     }
     return render_page(request, TEMPLATE, context, fragment="task_list")
@@ -75,6 +92,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "statuses": TaskStatus.choices,
         "show_finished": request.POST.get("finished") == "1",
+        "page_number": request.POST.get("page", ""),
         "error": error,
         "changed": not error,
     }
@@ -90,9 +108,13 @@ def _visible_task(request: HttpRequest, pk: int) -> Task:
 
 
 def _back_to_list(request: HttpRequest) -> str:
-    """Back to the list the user came from (with or without finished tasks)."""
+    """Back to the list the user came from: with or without finished tasks, at the same page."""
+    query = {"finished": "1"} if request.POST.get("finished") == "1" else {}
+    page = request.POST.get("page", "")
+    if page.isascii() and page.isdecimal():
+        query["page"] = page
     url = reverse("web:my_tasks")
-    return f"{url}?finished=1" if request.POST.get("finished") == "1" else url
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 urlpatterns = [
