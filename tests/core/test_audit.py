@@ -151,13 +151,16 @@ def test_refused_access_is_recorded_once_in_the_demo_too(town, settings):
 
 
 def test_a_forbidden_action_in_the_web_ui_is_recorded_once(town):
+    """The panel's button asks the service, as the API does: the refusal is the service's, recorded once."""
     project = town.project(Stage.IDEA)
     client = browser(town.user("partner"))
 
     response = client.post(f"/projects/{project.pk}/transition/", {"name": "submit"})
 
     assert response.status_code == 403
-    assert [(entry.action, entry.details["status"]) for entry in entries()] == [(AuditAction.ACCESS_REFUSED, 403)]
+    assert [(entry.action, entry.details["code"]) for entry in entries()] == [
+        (AuditAction.TRANSITION_REFUSED, "permission_denied")
+    ]
 
 
 def test_an_api_caller_refused_an_object_is_recorded(town, lhota_project):
