@@ -60,10 +60,14 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.projects",
     "backend.notifications",
+    "backend.integrations",
     "backend.demo",
     "workflows",
+    "backend.energy",
+    "backend.strategy",
     "backend.api",
     "backend.web",
+    "backend.portal",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An htmx request after the session ended signs in as a whole page, not inside a fragment; see the module.
+    "backend.web.middleware.HtmxSignInMiddleware",
     # A web page's 404 is our own page in DEBUG too (Django would show its debug page); see the module.
     "backend.web.middleware.ApplicationNotFoundMiddleware",
     # Refreshes the session's expiry at most once a minute (SESSION_INACTIVITY_TIMEOUT below).
@@ -217,9 +223,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backend.notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),  # Europe/Prague, CELERY_TIMEZONE
     },
+    "sweep-webhook-deliveries": {"task": "backend.integrations.tasks.sweep_webhook_deliveries", "schedule": 30.0},
     "prune-audit-log": {"task": "backend.core.tasks.audit_prune", "schedule": crontab(hour=3, minute=30)},
+    "prune-unconfirmed-ideas": {
+        "task": "backend.portal.tasks.ideas_prune_unconfirmed",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+# Webhooks (backend.integrations): targets in private networks only where allowed (tests, an intranet install);
+# each attempt waits at most the timeout and reads at most so many bytes of the answer; retried with exponential
+# backoff from the base delay; an endpoint failing so many times in a row is disabled; a rotated secret keeps
+# signing beside the new one for the overlap.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
 # Absolute links in e-mails point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -337,7 +359,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "backend.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["backend.api.filtering.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "backend.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -363,11 +385,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # 3.1 for the ``webhooks`` section: the messages Rámec sends to a town's endpoints (backend.integrations).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "backend.integrations.payloads.OPENAPI_WEBHOOKS",
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "backend.projects.stages.Stage",
         "TaskStatusEnum": "backend.projects.choices.TaskStatus",
         "FundingStatusEnum": "backend.projects.choices.FundingStatus",
         "ApprovalStatusEnum": "workflows.models.ApprovalStatus",
+        "StrategyStatusEnum": "backend.strategy.models.StrategyStatus",
+        "StrategyItemKindEnum": "backend.strategy.models.ItemKind",
+        "KpiKindEnum": "backend.projects.choices.KpiKind",
     },
 }
 
@@ -396,6 +424,16 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "application/vnd.oasis.opendocument.spreadsheet",
     ],
 )
+
+# Public portal (backend.portal): seconds browsers and proxies may keep a public page before asking again (with
+# its ETag, answered 304 when unchanged).
+PORTAL_CACHE_SECONDS = env.int("PORTAL_CACHE_SECONDS", default=60)
+# Citizen ideas (backend.portal.ideas): submissions a client address and an e-mail may make in an hour, days a
+# confirmation link works, and days an idea whose e-mail was never confirmed is kept (the consent text says so).
+PORTAL_IDEAS_PER_ADDRESS_PER_HOUR = env.int("PORTAL_IDEAS_PER_ADDRESS_PER_HOUR", default=5)
+PORTAL_IDEAS_PER_EMAIL_PER_HOUR = env.int("PORTAL_IDEAS_PER_EMAIL_PER_HOUR", default=3)
+PORTAL_IDEA_CONFIRM_DAYS = env.int("PORTAL_IDEA_CONFIRM_DAYS", default=7)
+PORTAL_IDEA_UNCONFIRMED_DAYS = env.int("PORTAL_IDEA_UNCONFIRMED_DAYS", default=14)
 
 # Domain settings.
 RAMEC_DEFAULT_ASSESSMENT_THRESHOLD = 50

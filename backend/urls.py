@@ -21,10 +21,14 @@ urlpatterns = [
     path("admin/jsi18n/", admin.site.admin_view(AdminJavaScriptCatalog.as_view(), cacheable=True), name="admin_jsi18n"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backend.api.urls")),
+    path("energie/", include("backend.energy.views")),
+    path("integrations/", include("backend.integrations.urls")),
     # Whatever no route of the API takes (``/api/``, ``/api/v2/…``, ``/api/v1/no-such-collection/``) answers the
     # API's JSON 404, in DEBUG too, where Django would show its HTML debug page. Only paths ending in a slash, so
     # that CommonMiddleware still redirects ``/api/v1/projects`` to ``/api/v1/projects/``.
     re_path(r"^api/(?:.*/)?$", RouteNotFoundView.as_view(), name="api_route_not_found"),
+    path("", include("backend.portal.urls")),
+    path("strategie/", include("backend.web.views.strategy")),
     path("", include("backend.web.urls")),
 ]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from backend.core.errors import Blocker
+from backend.core.text import trimmed
 from backend.projects.choices import OPEN_TASK_STATUSES, FundingStatus
 from backend.projects.stages import Stage
 
@@ -54,9 +55,9 @@ def _format_czk(amount: Decimal) -> str:
     return f"{amount:,.0f}".replace(",", "\u00a0")
 
 
-HAS_TITLE = Guard("title_missing", lambda p: bool(p.title.strip()), _constant(_("The project has no title.")))
+HAS_TITLE = Guard("title_missing", lambda p: bool(trimmed(p.title)), _constant(_("The project has no title.")))
 HAS_DESCRIPTION = Guard(
-    "description_missing", lambda p: bool(p.description.strip()), _constant(_("The project has no description."))
+    "description_missing", lambda p: bool(trimmed(p.description)), _constant(_("The project has no description."))
 )
 HAS_LEAD_DEPARTMENT = Guard(
     "lead_department_missing",
@@ -68,7 +69,7 @@ HAS_THEMATIC_AREA = Guard(
 )
 HAS_ASSESSMENT = Guard(
     "assessment_missing",
-    lambda p: p.assessment_score is not None and bool(p.assessment_summary.strip()),
+    lambda p: p.assessment_score is not None and bool(trimmed(p.assessment_summary)),
     _constant(_("The assessment (score and summary) has not been recorded.")),
 )
 MEETS_THRESHOLD = Guard(
@@ -119,7 +120,7 @@ KPIS_HAVE_ACTUALS = Guard(
 )
 HAS_EVALUATION_SUMMARY = Guard(
     "evaluation_summary_missing",
-    lambda p: bool(p.evaluation_summary.strip()),
+    lambda p: bool(trimmed(p.evaluation_summary)),
     _constant(_("The evaluation summary has not been written.")),
 )
 

@@ -14,6 +14,10 @@ from backend.projects.stages import Stage
 from workflows.machine import TRANSITION_LABELS, TRANSITION_NAMES, ProjectPipeline
 
 TRANSITION_CHOICES = [(name, TRANSITION_LABELS[name]) for name in TRANSITION_NAMES]
+# Not a stage change: the policy for amendments of a municipality's strategy (backend.strategy), which are
+# approved with the same machinery as the pipeline's gates.
+AMEND_STRATEGY = "amend_strategy"
+POLICY_CHOICES = [*TRANSITION_CHOICES, (AMEND_STRATEGY, _("Strategy amendment"))]
 
 
 class PipelineProject(ProjectPipeline, Project):
@@ -45,14 +49,19 @@ class ApproverRolesMixin:
 
     @property
     def approver_roles(self) -> list[str]:
-        roles = []
-        if self.lead_head_approves:
-            roles.append(ApproverRole.LEAD_HEAD.value)
-        if self.involved_heads_approve:
-            roles.append(ApproverRole.INVOLVED_HEAD.value)
-        if self.coordinator_approves:
-            roles.append(ApproverRole.COORDINATOR.value)
-        return roles
+        return approver_roles_of(self.lead_head_approves, self.involved_heads_approve, self.coordinator_approves)
+
+
+def approver_roles_of(lead_head_approves: bool, involved_heads_approve: bool, coordinator_approves: bool) -> list[str]:
+    """The roles the three "who approves" flags name, in the policy's order."""
+    roles = []
+    if lead_head_approves:
+        roles.append(ApproverRole.LEAD_HEAD.value)
+    if involved_heads_approve:
+        roles.append(ApproverRole.INVOLVED_HEAD.value)
+    if coordinator_approves:
+        roles.append(ApproverRole.COORDINATOR.value)
+    return roles
 
 
 class ApprovalPolicy(ApproverRolesMixin, models.Model):
@@ -61,7 +70,7 @@ class ApprovalPolicy(ApproverRolesMixin, models.Model):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="approval_policies", verbose_name=_("municipality")
     )
-    transition = models.CharField(_("transition"), max_length=32, choices=TRANSITION_CHOICES)
+    transition = models.CharField(_("transition"), max_length=32, choices=POLICY_CHOICES)
     lead_head_approves = models.BooleanField(_("head of the lead department approves"), default=False)
     involved_heads_approve = models.BooleanField(_("heads of involved departments approve"), default=False)
     coordinator_approves = models.BooleanField(_("coordinator approves"), default=False)
@@ -165,8 +174,12 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
     @property
     def is_escalated(self) -> bool:
         """Pending past its escalation period: the coordinator may now decide it alone."""
-        pending = self.status == ApprovalStatus.PENDING
-        return pending and self.escalates_at is not None and self.escalates_at <= timezone.now()
+        return approval_is_escalated(self.status, self.escalates_at)
+
+
+def approval_is_escalated(status: str, escalates_at) -> bool:
+    """``ApprovalRequest.is_escalated`` from the two columns it reads."""
+    return status == ApprovalStatus.PENDING and escalates_at is not None and escalates_at <= timezone.now()
 
 
 class Decision(models.TextChoices):

@@ -60,9 +60,17 @@ class TransitionOutcome:
 
 
 def _lock_project(project_id: int) -> PipelineProject:
-    """The project row, locked, as the proxy that carries the state machine."""
+    """The project row, locked, as the proxy that carries the state machine; only that row: ``FOR UPDATE`` of a
+    join locks the joined rows too, and the municipality's row locked made every transition of a town wait for
+    the one before it (p95 of 8 clients at once grew with their number). ``NO KEY UPDATE``: rows that refer to
+    the project (its history, events, notifications, comments) can still be written meanwhile; no transition
+    changes its id."""
     try:
-        return PipelineProject.objects.select_for_update().select_related("municipality").get(pk=project_id)
+        return (
+            PipelineProject.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("municipality")
+            .get(pk=project_id)
+        )
     except PipelineProject.DoesNotExist:
         raise NotFound(_("Project not found.")) from None
 

@@ -8,7 +8,7 @@ ticked ``is_staff`` on them: their work is in the application and the API, where
 Project work (projects, tasks, comments, funding, KPIs, partners of projects, attachments, events, approval
 requests and the history) is read-only here for everybody; a stage changes and a request is decided only
 through the admin actions, which call the same services as the application. Configuration (the municipality's
-settings, departments, people and their roles, partner organisations, approval policies, strategic measures) is
+settings, departments, people and their roles, partner organisations, approval policies, strategies) is
 edited by the coordinator of that municipality. What libraries register (django-axes' sign-in attempts and
 logs, DRF's API tokens, Django's groups of permissions) is the platform operators' alone: only a superuser
 sees or changes it, whatever Django permissions a coordinator was given (``operator_only``).
@@ -36,6 +36,18 @@ READ_ONLY_MODELS = (
     "workflows.approvalrequest",
     "workflows.approvaldecision",
     "workflows.transitionrecord",
+    "energy.kpiemission",
+    "energy.kpimeasuredactual",
+    "energy.monthlyconsumption",
+    "energy.consumptionimport",
+    "strategy.amendment",
+    "strategy.amendmentchange",
+    "strategy.amendmentdecision",
+    "strategy.revision",
+    "strategy.itemversion",
+    "strategy.goal",
+    "strategy.measure",
+    "strategy.indicator",
 )
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,8 @@ class Municipality(TimeStampedModel):
     assessment_threshold = models.PositiveSmallIntegerField(
         _("assessment threshold"),
         default=settings.RAMEC_DEFAULT_ASSESSMENT_THRESHOLD,
+        # The check constraint below names itself only to developers; a form says what is wrong with the value.
+        validators=[MaxValueValidator(100)],
         help_text=_("Minimum assessment score (0–100) a project needs to move to funding."),
     )
 
@@ -85,7 +88,8 @@ class Department(TimeStampedModel):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="departments", verbose_name=_("municipality")
     )
-    code = models.CharField(_("code"), max_length=16)
+    # Single-line like a name: "ENV" and "ENV" with a zero-width space would be two look-alike departments.
+    code = SingleLineCharField(_("code"), max_length=16)
     name = SingleLineCharField(_("name"), max_length=200)
 
     class Meta:

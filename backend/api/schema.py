@@ -149,6 +149,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.add(400)
         if in_path or (self._is_list_view() and self._get_paginator() is not None):
             codes.add(404)
+        if getattr(self.view, "answers_not_found", False):  # a whole resource some callers may not see
+            codes.add(404)
         return codes
 
     def _error_response(self, code: int) -> dict:

@@ -1,17 +1,30 @@
 """Serializers: input parsing and output shape only. Business rules live in services."""
 
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backend.accounts.models import Department, Membership, PartnerOrganization, User
-from backend.accounts.selectors import department_list_visible, organization_list_visible, user_list_visible
+from backend.accounts.selectors import (
+    department_list_visible,
+    organization_list_visible,
+    user_access,
+    user_list_visible,
+)
+from backend.api.rows import row_reader
 from backend.notifications.models import Notification
-from backend.projects.access import project_access
+from backend.projects.access import sees_internals_in
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
-from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
+from workflows.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    TransitionRecord,
+    approval_is_escalated,
+    approver_roles_of,
+)
 
 MAX_TEXT = 20_000
 
@@ -71,15 +84,21 @@ class ScopedQuerysetsMixin:
         return fields
 
 
+def _full_name(first_name: str, last_name: str, username: str) -> str:
+    """``User.get_full_name() or username``, from the three columns (list pages read no User objects)."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class UserSummarySerializer(serializers.ModelSerializer):
     full_name = serializers.SerializerMethodField()
+    row_computed = {"full_name": (("first_name", "last_name", "username"), _full_name)}
 
     class Meta:
         model = User
         fields = ("id", "username", "full_name")
 
     def get_full_name(self, user: User) -> str:
-        return user.get_full_name() or user.username
+        return _full_name(user.first_name, user.last_name, user.username)
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -137,6 +156,11 @@ class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.Mode
             "assessment_summary",
             "evaluation_summary",
             "is_public",
+            "public_summary",
+            "address",
+            "ruian_code",
+            "latitude",
+            "longitude",
             "planned_start",
             "planned_end",
             "stage",
@@ -181,26 +205,27 @@ class PartnerProjectSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProjectForViewerSerializer(serializers.BaseSerializer):
-    """Each project in the shape its viewer may see, with one serializer of each shape for a whole page.
+class ProjectRowsForViewer:
+    """Projects, each in the shape its viewer may see (``ProjectSerializer``, or ``PartnerProjectSerializer`` for
+    a partner guest), from ``values()`` rows (``rows.py``). Someone can be staff in one municipality and a partner
+    guest on another's project, so the shape is chosen per row, from its municipality; the partner columns are
+    read only for someone who is a partner guest somewhere."""
 
-    Someone can be staff in one municipality and a partner guest on another's project, so the shape is chosen
-    per project (``ProjectAccess.sees_internals``); the fields of each shape are built once, not once a row.
-    Output only.
-    """
+    def __init__(self, *, user: User) -> None:
+        self._access = user_access(user=user)
+        self._staff = row_reader(ProjectSerializer)
+        self._partner = row_reader(PartnerProjectSerializer) if self._access.partner_of else None
 
-    @cached_property
-    def _staff(self) -> ProjectSerializer:
-        return ProjectSerializer(context=self.context)
+    def rows(self, queryset: QuerySet[Project]) -> QuerySet:
+        return self._staff.rows(queryset, "municipality", *(self._partner.columns if self._partner else ()))
 
-    @cached_property
-    def _partner(self) -> PartnerProjectSerializer:
-        return PartnerProjectSerializer(context=self.context)
-
-    def to_representation(self, project: Project) -> dict:
-        if not project_access(user=self.context["request"].user, project=project).sees_internals:
-            return self._partner.to_representation(project)
-        return self._staff.to_representation(project)
+    def represent(self, rows: list[dict]) -> list[dict]:
+        partner = {
+            row["pk"] for row in rows if not sees_internals_in(access=self._access, municipality_id=row["municipality"])
+        }
+        staff = iter(self._staff.represent([row for row in rows if row["pk"] not in partner]))
+        guests = iter(self._partner.represent([row for row in rows if row["pk"] in partner]) if partner else ())
+        return [next(guests) if row["pk"] in partner else next(staff) for row in rows]
 
 
 class BlockerSerializer(serializers.Serializer):
@@ -245,6 +270,10 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     project_title = serializers.CharField(source="project.title", read_only=True)
     approver_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
     escalated = serializers.BooleanField(source="is_escalated", read_only=True)
+    row_computed = {
+        "approver_roles": (("lead_head_approves", "involved_heads_approve", "coordinator_approves"), approver_roles_of),
+        "escalated": (("status", "escalates_at"), approval_is_escalated),
+    }
 
     class Meta:
         model = ApprovalRequest
@@ -385,7 +414,7 @@ class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Kpi
-        fields = ("id", "project", "name", "kind", "unit", "baseline", "target", "actual", "reason")
+        fields = ("id", "project", "name", "kind", "carrier", "unit", "baseline", "target", "actual", "reason")
         read_only_fields = ("project",)
         extra_kwargs = {"unit": {"required": False, "allow_blank": True}}
 

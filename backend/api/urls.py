@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import attachments, exports, invitations, privacy, views
+from backend.api import attachments, energy, exports, invitations, privacy, strategy, updates, views
+from backend.integrations.api import WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -19,6 +20,9 @@ router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("users", views.UserViewSet, basename="user")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
+router.register("strategies", strategy.StrategyViewSet, basename="strategy")
+router.register("amendments", strategy.AmendmentViewSet, basename="amendment")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 app_name = "api"
 urlpatterns = [
@@ -39,6 +43,16 @@ urlpatterns = [
         attachments.ProjectAttachmentView.as_view(),
         name="project_attachment",
     ),
+    path("projects/<int:pk>/updates/", updates.ProjectUpdatesView.as_view(), name="project_updates"),
+    path(
+        "projects/<int:pk>/updates/<int:update_id>/withdraw/",
+        updates.ProjectUpdateWithdrawView.as_view(),
+        name="project_update_withdraw",
+    ),
+    # The portal's read-only API: anonymous, only what backend.projects.public allows.
+    path("public/", include("backend.portal.api_urls")),
+    path("energy/portfolio/", energy.EnergyPortfolioView.as_view(), name="energy_portfolio"),
+    path("energy/factor-sets/", energy.EmissionFactorSetListView.as_view(), name="energy_factor_sets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the strict CSP needs no inline script. It renders
     # with a template alone, which OPTIONS (DRF's metadata) does not have: a 500 for a method the page never needs.

@@ -1,9 +1,8 @@
 """REST API v1 views: parse input, call one service or selector, render. Nothing else."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -24,10 +23,12 @@ from backend.accounts.selectors import (
 )
 from backend.api import serializers as s
 from backend.api.errors import AccountLockedOut
+from backend.api.filtering import FilterBackend
 from backend.api.pagination import CursorPagination
+from backend.api.rows import row_reader
 from backend.api.schema import ERROR_DETAIL, HISTORY_BY_VIEWER, PROJECT_BY_VIEWER, TRANSITION_RESPONSES
 from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle
-from backend.core.errors import PermissionDenied
+from backend.core.errors import NotFound, PermissionDenied
 from backend.core.lockout import lockout_message, lockout_reset_on_success, lockout_seconds
 from backend.notifications.selectors import notification_list_for
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
@@ -41,12 +42,26 @@ from backend.projects.selectors import (
     kpi_list_visible,
     project_get_visible,
     project_list_visible,
+    project_one_visible,
     task_list_visible,
 )
 from workflows import selectors as workflow_selectors
 from workflows import services as workflow_services
 from workflows.filtersets import ApprovalFilterSet
 from workflows.models import Decision
+
+
+class RowListMixin:
+    """``list`` from ``values()`` rows, in the shape of the view's serializer (``backend/api/rows.py``)."""
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.row_page(self.filter_queryset(self.get_queryset()), self.get_serializer_class())
+
+    def row_page(self, queryset, serializer_class) -> Response:
+        reader = row_reader(serializer_class)
+        ordering = [name.lstrip("-") for name in getattr(self.paginator, "ordering", ())]
+        page = self.paginate_queryset(reader.rows(queryset, *ordering))
+        return self.get_paginated_response(reader.represent(page))
 
 
 class OldestFirstPagination(CursorPagination):
@@ -130,12 +145,12 @@ def _partner_view(request: Request, project: Project) -> bool:
     create=extend_schema(request=s.ProjectSerializer, responses={201: s.ProjectSerializer}),
     partial_update=extend_schema(request=s.ProjectSerializer, responses={200: s.ProjectSerializer}),
 )
-class ProjectViewSet(viewsets.GenericViewSet):
+class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
     """Smart City projects the user may see; partners get the partner view of each project."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = s.ProjectSerializer
-    filter_backends = [DjangoFilterBackend, ProjectOrderingFilter]
+    filter_backends = [FilterBackend, ProjectOrderingFilter]
     filterset_class = ProjectFilterSet
     ordering_fields = ("title", "created_at", "updated_at", "stage_changed_at")
     queryset = Project.objects.none()
@@ -148,16 +163,23 @@ class ProjectViewSet(viewsets.GenericViewSet):
         self.check_object_permissions(self.request, project)
         return project
 
-    def _output(self, project_or_page, *, many: bool = False):
-        """A project, or a page of them, each in the shape its viewer may see (``ProjectForViewerSerializer``)."""
-        return s.ProjectForViewerSerializer(project_or_page, many=many, context=self.get_serializer_context()).data
+    def _output(self, project: Project | QuerySet[Project]) -> dict:
+        """The project in the shape its viewer may see, read from the database as the list reads it (one query,
+        no serializer built); a queryset that finds nothing is a 404."""
+        reader = s.ProjectRowsForViewer(user=self.request.user)
+        queryset = Project.objects.filter(pk=project.pk) if isinstance(project, Project) else project
+        rows = list(reader.rows(queryset))
+        if not rows:
+            raise NotFound(_("Project not found."))
+        return reader.represent(rows)[0]
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self._output(page, many=True))
+        reader = s.ProjectRowsForViewer(user=request.user)
+        page = self.paginate_queryset(reader.rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(reader.represent(page))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(self._output(self.get_object()))
+        return Response(self._output(project_one_visible(user=request.user, pk=pk)))
 
     def create(self, request: Request) -> Response:
         serializer = s.ProjectSerializer(data=request.data, context=self.get_serializer_context())
@@ -215,9 +237,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def comments(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         if request.method == "GET":
-            queryset = comment_list_visible(user=request.user, project=project).prefetch_related("mentions")
-            page = self.paginate_queryset(queryset)
-            return self.get_paginated_response(s.CommentSerializer(page, many=True).data)
+            return self.row_page(comment_list_visible(user=request.user, project=project), s.CommentSerializer)
         serializer = s.CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = project_services.comment_create(actor=request.user, project=project, **serializer.validated_data)
@@ -340,7 +360,7 @@ def _municipality_for_new_project(request: Request, data: dict):
     list=extend_schema(responses={200: s.ApprovalRequestSerializer}),
     retrieve=extend_schema(responses={200: s.ApprovalRequestSerializer}),
 )
-class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ApprovalViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Approval requests the user may decide or made."""
 
     serializer_class = s.ApprovalRequestSerializer
@@ -390,7 +410,9 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     create=extend_schema(responses={201: s.TaskSerializer}),
     partial_update=extend_schema(request=s.TaskUpdateSerializer, responses={200: s.TaskSerializer}),
 )
-class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class TaskViewSet(
+    RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = s.TaskSerializer
     filterset_class = TaskFilterSet
@@ -413,7 +435,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
 
 @extend_schema_view(list=extend_schema(responses={200: s.NotificationSerializer}))
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(RowListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The current user's notifications, newest first."""
 
     serializer_class = s.NotificationSerializer

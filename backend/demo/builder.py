@@ -39,6 +39,7 @@ from backend.accounts.models import Department, Membership, Municipality, Partne
 from backend.accounts.services import department_create, membership_grant, municipality_create, organization_create
 from backend.core.errors import DomainError, TransitionBlocked
 from backend.demo.data import ACCOUNTS, DEMO_PASSWORD, GROUPS, MUNICIPALITIES, READ_ONLY_MODELS
+from backend.demo.public import IDEAS, PORTALS, PUBLIC_PROFILES
 from backend.demo.specs import (
     AccountSpec,
     AddKpi,
@@ -61,7 +62,12 @@ from backend.demo.specs import (
     Remark,
 )
 from backend.demo.stories import STORIES
+from backend.demo.strategies import STRATEGIES, strategy_ensure
+from backend.energy.demo import energy_demo_seed
+from backend.integrations.seed import funding_calls_seed
 from backend.notifications.models import Delivery, Notification
+from backend.portal.ideas import idea_to_project
+from backend.portal.models import Idea, IdeaDecision, IdeaStatus, Portal
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import KPI_FIXED_UNITS, CommentVisibility, FundingStatus, TaskStatus
 from backend.projects.invitations import invitation_create
@@ -73,7 +79,7 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
-    StrategicMeasure,
+    ProjectUpdate,
     Task,
 )
 from backend.projects.services import (
@@ -90,6 +96,8 @@ from backend.projects.services import (
     task_set_status,
 )
 from backend.projects.stages import Stage
+from backend.projects.updates import project_update_publish
+from backend.strategy.models import Measure
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -115,7 +123,7 @@ class World:
     municipalities: dict[str, Municipality] = field(default_factory=dict)
     departments: dict[tuple[str, str], Department] = field(default_factory=dict)
     organizations: dict[str, PartnerOrganization] = field(default_factory=dict)
-    measures: dict[tuple[str, str], StrategicMeasure] = field(default_factory=dict)
+    measures: dict[tuple[str, str], Measure] = field(default_factory=dict)
 
     def user(self, username: str | None) -> User | None:
         return None if username is None else self.users[username]
@@ -138,6 +146,13 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
     password = _demo_password_hash(usernames=[spec.username for spec in ACCOUNTS])
     for spec in ACCOUNTS:
         _account_ensure(spec=spec, world=world, groups=groups, password=password)
+    for strategy_spec in STRATEGIES:
+        key = strategy_spec.municipality
+        departments = {code: department for (owner, code), department in world.departments.items() if owner == key}
+        measures = strategy_ensure(
+            spec=strategy_spec, municipality=world.municipalities[key], departments=departments, users=world.users
+        )
+        world.measures.update({(key, code): measure for code, measure in measures.items()})
     created, skipped = [], []
     for story in STORIES:
         municipality = world.municipalities[story.municipality]
@@ -148,6 +163,9 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
         created.append(story.title)
         if log:
             log(f"  {municipality.name}: {project.title} → {project.stage}")
+    _ideas_ensure(world=world)
+    energy_demo_seed(municipality=world.municipalities[MUNICIPALITIES[0].key], today=world.today)
+    funding_calls_seed()  # the shared catalogue of real calls (backend.integrations.seed)
     return SeedReport(accounts=[spec.username for spec in ACCOUNTS], projects_created=created, projects_skipped=skipped)
 
 
@@ -168,16 +186,6 @@ def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipalit
         else:
             _fields_ensure(instance=department, values={"name": name})
         world.departments[spec.key, code] = department
-    for code, title in spec.strategic_measures:
-        # There is no service for the strategy: it is configuration, kept by the coordinator in the admin.
-        measure = StrategicMeasure.objects.filter(municipality=municipality, code=code).first()
-        if measure is None:
-            measure = StrategicMeasure(municipality=municipality, code=code, title=title)
-            measure.full_clean()
-            measure.save()
-        else:
-            _fields_ensure(instance=measure, values={"title": title})
-        world.measures[spec.key, code] = measure
     for organization_spec in spec.organizations:
         organization = PartnerOrganization.objects.filter(
             municipality=municipality, name=organization_spec.name
@@ -192,6 +200,12 @@ def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipalit
         else:
             _fields_ensure(instance=organization, values={"kind": organization_spec.kind, "ico": organization_spec.ico})
         world.organizations[organization_spec.key] = organization
+    if spec.key in PORTALS:
+        slug, introduction = PORTALS[spec.key]
+        portal = Portal.objects.filter(municipality=municipality).first() or Portal(municipality=municipality)
+        portal.slug, portal.introduction, portal.is_open = slug, introduction, True
+        portal.full_clean()
+        portal.save()
     policy_defaults_create(municipality_id=municipality.pk)
     if spec.coordinator_approves_all:
         _policies_let_coordinator_approve(municipality=municipality)
@@ -344,6 +358,17 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
     key = story.municipality
     planned_start, planned_end = _planned_dates(story=story, today=world.today)
     author = world.users[story.author]
+    profile = PUBLIC_PROFILES.get(story.title)
+    public_fields = (
+        {
+            "public_summary": profile.summary,
+            "address": profile.address,
+            "latitude": profile.latitude,
+            "longitude": profile.longitude,
+        }
+        if profile
+        else {}
+    )
     try:
         project = project_create(
             actor=author,
@@ -360,6 +385,7 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
             planned_end=planned_end,
             is_public=story.is_public,
             strategic_measures=[world.measures[key, code] for code in story.measures],
+            **public_fields,
         )
     except (DomainError, ValidationError) as error:
         raise DemoDataError(f"Demo project “{story.title}” cannot be created: {_describe(error)}") from error
@@ -377,12 +403,69 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
     for username in story.watchers:
         project_watch(user=world.users[username], project=scene.project)
     _story_backdate(story=story, project=scene.project, clock=clock)
+    if profile:
+        _updates_publish(profile=profile, scene=scene)
     scene.reload()
     if scene.project.stage != story.stage:
         raise DemoDataError(
             f"Demo project “{story.title}” ended in the stage “{scene.project.stage}”, its story says “{story.stage}”."
         )
     return scene.project
+
+
+def _ideas_ensure(*, world: World) -> None:
+    """Citizens' ideas in every state, found by title; confirmed e-mails of fictional citizens."""
+    coordinator = world.users["coordinator"]
+    now = timezone.now()
+    for key, specs in IDEAS.items():
+        municipality = world.municipalities[key]
+        for number, spec in enumerate(specs, start=1):
+            if Idea.objects.filter(municipality=municipality, title=spec.title).exists():
+                continue
+            moment = now - timedelta(days=40 - 5 * number)
+            published = spec.status == IdeaStatus.PUBLISHED
+            idea = Idea(
+                municipality=municipality,
+                title=spec.title,
+                description=spec.description,
+                thematic_area=spec.area,
+                place=spec.place,
+                author_name=f"Občan {number}",
+                author_email=f"obcan{number}@example.org",
+                status=spec.status,
+                answer_state=spec.answer_state,
+                answer=spec.answer,
+                rejection_reason="Wi-Fi v autobusech zajišťuje dopravce, ne město."
+                if spec.status == "rejected"
+                else "",
+                created_at=moment,
+                confirmed_at=moment,
+                published_at=moment + timedelta(days=1) if published else None,
+            )
+            idea.full_clean()
+            idea.save()
+            if published:
+                IdeaDecision.objects.create(idea=idea, actor=coordinator, kind="publish", created_at=moment)
+            if spec.to_project:
+                project = idea_to_project(actor=coordinator, idea=idea)
+                # Like the stories' rows: the project came from the idea days ago, not at the seed's moment.
+                born = moment + timedelta(days=2)
+                Project.objects.filter(pk=project.pk).update(created_at=born, updated_at=born, stage_changed_at=born)
+                Event.objects.filter(project=project).update(created_at=born)
+                IdeaDecision.objects.filter(idea=idea, kind="to_project").update(created_at=born)
+
+
+def _updates_publish(*, profile, scene: Scene) -> None:
+    """The manager's public updates, dated as the profile says (the seed alone sets those dates)."""
+    manager = scene.project.manager
+    now = timezone.now()
+    for spec in profile.updates:
+        try:
+            update = project_update_publish(actor=manager, project=scene.project, title=spec.title, body=spec.body)
+        except (DomainError, ValidationError) as error:
+            raise DemoDataError(f"Demo update “{spec.title}” cannot be published: {_describe(error)}") from error
+        moment = now - timedelta(days=spec.days_ago)
+        ProjectUpdate.objects.filter(pk=update.pk).update(published_at=moment, created_at=moment, updated_at=moment)
 
 
 # ---------------------------------------------------------------- dates of the story
@@ -645,6 +728,7 @@ def _add_kpi(step: AddKpi, scene: Scene) -> None:
         project=scene.project,
         name=step.name,
         kind=step.kind,
+        carrier=step.carrier,
         # The service refuses a blank unit even for the kinds whose unit is fixed, so pass the fixed one.
         unit=KPI_FIXED_UNITS.get(step.kind, step.unit),
         baseline=_czk(step.baseline),

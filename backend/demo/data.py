@@ -1,4 +1,4 @@
-"""Who exists in the demo: Město Vzorov and Obec Lhota, their departments, strategy and partners, the demo
+"""Who exists in the demo: Město Vzorov and Obec Lhota, their departments and partners, the demo
 accounts and the coordinators' admin group. The projects are in ``backend.demo.stories``.
 
 E-mail addresses use the reserved ``.example`` top-level domain: notifications send real e-mail, and a
@@ -35,15 +35,6 @@ MUNICIPALITIES = (
             ("TRA", "Odbor dopravy"),
             ("ICT", "Odbor informatiky"),
         ),
-        strategic_measures=(
-            ("SC-1.1", "Snižování energetické náročnosti budov ve vlastnictví města"),
-            ("SC-1.2", "Rozvoj obnovitelných zdrojů energie a komunitní energetiky"),
-            ("SC-2.1", "Bezpečná a plynulá doprava ve městě"),
-            ("SC-2.2", "Elektromobilita a sdílená mobilita"),
-            ("SC-3.1", "Digitální úřad a otevřená data"),
-            ("SC-4.1", "Šetrné hospodaření s vodou, odpady a zelení"),
-            ("SC-5.1", "Zapojení občanů a partnerů do rozvoje města"),
-        ),
         organizations=(
             OrganizationSpec(key=NGO, name="Zelená Vzorov, z.s.", kind=OrganizationKind.NGO, ico=_ico("2690431")),
             OrganizationSpec(key=FIRM, name="EnergoSmart s.r.o.", kind=OrganizationKind.FIRM, ico=_ico("0864213")),
@@ -55,17 +46,13 @@ MUNICIPALITIES = (
         ico=_ico("0027847"),
         region=Region.VYSOCINA,
         departments=(("OU", "Obecní úřad"),),
-        strategic_measures=(
-            ("P-1", "Úspory energie v obecních budovách"),
-            ("P-2", "Informovanost a bezpečnost občanů"),
-        ),
         coordinator_approves_all=True,
     ),
 )
 
 COORDINATORS = "Koordinátoři"
 
-_DOMAIN_APPS = ("accounts", "projects", "workflows")
+_DOMAIN_APPS = ("accounts", "projects", "workflows", "energy", "strategy")
 
 # The admin is configuration, for the coordinator alone (backend.accounts.admin_site): heads, project managers,
 # staff and partners work in the application and the API, so they have neither ``is_staff`` nor an admin group.

@@ -28,7 +28,6 @@ class MunicipalitySpec:
     ico: str
     region: str
     departments: tuple[tuple[str, str], ...]
-    strategic_measures: tuple[tuple[str, str], ...] = ()
     organizations: tuple[OrganizationSpec, ...] = ()
     # A small municipality has no heads of department: its policies let the coordinator approve every gate.
     coordinator_approves_all: bool = False
@@ -193,6 +192,7 @@ class AddKpi:
     kind: str = KpiKind.CUSTOM
     unit: str = ""
     baseline: Number | None = 0
+    carrier: str = ""
 
 
 @dataclass(frozen=True)

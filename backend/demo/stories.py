@@ -26,8 +26,8 @@ from backend.demo.specs import (
     Refuse,
     Remark,
 )
+from backend.projects.choices import EnergyCarrier, FundingStatus, KpiKind, PartnerAccessLevel, TaskStatus, ThematicArea
 from backend.projects.choices import FundingProgramme as Programme
-from backend.projects.choices import FundingStatus, KpiKind, PartnerAccessLevel, TaskStatus, ThematicArea
 from backend.projects.stages import Stage
 
 COORD = "coordinator"
@@ -46,6 +46,10 @@ SUBMITTED = FundingStatus.SUBMITTED
 APPROVED = FundingStatus.APPROVED
 VIEW = PartnerAccessLevel.VIEW
 ENERGY = KpiKind.ENERGY_SAVINGS
+RENEWABLE = KpiKind.RENEWABLE_PRODUCTION
+ELECTRICITY = EnergyCarrier.ELECTRICITY
+HEAT = EnergyCarrier.DISTRICT_HEAT
+GAS = EnergyCarrier.NATURAL_GAS
 CO2 = KpiKind.CO2_REDUCTION
 
 VZOROV_STORIES = (
@@ -69,7 +73,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-30,
         months=14,
-        measures=("SC-1.1",),
+        measures=("1.1.1",),
         watchers=(COORD, HEAD_TRA),
         stage=Stage.COMPLETED,
         steps=(
@@ -118,7 +122,7 @@ VZOROV_STORIES = (
                 status=DONE,
             ),
             AddTask("Zprovoznění dispečinku veřejného osvětlení", by=PM, due_in_days=360, status=DONE),
-            AddKpi("Úspora elektrické energie", by=PM, kind=ENERGY, target=620),
+            AddKpi("Úspora elektrické energie", by=PM, kind=ENERGY, carrier=ELECTRICITY, target=620),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=530),
             AddKpi("Vyměněná svítidla", by=PM, unit="ks", target=1450),
             Remark(
@@ -160,7 +164,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-24,
         months=8,
-        measures=("SC-4.1", "SC-3.1", "SC-5.1"),
+        measures=("1.3.1", "3.1.1", "3.2.1"),
         watchers=(HEAD_TRA, NGO_GUEST),
         stage=Stage.COMPLETED,
         steps=(
@@ -223,7 +227,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-26,
         months=8,
-        measures=("SC-3.1",),
+        measures=("3.1.1",),
         watchers=(COORD,),
         stage=Stage.COMPLETED,
         steps=(
@@ -279,7 +283,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-20,
         months=12,
-        measures=("SC-1.1", "SC-3.1"),
+        measures=("1.1.1", "3.1.1"),
         watchers=(COORD, HEAD_ICT),
         stage=Stage.EVALUATION,
         steps=(
@@ -310,7 +314,7 @@ VZOROV_STORIES = (
                 "Napojení měřidel na energetický dispečink", by=PM, due_in_days=150, assignee=HEAD_ICT, status=DONE
             ),
             AddTask("Školení správců budov", by=PM, due_in_days=200, status=DONE),
-            AddKpi("Úspora energie v budovách", by=PM, kind=ENERGY, target=180),
+            AddKpi("Úspora energie v budovách", by=PM, kind=ENERGY, carrier=HEAT, target=180),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=150),
             AddKpi("Budovy s dálkovým odečtem", by=PM, unit="budov", target=24),
             Move("finish_implementation", by=PM),
@@ -346,7 +350,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-14,
         months=9,
-        measures=("SC-4.1", "SC-5.1"),
+        measures=("1.3.1", "3.2.1"),
         watchers=(COORD, NGO_GUEST),
         stage=Stage.EVALUATION,
         steps=(
@@ -404,7 +408,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-16,
         months=8,
-        measures=("SC-2.2",),
+        measures=("2.2.1",),
         watchers=(COORD, NGO_GUEST),
         stage=Stage.EVALUATION,
         steps=(
@@ -460,7 +464,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-4,
         months=10,
-        measures=("SC-1.2", "SC-1.1"),
+        measures=("1.2.1", "1.1.1"),
         watchers=(COORD,),
         stage=Stage.IMPLEMENTATION,
         steps=(
@@ -522,7 +526,7 @@ VZOROV_STORIES = (
                 "Žádost o připojení k distribuční soustavě", by=PM, due_in_days=150, assignee=PM, status=IN_PROGRESS
             ),
             AddTask("Výukový panel s daty o výrobě", by=PM, due_in_days=240, assignee=HEAD_ICT),
-            AddKpi("Vyrobená a spotřebovaná elektřina", by=PM, kind=ENERGY, target=170),
+            AddKpi("Vyrobená a spotřebovaná elektřina", by=PM, kind=RENEWABLE, carrier=ELECTRICITY, target=170),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=145),
             Remark(
                 by=FIRM_GUEST,
@@ -551,7 +555,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-3,
         months=12,
-        measures=("SC-4.1",),
+        measures=("1.3.1",),
         watchers=(COORD, HEAD_ICT),
         stage=Stage.IMPLEMENTATION,
         steps=(
@@ -618,7 +622,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-6,
         months=14,
-        measures=("SC-1.1", "SC-1.2"),
+        measures=("1.1.1", "1.2.1"),
         watchers=(COORD,),
         stage=Stage.IMPLEMENTATION,
         steps=(
@@ -653,7 +657,7 @@ VZOROV_STORIES = (
             AddTask("Zateplení domu Polní 12", by=PM, due_in_days=90, assignee=FIRM_GUEST, status=DONE),
             AddTask("Zateplení domů Polní 14 a 16", by=PM, due_in_days=200, assignee=FIRM_GUEST, status=IN_PROGRESS),
             AddTask("Instalace tepelných čerpadel", by=PM, due_in_days=300, assignee=FIRM_GUEST),
-            AddKpi("Úspora tepla", by=PM, kind=ENERGY, target=520),
+            AddKpi("Úspora tepla", by=PM, kind=ENERGY, carrier=HEAT, target=520),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=140),
             Remark(
                 by=PM,
@@ -680,7 +684,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-2,
         months=6,
-        measures=("SC-2.1",),
+        measures=("2.1.1",),
         watchers=(STAFF,),
         stage=Stage.IMPLEMENTATION,
         steps=(
@@ -730,7 +734,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=-5,
         months=12,
-        measures=("SC-3.1",),
+        measures=("3.1.1",),
         watchers=(COORD,),
         stage=Stage.IMPLEMENTATION,
         steps=(
@@ -781,7 +785,7 @@ VZOROV_STORIES = (
         manager=PM,
         start_in_months=2,
         months=6,
-        measures=("SC-1.1", "SC-1.2"),
+        measures=("1.1.1", "1.2.1"),
         watchers=(COORD,),
         stage=Stage.FUNDING,
         steps=(
@@ -832,7 +836,7 @@ VZOROV_STORIES = (
         manager=PM,
         start_in_months=2,
         months=10,
-        measures=("SC-3.1",),
+        measures=("3.1.1",),
         stage=Stage.FUNDING,
         steps=(
             Move("submit", by=HEAD_ICT),
@@ -875,7 +879,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=5,
         months=8,
-        measures=("SC-2.2", "SC-1.2"),
+        measures=("2.2.1", "1.2.1"),
         watchers=(HEAD_ENV,),
         stage=Stage.FUNDING,
         steps=(
@@ -932,7 +936,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=9,
         months=12,
-        measures=("SC-2.1",),
+        measures=("2.1.1",),
         watchers=(HEAD_ICT,),
         stage=Stage.FUNDING,
         steps=(
@@ -983,7 +987,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=6,
         months=10,
-        measures=("SC-2.1", "SC-3.1"),
+        measures=("2.1.1", "3.1.1"),
         watchers=(COORD, HEAD_ICT),
         stage=Stage.ASSESSMENT,
         steps=(
@@ -1027,7 +1031,7 @@ VZOROV_STORIES = (
         manager=PM,
         start_in_months=8,
         months=10,
-        measures=("SC-4.1", "SC-1.1"),
+        measures=("1.3.1", "1.1.1"),
         stage=Stage.ASSESSMENT,
         steps=(
             Move("submit", by=PM),
@@ -1070,7 +1074,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=4,
         months=6,
-        measures=("SC-5.1", "SC-3.1"),
+        measures=("3.2.1", "3.1.1"),
         watchers=(COORD, NGO_GUEST),
         stage=Stage.ASSESSMENT,
         steps=(
@@ -1103,7 +1107,7 @@ VZOROV_STORIES = (
         manager=HEAD_ICT,
         start_in_months=6,
         months=4,
-        measures=("SC-3.1",),
+        measures=("3.1.1",),
         stage=Stage.ASSESSMENT,
         steps=(
             Move("submit", by=HEAD_ICT),
@@ -1126,7 +1130,7 @@ VZOROV_STORIES = (
         cost=950_000,
         author=PM,
         manager=PM,
-        measures=("SC-4.1", "SC-5.1"),
+        measures=("1.3.1", "3.2.1"),
         watchers=(NGO_GUEST,),
         stage=Stage.IDEA,
         steps=(
@@ -1155,7 +1159,7 @@ VZOROV_STORIES = (
         area=ThematicArea.ENERGY,
         author=HEAD_ENV,
         manager=PM,
-        measures=("SC-1.2",),
+        measures=("1.2.1",),
         stage=Stage.IDEA,
         steps=(
             Invite(FIRM, by=HEAD_ENV, access=VIEW),
@@ -1179,7 +1183,7 @@ VZOROV_STORIES = (
         cost=2_100_000,
         author=STAFF,
         manager=HEAD_TRA,
-        measures=("SC-2.1",),
+        measures=("2.1.1",),
         stage=Stage.IDEA,
         steps=(
             Remark(
@@ -1231,7 +1235,7 @@ VZOROV_STORIES = (
         cost=1_300_000,
         author=HEAD_ICT,
         manager=HEAD_ICT,
-        measures=("SC-3.1",),
+        measures=("3.1.1",),
         stage=Stage.IDEA,
         steps=(
             Remark(by=COORD, body="Po loňské povodni je to priorita, @head.ict připrav prosím popis pro posouzení."),
@@ -1255,7 +1259,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=10,
         months=14,
-        measures=("SC-1.1",),
+        measures=("1.1.1",),
         watchers=(COORD,),
         stage=Stage.ON_HOLD,
         steps=(
@@ -1273,7 +1277,7 @@ VZOROV_STORIES = (
                 deadline_in_days=120,
                 note="Výzva zatím nebyla vyhlášena, čekáme na harmonogram MŽP.",
             ),
-            AddKpi("Úspora tepla", by=PM, kind=ENERGY, target=410),
+            AddKpi("Úspora tepla", by=PM, kind=ENERGY, carrier=GAS, target=410),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=95),
             Move(
                 "put_on_hold",
@@ -1299,7 +1303,7 @@ VZOROV_STORIES = (
         manager=HEAD_ICT,
         start_in_months=3,
         months=12,
-        measures=("SC-3.1",),
+        measures=("3.1.1",),
         stage=Stage.ON_HOLD,
         steps=(
             Move("submit", by=HEAD_ICT),
@@ -1331,7 +1335,7 @@ VZOROV_STORIES = (
         is_public=True,
         start_in_months=14,
         months=18,
-        measures=("SC-2.2",),
+        measures=("2.2.1",),
         stage=Stage.REJECTED,
         steps=(
             Move("submit", by=HEAD_TRA),
@@ -1405,7 +1409,7 @@ LHOTA_STORIES = (
         is_public=True,
         start_in_months=-1,
         months=3,
-        measures=("P-2",),
+        measures=("1.2",),
         stage=Stage.IMPLEMENTATION,
         steps=(
             Move("submit", by=LHOTA_COORD),
@@ -1439,7 +1443,7 @@ LHOTA_STORIES = (
         manager=LHOTA_COORD,
         start_in_months=5,
         months=4,
-        measures=("P-1",),
+        measures=("1.1",),
         stage=Stage.ASSESSMENT,
         steps=(
             Move("submit", by=LHOTA_COORD),
@@ -1463,7 +1467,7 @@ LHOTA_STORIES = (
         cost=85_000,
         author=LHOTA_COORD,
         manager=LHOTA_COORD,
-        measures=("P-1",),
+        measures=("1.1",),
         stage=Stage.IDEA,
         steps=(),
     ),

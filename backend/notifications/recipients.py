@@ -120,7 +120,8 @@ def _project_created(event: Event) -> set[int]:
 
 
 def _funding_deadline(event: Event) -> set[int]:
-    return {event.project.manager_id} - {None}
+    # Issue 17: the watchers of a project care about its call closing as much as its manager.
+    return ({event.project.manager_id} - {None}) | _watchers(event.project)
 
 
 RULES: dict[str, Rule] = {

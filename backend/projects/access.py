@@ -184,6 +184,12 @@ def internal_projects_filter(*, access: Access, prefix: str = "") -> Q:
     return Q(**{f"{prefix}municipality_id__in": access.municipality_ids})
 
 
+def sees_internals_in(*, access: Access, municipality_id: int) -> bool:
+    """``ProjectAccess.sees_internals`` of a visible project of that municipality, for rows read without a
+    Project object: the rule of ``internal_projects_filter`` for one row."""
+    return sees_internals_everywhere(access=access) or municipality_id in access.municipality_ids
+
+
 def projects_held_filter(*, access: Access, role: str, prefix: str = "") -> Q:
     """Projects (``prefix`` leads from the queried model to one) on which the user holds ``role`` (COORDINATOR,
     LEAD_HEAD or INVOLVED_HEAD): the rule of ``ProjectAccess.roles`` as a filter, for inboxes and lists.

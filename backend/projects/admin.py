@@ -3,8 +3,8 @@
 Projects, tasks, comments, funding, KPIs, project partners, attachments and events are written only by the
 services behind the application and the API, which check who may do what on each project; saving them here
 would bypass that (issue 11). The "Change stage…" action belongs to the pipeline: ``workflows.admin`` registers
-this admin again with it (this package knows no workflows). Strategic measures are configuration, edited by
-the coordinator.
+this admin again with it (this package knows no workflows). Strategic measures live in
+``backend.strategy``.
 """
 
 from django.contrib import admin
@@ -19,7 +19,6 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
-    StrategicMeasure,
     Task,
 )
 from backend.projects.selectors import project_list_visible
@@ -83,7 +82,6 @@ class ProjectAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.ModelAdmin
                     "assessment_score",
                     "assessment_summary",
                     "evaluation_summary",
-                    "strategic_measures",
                 )
             },
         ),
@@ -130,14 +128,6 @@ class KpiAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_filter = ("kind",)
     list_select_related = ("project",)
     search_fields = ("name", "project__title")
-
-
-@admin.register(StrategicMeasure)
-class StrategicMeasureAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
-    list_display = ("code", "title", "municipality")
-    list_filter = (("municipality", admin.RelatedOnlyFieldListFilter),)
-    list_select_related = ("municipality",)
-    search_fields = ("code", "title")
 
 
 @admin.register(ProjectPartner)

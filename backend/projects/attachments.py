@@ -16,7 +16,7 @@ from backend.core.errors import NotFound, PermissionDenied
 from backend.projects.access import project_access
 from backend.projects.choices import CommentVisibility
 from backend.projects.closed import closed_message, project_is_closed, require_open
-from backend.projects.models import Attachment, Comment, Project
+from backend.projects.models import Attachment, Comment, Project, ProjectUpdate
 from backend.projects.selectors import project_list_visible
 from backend.projects.uploads import check_upload
 
@@ -91,12 +91,18 @@ def attachment_create(
     file,
     visibility: str = CommentVisibility.INTERNAL,
     comment: Comment | None = None,
+    update: ProjectUpdate | None = None,
 ) -> Attachment:
-    """Attach a file to the project, or to one of its comments (then the comment decides who sees it).
+    """Attach a file to the project, to one of its comments (then the comment decides who sees it), or to a
+    public update (then it is public with the update: backend.projects.updates checks who may write those).
 
     Municipal users who see the project may upload; partner guests with contribute access only shared
     files. Only a comment's author attaches files to it. The file is checked before anything is written.
     """
+    if update is not None:
+        if update.project_id != project.pk:
+            raise ValidationError({"update": _("The update belongs to another project.")})
+        visibility = CommentVisibility.SHARED
     if comment is not None:
         if comment.project_id != project.pk:
             raise ValidationError({"comment": _("The comment belongs to another project.")})
@@ -104,14 +110,16 @@ def attachment_create(
     if visibility not in CommentVisibility.values:
         raise ValidationError({"visibility": _("Unknown visibility.")})
     _require_may_upload(actor=actor, project=project, visibility=visibility)
-    if comment is None:
-        require_open(project, field="file")  # a comment's file is part of the comment, open on closed projects
+    if comment is None and update is None:
+        # A comment's or an update's file is part of it, and those stay open on closed projects.
+        require_open(project, field="file")
     if comment is not None and comment.author_id != actor.pk:
         raise PermissionDenied(_("Only the author of a comment may attach files to it."))
     checked = check_upload(file)
     attachment = Attachment(
         project=project,
         comment=comment,
+        update=update,
         uploaded_by=actor,
         original_name=checked.name,
         size=checked.size,

@@ -54,17 +54,39 @@ class FundingStatus(models.TextChoices):
 class KpiKind(models.TextChoices):
     CUSTOM = "custom", _("Custom")
     ENERGY_SAVINGS = "energy_savings", _("Energy savings")
+    RENEWABLE_PRODUCTION = "renewable_production", _("Renewable energy production")
     CO2_REDUCTION = "co2_reduction", _("CO₂ reduction")
+
+
+# KPIs measured in MWh of one energy carrier; their CO₂ effect comes from emission factors (backend.energy).
+ENERGY_KPI_KINDS = (KpiKind.ENERGY_SAVINGS, KpiKind.RENEWABLE_PRODUCTION)
+
+
+class EnergyCarrier(models.TextChoices):
+    """Energy carriers (energonositele) of savings, renewable production, consumption and emission factors."""
+
+    ELECTRICITY = "electricity", _("Electricity")
+    NATURAL_GAS = "natural_gas", _("Natural gas")
+    DISTRICT_HEAT = "district_heat", _("District heat")
+    HEATING_OIL = "heating_oil", _("Heating oil")
+    LPG = "lpg", _("LPG")
+    HARD_COAL = "hard_coal", _("Hard coal")
+    BROWN_COAL = "brown_coal", _("Brown coal")
+    BIOMASS = "biomass", _("Biomass")
+    DIESEL = "diesel", _("Diesel")
+    PETROL = "petrol", _("Petrol")
 
 
 # First-class KPIs carry a fixed unit so they can be summed across projects and municipalities.
 KPI_FIXED_UNITS = {
     KpiKind.ENERGY_SAVINGS: "MWh/year",
+    KpiKind.RENEWABLE_PRODUCTION: "MWh/year",
     KpiKind.CO2_REDUCTION: "t CO₂/year",
 }
 # How people read those units: stored (and in the API) in the one spelling above, shown in their language.
 KPI_FIXED_UNIT_LABELS = {
     KpiKind.ENERGY_SAVINGS: _("MWh/year"),
+    KpiKind.RENEWABLE_PRODUCTION: _("MWh/year"),
     KpiKind.CO2_REDUCTION: _("t CO₂/year"),
 }
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
-from backend.core.filters import IdFilter
+from backend.core.filters import BooleanFilter, IdFilter
 from backend.projects.choices import OPEN_TASK_STATUSES, TaskStatus, ThematicArea
 from backend.projects.models import Project, Task
 from backend.projects.selectors import mention_candidates, project_list_visible
@@ -20,11 +20,9 @@ class ProjectFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("search"), max_length=200)
     # "My projects": the ones I manage, created or watch (the projects whose news reach me). "true" filters;
     # "false" or nothing leaves the list whole.
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("my projects (I manage, created or watch)"))
+    mine = BooleanFilter(method="filter_mine", label=_("my projects (I manage, created or watch)"))
     # An open or in-progress task of the project is assigned to me.
-    assigned_to_me = django_filters.BooleanFilter(
-        method="filter_assigned_to_me", label=_("with an open task assigned to me")
-    )
+    assigned_to_me = BooleanFilter(method="filter_assigned_to_me", label=_("with an open task assigned to me"))
 
     class Meta:
         model = Project

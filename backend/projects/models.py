@@ -1,4 +1,7 @@
-"""The project record and what hangs on it: partners, tasks, comments, funding, KPIs, strategy, events."""
+"""The project record and what hangs on it: partners, tasks, comments, funding, KPIs, events.
+
+The strategic measures a project serves link to it from ``backend.strategy`` (``project.strategic_measures``).
+"""
 
 import uuid
 from functools import partial
@@ -18,9 +21,11 @@ from backend.accounts.models import Department, Municipality, PartnerOrganizatio
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import (
+    ENERGY_KPI_KINDS,
     KPI_FIXED_UNIT_LABELS,
     KPI_FIXED_UNITS,
     CommentVisibility,
+    EnergyCarrier,
     FundingProgramme,
     FundingStatus,
     KpiKind,
@@ -36,27 +41,6 @@ _NON_NEGATIVE = [MinValueValidator(0)]
 
 def _money(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, validators=_NON_NEGATIVE, **kwargs)
-
-
-class StrategicMeasure(TimeStampedModel):
-    """A measure of the municipality's strategy (strategický plán, Smart City koncepce) a project serves."""
-
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="strategic_measures", verbose_name=_("municipality")
-    )
-    code = models.CharField(_("code"), max_length=32)
-    title = SingleLineCharField(_("title"), max_length=300)
-
-    class Meta:
-        verbose_name = _("strategic measure")
-        verbose_name_plural = _("strategic measures")
-        ordering = ("municipality__name", "code")
-        constraints = [
-            models.UniqueConstraint(fields=("municipality", "code"), name="strategic_measure_code_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
 
 
 class Project(ConcurrentTransitionMixin, TimeStampedModel):
@@ -97,9 +81,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         verbose_name=_("author"),
     )
     thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
-    strategic_measures = models.ManyToManyField(
-        StrategicMeasure, blank=True, related_name="projects", verbose_name=_("strategic measures")
-    )
     estimated_cost = _money(_("estimated cost (CZK)"), null=True, blank=True)
     assessment_score = models.PositiveSmallIntegerField(
         _("assessment score"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
@@ -107,6 +88,38 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
     assessment_summary = models.TextField(_("assessment summary"), blank=True)
     evaluation_summary = models.TextField(_("evaluation summary"), blank=True)
     is_public = models.BooleanField(_("public"), default=False, help_text=_("Shown on the public portal."))
+    # What citizens read on the portal (backend.projects.public): written for them, never the internal summary.
+    public_summary = models.TextField(
+        _("public summary"),
+        blank=True,
+        validators=[MaxLengthValidator(5_000)],
+        help_text=_("Shown on the public portal instead of the internal summary; Markdown."),
+    )
+    # Optional place: the address as people write it, its RÚIAN address point code, and WGS 84 coordinates.
+    address = SingleLineCharField(_("address"), max_length=300, blank=True)
+    ruian_code = models.PositiveIntegerField(
+        _("RÚIAN address code"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(999_999_999)],
+        help_text=_("The code of the address point in the RÚIAN register."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     stage = FSMField(
@@ -148,6 +161,11 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),
             models.CheckConstraint(condition=Q(assessment_score__lte=100), name="project_score_at_most_100"),
             models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="project_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="project_coordinates_both_or_none",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,6 +184,10 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
             errors["planned_end"] = _("The planned end is before the planned start.")
         if self.lead_department_id and self.lead_department.municipality_id != self.municipality_id:
             errors["lead_department"] = _("The lead department belongs to another municipality.")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude" if self.longitude is None else "latitude"] = _(
+                "Give both coordinates of the place, or neither."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -324,7 +346,16 @@ class FundingApplication(TimeStampedModel):
 class Kpi(TimeStampedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kpis", verbose_name=_("project"))
     name = SingleLineCharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=KpiKind.choices, default=KpiKind.CUSTOM)
+    kind = models.CharField(_("kind"), max_length=24, choices=KpiKind.choices, default=KpiKind.CUSTOM)
+    # The carrier saved or produced: what the emission factors are looked up by (backend.energy). Rows written
+    # before carriers existed have none; their CO₂ cannot be computed until someone states it.
+    carrier = models.CharField(
+        _("energy carrier"),
+        max_length=16,
+        choices=EnergyCarrier.choices,
+        blank=True,
+        help_text=_("For energy savings and renewable production: the carrier saved or produced."),
+    )
     unit = SingleLineCharField(
         _("unit"), max_length=32, blank=True, help_text=_("Set automatically for energy savings and CO₂ reduction.")
     )
@@ -351,6 +382,10 @@ class Kpi(TimeStampedModel):
             self.unit = fixed_unit
         if not self.unit.strip():
             raise ValidationError({"unit": _("A KPI needs a unit.")})
+        if self.carrier and self.kind not in ENERGY_KPI_KINDS:
+            raise ValidationError(
+                {"carrier": _("Only energy savings and renewable production KPIs have an energy carrier.")}
+            )
 
 
 class EventKind(models.TextChoices):
@@ -401,13 +436,43 @@ class Event(models.Model):
         return f"{self.get_kind_display()} – {self.project}"
 
 
+class ProjectUpdate(TimeStampedModel):
+    """A public update ("aktualita") the project manager writes for citizens; Markdown, shown on the portal.
+
+    Published when written; withdrawing hides it from the portal again (the row stays for the record).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates", verbose_name=_("project"))
+    title = SingleLineCharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), validators=[MaxLengthValidator(20_000)], help_text=_("Markdown."))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now, db_index=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("public update")
+        verbose_name_plural = _("public updates")
+        ordering = ("-published_at", "-id")
+        indexes = [models.Index(fields=("project", "-published_at"), name="project_update_newest")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 def _attachment_path(attachment: "Attachment", filename: str) -> str:
     """A random name in the project's folder; the uploader's file name is never used on disk."""
     return f"project-{attachment.project_id}/{uuid.uuid4().hex}"
 
 
 class Attachment(models.Model):
-    """A file on a project, or on one of its comments (then it is as visible as the comment).
+    """A file on a project, on one of its comments (then it is as visible as the comment), or on a public update.
 
     Files live in settings.ATTACHMENTS_ROOT under random names and leave it after the row's deletion commits.
     """
@@ -422,6 +487,15 @@ class Attachment(models.Model):
         blank=True,
         related_name="attachments",
         verbose_name=_("comment"),
+    )
+    # A file of a public update is public exactly while its update and its project are (backend.projects.public).
+    update = models.ForeignKey(
+        ProjectUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("public update"),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -58,8 +58,16 @@ def project_list_visible(*, user: User | None) -> QuerySet[Project]:
 def project_get_visible(*, user: User | None, pk: int | str) -> Project:
     """The project if the user may see it; NotFound whether it is missing or hidden."""
     try:
-        return project_list_visible(user=user).get(pk=int(pk))
-    except (Project.DoesNotExist, ValueError, TypeError):
+        return project_one_visible(user=user, pk=pk).get()
+    except Project.DoesNotExist:
+        raise NotFound(_("Project not found.")) from None
+
+
+def project_one_visible(*, user: User | None, pk: int | str) -> QuerySet[Project]:
+    """The project as a queryset of at most one (empty when missing or hidden); NotFound for a malformed id."""
+    try:
+        return project_list_visible(user=user).filter(pk=int(pk))
+    except (ValueError, TypeError):
         raise NotFound(_("Project not found.")) from None
 
 

@@ -13,7 +13,7 @@ What stays open, because people expect it after the end:
   values. Each needs a reason, is recorded as an ``evaluation_corrected`` event on the timeline, and cannot
   empty what the completion gate required (a summary, an actual value for every KPI).
 
-Public updates of the portal belong to the open list once they exist.
+Public updates of the portal (backend.projects.updates) belong to the open list.
 """
 
 from collections.abc import Iterable
@@ -45,7 +45,6 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
-    StrategicMeasure,
     Task,
 )
 from backend.projects.selectors import mention_candidates, project_list_visible
@@ -65,6 +64,11 @@ EDITABLE_FIELDS = (
     "assessment_summary",
     "evaluation_summary",
     "is_public",
+    "public_summary",
+    "address",
+    "ruian_code",
+    "latitude",
+    "longitude",
     "planned_start",
     "planned_end",
 )
@@ -112,6 +116,15 @@ def _check_staff(municipality: Municipality, user: User | None, field: str) -> N
         raise ValidationError({field: _("This person does not work for the municipality.")})
 
 
+def _check_measures(municipality_id: int, measures: list[Any]) -> None:
+    """``measures`` are ``backend.strategy`` measures (that app links them to projects; this one does not import
+    it): each of the project's municipality, and none retired by an amendment."""
+    if any(measure.municipality_id != municipality_id for measure in measures):
+        raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+    if any(measure.is_retired for measure in measures):
+        raise ValidationError({"strategic_measures": _("A retired measure cannot be linked to a project.")})
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -128,10 +141,15 @@ def project_create(
     planned_start: date | None = None,
     planned_end: date | None = None,
     is_public: bool = False,
-    strategic_measures: Iterable[StrategicMeasure] = (),
+    strategic_measures: Iterable[Any] = (),
     assessment_score: int | None = None,
     assessment_summary: str = "",
     evaluation_summary: str = "",
+    public_summary: str = "",
+    address: str = "",
+    ruian_code: int | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Project:
     """A new project idea. Any municipal user may create one; it always starts at the idea stage."""
     if not user_access(user=actor).is_staff_in(municipality.pk):
@@ -140,8 +158,7 @@ def project_create(
     strategic_measures = list(strategic_measures)
     _check_departments(municipality, departments, "departments")
     _check_staff(municipality, manager, "manager")
-    if any(measure.municipality_id != municipality.pk for measure in strategic_measures):
-        raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+    _check_measures(municipality.pk, strategic_measures)
     project = Project(
         municipality=municipality,
         title=title,
@@ -158,6 +175,11 @@ def project_create(
         assessment_score=assessment_score,
         assessment_summary=assessment_summary,
         evaluation_summary=evaluation_summary,
+        public_summary=public_summary,
+        address=address,
+        ruian_code=ruian_code,
+        latitude=latitude,
+        longitude=longitude,
     )
     project.full_clean()
     project.save()
@@ -197,8 +219,7 @@ def project_update(*, actor: User, project: Project, reason: str = "", **changes
         project.departments.set(departments)
     if measures is not None:
         measures = list(measures)
-        if any(measure.municipality_id != project.municipality_id for measure in measures):
-            raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
+        _check_measures(project.municipality_id, measures)
         project.strategic_measures.set(measures)
     return project
 

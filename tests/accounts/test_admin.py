@@ -15,9 +15,10 @@ from django.urls import reverse
 from backend.accounts.admin import ReadOnlyAdminMixin
 from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, User
 from backend.core.formsets import ConstraintCheckedInlineFormSet
+from backend.energy.models import EmissionFactor, InventoryEntry
 from backend.projects.invitations import invitation_create
-from backend.projects.models import StrategicMeasure
 from backend.projects.stages import Stage
+from backend.strategy.models import Strategy
 from tests.factories import (
     CommentFactory,
     DepartmentFactory,
@@ -96,7 +97,7 @@ def add_rows_of_every_kind(town, round_number: int) -> None:
     project_transition(project=waiting, actor=town.user("lead_head"), transition="start_implementation")
     TaskFactory(project=moved, assignee=town.user("staff"))
     CommentFactory(project=moved, author=town.user("staff"))
-    StrategicMeasure.objects.create(municipality=town.municipality, code=f"1.{round_number}", title="Úspory energie")
+    Strategy.objects.create(municipality=town.municipality, title=f"Strategie {round_number}")
     invitation_create(
         actor=town.user("manager"), email=f"host{round_number}@example.org", organization=town.firm, projects=[moved]
     )
@@ -519,15 +520,9 @@ class TestDuplicatesAreFormErrors:
                 {"name": "Zelená Vzorov, z.s.", "kind": "ngo", "website": ""},
                 "Položka Partnerská organizace s touto kombinací hodnot v polích Obec a Název již existuje.",
             ),
-            (
-                StrategicMeasure,
-                {"code": "1.1", "title": "Jiná"},
-                "Položka Opatření strategie s touto kombinací hodnot v polích Obec a Kód již existuje.",
-            ),
         ],
     )
     def test_configuration_that_already_exists(self, town, model, data, message):
-        StrategicMeasure.objects.create(municipality=town.municipality, code="1.1", title="Úspory")
         before = model.objects.count()
 
         response = self.coordinator(town).post(admin_url(model, "add"), {"municipality": town.municipality.pk, **data})
@@ -537,10 +532,42 @@ class TestDuplicatesAreFormErrors:
         assert model.objects.count() == before
 
 
+def test_a_code_with_invisible_characters_is_the_same_code(town):
+    """A zero-width space or a space around a department's code made a second, look-alike department.
+    (Strategy measures are written through amendments, never in the admin: see backend.strategy.)"""
+    before = Department.objects.count()
+
+    response = (
+        TestDuplicatesAreFormErrors()
+        .coordinator(town)
+        .post(
+            admin_url(Department, "add"),
+            {"municipality": town.municipality.pk, "code": f" {town.env.code}\u200b", "name": "Dvojník"},
+        )
+    )
+
+    assert response.status_code == 200
+    assert len(form_errors(response)) == 1 and "již existuje" in form_errors(response)[0]
+    assert Department.objects.count() == before
+
+
+def test_an_assessment_threshold_above_100_is_a_czech_field_error(town):
+    """Not the database's check constraint by its name ("Omezení municipality_threshold_at_most_100…")."""
+    client = TestDuplicatesAreFormErrors().coordinator(town)
+    url = admin_url(Municipality, "change", town.municipality.pk)
+    data = {**submitted_form(client.get(url)), "assessment_threshold": "150"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert form_errors(response) == ["Hodnota musí být menší nebo rovna 100."]
+    assert Municipality.objects.get(pk=town.municipality.pk).assessment_threshold != 150
+
+
 def test_every_inline_of_the_admin_checks_its_rows_against_each_other():
     """Rows of an inline are checked against each other for conditional unique constraints too."""
     inlines = [inline for model_admin in admin.site._registry.values() for inline in model_admin.inlines]
     editable = [inline for inline in inlines if not issubclass(inline, ReadOnlyAdminMixin)]
 
-    assert {inline.model for inline in editable} == {Membership, Department}
+    assert {inline.model for inline in editable} == {Membership, Department, EmissionFactor, InventoryEntry}
     assert all(issubclass(inline.formset, ConstraintCheckedInlineFormSet) for inline in editable)

@@ -27,17 +27,17 @@ from backend.projects.models import (
     Kpi,
     Project,
     ProjectPartner,
-    StrategicMeasure,
     Task,
 )
 from backend.projects.stages import Stage
+from backend.strategy.models import Strategy
 from tests.factories import CommentFactory, ProjectFactory, ProjectPartnerFactory, TaskFactory, UserFactory
 from tests.factories.attachments import attach
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, TransitionRecord
 from workflows.policies import policy_defaults_create
 from workflows.services import approval_decide, project_transition
 
-DOMAIN_APPS = ("accounts", "projects", "workflows")
+DOMAIN_APPS = ("accounts", "projects", "workflows", "strategy")
 # Project work and its history: read here, written only by the services (the application and the API).
 READ_ONLY = (
     Project,
@@ -53,7 +53,7 @@ READ_ONLY = (
     TransitionRecord,
     Invitation,
 )
-CONFIGURATION = (Municipality, Department, User, Membership, PartnerOrganization, ApprovalPolicy, StrategicMeasure)
+CONFIGURATION = (Municipality, Department, User, Membership, PartnerOrganization, ApprovalPolicy, Strategy)
 WITHOUT_ADMIN = ("lead_head", "other_head", "manager", "staff", "partner", "partner_not_invited")
 
 
@@ -152,7 +152,7 @@ def ours(town) -> Ours:
         Membership: Membership.objects.get(user=town.user("staff")),
         PartnerOrganization: town.ngo,
         ApprovalPolicy: ApprovalPolicy.objects.filter(municipality=town.municipality).first(),
-        StrategicMeasure: StrategicMeasure.objects.create(municipality=town.municipality, code="1.1", title="Úspory"),
+        Strategy: Strategy.objects.create(municipality=town.municipality, title="Strategie Smart City"),
     }
     return Ours(rows)
 
@@ -197,7 +197,7 @@ CONFIGURATION_FOR_THE_COORDINATOR = {
     # Access of an organisation is revoked in the application, which also signs its guests out.
     PartnerOrganization: {**EDITABLE, "delete page": 403},
     ApprovalPolicy: EDITABLE,
-    StrategicMeasure: EDITABLE,
+    Strategy: EDITABLE,
 }
 CONFIGURATION_FOR_THE_OPERATOR = {model: EDITABLE for model in CONFIGURATION} | {Membership: {**EDITABLE, "save": 403}}
 
@@ -416,4 +416,4 @@ def test_the_coordinators_admin_index_lists_only_configuration_and_project_work(
 
     apps = {app["app_label"] for app in browser(coordinator).get("/admin/").context["app_list"]}
 
-    assert apps == {"accounts", "core", "projects", "workflows"}
+    assert apps == {"accounts", "core", "projects", "workflows", "strategy"}

@@ -794,6 +794,9 @@ BAD_FILTERS = [
     ("/projects/", {"lead_department": "1.5"}, "lead_department"),
     ("/projects/", {"search": "x" * 201}, "search"),
     ("/projects/", {"search": "Nul\x00znak"}, "search"),
+    ("/projects/", {"mine": "maybe"}, "mine"),
+    ("/projects/", {"assigned_to_me": "ano"}, "assigned_to_me"),
+    ("/projects/export/", {"mine": "2"}, "mine"),
     ("/tasks/", {"assignee": "abc"}, "assignee"),
     ("/tasks/", {"assignee": "-1"}, "assignee"),
     ("/tasks/", {"assignee": "me,you"}, "assignee"),
@@ -821,6 +824,8 @@ def test_valid_filter_values_are_accepted(manager, project):
         ("/projects/", {"search": "   "}),
         ("/projects/", {"ordering": "no_such_field"}),  # unknown orderings are ignored
         ("/projects/", {"lead_department": str(project.lead_department_id)}),
+        *(("/projects/", {"mine": value}) for value in ("true", "false", "1", "0", "True", "")),
+        ("/projects/", {"assigned_to_me": "true"}),
         ("/tasks/", {"assignee": "me"}),
         ("/tasks/", {"project": str(project.pk)}),
         ("/approvals/", {"status": "pending"}),
@@ -949,3 +954,15 @@ def test_a_refused_anonymous_write_saves_nothing(project):
     with nothing_saved(project):
         refused(api_client().post("/api/v1/projects/", {"title": "Anonym"}, format="json"), 401)
         refused(api_client().patch(f"/api/v1/projects/{project.pk}/", {"title": "Anonym"}, format="json"), 401)
+
+
+def test_my_projects_filter_filters_and_a_yes_or_no_it_cannot_read_is_czech(town, manager, project):
+    others = town.project(Stage.IDEA, manager=town.user("other_head"))
+
+    mine = manager.get("/api/v1/projects/", {"mine": "true"}).json()["results"]
+    every = manager.get("/api/v1/projects/", {"mine": "false"}).json()["results"]
+    unreadable = manager.get("/api/v1/projects/", {"mine": "ano"}, headers={"Accept-Language": "cs"})
+
+    assert [item["id"] for item in mine] == [project.pk]
+    assert {item["id"] for item in every} == {project.pk, others.pk}
+    assert (unreadable.status_code, unreadable.json()) == (400, {"mine": ["Zadejte true, nebo false."]})

@@ -241,9 +241,9 @@ CASES: dict[str, Case] = {
 # Every query in the list is one of: the user's roles (1, always first), the object or page, one prefetch per
 # related list shown, and on transitions the stored policies, pending requests and each gate's own check.
 PINNED: list[tuple[str, str, int, tuple[int, int]]] = [
-    ("projects", "manager", 3, (1, 50)),
-    ("projects", "partner", 3, (1, 50)),
-    ("project", "manager", 3, (1, 50)),
+    ("projects", "manager", 2, (1, 50)),
+    ("projects", "partner", 2, (1, 50)),
+    ("project", "manager", 2, (1, 50)),
     ("project", "partner", 2, (0, 0)),
     ("transitions:idea", "manager", 4, (3, 3)),
     ("transitions:assessment", "manager", 4, (4, 4)),

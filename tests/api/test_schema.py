@@ -77,6 +77,8 @@ CONTRACT = {
     "/api/v1/me/": {"get"},
     "/api/v1/me/export/": {"get"},  # issue 6: the caller's own data (GDPR)
     "/api/v1/projects/export/": {"get"},  # issue 6: the project list as CSV
+    "/api/v1/energy/portfolio/": {"get"},  # issue 16: the town's energy and CO₂ totals
+    "/api/v1/energy/factor-sets/": {"get"},  # issue 16: emission factor sets with their citations
     "/api/v1/departments/": {"get"},
     "/api/v1/organizations/": {"get"},
     "/api/v1/users/": {"get"},
@@ -88,6 +90,29 @@ CONTRACT = {
     # issue 6: attachments of projects and comments (multipart upload; downloads from the web URL)
     "/api/v1/projects/{id}/attachments/": {"get", "post"},
     "/api/v1/projects/{id}/attachments/{attachment_id}/": {"delete"},
+    # issue 14: public updates of a project, and the public read-only API of the portal
+    "/api/v1/projects/{id}/updates/": {"get", "post"},
+    "/api/v1/projects/{id}/updates/{update_id}/withdraw/": {"post"},
+    "/api/v1/public/portals/": {"get"},
+    "/api/v1/public/portals/{slug}/projects/": {"get"},
+    "/api/v1/public/portals/{slug}/projects/{id}/": {"get"},
+    "/api/v1/public/portals/{slug}/updates/": {"get"},
+    # issue 15: strategies with their tree and coverage, amendments and their decisions
+    "/api/v1/strategies/": {"get"},
+    "/api/v1/strategies/{id}/": {"get"},
+    "/api/v1/strategies/{id}/coverage/": {"get"},
+    "/api/v1/strategies/{id}/amendments/": {"get", "post"},
+    "/api/v1/amendments/{id}/": {"get"},
+    "/api/v1/amendments/{id}/approve/": {"post"},
+    "/api/v1/amendments/{id}/reject/": {"post"},
+    "/api/v1/amendments/{id}/resolution/": {"post"},
+    # issue 17: the coordinator's webhooks
+    "/api/v1/webhooks/": {"get", "post"},
+    "/api/v1/webhooks/{id}/": {"get", "patch", "delete"},
+    "/api/v1/webhooks/{id}/rotate-secret/": {"post"},
+    "/api/v1/webhooks/{id}/test/": {"post"},
+    "/api/v1/webhooks/{id}/deliveries/": {"get"},
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver/": {"post"},
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.
@@ -430,6 +455,11 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         "assessment_summary": "Levné a viditelné.",
         "evaluation_summary": "",
         "is_public": True,
+        "public_summary": "Lavičky, na kterých si nabijete telefon.",
+        "address": "Městský park, Vzorov",
+        "ruian_code": 21745218,
+        "latitude": "49.400500",
+        "longitude": "15.590400",
         "planned_start": "2027-04-01",
         "planned_end": "2027-06-30",
         "reason": "",  # only corrections of a completed project need one
@@ -446,6 +476,7 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
     kpi_fields = {
         "name": "Úspora CO₂",
         "kind": "co2_reduction",
+        "carrier": "",
         "unit": "t CO₂/year",
         "baseline": "0",
         "target": "12",
@@ -621,6 +652,8 @@ def _real_path_parameters(path: str) -> dict[str, st.SearchStrategy[int]]:
         real["organization_id"] = _real("organizations")
     if "{attachment_id}" in path:
         real["attachment_id"] = _real("attachments")
+    if "{update_id}" in path:
+        return {}  # the fuzz world has no updates: generated ids (404s) only
     return real
 
 

@@ -23,6 +23,7 @@ from backend.projects.choices import TaskStatus, ThematicArea
 from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, Task
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
+from backend.strategy.models import Amendment, ItemVersion, Strategy
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.selectors import approval_list_pending_for
 
@@ -46,6 +47,9 @@ COUNTED_MODELS = (
     ApprovalDecision,
     TransitionRecord,
     Event,
+    Strategy,
+    ItemVersion,
+    Amendment,
 )
 
 
@@ -122,7 +126,7 @@ def test_projects_end_where_their_stories_say(seeded):
 
 def test_summary_reports_users_and_projects_per_stage(seeded):
     assert "9 accounts" in seeded
-    assert "Město Vzorov: 28 projects" in seeded
+    assert "Město Vzorov: 29 projects" in seeded  # 28 stories and the project a citizen idea became
     assert "on_hold 2" in seeded
 
 
@@ -212,6 +216,18 @@ def test_finished_projects_carry_their_measured_kpis(seeded):
 def test_mentions_resolve_to_people(seeded):
     assert Comment.mentions.through.objects.filter(user__username="head.env").exists()
     assert Comment.objects.filter(visibility="shared", author__username="partner.firm").exists()
+
+
+def test_vzorov_has_its_smart_city_strategy_with_an_approved_and_a_pending_amendment(seeded):
+    strategy = Strategy.objects.get(title="Strategie Smart City Vzorov 2024–2030")
+    assert (strategy.status, strategy.revision, strategy.resolution_number) == ("under_amendment", 2, "ZM 12/2024")
+    assert sorted(strategy.goals.filter(parent=None).values_list("code", flat=True)) == ["1", "2", "3"]
+    assert strategy.measures.count() == 11  # ten adopted, one added by the approved amendment
+    assert sorted(strategy.amendments.values_list("status", flat=True)) == ["approved", "pending"]
+    assert strategy.measures.filter(projects__isnull=True).exists()  # some measures lack projects
+    assert strategy.measures.filter(projects__isnull=False).distinct().count() == 7
+    lhota = Strategy.objects.get(municipality__name="Obec Lhota")
+    assert (lhota.status, lhota.measures.filter(projects__isnull=False).distinct().count()) == ("in_force", 2)
 
 
 def test_a_second_run_changes_nothing(seeded):

@@ -64,6 +64,12 @@ def test_every_screen_passes_axe_and_reflows(browse):
             ("web:organization_revoke", [organization.pk]),
             ("web:project_partner_revoke", [project.pk, organization.pk]),
             ("web:audit", []),
+            ("integrations:webhooks", []),
+            ("integrations:project_import", []),
+            ("integrations:calls", []),
+            ("integrations:project_calls", [project.pk]),
+            ("energy:overview", []),
+            ("energy:consumption_import", []),
             ("web:former_guests", []),
         ],
         "partner.ngo": [

@@ -47,3 +47,28 @@ def test_task_status_and_notifications_inline(browse):
     expect(page.locator(".site-header .bell")).to_have_text("")
     assert not Notification.objects.filter(recipient=manager, read_at__isnull=True).exists()
     browse.shot(page, "notifications-all-read")
+
+
+def test_my_tasks_page_in_place_by_htmx_and_the_address_follows(browse):
+    from backend.projects.models import Project
+    from backend.web.views.tasks import PAGE_SIZE
+    from tests.factories import TaskFactory
+
+    manager = User.objects.get(username="pm.novak")
+    project = Project.objects.filter(manager=manager).order_by("pk").first()
+    for index in range(PAGE_SIZE):
+        TaskFactory(project=project, assignee=manager, title=f"Stránkovaný úkol {index:02d}", due_date=None)
+    open_tasks = Task.objects.filter(assignee=manager, status__in=("open", "in_progress")).count()
+    page = browse.page_for("pm.novak")
+    page.goto(browse.url("web:my_tasks"))
+    pager = page.get_by_role("navigation", name="Stránky vašich úkolů")
+    expect(pager.locator("[aria-current=page]")).to_have_text("1")
+    expect(page.locator("#my-tasks tbody tr")).to_have_count(PAGE_SIZE)
+
+    heading = page.locator("h1").element_handle()
+    pager.locator("a[rel=next]").click()
+    expect(pager.locator("[aria-current=page]")).to_have_text("2")
+    expect(page).to_have_url(re.compile(r"[?&]page=2\b"))
+    expect(page.locator("#my-tasks tbody tr")).to_have_count(open_tasks - PAGE_SIZE)
+    assert heading.evaluate("node => node.isConnected")  # htmx replaced the list, not the page
+    browse.shot(page, "my-tasks-page-2")

@@ -137,8 +137,9 @@ def test_partner_activity_shows_stage_changes_only(as_role, town, world):
     assert "stage-funding" in activity
 
 
-# session, user, the user's roles, my tasks, approvals waiting for me, the funnel, funding, recent activity
-DASHBOARD_QUERIES = 8
+# session, user, the user's roles, my tasks, approvals waiting for me, the funnel, funding, recent activity,
+# the energy totals, calls closing soon (issue 17)
+DASHBOARD_QUERIES = 10
 
 
 def test_query_count_is_the_same_for_1_and_30_projects(client, town, django_assert_num_queries):

@@ -306,6 +306,17 @@ def test_a_partner_typing_a_hidden_tab_gets_our_404_page_in_debug(client, town, 
     assert "ramec/ramec.css" in page  # our page, in our layout
 
 
+@pytest.mark.parametrize("path", ["/integrations/webhooks/999999/", "/energie/projekty/999999/kpi/999999/mereni/"])
+def test_a_missing_object_of_the_integrations_and_energy_pages_gets_our_404_page_in_debug(client, town, settings, path):
+    settings.DEBUG = True
+    client.force_login(town.user("coordinator"))
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "Stránka nebyla nalezena" in text(response) and "URLconf" not in text(response)
+
+
 def test_a_mistyped_address_gets_our_404_page_in_debug(client, town, settings):
     settings.DEBUG = True
     client.force_login(town.user("manager"))

@@ -71,6 +71,35 @@ def test_an_idle_session_ends_after_the_inactivity_timeout(clerk):
         assert not is_signed_in(client)
 
 
+HTMX_ON_THE_BOARD = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/board/?mine=true"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/approvals/"), ("get", "/notifications/"), ("post", "/notifications/read-all/")],
+)
+def test_an_htmx_request_after_the_session_ended_signs_in_as_a_page_and_comes_back(clerk, method, path):
+    """Not the sign-in page inside the fragment htmx refreshes (the browser follows a redirect on its own)."""
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client)
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        response = getattr(client, method)(path, **HTMX_ON_THE_BOARD)
+        without_htmx = getattr(client, method)(path)
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=/board/%3Fmine%3Dtrue"
+    assert response.content == b""
+    assert (without_htmx.status_code, without_htmx["Location"]) == (302, f"/login/?next={path}")
+
+
+def test_an_htmx_sign_in_never_sends_back_to_another_site(db):
+    response = Client().get("/approvals/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://evil.example/")
+
+    assert response["HX-Redirect"] == "/login/?next=/"
+
+
 def test_an_active_session_lives_on(clerk):
     client = Client()
     start = timezone.now()

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from backend.core.errors import ConcurrentChange, TransitionBlocked, TransitionNotAllowed
 from backend.projects.models import Event, EventKind, Project
 from backend.projects.stages import Stage
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus, TransitionRecord
-from workflows.services import TransitionOutcome, approval_decide, project_transition
+from workflows.services import TransitionOutcome, _lock_project, approval_decide, project_transition
 
 ROUNDS = 5
 REASON = "Dodavatel vstoupil do insolvence."
@@ -173,3 +173,34 @@ def test_a_stale_caller_cannot_run_a_transition_that_is_also_possible_from_the_n
 
     assert Project.objects.get(pk=project.pk).stage == Stage.FUNDING
     assert not TransitionRecord.objects.filter(project=project).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_holds_its_own_project_only_another_of_the_town_moves_meanwhile(town):
+    """The lock of a transition in progress is its project's row: not its municipality's, which every other
+    transition of the town would wait for (8 clients at once queued one behind the other)."""
+    held, other = town.project(Stage.IDEA), town.project(Stage.IDEA)
+    locked, finished = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            _lock_project(held.pk)
+            locked.set()
+            finished.wait(timeout=THREAD_TIMEOUT)
+
+    def move_the_other() -> TransitionOutcome:
+        locked.wait(timeout=THREAD_TIMEOUT)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # waiting for the held lock would fail, not hang
+        try:
+            return project_transition(project=other, actor=town.user("manager"), transition="submit")
+        finally:
+            finished.set()
+
+    holder, mover = run_at_once(hold, move_the_other)
+
+    assert holder is None
+    assert isinstance(mover, TransitionOutcome) and mover.executed
+    other.refresh_from_db()
+    assert other.stage == Stage.ASSESSMENT

@@ -58,6 +58,7 @@ BLOCKED = [
     _blocked("submit", ["title_missing"], title="   "),
     _blocked("submit", ["description_missing"], description=""),
     _blocked("submit", ["description_missing"], description="  \n\t "),
+    _blocked("submit", ["description_missing"], description="\u200b\u2060\n\ufeff"),  # nothing one can see
     _blocked("submit", ["lead_department_missing"], lead_department=None),
     _blocked("submit", ["thematic_area_missing"], thematic_area=""),
     _blocked(
@@ -71,6 +72,7 @@ BLOCKED = [
     _blocked("approve_for_funding", ["assessment_missing"], assessment_score=None),
     _blocked("approve_for_funding", ["assessment_missing"], assessment_summary=""),
     _blocked("approve_for_funding", ["assessment_missing"], assessment_summary="   "),
+    _blocked("approve_for_funding", ["assessment_missing"], assessment_summary="\u200b \u202e"),
     _blocked("approve_for_funding", ["assessment_missing"], assessment_score=None, assessment_summary=""),
     _blocked("approve_for_funding", ["assessment_below_threshold"], assessment_score=49),
     _blocked(
@@ -86,6 +88,7 @@ BLOCKED = [
     _blocked("complete", ["kpi_actual_missing"], extra=_kpi_without_actual),
     _blocked("complete", ["evaluation_summary_missing"], evaluation_summary=""),
     _blocked("complete", ["evaluation_summary_missing"], evaluation_summary=" \n "),
+    _blocked("complete", ["evaluation_summary_missing"], evaluation_summary="\u2060\u200b"),
     _blocked("complete", ["kpis_missing", "evaluation_summary_missing"], ready=False),
     _blocked(
         "complete",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
+from backend.energy.portfolio import portfolio_build
 from backend.projects.access import internal_projects_filter, sees_internals_everywhere
 from backend.projects.choices import OPEN_TASK_STATUSES, FundingProgramme
 from backend.projects.models import Event, EventKind, FundingApplication, Project, Task
@@ -153,6 +154,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "programmes": programmes,
         "funding_chart": _funding_chart(programmes),
         "activity": recent_activity(user=user)[:ACTIVITY_LIMIT],
+        # The town's energy and CO₂ totals (one aggregate query); partner guests see none of it.
+        "energy": None if access.is_partner_only else portfolio_build(user=user),
         "can_create": can_create_projects(user=user),
     }
     return render_page(request, "pages/dashboard.html", context)

@@ -26,7 +26,7 @@ PASSWORD_VARIABLE = "RAMEC_COORDINATOR_PASSWORD"
 
 # The coordinators' admin group; the demo's group of the same name (backend.demo.data) has the same permissions.
 COORDINATOR_GROUP = "Koordinátoři"
-_COORDINATOR_APPS = ("accounts", "projects", "workflows")
+_COORDINATOR_APPS = ("accounts", "projects", "workflows", "energy", "strategy")
 # Project work and history are written only by the services, so coordinators only view them in the admin.
 _READ_ONLY_MODELS = {tuple(label.split(".")) for label in READ_ONLY_MODELS}
 

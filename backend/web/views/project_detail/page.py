@@ -272,7 +272,8 @@ def tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: str
         context["funding_approved"] = sum(a.amount_approved or 0 for a in applications if a.status == "approved")
         context["funding_form"] = FundingForm() if viewer.may_edit and not viewer.closed else None
     elif tab == "kpis":
-        context["kpis"] = kpi_list_visible(user=user, project=project)
+        # With each energy KPI's stored CO₂ effect (backend.energy), in the same query.
+        context["kpis"] = kpi_list_visible(user=user, project=project).select_related("emission")
         context["kpi_form"] = KpiForm() if viewer.may_edit and not viewer.closed else None
     elif tab == "history":
         context["records"] = transition_history(project=project)

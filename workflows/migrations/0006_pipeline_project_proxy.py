@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('projects', '0006_single_line_names'),
-        ('workflows', '0004_approval_forbid_self_approval'),
+        ('workflows', '0005_policy_for_strategy_amendments'),
     ]
 
     operations = [

@@ -1,0 +1,165 @@
+"""Reads of energy and climate data, scoped to what the user may see, and the town-wide totals."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import ExtractYear
+
+from backend.accounts.models import User
+from backend.accounts.selectors import user_access
+from backend.energy.models import Building, EmissionFactor, EmissionFactorSet, EmissionInventory, MonthlyConsumption
+from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, KpiKind
+from backend.projects.models import Kpi
+from backend.projects.selectors import project_list_visible
+from backend.projects.stages import Stage
+
+
+def municipality_ids_staff(*, user: User) -> frozenset[int]:
+    """The municipalities whose energy accounting the user reads: municipal staff only, never partner guests."""
+    access = user_access(user=user)
+    if access.is_platform_admin:
+        from backend.accounts.models import Municipality
+
+        return frozenset(Municipality.objects.values_list("pk", flat=True))
+    return access.municipality_ids
+
+
+def factor_set_list_visible(*, user: User) -> QuerySet[EmissionFactorSet]:
+    """Shared sets and the sets of the user's municipalities (staff only)."""
+    ids = municipality_ids_staff(user=user)
+    if not ids:
+        return EmissionFactorSet.objects.none()
+    return EmissionFactorSet.objects.filter(Q(municipality__isnull=True) | Q(municipality_id__in=ids)).prefetch_related(
+        "factors"
+    )
+
+
+def factor_in_force(*, municipality_id: int, carrier: str, year: int) -> EmissionFactor | None:
+    """The factor for ``carrier`` in force in ``year`` in the municipality, or None.
+
+    The town's own sets win over the shared statutory ones; among sets of the same scope, the one valid from
+    the latest date. A set is in force in a year when its validity overlaps that year.
+    """
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    return (
+        EmissionFactor.objects.filter(carrier=carrier, factor_set__valid_from__lte=end)
+        .filter(Q(factor_set__valid_to__isnull=True) | Q(factor_set__valid_to__gte=start))
+        .filter(
+            Q(factor_set__municipality_id=municipality_id)
+            | Q(factor_set__municipality__isnull=True, factor_set__is_statutory=True)
+        )
+        .select_related("factor_set")
+        .annotate(
+            own=Case(
+                When(factor_set__municipality_id=municipality_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("own", "-factor_set__valid_from", "-factor_set_id")
+        .first()
+    )
+
+
+def building_list_visible(*, user: User) -> QuerySet[Building]:
+    return Building.objects.filter(municipality_id__in=municipality_ids_staff(user=user)).order_by("code")
+
+
+def building_consumption_total(*, building: Building, carrier: str, year: int) -> tuple[Decimal, list[int]]:
+    """The building's MWh of ``carrier`` in ``year`` and the months with a reading."""
+    rows = list(
+        MonthlyConsumption.objects.filter(building=building, carrier=carrier, year=year).values_list("month", "mwh")
+    )
+    return sum((mwh for _, mwh in rows), Decimal(0)), sorted(month for month, _ in rows)
+
+
+def inventory_list_visible(*, user: User) -> QuerySet[EmissionInventory]:
+    return EmissionInventory.objects.filter(municipality_id__in=municipality_ids_staff(user=user))
+
+
+@dataclass(frozen=True)
+class EnergyTotal:
+    """Planned and achieved MWh/year and t CO₂/year of one carrier (or of hand-typed CO₂ KPIs) in one stage."""
+
+    carrier: str
+    stage: str
+    kind: str
+    thematic_area: str
+    year: int | None  # the year the project's effect starts (its planned end)
+    mwh_planned: Decimal
+    mwh_achieved: Decimal
+    co2_planned: Decimal
+    co2_achieved: Decimal
+
+    @property
+    def carrier_label(self) -> str:
+        return EnergyCarrier(self.carrier).label if self.carrier else ""
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
+
+    @property
+    def kind_label(self) -> str:
+        return KpiKind(self.kind).label
+
+
+def _zero(value: Decimal | None) -> Decimal:
+    return value if value is not None else Decimal(0)
+
+
+def energy_totals(*, user: User) -> list[EnergyTotal]:
+    """Town-wide planned and achieved MWh/year and t CO₂/year by KPI kind, carrier, stage, thematic area and the
+    year the effect starts, in one query.
+
+    Over the projects the user sees as municipal staff (partner guests see none of it). CO₂ of energy KPIs is
+    the stored effect computed with the factor set in force; a project's hand-typed CO₂ reduction KPI counts
+    only where the project has no energy KPI, whose CO₂ the factors already give (no double counting).
+    """
+    ids = municipality_ids_staff(user=user)
+    if not ids:
+        return []
+    projects = project_list_visible(user=user).filter(municipality_id__in=ids).exclude(stage=Stage.REJECTED)
+    has_energy_kpi = Kpi.objects.filter(project_id=OuterRef("project_id"), kind__in=ENERGY_KPI_KINDS)
+    rows = (
+        Kpi.objects.filter(project__in=projects.values("pk"))
+        .filter(Q(kind__in=ENERGY_KPI_KINDS) | (Q(kind=KpiKind.CO2_REDUCTION) & ~Exists(has_energy_kpi)))
+        .order_by()
+        .values("kind", "carrier", "project__stage", "project__thematic_area", year=ExtractYear("project__planned_end"))
+        .annotate(
+            energy_target=Sum("target", filter=Q(kind__in=ENERGY_KPI_KINDS)),
+            energy_actual=Sum("actual", filter=Q(kind__in=ENERGY_KPI_KINDS)),
+            co2_target=Sum("emission__co2_target"),
+            co2_actual=Sum("emission__co2_actual"),
+            hand_target=Sum("target", filter=Q(kind=KpiKind.CO2_REDUCTION)),
+            hand_actual=Sum("actual", filter=Q(kind=KpiKind.CO2_REDUCTION)),
+        )
+        .order_by("kind", "carrier", "project__stage", "project__thematic_area", "year")
+    )
+    return [
+        EnergyTotal(
+            carrier=row["carrier"],
+            stage=row["project__stage"],
+            kind=row["kind"],
+            thematic_area=row["project__thematic_area"],
+            year=row["year"],
+            mwh_planned=_zero(row["energy_target"]),
+            mwh_achieved=_zero(row["energy_actual"]),
+            co2_planned=_zero(row["co2_target"]) + _zero(row["hand_target"]),
+            co2_achieved=_zero(row["co2_actual"]) + _zero(row["hand_actual"]),
+        )
+        for row in rows
+    ]
+
+
+def energy_kpis_without_co2(*, user: User) -> int:
+    """How many visible energy KPIs have no CO₂ effect yet (no carrier, no factor in force, never computed)."""
+    ids = municipality_ids_staff(user=user)
+    if not ids:
+        return 0
+    projects = project_list_visible(user=user).filter(municipality_id__in=ids).exclude(stage=Stage.REJECTED)
+    return Kpi.objects.filter(
+        project__in=projects.values("pk"), kind__in=ENERGY_KPI_KINDS, emission__isnull=True
+    ).count()

@@ -1,0 +1,214 @@
+"""Web screens of energy and climate accounting: the town's portfolio, the consumption import, the report."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backend.accounts.models import Municipality
+from backend.accounts.selectors import user_access
+from backend.core.errors import NotFound
+from backend.energy import reports
+from backend.energy.imports import MAX_BYTES, consumption_import_confirm, consumption_import_preview
+from backend.energy.models import ConsumptionImport, ImportStatus
+from backend.energy.portfolio import Figures, portfolio_build, target_progress
+from backend.energy.selectors import building_list_visible, energy_kpis_without_co2, municipality_ids_staff
+from backend.energy.services import kpi_actual_from_building, kpi_emission_compute
+from backend.projects.selectors import kpi_list_visible, project_get_visible
+from backend.web.charts import BarChart, Series, bar_chart
+from backend.web.htmx import render_page
+
+
+def _require_staff(request: HttpRequest) -> frozenset[int]:
+    """Energy accounting is the town's: partner guests and strangers get the same 404 as for anything unseen."""
+    ids = municipality_ids_staff(user=request.user)
+    if not ids:
+        raise Http404(_("Page not found."))
+    return ids
+
+
+def _tonnes(value) -> str:
+    return _("%(value)s t CO₂") % {"value": f"{value:,.1f}".replace(",", "\u00a0").replace(".", ",")}
+
+
+def co2_chart(figures: list[tuple[str, Figures]], *, id: str) -> BarChart:
+    return bar_chart(
+        id=id,
+        title=_("t CO₂/year by energy carrier, planned and achieved"),
+        rows=[(label or _("CO₂ stated by hand"), [row.co2_planned, row.co2_achieved]) for label, row in figures],
+        series=[
+            Series(css_class="bar", label=_("Planned"), format=_tonnes),
+            Series(css_class="bar-alt", label=_("Achieved"), format=_tonnes),
+        ],
+    )
+
+
+@login_required
+@require_GET
+def energy_overview(request: HttpRequest) -> HttpResponse:
+    ids = _require_staff(request)
+    portfolio = portfolio_build(user=request.user)
+    access = user_access(user=request.user)
+    context = {
+        "nav": "energy",
+        "portfolio": portfolio,
+        "chart": co2_chart(portfolio.carrier_rows, id="chart-energy-co2"),
+        "progress": target_progress(user=request.user, portfolio=portfolio),
+        "without_co2": energy_kpis_without_co2(user=request.user),
+        "may_import": any(access.is_coordinator_in(pk) for pk in ids),
+    }
+    return render_page(request, "energy/overview.html", context)
+
+
+class ConsumptionFileForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Consumption file (CSV or XLSX)"),
+        help_text=gettext_lazy("Columns: budova, rok, měsíc, energonositel, MWh. CSV separated by semicolons."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20})
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise ValidationError(_("Upload a CSV or XLSX file."))
+        return upload
+
+
+def _coordinated_municipality(request: HttpRequest) -> Municipality:
+    access = user_access(user=request.user)
+    ids = sorted(pk for pk in _require_staff(request) if access.is_coordinator_in(pk))
+    if not ids:
+        raise PermissionDenied(_("Only the coordinator of the municipality may do this."))
+    return Municipality.objects.get(pk=ids[0])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consumption_import(request: HttpRequest) -> HttpResponse:
+    municipality = _coordinated_municipality(request)
+    form = ConsumptionFileForm(request.POST or None, request.FILES or None)
+    context = {"nav": "energy", "form": form, "upload": None, "parsed": None}
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        upload, parsed = consumption_import_preview(
+            actor=request.user, municipality=municipality, file_name=file.name, content=file.read()
+        )
+        context.update(upload=upload, parsed=parsed, preview_rows=parsed.rows[:50])
+        status = 200 if upload else 400
+        return render_page(request, "energy/import.html", context, status=status)
+    return render_page(request, "energy/import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def consumption_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    municipality = _coordinated_municipality(request)
+    upload = ConsumptionImport.objects.filter(
+        pk=pk, municipality=municipality, status=ImportStatus.PREVIEW, uploaded_by=request.user
+    ).first()
+    if upload is None:
+        raise Http404(_("Page not found."))
+    try:
+        count = consumption_import_confirm(actor=request.user, upload=upload)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("energy:consumption_import")
+    messages.success(request, _("%(count)d monthly readings imported.") % {"count": count})
+    return redirect("energy:overview")
+
+
+@login_required
+@require_POST
+def kpi_co2_compute(request: HttpRequest, project_pk: int, pk: int) -> HttpResponse:
+    project, kpi = _visible_kpi(request, project_pk, pk)
+    try:
+        emission = kpi_emission_compute(actor=request.user, kpi=kpi)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("CO₂ of “%(kpi)s” computed with %(set)s: %(co2)s planned.")
+            % {"kpi": kpi.name, "set": emission.factor_set, "co2": _tonnes(emission.co2_target)},
+        )
+    return redirect(reverse("web:project_detail", kwargs={"pk": project.pk}) + "?tab=kpis")
+
+
+class MeasuredActualForm(forms.Form):
+    building = forms.ModelChoiceField(label=gettext_lazy("Building"), queryset=None)
+    baseline_year = forms.IntegerField(label=gettext_lazy("Year before the project"), min_value=1990, max_value=2100)
+    reporting_year = forms.IntegerField(label=gettext_lazy("Year after the project"), min_value=1990, max_value=2100)
+
+    def __init__(self, *args, buildings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = buildings
+
+
+def _visible_kpi(request: HttpRequest, project_pk: int, pk: int):
+    try:
+        project = project_get_visible(user=request.user, pk=project_pk)
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    kpi = kpi_list_visible(user=request.user, project=project).filter(pk=pk).first()
+    if kpi is None:
+        raise Http404(_("Page not found."))
+    return project, kpi
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_measured_actual(request: HttpRequest, project_pk: int, pk: int) -> HttpResponse:
+    """A savings KPI's actual value from a building's measured consumption before and after the project."""
+    project, kpi = _visible_kpi(request, project_pk, pk)
+    buildings = building_list_visible(user=request.user).filter(municipality_id=project.municipality_id)
+    form = MeasuredActualForm(request.POST or None, buildings=buildings)
+    if request.method == "POST" and form.is_valid():
+        try:
+            measured = kpi_actual_from_building(actor=request.user, kpi=kpi, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("The actual value of “%(kpi)s” is now %(saving)s MWh/year, measured in %(building)s.")
+                % {
+                    "kpi": kpi.name,
+                    "saving": number_format(measured.saving_mwh, decimal_pos=1, use_l10n=True, force_grouping=True),
+                    "building": measured.building,
+                },
+            )
+            return redirect(reverse("web:project_detail", kwargs={"pk": project.pk}) + "?tab=kpis")
+    context = {"nav": "projects", "project": project, "kpi": kpi, "form": form}
+    return render_page(request, "energy/measured_actual.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, file_format: str) -> HttpResponse:
+    _require_staff(request)
+    if file_format == "xlsx":
+        return reports.report_xlsx_response(user=request.user)
+    return reports.report_csv_response(user=request.user)
+
+
+app_name = "energy"
+urlpatterns = [
+    path("", energy_overview, name="overview"),
+    path("import/", consumption_import, name="consumption_import"),
+    path("import/<int:pk>/", consumption_import_apply, name="consumption_import_apply"),
+    path("vykaz.xlsx", report_download, {"file_format": "xlsx"}, name="report_xlsx"),
+    path("vykaz.csv", report_download, {"file_format": "csv"}, name="report_csv"),
+    path("projekty/<int:project_pk>/kpi/<int:pk>/co2/", kpi_co2_compute, name="kpi_co2_compute"),
+    path("projekty/<int:project_pk>/kpi/<int:pk>/mereni/", kpi_measured_actual, name="kpi_measured_actual"),
+]

@@ -1,0 +1,32 @@
+"""Panels of integrations on other pages: the calendar address on the profile, calls closing soon on the dashboard."""
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from backend.integrations import selectors
+from backend.notifications.services import site_url
+
+register = template.Library()
+CLOSING_SOON_DAYS = 30
+
+
+@register.inclusion_tag("integrations/calendar_panel.html", takes_context=True)
+def calendar_panel(context) -> dict:
+    user = context["user"]
+    feed = selectors.calendar_feed_of(user=user)
+    return {
+        "feed_url": site_url(reverse("integrations:calendar_personal", args=[feed.token])) if feed else "",
+        "keeps_webhooks": selectors.webhook_municipalities_for(user=user).exists(),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("integrations/calls_closing_soon.html", takes_context=True)
+def calls_closing_soon(context) -> dict:
+    """The dashboard's panel: the next calls of the catalogue to close within CLOSING_SOON_DAYS (at most five)."""
+    from backend.integrations.funding_calls import funding_calls_closing_soon
+
+    today = timezone.localdate()
+    calls = funding_calls_closing_soon(user=context["user"], today=today, days=CLOSING_SOON_DAYS)
+    return {"calls": list(calls.order_by("closes", "id")[:5]), "days": CLOSING_SOON_DAYS}

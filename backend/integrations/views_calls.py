@@ -1,0 +1,135 @@
+"""The catalogue of funding calls (every municipal user reads it; the coordinator adds and imports), and pointing
+a project's funding applications at calls."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from backend.core.errors import DomainError
+from backend.integrations import funding_calls, selectors, spreadsheets
+from backend.integrations.models import FundingApplicationCall, FundingCall
+from backend.projects.access import project_access
+from backend.projects.selectors import funding_list_visible, project_list_visible
+from backend.web.htmx import render_page
+
+PAGE_SIZE = 25
+
+
+class FundingCallForm(forms.ModelForm):
+    class Meta:
+        model = FundingCall
+        fields = funding_calls.CALL_FIELDS
+        widgets = {"opens": forms.DateInput(attrs={"type": "date"}), "closes": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+class CallsImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Calls (XLSX or CSV)"))
+
+
+def _errors_into(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def call_list(request: HttpRequest) -> HttpResponse:
+    calls = funding_calls.funding_call_list_visible(user=request.user)
+    keeps = list(selectors.webhook_municipalities_for(user=request.user)[:2])  # the coordinator's municipalities
+    if not calls.exists() and not keeps:
+        raise Http404
+    form, import_form, status = FundingCallForm(), CallsImportForm(), 200
+    if request.method == "POST" and keeps:
+        municipality = keeps[0]
+        if request.POST.get("step") == "import":
+            import_form = CallsImportForm(request.POST, request.FILES)
+            if import_form.is_valid():
+                file = import_form.cleaned_data["file"]
+                try:
+                    sheet = spreadsheets.sheet_read(
+                        name=file.name, content=file.read(spreadsheets.IMPORT_MAX_BYTES + 1)
+                    )
+                    created = funding_calls.funding_calls_import(
+                        actor=request.user, municipality=municipality, sheet=sheet
+                    )
+                except ValidationError as error:
+                    _errors_into(import_form, error)
+                else:
+                    messages.success(request, _("%(count)s calls were imported.") % {"count": len(created)})
+                    return redirect("integrations:calls")
+        else:
+            form = FundingCallForm(request.POST)
+            if form.is_valid():
+                try:
+                    funding_calls.funding_call_create(
+                        actor=request.user, municipality=municipality, **form.cleaned_data
+                    )
+                except ValidationError as error:
+                    _errors_into(form, error)
+                else:
+                    messages.success(request, _("The call was added to the catalogue."))
+                    return redirect("integrations:calls")
+        status = 400
+    page = Paginator(calls.order_by("closes", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "nav": "projects",
+        "page": page,
+        "form": form,
+        "import_form": import_form,
+        "may_edit": bool(keeps),
+        "today": timezone.localdate(),
+    }
+    return render_page(request, "integrations/calls.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_calls(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's funding applications, each with the call it answers (editors may change it)."""
+    project = project_list_visible(user=request.user).filter(pk=pk).first()
+    if project is None or project_access(user=request.user, project=project).is_partner_view:
+        raise Http404
+    applications = list(funding_list_visible(user=request.user, project=project).order_by("pk"))
+    calls = (
+        funding_calls.funding_call_list_visible(user=request.user)
+        .filter(closes__gte=timezone.localdate())
+        .order_by("closes", "id")[:200]
+    )
+    if request.method == "POST":
+        application = next((a for a in applications if str(a.pk) == request.POST.get("application")), None)
+        if application is None:
+            raise Http404
+        call = (
+            funding_calls.funding_call_list_visible(user=request.user).filter(pk=request.POST.get("call") or 0).first()
+        )
+        try:
+            funding_calls.funding_application_call_set(actor=request.user, application=application, call=call)
+        except (ValidationError, DomainError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("The funding application's call was saved."))
+        return redirect("integrations:project_calls", pk=project.pk)
+    links = dict(
+        FundingApplicationCall.objects.filter(application__in=applications).values_list("application_id", "call_id")
+    )
+    context = {
+        "nav": "projects",
+        "project": project,
+        "rows": [(application, links.get(application.pk)) for application in applications],
+        "calls": list(calls),
+    }
+    return render_page(request, "integrations/project_calls.html", context)

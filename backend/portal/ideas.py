@@ -1,0 +1,407 @@
+"""Citizen ideas (podněty): submission with e-mail confirmation, moderation by the coordinator, public answers,
+and turning an idea into a project in the pipeline. Reads (selectors) and writes (services) of ideas.
+
+Abuse: a hidden honeypot field that people leave empty (bots that fill it are told "thank you" and nothing is
+saved), limits per client address and per e-mail over a sliding hour (settings), text limits, and text only:
+ideas are shown escaped, never as HTML or Markdown. Nothing is public before a coordinator publishes it.
+"""
+
+import hashlib
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import User
+from backend.accounts.selectors import user_access
+from backend.core.errors import NotFound, PermissionDenied
+from backend.portal.models import (
+    Idea,
+    IdeaAnswerState,
+    IdeaDecision,
+    IdeaDecisionKind,
+    IdeaStatus,
+    IdeaSupport,
+    Portal,
+)
+from backend.projects.models import Project
+from backend.projects.services import project_create
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "portal.idea.confirm"
+SUPPORT_SALT = "portal.idea.support"
+# Tests give each test its own prefix, so that counts of one test never reach another.
+RATE_KEY_PREFIX = "portal:ideas"
+RATE_WINDOW_SECONDS = 60 * 60
+PUBLIC_STATUSES = (IdeaStatus.PUBLISHED,)
+
+
+class BotSubmission(Exception):
+    """The honeypot was filled: answer as if all went well, save nothing."""
+
+
+# --- reads -----------------------------------------------------------------------------------------------------
+
+
+def idea_list_public(*, portal: Portal) -> QuerySet[Idea]:
+    """Published ideas of the portal's municipality, newest first; never the author's name or e-mail."""
+    return (
+        Idea.objects.filter(municipality_id=portal.municipality_id, status__in=PUBLIC_STATUSES)
+        .select_related("project")
+        .only(
+            "id",
+            "title",
+            "description",
+            "thematic_area",
+            "place",
+            "answer_state",
+            "answer",
+            "published_at",
+            "created_at",
+            "project__id",
+            "project__stage",
+            "project__is_public",
+        )
+        .annotate(support_count=Count("supports", filter=Q(supports__confirmed_at__isnull=False)))
+        .order_by("-published_at", "-id")
+    )
+
+
+def idea_get_public(*, portal: Portal, pk: int | str) -> Idea:
+    try:
+        return idea_list_public(portal=portal).get(pk=int(pk))
+    except (Idea.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Idea not found.")) from None
+
+
+def idea_list_for_project(*, project_id: int) -> QuerySet[Idea]:
+    """The published ideas a public project came from (its public page names them)."""
+    return Idea.objects.filter(project_id=project_id, status__in=PUBLIC_STATUSES).only("id", "title", "project_id")
+
+
+def may_moderate(*, user: User | None, municipality_id: int) -> bool:
+    return user_access(user=user).is_coordinator_in(municipality_id)
+
+
+def idea_list_moderated(*, user: User) -> QuerySet[Idea]:
+    """The ideas of the municipalities the user moderates: confirmed ones (waiting, published, decided)."""
+    access = user_access(user=user)
+    municipality_ids = [pk for pk in access.municipality_ids if access.is_coordinator_in(pk)]
+    return (
+        Idea.objects.filter(municipality_id__in=municipality_ids)
+        .exclude(status=IdeaStatus.UNCONFIRMED)
+        .select_related("municipality", "project")
+        .order_by("-created_at", "-id")
+    )
+
+
+def idea_get_moderated(*, user: User, pk: int | str) -> Idea:
+    try:
+        return idea_list_moderated(user=user).get(pk=int(pk))
+    except (Idea.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Idea not found.")) from None
+
+
+# --- submission and confirmation -------------------------------------------------------------------------------
+
+
+def _check_limits(*, client_address: str, email: str) -> None:
+    if _over_limit(f"{RATE_KEY_PREFIX}:address:{client_address}", settings.PORTAL_IDEAS_PER_ADDRESS_PER_HOUR) or (
+        _over_limit(f"{RATE_KEY_PREFIX}:email:{_email_key(email)}", settings.PORTAL_IDEAS_PER_EMAIL_PER_HOUR)
+    ):
+        raise ValidationError(_("Too many ideas were sent from here in the last hour. Try again later."))
+
+
+def _over_limit(key: str, limit: int) -> bool:
+    """Count one more attempt under ``key`` this hour; True when that is past ``limit``."""
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW_SECONDS)
+        count = 1
+    return count > limit
+
+
+def _email_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+@transaction.atomic
+def idea_submit(
+    *,
+    portal: Portal,
+    title: str,
+    description: str,
+    thematic_area: str,
+    place: str,
+    name: str,
+    email: str,
+    consent: bool,
+    honeypot: str,
+    client_address: str,
+) -> Idea:
+    """Save an unconfirmed idea and mail its confirmation link. Raises BotSubmission for a filled honeypot."""
+    if honeypot:
+        raise BotSubmission
+    if not consent:
+        raise ValidationError({"consent": _("Agree to the processing of your name and e-mail to submit the idea.")})
+    _check_limits(client_address=client_address, email=email)
+    idea = Idea(
+        municipality=portal.municipality,
+        title=title,
+        description=description,
+        thematic_area=thematic_area,
+        place=place,
+        author_name=name,
+        author_email=email.strip(),
+    )
+    idea.full_clean()
+    idea.save()
+    transaction.on_commit(partial(_confirmation_send, idea.pk, translation.get_language()))
+    return idea
+
+
+def idea_confirmation_token(*, idea: Idea) -> str:
+    return signing.dumps({"idea": idea.pk}, salt=CONFIRM_SALT)
+
+
+def _mail(*, subject: str, template: str, context: dict, to: str, language: str, what: str) -> None:
+    """A mail to a citizen right after the commit; a failure is logged (they can ask again), never raised."""
+    with translation.override(language):
+        body = render_to_string(template, context)
+    try:
+        send_mail(subject, body, None, [to])
+    except Exception:
+        logger.exception("%s: the e-mail could not be sent", what)
+
+
+def _confirmation_send(idea_id: int, language: str) -> None:
+    """The confirmation e-mail, right after the idea commits. A failure is logged: the citizen can send it again."""
+    idea = Idea.objects.select_related("municipality").filter(pk=idea_id).first()
+    if idea is None:
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse("portal:idea_confirm", args=[idea_confirmation_token(idea=idea)])
+    context = {"idea": idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS}
+    with translation.override(language):
+        subject = _("Confirm your idea for %(name)s") % {"name": idea.municipality.name}
+    _mail(
+        subject=subject,
+        template="emails/idea_confirm.txt",
+        context=context,
+        to=idea.author_email,
+        language=language,
+        what=f"idea {idea_id}'s confirmation",
+    )
+
+
+@transaction.atomic
+def idea_confirm(*, token: str) -> Idea:
+    """Count the idea: its e-mail is confirmed. A link works once and for ``PORTAL_IDEA_CONFIRM_DAYS``."""
+    data = _unsign(token, CONFIRM_SALT)
+    idea = Idea.objects.select_for_update().filter(pk=data.get("idea")).first()
+    if idea is None:
+        raise ValidationError(_("The confirmation link has expired. Send the idea again, please."))
+    if idea.status != IdeaStatus.UNCONFIRMED:
+        raise ValidationError(_("This idea was already confirmed; the link works only once."))
+    idea.status, idea.confirmed_at = IdeaStatus.PENDING, timezone.now()
+    idea.save(update_fields=["status", "confirmed_at"])
+    return idea
+
+
+def _unsign(token: str, salt: str) -> dict:
+    try:
+        return signing.loads(token, salt=salt, max_age=settings.PORTAL_IDEA_CONFIRM_DAYS * 24 * 60 * 60)
+    except signing.SignatureExpired:
+        raise ValidationError(_("The confirmation link has expired. Send the idea again, please.")) from None
+    except signing.BadSignature:
+        raise ValidationError(_("The confirmation link is not valid.")) from None
+
+
+@transaction.atomic
+def idea_support_request(*, idea: Idea, email: str, honeypot: str, client_address: str) -> IdeaSupport:
+    """ "Podpořit": one support per e-mail, counted once that e-mail confirms it by the link mailed to it."""
+    if honeypot:
+        raise BotSubmission
+    email = (email or "").strip().lower()
+    _check_limits(client_address=client_address, email=email)
+    support, _created = IdeaSupport.objects.get_or_create(idea=idea, email=email)
+    if support.confirmed_at is not None:
+        raise ValidationError({"email": _("This e-mail already supports the idea.")})
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "portal:idea_support_confirm", args=[signing.dumps({"support": support.pk}, salt=SUPPORT_SALT)]
+    )
+    language = translation.get_language()
+    subject = _("Confirm your support of “%(title)s”") % {"title": idea.title}
+    context = {"idea": idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS}
+    transaction.on_commit(
+        partial(
+            _mail,
+            subject=subject,
+            template="emails/idea_support_confirm.txt",
+            context=context,
+            to=email,
+            language=language,
+            what=f"support {support.pk}'s confirmation",
+        )
+    )
+    return support
+
+
+@transaction.atomic
+def idea_support_confirm(*, token: str) -> IdeaSupport:
+    data = _unsign(token, SUPPORT_SALT)
+    support = IdeaSupport.objects.select_for_update().filter(pk=data.get("support")).first()
+    if support is None:
+        raise ValidationError(_("The confirmation link is not valid."))
+    if support.confirmed_at is not None:
+        raise ValidationError(_("This support was already confirmed; the link works only once."))
+    support.confirmed_at = timezone.now()
+    support.save(update_fields=["confirmed_at"])
+    return support
+
+
+def idea_prune_unconfirmed(*, now=None) -> int:
+    """Delete ideas whose e-mail was never confirmed, after the time the consent text states."""
+    limit = (now or timezone.now()) - timezone.timedelta(days=settings.PORTAL_IDEA_UNCONFIRMED_DAYS)
+    IdeaSupport.objects.filter(confirmed_at__isnull=True, created_at__lt=limit).delete()
+    ideas = Idea.objects.filter(status=IdeaStatus.UNCONFIRMED, created_at__lt=limit)
+    count = ideas.count()
+    ideas.delete()
+    return count
+
+
+# --- moderation ------------------------------------------------------------------------------------------------
+
+
+def _require_moderator(*, actor: User, idea: Idea) -> Idea:
+    idea = Idea.objects.select_for_update().filter(pk=idea.pk).first()
+    if idea is None or idea.status == IdeaStatus.UNCONFIRMED:
+        raise NotFound(_("Idea not found."))
+    if not may_moderate(user=actor, municipality_id=idea.municipality_id):
+        if user_access(user=actor).is_staff_in(idea.municipality_id):
+            raise PermissionDenied(_("Only the coordinator moderates citizen ideas."))
+        raise NotFound(_("Idea not found."))
+    return idea
+
+
+def _decided(*, idea: Idea, actor: User, kind: str, reason: str = "") -> None:
+    IdeaDecision.objects.create(idea=idea, actor=actor, kind=kind, reason=reason)
+
+
+def _reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": message})
+    return reason
+
+
+@transaction.atomic
+def idea_moderate(*, actor: User, idea: Idea, decision: str, reason: str = "", into: Idea | None = None) -> Idea:
+    """Publish, reject (with a reason the author is told), mark as spam, or merge into another published idea."""
+    idea = _require_moderator(actor=actor, idea=idea)
+    now = timezone.now()
+    if decision == IdeaDecisionKind.PUBLISH:
+        if idea.status != IdeaStatus.PENDING:
+            raise ValidationError(_("Only an idea waiting for moderation can be published."))
+        idea.status, idea.published_at = IdeaStatus.PUBLISHED, now
+    elif decision == IdeaDecisionKind.REJECT:
+        if idea.status not in (IdeaStatus.PENDING, IdeaStatus.PUBLISHED) or idea.project_id:
+            raise ValidationError(_("This idea can no longer be rejected."))
+        reason = _reason(reason, _("Give the reason: the author is told it."))
+        idea.status, idea.rejection_reason = IdeaStatus.REJECTED, reason
+        transaction.on_commit(partial(_rejection_send, idea.pk, translation.get_language()))
+    elif decision == IdeaDecisionKind.SPAM:
+        if idea.status not in (IdeaStatus.PENDING, IdeaStatus.PUBLISHED) or idea.project_id:
+            raise ValidationError(_("This idea can no longer be marked as spam."))
+        idea.status = IdeaStatus.SPAM
+    elif decision == IdeaDecisionKind.MERGE:
+        if idea.status != IdeaStatus.PENDING and idea.status != IdeaStatus.PUBLISHED:
+            raise ValidationError(_("This idea can no longer be merged."))
+        if (
+            into is None
+            or into.pk == idea.pk
+            or into.municipality_id != idea.municipality_id
+            or into.status != IdeaStatus.PUBLISHED
+        ):
+            raise ValidationError({"into": _("Choose another published idea of the same municipality.")})
+        idea.status, idea.merged_into = IdeaStatus.MERGED, into
+        reason = reason or into.title
+    else:
+        raise ValidationError({"decision": _("Unknown decision.")})
+    idea.save()
+    _decided(idea=idea, actor=actor, kind=decision, reason=reason)
+    return idea
+
+
+def _rejection_send(idea_id: int, language: str) -> None:
+    idea = Idea.objects.select_related("municipality").filter(pk=idea_id).first()
+    if idea is None:
+        return
+    with translation.override(language):
+        subject = _("Your idea for %(name)s") % {"name": idea.municipality.name}
+    _mail(
+        subject=subject,
+        template="emails/idea_rejected.txt",
+        context={"idea": idea},
+        to=idea.author_email,
+        language=language,
+        what=f"idea {idea_id}'s rejection",
+    )
+
+
+@transaction.atomic
+def idea_answer(*, actor: User, idea: Idea, state: str, answer: str) -> Idea:
+    """The town's public answer to a published idea; "not accepted" needs a reason."""
+    idea = _require_moderator(actor=actor, idea=idea)
+    if idea.status != IdeaStatus.PUBLISHED:
+        raise ValidationError(_("Only a published idea gets a public answer."))
+    if state not in IdeaAnswerState.values or state == IdeaAnswerState.PROJECT:
+        raise ValidationError({"state": _("Choose the state of the answer.")})
+    if idea.project_id:
+        raise ValidationError({"state": _("The idea became a project: its page follows the project's stage.")})
+    answer = (answer or "").strip()
+    if state == IdeaAnswerState.NOT_ACCEPTED and not answer:
+        raise ValidationError({"answer": _("Say why the idea is not accepted.")})
+    idea.answer_state, idea.answer = state, answer
+    idea.full_clean()
+    idea.save()
+    _decided(idea=idea, actor=actor, kind=IdeaDecisionKind.ANSWER, reason=answer)
+    return idea
+
+
+@transaction.atomic
+def idea_to_project(*, actor: User, idea: Idea) -> Project:
+    """A new project in the stage ``idea`` from a published idea, linked both ways; the coordinator manages it
+    until someone is assigned."""
+    idea = _require_moderator(actor=actor, idea=idea)
+    if idea.status != IdeaStatus.PUBLISHED:
+        raise ValidationError(_("Only a published idea can become a project."))
+    if idea.project_id:
+        raise ValidationError(_("The idea already became a project."))
+    description = idea.description
+    if idea.place:
+        description += "\n\n" + _("Place: %(place)s") % {"place": idea.place}
+    project = project_create(
+        actor=actor,
+        municipality=idea.municipality,
+        title=idea.title,
+        summary=_("From a citizen idea."),
+        description=description,
+        thematic_area=idea.thematic_area,
+    )
+    idea.project, idea.answer_state = project, IdeaAnswerState.PROJECT
+    idea.save(update_fields=["project", "answer_state"])
+    _decided(idea=idea, actor=actor, kind=IdeaDecisionKind.TO_PROJECT, reason=project.title)
+    return project

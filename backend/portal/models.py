@@ -1,0 +1,149 @@
+"""A municipality's public portal (its address ``/obec/<slug>/``, open or not) and the citizens' ideas it collects."""
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.models import Municipality
+from backend.core.fields import SingleLineCharField
+from backend.core.models import TimeStampedModel
+from backend.projects.choices import ThematicArea
+
+IDEA_TEXT_MAX = 5_000
+
+
+class Portal(TimeStampedModel):
+    """A municipality opts in to the public portal; without one (or with it closed) its portal answers 404."""
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="portal", verbose_name=_("municipality")
+    )
+    slug = models.SlugField(
+        _("address"), max_length=64, unique=True, help_text=_("The portal's address: /obec/<address>/.")
+    )
+    is_open = models.BooleanField(_("open to the public"), default=True)
+    introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown, shown on the portal's home."))
+
+    class Meta:
+        verbose_name = _("public portal")
+        verbose_name_plural = _("public portals")
+        ordering = ("municipality__name",)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class IdeaStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("E-mail not confirmed")
+    PENDING = "pending", _("Waiting for moderation")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    SPAM = "spam", _("Spam")
+    MERGED = "merged", _("Merged into another idea")
+
+
+class IdeaAnswerState(models.TextChoices):
+    """Where a published idea stands, as the town answers it publicly."""
+
+    RECEIVED = "received", _("Received")
+    ASSESSING = "assessing", _("Being assessed")
+    ACCEPTED = "accepted", _("Accepted")
+    PROJECT = "project", _("Turned into a project")
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+
+
+class Idea(models.Model):
+    """A citizen's idea (podnět): counts once its e-mail is confirmed, public once the coordinator publishes it.
+
+    The author's name and e-mail are never shown; they serve the confirmation and the answers, and an idea whose
+    e-mail was never confirmed is deleted after ``PORTAL_IDEA_UNCONFIRMED_DAYS``.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="ideas", verbose_name=_("municipality")
+    )
+    title = SingleLineCharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), validators=[MaxLengthValidator(IDEA_TEXT_MAX)])
+    thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
+    place = SingleLineCharField(_("place"), max_length=300, blank=True)
+    author_name = SingleLineCharField(_("name"), max_length=120)
+    author_email = models.EmailField(_("e-mail"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=IdeaStatus.choices, default=IdeaStatus.UNCONFIRMED, db_index=True
+    )
+    answer_state = models.CharField(
+        _("answer"), max_length=16, choices=IdeaAnswerState.choices, default=IdeaAnswerState.RECEIVED
+    )
+    answer = models.TextField(_("official answer"), blank=True, validators=[MaxLengthValidator(IDEA_TEXT_MAX)])
+    rejection_reason = models.TextField(_("reason of the rejection"), blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("merged into")
+    )
+    project = models.OneToOneField(
+        "projects.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="source_idea",
+        verbose_name=_("project"),
+    )
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("citizen idea")
+        verbose_name_plural = _("citizen ideas")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("municipality", "status", "-created_at"), name="idea_queue")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IdeaDecisionKind(models.TextChoices):
+    PUBLISH = "publish", _("Published")
+    REJECT = "reject", _("Rejected")
+    SPAM = "spam", _("Marked as spam")
+    MERGE = "merge", _("Merged")
+    ANSWER = "answer", _("Answered")
+    TO_PROJECT = "to_project", _("Turned into a project")
+
+
+class IdeaDecision(models.Model):
+    """The moderation's audit log: who decided what about an idea, when and why. Never edited."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("idea"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("who")
+    )
+    kind = models.CharField(_("decision"), max_length=16, choices=IdeaDecisionKind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idea decision")
+        verbose_name_plural = _("idea decisions")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.idea}"
+
+
+class IdeaSupport(models.Model):
+    """A citizen's "Podpořit": one per e-mail and idea, counted once the e-mail is confirmed."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports", verbose_name=_("idea"))
+    email = models.EmailField(_("e-mail"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("support of an idea")
+        verbose_name_plural = _("supports of ideas")
+        constraints = [models.UniqueConstraint(fields=("idea", "email"), name="idea_support_once_per_email")]
+
+    def __str__(self) -> str:
+        return f"{self.idea} ({self.email})"

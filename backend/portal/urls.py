@@ -1,0 +1,32 @@
+"""Routes of the public portal (``/obec/...``) and of the staff page that decides what of a project is public."""
+
+from django.urls import path
+
+from backend.portal import feeds, idea_views, staff, views
+
+app_name = "portal"
+urlpatterns = [
+    path("obec/", views.home, name="home"),
+    path("obec/jazyk/", views.language, name="language"),
+    path("obec/<slug:slug>/", views.municipality, name="municipality"),
+    path("obec/<slug:slug>/projekty/<int:pk>/", views.project, name="project"),
+    path("obec/<slug:slug>/soubory/<int:pk>/", views.attachment, name="attachment"),
+    path("obec/<slug:slug>/aktuality.atom", feeds.UpdatesFeed(), name="updates_feed"),
+    path("obec/<slug:slug>/projekty.json", feeds.projects_json, name="projects_json"),
+    path("obec/<slug:slug>/projekty.csv", feeds.projects_csv, name="projects_csv"),
+    path("obec/podnety/potvrdit/<str:token>/", idea_views.idea_confirm_view, name="idea_confirm"),
+    path("obec/<slug:slug>/podnety/", idea_views.idea_list, name="ideas"),
+    path("obec/<slug:slug>/podnety/novy/", idea_views.idea_new, name="idea_new"),
+    path("obec/<slug:slug>/podnety/dekujeme/", idea_views.idea_thanks, name="idea_thanks"),
+    path("obec/<slug:slug>/podnety/<int:pk>/", idea_views.idea_detail, name="idea"),
+    path("obec/<slug:slug>/podnety/<int:pk>/podporit/", idea_views.idea_support, name="idea_support"),
+    path("obec/podnety/podpora/<str:token>/", idea_views.idea_support_confirm_view, name="idea_support_confirm"),
+    path("ideas/", idea_views.idea_queue, name="idea_queue"),
+    path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
+    path("projects/<int:pk>/public/", staff.project_public, name="project_public"),
+    path(
+        "projects/<int:pk>/public/updates/<int:update_id>/withdraw/",
+        staff.project_update_withdraw_view,
+        name="project_update_withdraw",
+    ),
+]

@@ -1,0 +1,419 @@
+"""What anyone may see of a project without signing in: the one allow-list of the public side.
+
+A project is public only with ``is_public``; of a public project the public sees only what this module copies
+into the frozen records below (``PublicProject``, ``PublicProjectDetail`` and what they hold). The portal's
+pages, its feeds and the public API render these records, never a model instance, so an internal field
+(comments, assessments, internal notes, approvals, people other than the manager, partners, internal files)
+cannot reach them by a template's or a serializer's mistake. The access module names this the anonymous
+audience.
+
+Each read costs a fixed number of queries: a page of cards one, a project's public page seven.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import Municipality
+from backend.core.errors import NotFound
+from backend.projects.choices import FundingProgramme, FundingStatus, KpiKind, ThematicArea
+from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
+from backend.projects.stages import Stage
+from backend.strategy.models import Measure
+from workflows.models import TransitionRecord
+
+# The columns of a project the public may read; nothing else is ever loaded for the public side.
+PUBLIC_PROJECT_FIELDS = (
+    "id",
+    "municipality_id",
+    "title",
+    "public_summary",
+    "thematic_area",
+    "stage",
+    "stage_changed_at",
+    "created_at",
+    "planned_start",
+    "planned_end",
+    "estimated_cost",
+    "address",
+    "ruian_code",
+    "latitude",
+    "longitude",
+    "updated_at",
+)
+# The stages a project passes on its way, in order: the public progress line.
+PROGRESS_STAGES = (
+    Stage.IDEA,
+    Stage.ASSESSMENT,
+    Stage.FUNDING,
+    Stage.IMPLEMENTATION,
+    Stage.EVALUATION,
+    Stage.COMPLETED,
+)
+SEARCH_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class PublicProject:
+    """A public project as a card, a feed item or a row of the open data."""
+
+    id: int
+    municipality_id: int
+    title: str
+    public_summary: str
+    thematic_area: str
+    thematic_area_label: str
+    stage: str
+    stage_label: str
+    in_stage_since: datetime.datetime
+    created_at: datetime.datetime
+    planned_start: datetime.date | None
+    planned_end: datetime.date | None
+    estimated_cost: Decimal | None
+    address: str
+    ruian_code: int | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class PublicMilestone:
+    """A stage on the progress line: when the project entered it (None: not yet, or not on its way)."""
+
+    stage: str
+    label: str
+    reached_at: datetime.datetime | None
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class PublicFunding:
+    """Secured money by programme: the approved applications only, never requests, notes or negotiations."""
+
+    programme: str
+    programme_label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PublicKpi:
+    name: str
+    kind: str
+    unit: str
+    baseline: Decimal | None
+    target: Decimal
+    actual: Decimal | None
+
+
+@dataclass(frozen=True)
+class KpiTotal:
+    """The KPIs of one first-class kind summed: targets, and the actual values measured so far."""
+
+    target: Decimal
+    actual: Decimal | None
+
+
+@dataclass(frozen=True)
+class PublicAttachment:
+    id: int
+    name: str
+    type_label: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PublicUpdate:
+    id: int
+    project_id: int
+    project_title: str
+    title: str
+    body: str
+    published_at: datetime.datetime
+    attachments: tuple[PublicAttachment, ...]
+
+
+@dataclass(frozen=True)
+class PublicMeasure:
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PublicProjectDetail:
+    project: PublicProject
+    manager_name: str
+    lead_department_name: str
+    milestones: tuple[PublicMilestone, ...]
+    actual_start: datetime.datetime | None
+    actual_end: datetime.datetime | None
+    funding: tuple[PublicFunding, ...]
+    funding_total: Decimal
+    kpis: tuple[PublicKpi, ...]
+    energy_savings: KpiTotal | None
+    co2_reduction: KpiTotal | None
+    updates: tuple[PublicUpdate, ...]
+    measures: tuple[PublicMeasure, ...]
+
+
+# --- querysets (the anonymous audience) ------------------------------------------------------------------------
+
+
+def public_project_queryset(*, municipality: Municipality | None = None) -> QuerySet[Project]:
+    """Public projects (of one municipality), with the public columns only."""
+    queryset = Project.objects.filter(is_public=True).only(*PUBLIC_PROJECT_FIELDS)
+    if municipality is not None:
+        queryset = queryset.filter(municipality=municipality)
+    return queryset
+
+
+def public_update_queryset() -> QuerySet[ProjectUpdate]:
+    """Updates the public may read: not withdrawn, of a public project."""
+    return ProjectUpdate.objects.filter(withdrawn_at__isnull=True, project__is_public=True)
+
+
+def public_attachment_queryset() -> QuerySet[Attachment]:
+    """Files the public may download: those of an update it may read, and no other."""
+    return Attachment.objects.filter(update__in=public_update_queryset())
+
+
+# --- reads -----------------------------------------------------------------------------------------------------
+
+
+def public_project_list(
+    *,
+    municipality: Municipality,
+    thematic_area: str = "",
+    stage: str = "",
+    measure_id: int | None = None,
+    year: int | None = None,
+    search: str = "",
+) -> QuerySet[Project]:
+    """The municipality's public projects matching the filters, newest change first (turn rows into cards with
+    ``public_project_card``). An unknown choice matches nothing rather than everything."""
+    queryset = public_project_queryset(municipality=municipality)
+    if thematic_area:
+        queryset = queryset.filter(thematic_area=thematic_area)
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    if measure_id is not None:
+        queryset = queryset.filter(strategic_measures__id=measure_id)
+    if year is not None:
+        # Planned to run at some time in that year.
+        queryset = queryset.filter(planned_start__year__lte=year).filter(
+            Q(planned_end__isnull=True) | Q(planned_end__year__gte=year)
+        )
+    search = search.strip()[:SEARCH_MAX_LENGTH]
+    if search:
+        queryset = queryset.filter(Q(title__icontains=search) | Q(public_summary__icontains=search))
+    return queryset.order_by("-stage_changed_at", "-id")
+
+
+def public_project_card(project: Project) -> PublicProject:
+    return PublicProject(
+        id=project.pk,
+        municipality_id=project.municipality_id,
+        title=project.title,
+        public_summary=project.public_summary,
+        thematic_area=project.thematic_area,
+        thematic_area_label=str(ThematicArea(project.thematic_area).label) if project.thematic_area else "",
+        stage=project.stage,
+        stage_label=str(Stage(project.stage).label),
+        in_stage_since=project.stage_changed_at,
+        created_at=project.created_at,
+        planned_start=project.planned_start,
+        planned_end=project.planned_end,
+        estimated_cost=project.estimated_cost,
+        address=project.address,
+        ruian_code=project.ruian_code,
+        latitude=project.latitude,
+        longitude=project.longitude,
+        updated_at=project.updated_at,
+    )
+
+
+def public_project_cards(projects: Iterable[Project]) -> list[PublicProject]:
+    return [public_project_card(project) for project in projects]
+
+
+def public_project_get(*, municipality: Municipality, pk: int | str) -> PublicProjectDetail:
+    """A public project's public page; NotFound alike when it is missing, internal or of another municipality."""
+    try:
+        project = (
+            public_project_queryset(municipality=municipality)
+            .select_related("manager", "lead_department")
+            .only(
+                *PUBLIC_PROJECT_FIELDS,
+                "manager__first_name",
+                "manager__last_name",
+                "manager__username",
+                "lead_department__name",
+            )
+            .get(pk=int(pk))
+        )
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Project not found.")) from None
+    records = list(
+        TransitionRecord.objects.filter(project=project).only("target", "created_at").order_by("created_at", "id")
+    )
+    funding = _secured_funding(project)
+    kpis = tuple(
+        PublicKpi(
+            name=kpi.name,
+            kind=kpi.kind,
+            unit=kpi.unit_label,
+            baseline=kpi.baseline,
+            target=kpi.target,
+            actual=kpi.actual,
+        )
+        for kpi in Kpi.objects.filter(project=project).only("name", "kind", "unit", "baseline", "target", "actual")
+    )
+    measures = tuple(
+        PublicMeasure(code=measure.code, title=measure.title)
+        for measure in Measure.objects.filter(projects=project).only("code", "title").order_by("code")
+    )
+    return PublicProjectDetail(
+        project=public_project_card(project),
+        manager_name=_person_name(project.manager),
+        lead_department_name=project.lead_department.name if project.lead_department else "",
+        milestones=_milestones(project, records),
+        actual_start=_first_entry(records, Stage.IMPLEMENTATION),
+        actual_end=_first_entry(records, Stage.COMPLETED),
+        funding=funding,
+        funding_total=sum((item.amount for item in funding), Decimal(0)),
+        kpis=kpis,
+        energy_savings=kpi_total(kpis, KpiKind.ENERGY_SAVINGS),
+        co2_reduction=kpi_total(kpis, KpiKind.CO2_REDUCTION),
+        updates=tuple(public_update_list(projects=[project.pk])),
+        measures=measures,
+    )
+
+
+def public_update_list(
+    *, projects: Iterable[int] | None = None, municipality: Municipality | None = None, limit: int | None = None
+) -> list[PublicUpdate]:
+    """Readable updates, newest first, of the given public projects or of a municipality (two queries)."""
+    queryset = (
+        public_update_queryset()
+        .select_related("project")
+        # The project's stage too: the state machine reads it whenever a project is loaded.
+        .only("id", "project_id", "project__title", "project__stage", "title", "body", "published_at")
+    )
+    if projects is not None:
+        queryset = queryset.filter(project_id__in=list(projects))
+    if municipality is not None:
+        queryset = queryset.filter(project__municipality=municipality)
+    queryset = queryset.order_by("-published_at", "-id").prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.only("id", "update_id", "original_name", "content_type", "size").order_by(
+                "created_at", "id"
+            ),
+        )
+    )
+    if limit is not None:
+        queryset = queryset[:limit]
+    return [
+        PublicUpdate(
+            id=update.pk,
+            project_id=update.project_id,
+            project_title=update.project.title,
+            title=update.title,
+            body=update.body,
+            published_at=update.published_at,
+            attachments=tuple(
+                PublicAttachment(
+                    id=attachment.pk,
+                    name=attachment.original_name,
+                    type_label=attachment.type_label,
+                    size=attachment.size,
+                )
+                for attachment in update.attachments.all()
+            ),
+        )
+        for update in queryset
+    ]
+
+
+def public_attachment_get(*, municipality: Municipality, pk: int | str) -> Attachment:
+    """A file of a readable update of the municipality; NotFound alike for every other file."""
+    try:
+        return public_attachment_queryset().get(pk=int(pk), project__municipality=municipality)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Attachment not found.")) from None
+
+
+def public_measures(*, municipality: Municipality) -> QuerySet[Measure]:
+    """The strategic measures served by at least one public project: the list's filter choices."""
+    served = public_project_queryset(municipality=municipality).values("pk")
+    return Measure.objects.filter(municipality=municipality, projects__in=served).distinct().order_by("code")
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _person_name(user) -> str:
+    """The manager's name as people know it; never their e-mail or user name."""
+    if user is None:
+        return ""
+    return user.get_full_name().strip()
+
+
+def _milestones(project: Project, records: list[TransitionRecord]) -> tuple[PublicMilestone, ...]:
+    """The progress line: each stage of the way with the day the project last entered it.
+
+    Entering a stage again after a return overwrites the earlier date; stages after the current one have none.
+    A rejected or held project shows where it got to; its current stage is then off the line.
+    """
+    entered: dict[str, datetime.datetime] = {Stage.IDEA: project.created_at}
+    for record in records:
+        entered[record.target] = record.created_at
+    current = project.stage
+    if current in PROGRESS_STAGES:
+        position = PROGRESS_STAGES.index(current)
+    else:
+        reached = [stage for stage in PROGRESS_STAGES if stage in entered]
+        position = PROGRESS_STAGES.index(reached[-1]) if reached else 0
+    return tuple(
+        PublicMilestone(
+            stage=stage,
+            label=str(stage.label),
+            reached_at=entered.get(stage) if index <= position else None,
+            is_current=stage == current,
+        )
+        for index, stage in enumerate(PROGRESS_STAGES)
+    )
+
+
+def _first_entry(records: list[TransitionRecord], stage: str) -> datetime.datetime | None:
+    return next((record.created_at for record in records if record.target == stage), None)
+
+
+def _secured_funding(project: Project) -> tuple[PublicFunding, ...]:
+    by_programme: dict[str, Decimal] = defaultdict(Decimal)
+    approved = FundingApplication.objects.filter(project=project, status=FundingStatus.APPROVED).only(
+        "programme", "amount_approved"
+    )
+    for application in approved:
+        by_programme[application.programme] += application.amount_approved or Decimal(0)
+    return tuple(
+        PublicFunding(programme=programme, programme_label=str(FundingProgramme(programme).label), amount=amount)
+        for programme, amount in sorted(by_programme.items(), key=lambda item: -item[1])
+    )
+
+
+def kpi_total(kpis: Iterable[PublicKpi], kind: str) -> KpiTotal | None:
+    """None when no KPI is of that kind; the actual total only counts measured values."""
+    of_kind = [kpi for kpi in kpis if kpi.kind == kind]
+    if not of_kind:
+        return None
+    measured = [kpi.actual for kpi in of_kind if kpi.actual is not None]
+    return KpiTotal(
+        target=sum((kpi.target for kpi in of_kind), Decimal(0)),
+        actual=sum(measured, Decimal(0)) if measured else None,
+    )

@@ -1,0 +1,169 @@
+"""List endpoints (and a project's detail) answer from ``values()`` rows (``backend/api/rows.py``): each row
+reads as the serializer of that object writes it, the shape the schema shows."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone, translation
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
+
+from backend.accounts.models import User
+from backend.api import serializers as s
+from backend.api.rows import UnsupportedField, row_reader
+from backend.notifications.models import Notification
+from backend.projects.models import Comment, Event, EventKind, Project, Task
+from backend.projects.stages import Stage
+from tests.factories import (
+    CommentFactory,
+    MembershipFactory,
+    ProjectFactory,
+    ProjectPartnerFactory,
+    TaskFactory,
+    UserFactory,
+)
+from workflows.models import ApprovalRequest
+from workflows.services import approval_decide, project_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=User.objects.get(pk=user.pk))
+    return client
+
+
+def _context(user: User) -> dict:
+    request = Request(APIRequestFactory().get("/"))
+    request.user = User.objects.get(pk=user.pk)
+    return {"request": request}
+
+
+def _results(client: APIClient, url: str) -> list[dict]:
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return response.json()["results"]
+
+
+def test_projects_read_as_their_detail_in_the_shape_of_each_project(town):
+    """Staff of the town who is also a partner guest on another town's project: staff shape for the town's
+    projects, partner shape for the other one, on one page."""
+    viewer = town.user("manager")
+    guest_organization = town.ngo
+    MembershipFactory(user=viewer, role="partner", department=None, organization=guest_organization)
+    full = town.project(Stage.FUNDING, estimated_cost=Decimal("1234567.50"), summary="Souhrn")
+    full.departments.add(town.tra, town.env)
+    town.project(
+        Stage.IDEA, ready=False, municipality=town.municipality, lead_department=None, manager=None, estimated_cost=None
+    )
+    elsewhere = ProjectFactory(municipality=town.other_municipality, lead_department=None, manager=None)
+    ProjectPartnerFactory(project=elsewhere, organization=guest_organization)
+    client = _client(viewer)
+
+    listed = _results(client, "/api/v1/projects/?page_size=50")
+
+    assert len(listed) == 3
+    context = _context(viewer)
+    for row in listed:
+        project = Project.objects.prefetch_related("departments").get(pk=row["id"])
+        shape = s.PartnerProjectSerializer if project == elsewhere else s.ProjectSerializer
+        assert row == shape(project, context=context).data
+        assert client.get(f"/api/v1/projects/{row['id']}/").json() == row
+    by_id = {row["id"]: row for row in listed}
+    assert "estimated_cost" not in by_id[elsewhere.pk] and by_id[elsewhere.pk]["municipality_name"] == "Obec Lhota"
+    assert by_id[full.pk]["departments"] == [town.env.pk, town.tra.pk]  # the departments' order: by code
+    assert by_id[full.pk]["estimated_cost"] == "1234567.50"
+
+
+def test_tasks_read_as_their_detail(town):
+    project = town.project(Stage.IMPLEMENTATION, ready=False)
+    TaskFactory(project=project, assignee=town.user("manager"), created_by=town.user("manager"))
+    TaskFactory(project=project, assignee=None, created_by=None, due_date=None)
+    client = _client(town.user("manager"))
+
+    listed = _results(client, f"/api/v1/tasks/?project={project.pk}")
+
+    assert len(listed) == 2
+    for row in listed:
+        assert row == client.get(f"/api/v1/tasks/{row['id']}/").json()
+
+
+def test_comments_read_as_the_serializer_writes_them_mentions_included(town):
+    project = town.project(Stage.IDEA, ready=False)
+    mentioned = CommentFactory(project=project, author=town.user("staff"), body="@manager @partner")
+    mentioned.mentions.set([town.user("partner"), town.user("manager")])
+    CommentFactory(project=project, author=town.user("manager"), visibility="shared")
+    client = _client(town.user("manager"))
+
+    listed = _results(client, f"/api/v1/projects/{project.pk}/comments/")
+
+    comments = Comment.objects.filter(project=project).order_by("created_at", "id").prefetch_related("mentions")
+    assert listed == s.CommentSerializer(comments, many=True).data
+    assert [person["username"] for person in listed[0]["mentions"]] == sorted(["manager", "partner"])
+
+
+def test_approvals_read_as_their_detail_decisions_included(town):
+    project = town.project(Stage.ASSESSMENT)
+    project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
+    approval_decide(
+        approval_request=ApprovalRequest.objects.get(project=project),
+        actor=town.user("lead_head"),
+        decision="approve",
+        comment="Souhlasím.",
+    )
+    other = town.project(Stage.ASSESSMENT)
+    project_transition(project=other, actor=town.user("manager"), transition="approve_for_funding")
+    ApprovalRequest.objects.filter(project=other).update(escalates_at=timezone.now())
+    client = _client(town.user("coordinator"))
+
+    listed = _results(client, "/api/v1/approvals/")
+
+    assert len(listed) == 2
+    for row in listed:
+        assert row == client.get(f"/api/v1/approvals/{row['id']}/").json()
+    decided, escalated = sorted(listed, key=lambda row: row["status"])
+    assert [decision["approver"]["username"] for decision in decided["decisions"]] == ["lead.head"]
+    assert (decided["escalated"], escalated["escalated"]) == (False, True)
+
+
+def test_notifications_read_as_the_serializer_writes_them_in_the_reader_s_language(town):
+    project = town.project(Stage.IDEA, ready=False)
+    actor = UserFactory(first_name="Jana", last_name="Nováková")
+    for kind, who in ((EventKind.COMMENT_POSTED, actor), (EventKind.PROJECT_TRANSITIONED, None)):
+        event = Event.objects.create(project=project, kind=kind, actor=who, payload={})
+        Notification.objects.create(recipient=town.user("manager"), event=event)
+    client = _client(town.user("manager"))
+
+    with translation.override("en"):
+        listed = _results(client, "/api/v1/notifications/")
+        written = s.NotificationSerializer(Notification.objects.filter(recipient=town.user("manager")), many=True).data
+
+    assert listed == written
+    assert [row["actor"] and row["actor"]["full_name"] for row in listed] == [None, "Jana Nováková"]
+
+
+def test_the_reader_refuses_a_field_it_cannot_compute():
+    class WithMethod(serializers.ModelSerializer):
+        shout = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Task
+            fields = ("id", "shout")
+
+        def get_shout(self, task: Task) -> str:
+            return task.title.upper()
+
+    with pytest.raises(UnsupportedField):
+        row_reader(WithMethod)
+
+
+def test_the_reader_and_the_serializer_agree_on_every_project_field(town):
+    """A project field added to the serializer is read by the list as well (no hand-written column list)."""
+    project = town.project(Stage.EVALUATION, planned_start=timezone.localdate(), is_public=True)
+    reader = row_reader(s.ProjectSerializer)
+
+    (row,) = reader.represent(list(reader.rows(Project.objects.filter(pk=project.pk))))
+
+    assert row == s.ProjectSerializer(project, context=_context(town.user("manager"))).data

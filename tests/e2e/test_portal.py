@@ -1,0 +1,89 @@
+"""The public portal in Chromium: every public page passes axe (WCAG 2.1 A and AA) at 1366 px and reflows at
+320 px, works without JavaScript; and a citizen's idea goes from the sign-in page through the e-mail
+confirmation to the coordinator's decision."""
+
+import re
+
+from django.core import mail
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from backend.portal.models import Idea, IdeaStatus
+from backend.projects.models import Project
+
+SHOWCASE = "Fotovoltaické elektrárny"
+
+
+def test_the_public_pages_pass_axe_and_reflow_without_javascript(browse):
+    project = Project.objects.get(title__startswith=SHOWCASE)
+    idea = Idea.objects.filter(status=IdeaStatus.PUBLISHED).first()
+    context = browse.new_context(locale="cs-CZ", viewport={"width": 1366, "height": 768}, java_script_enabled=False)
+    page = context.new_page()
+    problems = []
+    for path in (
+        reverse("portal:home"),
+        reverse("portal:municipality", args=["vzorov"]),
+        reverse("portal:municipality", args=["vzorov"]) + "?stage=implementation&q=a",
+        reverse("portal:project", args=["vzorov", project.pk]),
+        reverse("portal:ideas", args=["vzorov"]),
+        reverse("portal:idea", args=["vzorov", idea.pk]),
+        reverse("portal:idea_new", args=["vzorov"]),
+    ):
+        response = page.goto(browse.live_server_url + path)
+        assert response.status == 200, path
+        browse.shot(page, path.strip("/").replace("/", "-") or "home")
+    context.close()
+    # axe needs a script of its own: run it in a context with scripts on.
+    page = browse.page_for(None)
+    for path in (
+        reverse("portal:home"),
+        reverse("portal:municipality", args=["vzorov"]),
+        reverse("portal:project", args=["vzorov", project.pk]),
+        reverse("portal:ideas", args=["vzorov"]),
+        reverse("portal:idea", args=["vzorov", idea.pk]),
+        reverse("portal:idea_new", args=["vzorov"]),
+    ):
+        page.goto(browse.live_server_url + path)
+        problems += browse.a11y_problems(page)
+    page.goto(browse.live_server_url + reverse("portal:municipality", args=["vzorov"]))
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("main h2").first).to_have_text("Public projects")
+    assert not problems, "Accessibility problems:\n" + "\n".join(problems)
+
+
+def test_a_citizen_idea_from_the_sign_in_page_to_a_project(browse):
+    citizen = browse.page_for(None)
+    citizen.goto(browse.url("web:login"))
+    citizen.get_by_role("link", name="Podívejte se na veřejné projekty a podejte podnět").click()
+    citizen.get_by_role("link", name="Město Vzorov").click()
+    citizen.get_by_role("link", name=re.compile(SHOWCASE)).first.click()
+    expect(citizen.locator("main h1")).to_contain_text(SHOWCASE)
+    citizen.get_by_role("link", name="Podat podnět").click()
+    citizen.get_by_label("Co navrhujete?").fill("Pítko na náměstí")
+    citizen.get_by_label("Popište podnět").fill("V létě by se hodilo pítko s pitnou vodou.")
+    citizen.get_by_label("Vaše jméno").fill("Eva Občanová")
+    citizen.get_by_label("Váš e-mail").fill("eva@example.org")
+    citizen.get_by_label("Souhlasím se zpracováním").check()
+    citizen.get_by_role("button", name="Odeslat podnět").click()
+    expect(citizen.locator("main h1")).to_have_text("Děkujeme za váš podnět")
+    browse.shot(citizen, "thanks")
+
+    (message,) = [message for message in mail.outbox if message.to == ["eva@example.org"]]
+    link = re.search(r"http\S+/obec/podnety/potvrdit/\S+/", message.body).group(0)
+    citizen.goto(browse.live_server_url + "/obec/" + link.split("/obec/", 1)[1])
+    citizen.get_by_role("button", name="Potvrdit můj podnět").click()
+    expect(citizen.locator("main h1")).to_have_text("Podnět je potvrzen")
+
+    coordinator = browse.page_for("coordinator")
+    coordinator.goto(browse.url("portal:idea_queue"))
+    heading = coordinator.get_by_role("heading", name="Pítko na náměstí")
+    coordinator.locator("article", has=heading).get_by_role("button", name="Zveřejnit").click()
+    coordinator.goto(browse.url("portal:idea_queue") + "?status=published")
+    heading = coordinator.get_by_role("heading", name="Pítko na náměstí")
+    coordinator.locator("article", has=heading).get_by_role("button", name="Převést na projekt").click()
+    expect(coordinator.locator("main h1")).to_contain_text("Pítko na náměstí")
+    browse.shot(coordinator, "project-from-idea")
+
+    idea = Idea.objects.get(title="Pítko na náměstí")
+    citizen.goto(browse.url("portal:idea", "vzorov", idea.pk))
+    expect(citizen.locator("main .meta")).to_contain_text("Převedeno na projekt: Námět")

@@ -1,0 +1,85 @@
+"""Every public page and every public API answer, read anonymously, holds none of a public project's internals."""
+
+import pytest
+from django.urls import reverse
+
+from tests.portal.conftest import MARKER
+
+pytestmark = pytest.mark.django_db
+
+
+def _public_addresses(portal, project) -> list[str]:
+    update = project.updates.filter(withdrawn_at__isnull=True).get()
+    return [
+        reverse("portal:home"),
+        reverse("portal:municipality", args=[portal.slug]),
+        reverse("portal:municipality", args=[portal.slug]) + "?q=solár&stage=implementation&thematic_area=energy",
+        reverse("portal:project", args=[portal.slug, project.pk]),
+        reverse("api:public_portals"),
+        reverse("api:public_projects", args=[portal.slug]),
+        reverse("api:public_project", args=[portal.slug, project.pk]),
+        reverse("api:public_updates", args=[portal.slug]),
+        reverse("portal:attachment", args=[portal.slug, update.attachments.get().pk]),
+        reverse("portal:ideas", args=[portal.slug]),
+        reverse("portal:idea", args=[portal.slug, project.source_idea.pk]),
+        reverse("portal:updates_feed", args=[portal.slug]),
+        reverse("portal:projects_json", args=[portal.slug]),
+        reverse("portal:projects_csv", args=[portal.slug]),
+    ]
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_no_internal_field_reaches_a_public_page_or_the_public_api(client, portal, leaky_project, language):
+    client.cookies["django_language"] = language
+    for address in _public_addresses(portal, leaky_project):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode()
+        assert MARKER not in text.upper(), (
+            f"{address} shows {text[text.upper().index(MARKER) - 80 : text.upper().index(MARKER) + 80]!r}"
+        )
+        # The numbers of what is not secured or not public: a rejected request, the assessment score.
+        assert "9876543" not in text.replace(" ", "").replace("\xa0", ""), address
+        assert "27074358" not in text, address
+
+
+def test_the_public_pages_show_what_is_public(client, portal, leaky_project):
+    response = client.get(reverse("portal:project", args=[portal.slug, leaky_project.pk]))
+    text = response.content.decode()
+    for shown in (
+        "Solární elektrárna na škole",
+        "Panely na <strong>střeše</strong> školy.",
+        "Petr Novák",
+        "Nádražní 780, Vzorov",
+        "2\xa0500\xa0000\xa0Kč",
+        "1\xa0200\xa0000\xa0Kč",
+        "OP ŽP",
+        "1.2 Obnovitelné zdroje",
+        "Panely jsou na střeše",
+        "harmonogram.txt",
+        "95,5",
+    ):
+        assert shown in text, shown
+
+
+def test_internal_files_and_withdrawn_updates_answer_404(client, portal, leaky_project):
+    internal = leaky_project.attachments.get(update__isnull=True)
+    withdrawn = leaky_project.updates.get(withdrawn_at__isnull=False)
+    assert client.get(reverse("portal:attachment", args=[portal.slug, internal.pk])).status_code == 404
+    withdrawn_file = withdrawn.attachments.first()
+    assert withdrawn_file is None  # published without files; its text is what must not show (above)
+
+
+def test_a_project_that_is_not_public_is_a_404_everywhere(client, portal, leaky_project):
+    leaky_project.is_public = False
+    leaky_project.save()
+    update = leaky_project.updates.filter(withdrawn_at__isnull=True).get()
+    for address in (
+        reverse("portal:project", args=[portal.slug, leaky_project.pk]),
+        reverse("api:public_project", args=[portal.slug, leaky_project.pk]),
+        reverse("portal:attachment", args=[portal.slug, update.attachments.get().pk]),
+    ):
+        assert client.get(address).status_code == 404, address
+    assert "Solární" not in client.get(reverse("portal:municipality", args=[portal.slug])).content.decode()
+    assert client.get(reverse("api:public_updates", args=[portal.slug])).json() == []
