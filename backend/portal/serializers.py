@@ -1,4 +1,4 @@
-"""The public records of backend.projects.public as JSON: the public API, the JSON export and the feeds share them."""
+"""The public records of backend.portal.public as JSON: the public API, the JSON export and the feeds share them."""
 
 from django.urls import reverse
 from rest_framework import serializers

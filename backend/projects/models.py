@@ -88,7 +88,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
     assessment_summary = models.TextField(_("assessment summary"), blank=True)
     evaluation_summary = models.TextField(_("evaluation summary"), blank=True)
     is_public = models.BooleanField(_("public"), default=False, help_text=_("Shown on the public portal."))
-    # What citizens read on the portal (backend.projects.public): written for them, never the internal summary.
+    # What citizens read on the portal (backend.portal.public): written for them, never the internal summary.
     public_summary = models.TextField(
         _("public summary"),
         blank=True,
@@ -488,7 +488,7 @@ class Attachment(models.Model):
         related_name="attachments",
         verbose_name=_("comment"),
     )
-    # A file of a public update is public exactly while its update and its project are (backend.projects.public).
+    # A file of a public update is public exactly while its update and its project are (backend.portal.public).
     update = models.ForeignKey(
         ProjectUpdate,
         on_delete=models.CASCADE,

@@ -2,7 +2,7 @@
 
 An update is published when written and stays on the portal (while the project is public) until withdrawn.
 Writing and withdrawing stay open on completed and rejected projects: citizens want to hear how things ended.
-Its files are public with it (backend.projects.public); they are checked like every upload.
+Its files are public with it (backend.portal.public); they are checked like every upload.
 """
 
 from collections.abc import Iterable
