@@ -56,9 +56,11 @@ docker-up:
 docker-down:
 	$(COMPOSE) down
 
+# Ruff, its format check, and the layers of DESIGN.md (import-linter's contract in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Recompile the pinned requirements (needs pip-tools in the active environment).
 lock:

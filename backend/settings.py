@@ -389,7 +389,7 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": "backend.integrations.payloads.OPENAPI_WEBHOOKS",
     "ENUM_NAME_OVERRIDES": {
-        "StageEnum": "workflows.stages.Stage",
+        "StageEnum": "backend.projects.stages.Stage",
         "TaskStatusEnum": "backend.projects.choices.TaskStatus",
         "FundingStatusEnum": "backend.projects.choices.FundingStatus",
         "ApprovalStatusEnum": "workflows.models.ApprovalStatus",

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from tests.factories import (
     DepartmentFactory,
     FundingApplicationFactory,
@@ -22,7 +23,6 @@ from tests.factories import (
     UserFactory,
 )
 from workflows.models import ApprovalPolicy
-from workflows.stages import Stage
 
 
 @pytest.fixture(autouse=True, scope="session")

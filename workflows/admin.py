@@ -1,4 +1,5 @@
-"""Admin for approval policies, approval requests and the transition history.
+"""Admin for the pipeline: the projects' "Change stage…" action, approval policies, approval requests and the
+transition history.
 
 Policies are configuration, edited by the coordinator of their municipality; requests, decisions and history
 are written only by ``workflows.services``, so here they are read-only for everybody. Requests are decided
@@ -6,21 +7,20 @@ through the "Approve" and "Reject" actions, which call ``approval_decide`` with 
 other interface (who may use the admin at all: ``backend.accounts.admin_site``).
 """
 
-import functools
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation, helpers
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin
-from backend.core.errors import DomainError, TransitionBlocked
+from backend.core.admin_actions import LIST_AND_FORM, action_page_context, is_confirmed, refusal_message
+from backend.core.errors import DomainError
+from backend.projects.admin import ProjectAdmin
 from backend.projects.models import Project
-from workflows.machine import STAGE_FIELD
+from backend.projects.stages import Stage
+from workflows.machine import TRANSITION_LABELS, TRANSITION_NAMES
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -29,67 +29,110 @@ from workflows.models import (
     Decision,
     TransitionRecord,
 )
-from workflows.services import approval_decide
-from workflows.stages import Stage
+from workflows.selectors import TransitionOption, transition_options
+from workflows.services import approval_decide, project_transition
 
-# Actions that ask for input first are offered on the list and on an object's own page.
-LIST_AND_FORM = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-# Marks the second step of an action with an intermediate page: the user confirmed the form.
-CONFIRM_FIELD = "confirm"
 DECISION_PAGE_TITLES = {
     Decision.APPROVE: _("Approve the selected requests"),
     Decision.REJECT: _("Reject the selected requests"),
 }
 
 
-@functools.cache
-def _transition_labels() -> dict[str, Any]:
-    return {
-        fsm_transition.name: fsm_transition.custom.get("label", fsm_transition.name)
-        for fsm_transition in Project._meta.get_field(STAGE_FIELD).get_all_transitions(Project)
-    }
-
-
 def transition_label(name: str) -> str:
     """The translated label a transition carries in the state machine (``submit`` → "Submit for assessment")."""
-    return str(_transition_labels().get(name, name))
+    return str(TRANSITION_LABELS.get(name, name))
 
 
 def stage_label(value: str) -> str:
     return str(Stage(value).label) if value in Stage.values else value
 
 
-def refusal_message(subject: Any, error: DomainError) -> str:
-    """One line for the admin: what was refused, why, and every blocker in words."""
-    reasons = [str(error.message)]
-    if isinstance(error, TransitionBlocked):
-        reasons.extend(str(blocker.message) for blocker in error.blockers)
-    return gettext("%(subject)s: %(reasons)s") % {"subject": subject, "reasons": " ".join(reasons)}
+# --- projects: the "Change stage…" action ---------------------------------------------------------------------
 
 
-def is_confirmed(request) -> bool:
-    return request.method == "POST" and CONFIRM_FIELD in request.POST
+def transition_rows(options: list[TransitionOption]) -> list[dict]:
+    """Transition options as the admin templates show them, with the target stage's label."""
+    return [
+        {
+            "label": option.label,
+            "target": stage_label(option.target),
+            "requires_approval": option.requires_approval,
+            "requires_reason": option.requires_reason,
+            "blockers": option.blockers,
+        }
+        for option in options
+    ]
 
 
-def action_page_context(model_admin: admin.ModelAdmin, request, *, objects: list, action_name: str, title: str):
-    """Context for an action's intermediate page, so that its form posts back to the same action.
+class StageChangeForm(forms.Form):
+    transition = forms.ChoiceField(label=capfirst(_("transition")))
+    comment = forms.CharField(
+        label=capfirst(_("comment")),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Returning, rejecting and putting on hold need a reason."),
+    )
 
-    The action may have been chosen on the list or on one object's change form (Django 6.1 change-form
-    actions); each posts the action's name under its own field.
-    """
-    change_form_field = f"{ActionLocation.CHANGE_FORM.value}-action"
-    return {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "subtitle": None,
-        "opts": model_admin.opts,
-        "objects": objects,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action_field_name": change_form_field if change_form_field in request.POST else "action",
-        "action_name": action_name,
-        "confirm_field": CONFIRM_FIELD,
-        "media": model_admin.media,
-    }
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["transition"].choices = choices
+
+
+admin.site.unregister(Project)
+
+
+@admin.register(Project)
+class PipelineProjectAdmin(ProjectAdmin):
+    """The project admin of ``backend.projects`` with the pipeline's action: asks for a transition and a comment
+    and calls ``project_transition`` with the acting user for each selected project, exactly as the API does."""
+
+    actions = ("change_stage",)
+
+    def has_transition_permission(self, request) -> bool:
+        # Whoever may look at projects here may ask; project_transition checks the user's right on each one,
+        # with the same rules as the API.
+        return self.has_view_permission(request)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["transition_options"] = transition_rows(transition_options(project=obj, user=request.user))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    @admin.action(description=_("Change stage…"), permissions=["transition"], location=LIST_AND_FORM)
+    def change_stage(self, request, queryset):
+        projects = list(queryset.select_related("municipality").prefetch_related("departments"))
+        options = {project.pk: transition_options(project=project, user=request.user) for project in projects}
+        offered = {option.name: option.label for project_options in options.values() for option in project_options}
+        choices = [(name, offered[name]) for name in TRANSITION_NAMES if name in offered]
+        form = StageChangeForm(request.POST if is_confirmed(request) else None, choices=choices)
+        if form.is_valid():
+            for project in projects:
+                self._transition_one(request, project, form.cleaned_data["transition"], form.cleaned_data["comment"])
+            return None
+        context = {
+            **action_page_context(
+                self, request, objects=projects, action_name="change_stage", title=gettext("Change stage")
+            ),
+            "form": form,
+            "rows": [(project, transition_rows(options[project.pk])) for project in projects],
+        }
+        return TemplateResponse(request, "admin/projects/project/transition.html", context)
+
+    def _transition_one(self, request, project: Project, transition: str, comment: str) -> None:
+        try:
+            outcome = project_transition(project=project, actor=request.user, transition=transition, comment=comment)
+        except DomainError as error:
+            self.message_user(request, refusal_message(project, error), messages.ERROR)
+            return
+        if outcome.executed:
+            message = gettext("%(project)s: moved to the stage “%(stage)s”.") % {
+                "project": project,
+                "stage": stage_label(outcome.project.stage),
+            }
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            message = gettext("%(project)s: the request waits for approval.") % {"project": project}
+            self.message_user(request, message, messages.WARNING)
 
 
 @admin.register(ApprovalPolicy)

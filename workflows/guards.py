@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from backend.core.errors import Blocker
 from backend.core.text import trimmed
 from backend.projects.choices import OPEN_TASK_STATUSES, FundingStatus
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 
 @dataclass(frozen=True)

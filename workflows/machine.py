@@ -1,15 +1,18 @@
-"""The pipeline as a django-fsm-2 state machine, mixed into the Project model.
+"""The pipeline as a django-fsm-2 state machine, mixed into ``workflows.models.PipelineProject`` (a proxy of
+the Project model).
 
 Transition bodies stay pure: they only touch the project's own fields. Locking, guards' reporting,
 approvals, history and events belong to ``workflows.services.project_transition``, the only caller.
 """
 
-from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, transition
+from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, Transition, transition
+
+from backend.projects.stages import ACTIVE_STAGES, REJECTABLE_STAGES, Stage
 from workflows import guards
 from workflows.permissions import may_steer, may_submit
-from workflows.stages import ACTIVE_STAGES, REJECTABLE_STAGES, Stage
 
 STAGE_FIELD = "stage"
 
@@ -125,13 +128,17 @@ class ProjectPipeline:
         return stage
 
 
-# Labels for choices and tables; the same words as each transition's ``custom["label"]``.
-TRANSITION_LABELS = {
-    fsm_transition.name: fsm_transition.custom["label"]
+# Every transition, one per source stage (a transition from several stages is one per stage). Guards and
+# permissions take any project, so a plain Project is asked as well as the proxy that runs them.
+TRANSITIONS: tuple[Transition, ...] = tuple(
+    fsm_transition
     for method in vars(ProjectPipeline).values()
     if hasattr(method, "_django_fsm")
     for fsm_transition in method._django_fsm.transitions.values()
-}
+)
+
+# Labels for choices and tables; the same words as each transition's ``custom["label"]``.
+TRANSITION_LABELS = {fsm_transition.name: fsm_transition.custom["label"] for fsm_transition in TRANSITIONS}
 
 TRANSITION_NAMES = (
     "submit",
@@ -145,3 +152,16 @@ TRANSITION_NAMES = (
     "put_on_hold",
     "resume",
 )
+
+
+def transition_from_current_stage(project: Any, name: str) -> Transition | None:
+    for fsm_transition in TRANSITIONS:
+        if fsm_transition.name == name and fsm_transition.source == project.stage:
+            return fsm_transition
+    return None
+
+
+def transition_target(project: Any, fsm_transition: Transition) -> str:
+    if isinstance(fsm_transition.target, str):
+        return Stage(fsm_transition.target).value
+    return project.stage_before_hold  # resume goes back where the project was put on hold

@@ -1,4 +1,5 @@
-"""Approval policies, approval requests with their decisions, and the immutable transition history."""
+"""The pipeline project (a proxy with the state machine), approval policies, approval requests with their
+decisions, and the immutable transition history."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,14 +9,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Municipality
-from workflows.machine import TRANSITION_LABELS, TRANSITION_NAMES
-from workflows.stages import Stage
+from backend.projects.models import Project
+from backend.projects.stages import Stage
+from workflows.machine import TRANSITION_LABELS, TRANSITION_NAMES, ProjectPipeline
 
 TRANSITION_CHOICES = [(name, TRANSITION_LABELS[name]) for name in TRANSITION_NAMES]
 # Not a stage change: the policy for amendments of a municipality's strategy (backend.strategy), which are
 # approved with the same machinery as the pipeline's gates.
 AMEND_STRATEGY = "amend_strategy"
 POLICY_CHOICES = [*TRANSITION_CHOICES, (AMEND_STRATEGY, _("Strategy amendment"))]
+
+
+class PipelineProject(ProjectPipeline, Project):
+    """A project with the pipeline's transitions: the same row, the state machine of ``workflows.machine``.
+
+    A proxy, so that ``backend.projects`` knows nothing of workflows (dependencies point one way) while the
+    transitions stay django-fsm-2 methods on a model class. ``project_transition`` loads the project it locks
+    through this class; everything else reads plain projects.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
 
 
 class ApproverRole(models.TextChoices):

@@ -1,5 +1,10 @@
-"""Default approval policies (DESIGN.md's table) and the lookup every approval goes through."""
+"""Default approval policies (DESIGN.md's table), the lookup every approval goes through, and who counts
+towards a policy's quorum."""
 
+from backend.accounts.models import User
+from backend.projects import access
+from backend.projects.access import project_access
+from backend.projects.models import Project
 from workflows.models import ApprovalPolicy, ApproverRole
 
 LEAD_HEAD = ApproverRole.LEAD_HEAD
@@ -47,3 +52,27 @@ def policy_get(*, municipality_id: int, transition: str) -> ApprovalPolicy:
     """The municipality's policy for a transition; the default when none was stored (never an error)."""
     policy = ApprovalPolicy.objects.filter(municipality_id=municipality_id, transition=transition).first()
     return policy or policy_default(municipality_id=municipality_id, transition=transition)
+
+
+# The project role (backend.projects.access) each approving role of a policy stands for.
+PROJECT_ROLE_OF_APPROVER = {
+    ApproverRole.LEAD_HEAD.value: access.LEAD_HEAD,
+    ApproverRole.INVOLVED_HEAD.value: access.INVOLVED_HEAD,
+    ApproverRole.COORDINATOR.value: access.COORDINATOR,
+}
+
+
+def approver_roles_of(project: Project, user: User, approver_roles: list[str]) -> list[str]:
+    """The approving roles of a policy (or request) that this user holds on this project."""
+    held = project_access(user=user, project=project).roles
+    return [role for role in approver_roles if PROJECT_ROLE_OF_APPROVER[role] in held]
+
+
+def quorum_reached(*, approver_roles: list[str], required: int, each_role: bool, approvals: list[list[str]]) -> bool:
+    """``approvals`` holds, per approving person, the roles they approved as."""
+    if len(approvals) < required:
+        return False
+    if each_role:
+        covered = {role for roles in approvals for role in roles}
+        return all(role in covered for role in approver_roles)
+    return True

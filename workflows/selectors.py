@@ -1,13 +1,20 @@
-"""Permission-scoped reads of approval requests and transition history."""
+"""Permission-scoped reads of approval requests and transition history, and the transitions a user is offered."""
+
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
+from backend.core.errors import Blocker
+from backend.projects.access import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, project_access, projects_held_filter
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
-from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
+from workflows import guards
+from workflows.machine import TRANSITION_NAMES, TRANSITIONS, transition_target
+from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus, TransitionRecord
+from workflows.policies import approver_roles_of, policy_default, quorum_reached
 
 
 def _decisions_prefetch() -> Prefetch:
@@ -29,22 +36,20 @@ def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
     if access.is_platform_admin:
         return queryset
     return queryset.filter(
-        _may_decide(access) | Q(requested_by_id=access.user_id) | Q(project__municipality_id__in=access.coordinator_of)
+        _may_decide(access)
+        | Q(requested_by_id=access.user_id)
+        | projects_held_filter(access=access, role=COORDINATOR, prefix="project__")
     )
 
 
 def _may_decide(access) -> Q:
     """Requests the user's roles let them decide; a coordinator also decides their municipality's escalated ones."""
+    coordinator = projects_held_filter(access=access, role=COORDINATOR, prefix="project__")
     return (
-        Q(coordinator_approves=True, project__municipality_id__in=access.coordinator_of)
-        | Q(escalates_at__lte=timezone.now(), project__municipality_id__in=access.coordinator_of)
-        | Q(lead_head_approves=True, project__lead_department_id__in=access.head_of)
-        | Q(
-            involved_heads_approve=True,
-            project_id__in=Project.departments.through.objects.filter(department_id__in=access.head_of).values(
-                "project_id"
-            ),
-        )
+        (Q(coordinator_approves=True) & coordinator)
+        | (Q(escalates_at__lte=timezone.now()) & coordinator)
+        | (Q(lead_head_approves=True) & projects_held_filter(access=access, role=LEAD_HEAD, prefix="project__"))
+        | (Q(involved_heads_approve=True) & projects_held_filter(access=access, role=INVOLVED_HEAD, prefix="project__"))
     )
 
 
@@ -69,3 +74,66 @@ def transition_history(*, project: Project) -> QuerySet[TransitionRecord]:
             Prefetch("approval_request__decisions", queryset=ApprovalDecision.objects.select_related("approver"))
         )
     )
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    """One transition as a user sees it on a project right now; the API and UI show it as is."""
+
+    name: str
+    label: str
+    target: str
+    allowed: bool
+    requires_approval: bool
+    requires_reason: bool
+    blockers: list[Blocker] = field(default_factory=list)
+    pending_request_id: int | None = None
+
+
+def transition_options(*, project: Project, user: User) -> list[TransitionOption]:
+    """Every transition from the project's stage that the user may request, with its state for them."""
+    if not project_access(user=user, project=project).is_staff:
+        return []
+    candidates = sorted(
+        (
+            fsm_transition
+            for fsm_transition in TRANSITIONS
+            if fsm_transition.source == project.stage and fsm_transition.has_perm(project, user)
+        ),
+        key=lambda fsm_transition: TRANSITION_NAMES.index(fsm_transition.name),
+    )
+    if not candidates:
+        return []
+    stored = {
+        policy.transition: policy for policy in ApprovalPolicy.objects.filter(municipality_id=project.municipality_id)
+    }
+    pending = dict(
+        ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).values_list("transition", "pk")
+    )
+    options = []
+    for fsm_transition in candidates:
+        name = fsm_transition.name
+        policy = stored.get(name) or policy_default(municipality_id=project.municipality_id, transition=name)
+        blockers = guards.blockers_for(project, fsm_transition.conditions)
+        if name in pending:
+            blockers.append(guards.approval_pending_blocker())
+        own_roles = [] if policy.forbid_self_approval else approver_roles_of(project, user, policy.approver_roles)
+        runs_at_once = not policy.required_approvals or quorum_reached(
+            approver_roles=policy.approver_roles,
+            required=policy.required_approvals,
+            each_role=policy.each_role_must_approve,
+            approvals=[own_roles] if own_roles else [],
+        )
+        options.append(
+            TransitionOption(
+                name=name,
+                label=str(fsm_transition.custom.get("label", name)),
+                target=transition_target(project, fsm_transition),
+                allowed=not blockers,
+                requires_approval=not runs_at_once,
+                requires_reason=bool(fsm_transition.custom.get("requires_reason")),
+                blockers=blockers,
+                pending_request_id=pending.get(name),
+            )
+        )
+    return options

@@ -7,7 +7,7 @@ A refusal is written to the audit log after that transaction rolled back (``_aud
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -18,7 +18,6 @@ from django_fsm import ConcurrentTransition, Transition
 from backend.accounts.models import User
 from backend.core.audit import audit_record, mark_audited
 from backend.core.errors import (
-    Blocker,
     ConcurrentChange,
     DomainError,
     NotFound,
@@ -28,10 +27,12 @@ from backend.core.errors import (
 )
 from backend.core.models import AuditAction
 from backend.core.text import trimmed
+from backend.projects.access import project_access
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
+from backend.projects.stages import Stage
 from workflows import guards
-from workflows.machine import TRANSITION_NAMES
+from workflows.machine import TRANSITION_NAMES, TRANSITIONS, transition_from_current_stage
 from workflows.models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -39,18 +40,10 @@ from workflows.models import (
     ApprovalStatus,
     ApproverRole,
     Decision,
+    PipelineProject,
     TransitionRecord,
 )
-from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, project_roles
-from workflows.policies import policy_default, policy_get
-from workflows.stages import Stage
-
-# Project roles (workflows.permissions) that count as each approving role of a policy.
-_APPROVER_ROLE_OF = {
-    ApproverRole.LEAD_HEAD.value: LEAD_HEAD,
-    ApproverRole.INVOLVED_HEAD.value: INVOLVED_HEAD,
-    ApproverRole.COORDINATOR.value: COORDINATOR,
-}
+from workflows.policies import approver_roles_of, policy_get, quorum_reached
 
 
 @dataclass(frozen=True)
@@ -66,61 +59,19 @@ class TransitionOutcome:
         return self.record is not None
 
 
-@dataclass(frozen=True)
-class TransitionOption:
-    """One transition as a user sees it on a project right now; the API and UI show it as is."""
-
-    name: str
-    label: str
-    target: str
-    allowed: bool
-    requires_approval: bool
-    requires_reason: bool
-    blockers: list[Blocker] = field(default_factory=list)
-    pending_request_id: int | None = None
-
-
-def transition_from_current_stage(project: Project, name: str) -> Transition | None:
-    for fsm_transition in project.get_all_stage_transitions():
-        if fsm_transition.name == name and fsm_transition.source == project.stage:
-            return fsm_transition
-    return None
-
-
-def transition_target(project: Project, fsm_transition: Transition) -> str:
-    if isinstance(fsm_transition.target, str):
-        return Stage(fsm_transition.target).value
-    return project.stage_before_hold  # resume goes back where the project was put on hold
-
-
-def approver_roles_of(project: Project, user: User, approver_roles: list[str]) -> list[str]:
-    """The approving roles of a policy (or request) that this user holds on this project."""
-    held = project_roles(project, user)
-    return [role for role in approver_roles if _APPROVER_ROLE_OF[role] in held]
-
-
-def quorum_reached(*, approver_roles: list[str], required: int, each_role: bool, approvals: list[list[str]]) -> bool:
-    """``approvals`` holds, per approving person, the roles they approved as."""
-    if len(approvals) < required:
-        return False
-    if each_role:
-        covered = {role for roles in approvals for role in roles}
-        return all(role in covered for role in approver_roles)
-    return True
-
-
-def _lock_project(project_id: int) -> Project:
-    """Lock the project's row, and only it: ``FOR UPDATE`` of a join locks the joined rows too, and the
-    municipality's row locked made every transition of a town wait for the one before it (p95 of 8 clients
-    at once grew with their number). ``NO KEY UPDATE``: rows that refer to the project (its history, events,
-    notifications, comments) can still be written meanwhile; no transition changes its id."""
+def _lock_project(project_id: int) -> PipelineProject:
+    """The project row, locked, as the proxy that carries the state machine; only that row: ``FOR UPDATE`` of a
+    join locks the joined rows too, and the municipality's row locked made every transition of a town wait for
+    the one before it (p95 of 8 clients at once grew with their number). ``NO KEY UPDATE``: rows that refer to
+    the project (its history, events, notifications, comments) can still be written meanwhile; no transition
+    changes its id."""
     try:
         return (
-            Project.objects.select_for_update(of=("self",), no_key=True)
+            PipelineProject.objects.select_for_update(of=("self",), no_key=True)
             .select_related("municipality")
             .get(pk=project_id)
         )
-    except Project.DoesNotExist:
+    except PipelineProject.DoesNotExist:
         raise NotFound(_("Project not found.")) from None
 
 
@@ -134,7 +85,7 @@ def _check_known(name: str) -> None:
 def _check_may_move_at_all(*, project: Project, actor: User) -> None:
     """Someone no transition of any stage lets move this project (a partner guest, say) is refused as such:
     403 whatever the stage, rather than a 409 that the stage is wrong, as if another stage would do."""
-    if not any(fsm_transition.has_perm(project, actor) for fsm_transition in project.get_all_stage_transitions()):
+    if not any(fsm_transition.has_perm(project, actor) for fsm_transition in TRANSITIONS):
         raise PermissionDenied(_("You may not move this project between stages."))
 
 
@@ -274,12 +225,17 @@ def _record_refusal(action: AuditAction, error: DomainError, *, actor: User, **k
 
 
 @_audited_refusal(AuditAction.TRANSITION_REFUSED)
-def project_transition(*, project: Project, actor: User, transition: str, comment: str = "") -> TransitionOutcome:
+def project_transition(
+    *, project: Project, actor: User, transition: str, comment: str = "", expected_stage: str | None = None
+) -> TransitionOutcome:
     """Run a transition, or request it when its policy needs approvals.
 
     The caller's ``project`` is the state they saw: if the stage changed since, nothing happens and
-    ``ConcurrentChange`` is raised. When the requester is an approver, their request counts as their
-    approval, so a head requesting a transition only they must approve runs it at once.
+    ``ConcurrentChange`` is raised. ``expected_stage`` is the stage the person saw when they asked (a button
+    pressed on a page loaded earlier, an API client's last read): if the project stands elsewhere now,
+    nothing happens either and ``ConcurrentChange`` (code ``stage_changed``) names where it is. When the
+    requester is an approver, their request counts as their approval, so a head requesting a transition only
+    they must approve runs it at once.
     """
     comment = trimmed(comment or "")
     with transaction.atomic():
@@ -287,6 +243,12 @@ def project_transition(*, project: Project, actor: User, transition: str, commen
         if locked.stage != project.stage:
             raise ConcurrentChange(_("Someone else changed the project's stage in the meantime."))
         _check_may_move_at_all(project=locked, actor=actor)
+        if expected_stage and locked.stage != expected_stage:
+            raise ConcurrentChange(
+                _("The project has moved to “%(stage)s” in the meantime; check the transitions again.")
+                % {"stage": Stage(locked.stage).label},
+                code="stage_changed",
+            )
         _check_known(transition)
         policy = policy_get(municipality_id=locked.municipality_id, transition=transition)
         _check_requestable(project=locked, actor=actor, name=transition, comment=comment, policy=policy)
@@ -372,7 +334,7 @@ def approval_decide(
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
         _require_pending(request)
         roles = approver_roles_of(project, actor, request.approver_roles)
-        deciding_for_escalation = request.is_escalated and COORDINATOR in project_roles(project, actor)
+        deciding_for_escalation = request.is_escalated and project_access(user=actor, project=project).is_coordinator
         if deciding_for_escalation and ApproverRole.COORDINATOR.value not in roles:
             roles = [*roles, ApproverRole.COORDINATOR.value]
         if not roles:
@@ -461,10 +423,10 @@ def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment
     with transaction.atomic():
         project = _lock_project(approval_request.project_id)
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
-        roles = project_roles(project, actor)
-        if not roles:
+        access = project_access(user=actor, project=project)
+        if not access.is_staff:
             raise NotFound(_("Approval request not found."))
-        if request.requested_by_id != actor.pk and COORDINATOR not in roles:
+        if request.requested_by_id != actor.pk and not access.is_coordinator:
             raise PermissionDenied(_("Only the person who asked for it or the coordinator may withdraw a request."))
         _require_pending(request)
         _request_close(
@@ -476,53 +438,3 @@ def approval_withdraw(*, approval_request: ApprovalRequest, actor: User, comment
             comment=comment,
         )
         return request
-
-
-def transition_options(*, project: Project, user: User) -> list[TransitionOption]:
-    """Every transition from the project's stage that the user may request, with its state for them."""
-    roles_held = project_roles(project, user)
-    if not roles_held:
-        return []
-    candidates = sorted(
-        (
-            fsm_transition
-            for fsm_transition in project.get_all_stage_transitions()
-            if fsm_transition.source == project.stage and fsm_transition.has_perm(project, user)
-        ),
-        key=lambda fsm_transition: TRANSITION_NAMES.index(fsm_transition.name),
-    )
-    if not candidates:
-        return []
-    stored = {
-        policy.transition: policy for policy in ApprovalPolicy.objects.filter(municipality_id=project.municipality_id)
-    }
-    pending = dict(
-        ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).values_list("transition", "pk")
-    )
-    options = []
-    for fsm_transition in candidates:
-        name = fsm_transition.name
-        policy = stored.get(name) or policy_default(municipality_id=project.municipality_id, transition=name)
-        blockers = guards.blockers_for(project, fsm_transition.conditions)
-        if name in pending:
-            blockers.append(guards.approval_pending_blocker())
-        own_roles = [] if policy.forbid_self_approval else approver_roles_of(project, user, policy.approver_roles)
-        runs_at_once = not policy.required_approvals or quorum_reached(
-            approver_roles=policy.approver_roles,
-            required=policy.required_approvals,
-            each_role=policy.each_role_must_approve,
-            approvals=[own_roles] if own_roles else [],
-        )
-        options.append(
-            TransitionOption(
-                name=name,
-                label=str(fsm_transition.custom.get("label", name)),
-                target=transition_target(project, fsm_transition),
-                allowed=not blockers,
-                requires_approval=not runs_at_once,
-                requires_reason=bool(fsm_transition.custom.get("requires_reason")),
-                blockers=blockers,
-                pending_request_id=pending.get(name),
-            )
-        )
-    return options

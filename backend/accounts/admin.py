@@ -26,6 +26,7 @@ from backend.accounts.services import department_create, membership_grant, organ
 from backend.accounts.sessions import user_sessions_end
 from backend.core.errors import DomainError
 from backend.core.formsets import ConstraintCheckedInlineFormSet
+from backend.core.models import AuditEntry
 
 
 def coordinated_municipality_ids(user: User) -> frozenset[int]:
@@ -387,3 +388,66 @@ class InvitationAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.ModelAd
     list_select_related = ("organization", "invited_by")
     search_fields = ("email", "organization__name")
     exclude = ("nonce",)
+
+
+# --- the audit log (backend.core's model; read here, where a person's roles are known) -------------------------
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only; each coordinator sees their municipalities' entries, nobody else any."""
+
+    list_display = ("at", "action", "username", "actor", "object_type", "object_id", "ip_address", "municipality")
+    list_filter = ("action", "at")
+    list_select_related = ("actor", "municipality")
+    search_fields = ("username", "path", "object_id")
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "action",
+        "actor",
+        "username",
+        "municipality",
+        "object_type",
+        "object_id",
+        "path",
+        "ip_address",
+        "details",
+    )
+    readonly_fields = fields
+
+    @staticmethod
+    def _coordinated(request) -> frozenset[int] | None:
+        """The municipalities whose entries the user may read; None for platform operators (all)."""
+        access = user_access(user=request.user)
+        return None if access.is_platform_admin else access.coordinator_of
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        municipality_ids = self._coordinated(request)
+        return queryset if municipality_ids is None else queryset.filter(municipality_id__in=municipality_ids)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another municipality's entry answers as a missing one does, as everywhere in the admin.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("Not found."))
+        return obj
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if not request.user.is_active or not request.user.is_staff:
+            return False
+        municipality_ids = self._coordinated(request)
+        return municipality_ids is None or bool(municipality_ids)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -14,8 +14,10 @@ from backend.accounts.selectors import (
 )
 from backend.api.rows import row_reader
 from backend.notifications.models import Notification
+from backend.projects.access import sees_internals_in
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
-from backend.projects.selectors import is_partner_viewer_of, project_list_visible
+from backend.projects.selectors import project_list_visible
+from backend.projects.stages import Stage
 from workflows.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -175,13 +177,6 @@ class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.Mode
             "estimated_cost": {"min_value": 0},
         }
 
-    def validate(self, attrs):
-        start = attrs.get("planned_start", getattr(self.instance, "planned_start", None))
-        end = attrs.get("planned_end", getattr(self.instance, "planned_end", None))
-        if start and end and end < start:
-            raise serializers.ValidationError({"planned_end": _("The planned end is before the planned start.")})
-        return attrs
-
 
 class PartnerProjectSerializer(serializers.ModelSerializer):
     """What a partner guest may see of a project: no costs, assessments or internal people."""
@@ -217,16 +212,16 @@ class ProjectRowsForViewer:
     read only for someone who is a partner guest somewhere."""
 
     def __init__(self, *, user: User) -> None:
-        self._user = user
+        self._access = user_access(user=user)
         self._staff = row_reader(ProjectSerializer)
-        self._partner = row_reader(PartnerProjectSerializer) if user_access(user=user).partner_of else None
+        self._partner = row_reader(PartnerProjectSerializer) if self._access.partner_of else None
 
     def rows(self, queryset: QuerySet[Project]) -> QuerySet:
         return self._staff.rows(queryset, "municipality", *(self._partner.columns if self._partner else ()))
 
     def represent(self, rows: list[dict]) -> list[dict]:
         partner = {
-            row["pk"] for row in rows if is_partner_viewer_of(user=self._user, municipality_id=row["municipality"])
+            row["pk"] for row in rows if not sees_internals_in(access=self._access, municipality_id=row["municipality"])
         }
         staff = iter(self._staff.represent([row for row in rows if row["pk"] not in partner]))
         guests = iter(self._partner.represent([row for row in rows if row["pk"] in partner]) if partner else ())
@@ -252,6 +247,12 @@ class TransitionOptionSerializer(serializers.Serializer):
 class TransitionRequestSerializer(StrictInputMixin, serializers.Serializer):
     name = serializers.CharField(max_length=64)
     comment = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+    expected_stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="The stage the caller last saw the project in. When the project stands elsewhere now, nothing "
+        "happens and the answer is 409 with code `stage_changed`, saying where it is.",
+    )
 
 
 class DecisionSerializer(serializers.ModelSerializer):

@@ -49,7 +49,7 @@ urlpatterns = [
         updates.ProjectUpdateWithdrawView.as_view(),
         name="project_update_withdraw",
     ),
-    # The portal's read-only API: anonymous, only what backend.projects.public allows.
+    # The portal's read-only API: anonymous, only what backend.portal.public allows.
     path("public/", include("backend.portal.api_urls")),
     path("energy/portfolio/", energy.EnergyPortfolioView.as_view(), name="energy_portfolio"),
     path("energy/factor-sets/", energy.EmissionFactorSetListView.as_view(), name="energy_factor_sets"),

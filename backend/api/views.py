@@ -33,12 +33,12 @@ from backend.core.lockout import lockout_message, lockout_reset_on_success, lock
 from backend.notifications.selectors import notification_list_for
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
 from backend.projects import services as project_services
+from backend.projects.access import project_access, sees_internals_everywhere
 from backend.projects.filtersets import PersonFilterSet, ProjectFilterSet, TaskFilterSet
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import (
     comment_list_visible,
     funding_list_visible,
-    is_partner_viewer,
     kpi_list_visible,
     project_get_visible,
     project_list_visible,
@@ -79,7 +79,7 @@ class ProjectOrderingFilter(OrderingFilter):
     def get_valid_fields(self, queryset, view, context=None):
         fields = super().get_valid_fields(queryset, view, context or {})
         request = (context or {}).get("request")
-        if request is None or not user_access(user=request.user).partner_of:
+        if request is None or sees_internals_everywhere(access=user_access(user=request.user)):
             return fields
         shown = set(s.PartnerProjectSerializer.Meta.fields)
         return [(name, label) for name, label in fields if name in shown]
@@ -136,7 +136,7 @@ class MeView(APIView):
 
 
 def _partner_view(request: Request, project: Project) -> bool:
-    return is_partner_viewer(user=request.user, project=project)
+    return not project_access(user=request.user, project=project).sees_internals
 
 
 @extend_schema_view(
@@ -208,7 +208,7 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
     def transitions(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         if request.method == "GET":
-            options = workflow_services.transition_options(project=project, user=request.user)
+            options = workflow_selectors.transition_options(project=project, user=request.user)
             return Response(s.TransitionOptionSerializer(options, many=True).data)
         serializer = s.TransitionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -217,6 +217,7 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
             actor=request.user,
             transition=serializer.validated_data["name"],
             comment=serializer.validated_data["comment"],
+            expected_stage=serializer.validated_data.get("expected_stage"),
         )
         if outcome.executed:
             return Response(self._output(outcome.project))
@@ -425,7 +426,7 @@ class TaskViewSet(
 
     def partial_update(self, request: Request, pk: str) -> Response:
         task = self.get_object()
-        partner = is_partner_viewer(user=request.user, project=task.project)
+        partner = not project_access(user=request.user, project=task.project).sees_internals
         serializer_class = s.PartnerTaskUpdateSerializer if partner else s.TaskUpdateSerializer
         serializer = serializer_class(task, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)

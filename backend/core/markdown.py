@@ -9,16 +9,13 @@ it anyway); pictures belong in attachments. ``![text](url)`` therefore shows as 
 @mentions are marked up so that they stand out; they are never links (a name is not a permission).
 """
 
-import re
-
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-# The same shape as backend.projects.services' mention pattern (core may not import projects).
-_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][\w.\-]*[\w])")
+from backend.core.text import MENTION_PATTERN
 
 ALLOWED_TAGS = frozenset(
     {
@@ -68,7 +65,7 @@ def _mentions(state) -> None:
                 children.append(token)
                 continue
             position = 0
-            for match in _MENTION.finditer(token.content):
+            for match in MENTION_PATTERN.finditer(token.content):
                 if match.start() > position:
                     children.append(_text(token.content[position : match.start()]))
                 mention = Token("mention", "", 0)

@@ -1,6 +1,13 @@
 """Text normalisation shared by every way data comes in (API, web forms, admin, import)."""
 
+import re
 import unicodedata
+
+# An @mention in a comment: "@" not preceded by a word character, "." or "@" (so no e-mail address), then a
+# user name (letters, digits, "_", ".", "-", ending on a word character). The one Python copy: comments'
+# mentions (backend.projects.services) and their Markdown (backend.core.markdown) use it; the autocomplete's
+# trigger in static/ramec/mentions.js follows the same shape (tests/core/test_text.py checks they agree).
+MENTION_PATTERN = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][\w.\-]*[\w])")
 
 
 def single_line(value: str) -> str:

@@ -95,6 +95,7 @@ from backend.projects.services import (
     task_create,
     task_set_status,
 )
+from backend.projects.stages import Stage
 from backend.projects.updates import project_update_publish
 from backend.strategy.models import Measure
 from workflows.models import (
@@ -107,7 +108,6 @@ from workflows.models import (
 )
 from workflows.policies import policy_defaults_create
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 
 class DemoDataError(Exception):

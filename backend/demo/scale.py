@@ -20,8 +20,8 @@ from backend.core.validators import ico_check_digit
 from backend.demo.data import DEMO_PASSWORD
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, Event, EventKind, FundingApplication, Kpi, Project, ProjectPartner, Task
+from backend.projects.stages import Stage
 from workflows.models import ApprovalRequest, TransitionRecord
-from workflows.stages import Stage
 
 SMALL_TOWN_PROJECTS = 200
 BIG_TOWN_NAME = "Statutární město Velkov"

@@ -28,7 +28,7 @@ from backend.demo.specs import (
 )
 from backend.projects.choices import EnergyCarrier, FundingStatus, KpiKind, PartnerAccessLevel, TaskStatus, ThematicArea
 from backend.projects.choices import FundingProgramme as Programme
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 COORD = "coordinator"
 HEAD_ENV = "head.env"

@@ -11,7 +11,7 @@ from backend.accounts.models import User
 from backend.energy.models import ClimateTarget, EmissionInventory, InventoryEntry
 from backend.energy.selectors import EnergyTotal, energy_totals, factor_in_force, municipality_ids_staff
 from backend.projects.choices import EnergyCarrier, KpiKind, ThematicArea
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 
 @dataclass

@@ -21,7 +21,7 @@ from backend.energy.selectors import municipality_ids_staff
 from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, KpiKind, ThematicArea
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 MWH_FORMAT = "#,##0.0"
 CZK_FORMAT = '#,##0 "Kč"'

@@ -13,7 +13,7 @@ from backend.energy.models import Building, EmissionFactor, EmissionFactorSet, E
 from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, KpiKind
 from backend.projects.models import Kpi
 from backend.projects.selectors import project_list_visible
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 
 def municipality_ids_staff(*, user: User) -> frozenset[int]:

@@ -20,12 +20,11 @@ from backend.energy.models import (
     KpiMeasuredActual,
 )
 from backend.energy.selectors import building_consumption_total, factor_in_force
+from backend.projects.access import project_access
 from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier
 from backend.projects.models import Kpi
 from backend.projects.services import kpi_update
-from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
 
-_EDITOR_ROLES = {MANAGER, LEAD_HEAD, INVOLVED_HEAD, COORDINATOR}
 TONNES = Decimal("0.001")
 
 
@@ -35,7 +34,7 @@ def _require_coordinator(*, actor: User, municipality: Municipality) -> None:
 
 
 def _require_kpi_editor(*, actor: User, kpi: Kpi) -> None:
-    if not project_roles(kpi.project, actor).intersection(_EDITOR_ROLES):
+    if not project_access(user=actor, project=kpi.project).may_edit:
         raise PermissionDenied(
             _("Only the project manager, a head of an involved department or the coordinator may do this.")
         )

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.notifications.services import project_link
+from backend.projects.access import project_access
 from backend.projects.choices import TaskStatus
 from backend.projects.models import FundingApplication, Project
-from backend.projects.selectors import is_partner_viewer, project_list_visible, task_list_visible
+from backend.projects.selectors import project_list_visible, task_list_visible
 from workflows.machine import TRANSITION_LABELS
 from workflows.models import ApprovalRequest, ApprovalStatus
 from workflows.selectors import approval_list_pending_for
@@ -156,7 +157,7 @@ def project_entries(*, user: User, project: Project) -> list[Entry]:
         .order_by("due_date", "pk")[:FEED_LIMIT]
     )
     entries = _task_entries(tasks)
-    if not is_partner_viewer(user=user, project=project):
+    if not project_access(user=user, project=project).is_partner_view:
         approvals = ApprovalRequest.objects.select_related("project").filter(
             project=project, status=ApprovalStatus.PENDING
         )

@@ -29,10 +29,11 @@ from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import user_access
+from backend.projects.access import project_access
 from backend.projects.choices import ThematicArea
 from backend.projects.exports import COLUMNS, defuse
 from backend.projects.models import FundingApplication, Project
-from backend.projects.selectors import is_partner_viewer, task_list_visible
+from backend.projects.selectors import task_list_visible
 from backend.projects.services import project_create
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,7 +113,9 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
         [str(column.label) for column in columns],
         (
             [
-                None if column.internal and is_partner_viewer(user=user, project=project) else column.value(project)
+                None
+                if column.internal and project_access(user=user, project=project).is_partner_view
+                else column.value(project)
                 for column in columns
             ]
             for project in projects
@@ -143,7 +146,7 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
     if internal:
         funding = (
             FundingApplication.objects.filter(project_id__in=project_ids)
-            .exclude(project__in=[p for p in projects if is_partner_viewer(user=user, project=p)])
+            .exclude(project__in=[p for p in projects if project_access(user=user, project=p).is_partner_view])
             .select_related("project")
             .order_by("project_id", "pk")
         )

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods
 from backend.core.errors import DomainError
 from backend.integrations import funding_calls, selectors, spreadsheets
 from backend.integrations.models import FundingApplicationCall, FundingCall
-from backend.projects.selectors import funding_list_visible, is_partner_viewer, project_list_visible
+from backend.projects.access import project_access
+from backend.projects.selectors import funding_list_visible, project_list_visible
 from backend.web.htmx import render_page
 
 PAGE_SIZE = 25
@@ -100,7 +101,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 def project_calls(request: HttpRequest, pk: int) -> HttpResponse:
     """A project's funding applications, each with the call it answers (editors may change it)."""
     project = project_list_visible(user=request.user).filter(pk=pk).first()
-    if project is None or is_partner_viewer(user=request.user, project=project):
+    if project is None or project_access(user=request.user, project=project).is_partner_view:
         raise Http404
     applications = list(funding_list_visible(user=request.user, project=project).order_by("pk"))
     calls = (

@@ -1,8 +1,9 @@
 """The invitation e-mail: sent by Celery after the invitation commits, swept up when the broker was down.
 
-The invitation row is its own outbox entry (``sent_at``, ``send_attempts``, ``next_attempt_at``): sending
-locks it and marks it sent in the same transaction, so a mail goes out once however often its task runs, and
-the link is rebuilt from the row each time, so a retried task sends the same working link.
+The invitation row is its own entry of the outbox (``backend.notifications.outbox``): ``sent_at``,
+``send_attempts``, ``next_attempt_at``. Sending locks it and marks it sent in the same transaction, so a mail
+goes out once however often its task runs, and the link is rebuilt from the row each time, so a retried task
+sends the same working link.
 """
 
 import logging
@@ -20,7 +21,9 @@ from django.utils import timezone, translation
 
 from backend.accounts.invitations import invitation_token
 from backend.accounts.models import Invitation, InvitationKind
-from backend.notifications.services import project_link, retry_delay_seconds, site_url, task_publish
+from backend.notifications import tasks
+from backend.notifications.outbox import SWEEP_AFTER, retry_delay_seconds, sweep_due, task_publish
+from backend.notifications.services import project_link, site_url
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ def invitation_dispatch_on_commit(*, invitation_id: int) -> None:
 
 
 def _dispatch(invitation_id: int) -> None:
-    task_publish(task_name="send_invitation", object_id=invitation_id, waiting=f"invitation {invitation_id}")
+    task_publish(task=tasks.send_invitation, object_id=invitation_id, waiting=f"invitation {invitation_id}")
 
 
 def _sendable() -> Q:
@@ -104,13 +107,13 @@ def invitation_send(*, invitation_id: int) -> bool:
     raise InvitationSendFailed(error_text)
 
 
-def invitations_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
+def invitations_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
     """Send invitation mails left unsent (broker down at commit, worker lost, SMTP failing); how many sent."""
-    now = timezone.now()
-    due = Q(next_attempt_at__isnull=True, created_at__lte=now - older_than) | Q(next_attempt_at__lte=now)
     sent = 0
     for invitation_id in list(
-        Invitation.objects.filter(_sendable(), due).order_by("created_at", "pk").values_list("pk", flat=True)[:1000]
+        Invitation.objects.filter(_sendable(), sweep_due(older_than=older_than))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:1000]
     ):
         try:
             sent += invitation_send(invitation_id=invitation_id)

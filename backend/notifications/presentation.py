@@ -14,8 +14,8 @@ from django.utils.html import strip_tags
 from backend.core.markdown import render_markdown
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, EventKind
+from backend.projects.stages import Stage
 from workflows.machine import TRANSITION_LABELS
-from workflows.stages import Stage
 
 PREVIEW_LENGTH = 140
 

@@ -1,46 +1,34 @@
 """Who hears of an event: one rule per event kind, then the same filters for all (as taiga does).
 
 Every rule returns user ids; ``recipients_for`` removes the actor and everyone who may not see the
-project, and drops partner guests from internal matters (approvals, internal comments, funding).
+project, and drops partner guests from internal matters (approvals, internal comments, funding). Who holds
+which role and who sees the project (in which shape) are ``backend.projects.access``'s answers, the same
+the people pickers use.
 """
 
 from collections.abc import Callable
 
-from django.db.models import Q
-
 from backend.accounts.models import Membership, Role
+from backend.projects.access import AUTHOR, COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_audience
 from backend.projects.choices import CommentVisibility
-from backend.projects.models import Comment, Event, EventKind, Project, ProjectPartner, Task
-from workflows.models import ApprovalRequest, ApproverRole
+from backend.projects.models import Comment, Event, EventKind, Project, Task
+from workflows.models import ApprovalRequest
+from workflows.policies import PROJECT_ROLE_OF_APPROVER
 
 Rule = Callable[[Event], set[int]]
 
 
-def _ids(queryset) -> set[int]:
-    return set(queryset.values_list("user_id", flat=True))
-
-
-def _heads(department_ids) -> set[int]:
-    return _ids(Membership.objects.filter(role=Role.HEAD, department_id__in=list(department_ids)))
-
-
-def _coordinators(project: Project) -> set[int]:
-    return _ids(Membership.objects.filter(role=Role.COORDINATOR, municipality_id=project.municipality_id))
-
-
-def _involved_department_ids(project: Project) -> set[int]:
-    return set(project.departments.values_list("pk", flat=True))
+def _ids(users) -> set[int]:
+    return set(users.values_list("pk", flat=True))
 
 
 def _team(project: Project) -> set[int]:
-    """The people who run the project: its manager, author, heads of lead and involved departments (one query)."""
-    ids = {project.manager_id, project.author_id} - {None}
-    departments = Q(
-        department_id__in=Project.departments.through.objects.filter(project_id=project.pk).values("department_id")
-    )
-    if project.lead_department_id:
-        departments |= Q(department_id=project.lead_department_id)
-    return ids | _ids(Membership.objects.filter(departments, role=Role.HEAD))
+    """The people who run the project: its manager, author, heads of lead and involved departments."""
+    return _ids(project_audience(project=project).holding(MANAGER, AUTHOR, LEAD_HEAD, INVOLVED_HEAD))
+
+
+def _coordinators(project: Project) -> set[int]:
+    return _ids(project_audience(project=project).holding(COORDINATOR))
 
 
 def _watchers(project: Project) -> set[int]:
@@ -48,14 +36,8 @@ def _watchers(project: Project) -> set[int]:
 
 
 def _approvers(request: ApprovalRequest) -> set[int]:
-    project = request.project
-    ids: set[int] = set()
-    if ApproverRole.LEAD_HEAD in request.approver_roles and project.lead_department_id:
-        ids |= _heads([project.lead_department_id])
-    if ApproverRole.INVOLVED_HEAD in request.approver_roles:
-        ids |= _heads(_involved_department_ids(project))
-    if ApproverRole.COORDINATOR in request.approver_roles:
-        ids |= _coordinators(project)
+    roles = [PROJECT_ROLE_OF_APPROVER[role] for role in request.approver_roles]
+    ids = _ids(project_audience(project=request.project).holding(*roles))
     if request.forbid_self_approval:
         ids.discard(request.requested_by_id)  # they may not decide it: no reminder to do so
     return ids - set(request.decisions.values_list("approver_id", flat=True))
@@ -128,12 +110,13 @@ def _comment_posted(event: Event) -> set[int]:
 
 
 def _partner_invited(event: Event) -> set[int]:
-    return _ids(Membership.objects.filter(role=Role.PARTNER, organization_id=event.payload.get("organization_id")))
+    guests = Membership.objects.filter(role=Role.PARTNER, organization_id=event.payload.get("organization_id"))
+    return set(guests.values_list("user_id", flat=True))
 
 
 def _project_created(event: Event) -> set[int]:
     project = event.project
-    return _heads([project.lead_department_id]) if project.lead_department_id else set()
+    return _ids(project_audience(project=project).holding(LEAD_HEAD))
 
 
 def _funding_deadline(event: Event) -> set[int]:
@@ -179,21 +162,6 @@ def _partner_visible(event: Event) -> bool:
     return True
 
 
-def project_audience(project: Project) -> tuple[set[int], set[int]]:
-    """Active users who may see the project: (municipal staff, partner guests of invited organisations), read in
-    one query: a transition runs this in its transaction, and every round trip there holds the project's lock."""
-    shared_with = Project.shared_with.through.objects.filter(project_id=project.pk).values("municipality_id")
-    invited = ProjectPartner.objects.filter(project_id=project.pk).values("organization_id")
-    staff_of = Q(municipality_id=project.municipality_id) | Q(municipality_id__in=shared_with)
-    memberships = Membership.objects.filter(user__is_active=True).filter(
-        (staff_of & ~Q(role=Role.PARTNER)) | Q(role=Role.PARTNER, organization_id__in=invited)
-    )
-    staff, partners = set(), set()
-    for user_id, role in memberships.values_list("user_id", "role"):
-        (partners if role == Role.PARTNER else staff).add(user_id)
-    return staff, partners - staff
-
-
 def recipients_for(event: Event) -> set[int]:
     """Everyone who should hear of ``event``: the kind's rule, minus the actor and whoever may not see it."""
     rule = RULES.get(event.kind)
@@ -202,6 +170,6 @@ def recipients_for(event: Event) -> set[int]:
     candidates = rule(event) - {event.actor_id}
     if not candidates:
         return set()
-    staff, partners = project_audience(event.project)
-    allowed = staff | partners if _partner_visible(event) else staff
-    return candidates & allowed
+    audience = project_audience(project=event.project)
+    allowed = audience.everyone() if _partner_visible(event) else audience.internal()
+    return candidates & _ids(allowed.filter(pk__in=candidates))

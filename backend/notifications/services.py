@@ -2,15 +2,13 @@
 
 - ``event_fanout`` runs inside the transaction that wrote the event: in-app rows and e-mail deliveries
   commit together with the change, so nothing is lost if the process or the broker dies afterwards.
-- After commit one Celery task per event sends its e-mails; if the broker is down the commit still
-  succeeds at once and ``deliveries_sweep`` (on beat) sends what was left pending.
+- After commit one Celery task per event sends its e-mails (published through ``outbox``); if the broker
+  is down the commit still succeeds at once and ``deliveries_sweep`` (on beat) sends what was left pending.
 - ``delivery_send`` locks the delivery row while sending and marks it sent in the same transaction,
   so a delivery is sent once however often its task runs.
 """
 
 import logging
-import random
-import time
 from collections import defaultdict
 from datetime import timedelta
 from functools import partial
@@ -20,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -28,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, Role, User
 from backend.accounts.selectors import user_access
+from backend.notifications import tasks
 from backend.notifications.models import (
     MENTION,
     Channel,
@@ -36,6 +34,7 @@ from backend.notifications.models import (
     Notification,
     NotificationPreference,
 )
+from backend.notifications.outbox import SWEEP_AFTER, retry_delay_seconds, sweep_due, task_publish
 from backend.notifications.presentation import comment_previews, is_mention, notification_path
 from backend.notifications.recipients import recipients_for
 from backend.projects.models import Event, EventKind
@@ -66,11 +65,6 @@ DEFAULT_CHANNELS = {
     MENTION: Channel.IMMEDIATE,
 }
 EMAIL_CHANNELS = (Channel.IMMEDIATE, Channel.DIGEST)
-
-# After a failed publish, skip the broker for a while: the sweep sends what is pending, and a
-# transition must never wait for an unreachable broker, let alone fifty of them.
-BROKER_PAUSE_SECONDS = 30
-_broker_paused_until = 0.0
 
 
 def channels_for(*, kind: str, user_ids: set[int], mentioned_ids: set[int] = frozenset()) -> dict[int, str]:
@@ -137,27 +131,8 @@ def notifications_forget_revoked(*, event: Event) -> int:
     return notifications + deliveries
 
 
-def task_publish(*, task_name: str, object_id: int, waiting: str) -> None:
-    """Hand a sending task to Celery; never raise into the request that already committed.
-
-    When the broker cannot be reached, publishing stops for BROKER_PAUSE_SECONDS (for every kind of mail:
-    the broker is down for all of them), so requests do not each wait for its timeout; the sweep on beat
-    sends whatever is left. ``waiting`` names the mail in the log line.
-    """
-    global _broker_paused_until
-    if time.monotonic() < _broker_paused_until:
-        return
-    from backend.notifications import tasks
-
-    try:
-        getattr(tasks, task_name).apply_async(args=[object_id], retry=False)
-    except Exception:  # any broker error: the sweep will send it
-        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("Broker unreachable; %s waits for the sweep.", waiting, exc_info=True)
-
-
 def _dispatch(event_id: int) -> None:
-    task_publish(task_name="send_event_deliveries", object_id=event_id, waiting=f"event {event_id}'s e-mail")
+    task_publish(task=tasks.send_event_deliveries, object_id=event_id, waiting=f"event {event_id}'s e-mail")
 
 
 def site_url(path: str) -> str:
@@ -280,11 +255,6 @@ def _record_failure(*, delivery_id: int, error_text: str) -> None:
         delivery.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
 
 
-def retry_delay_seconds(attempts: int) -> int:
-    """Exponential backoff with full jitter: up to 30 s after the first failure, 60 s, 120 s … at most an hour."""
-    return random.randint(1, min(3600, 30 * 2 ** max(0, attempts - 1)))  # noqa: S311  (jitter, not cryptography)
-
-
 def event_deliveries_send(*, event_id: int) -> list[int]:
     """Send every pending immediate delivery of an event; return the ids that failed for now."""
     failed = []
@@ -301,12 +271,12 @@ def event_deliveries_send(*, event_id: int) -> list[int]:
     return failed
 
 
-def deliveries_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
+def deliveries_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
     """Send immediate deliveries left pending (broker down at commit, worker lost); return how many sent."""
-    now = timezone.now()
-    due = Q(next_attempt_at__isnull=True, created_at__lte=now - older_than) | Q(next_attempt_at__lte=now)
     pending = (
-        Delivery.objects.filter(due, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING)
+        Delivery.objects.filter(
+            sweep_due(older_than=older_than), channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING
+        )
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )

@@ -1,4 +1,4 @@
-"""The public read-only API (``/api/v1/public/``): anonymous, throttled, only what backend.projects.public allows."""
+"""The public read-only API (``/api/v1/public/``): anonymous, throttled, only what backend.portal.public allows."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from backend.api.pagination import CursorPagination
 from backend.portal.filters import PublicProjectFilterForm
+from backend.portal.public import public_project_cards, public_project_get, public_update_list
 from backend.portal.selectors import portal_get_open, portal_list_open
 from backend.portal.serializers import (
     PublicPortalSerializer,
@@ -16,7 +17,6 @@ from backend.portal.serializers import (
     PublicProjectSerializer,
     PublicUpdateSerializer,
 )
-from backend.projects.public import public_project_cards, public_project_get, public_update_list
 
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The municipality's portal address.")
 PROJECT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The public project.")

@@ -1,5 +1,5 @@
 """The portal's feeds and open data: an Atom feed of public updates per municipality, its public projects as JSON
-and as CSV (streamed). Each reads only the records of backend.projects.public."""
+and as CSV (streamed). Each reads only the records of backend.portal.public."""
 
 import csv
 from collections.abc import Iterator
@@ -18,19 +18,19 @@ from django.views.decorators.http import require_GET
 from backend.core.errors import NotFound
 from backend.core.markdown import render_markdown
 from backend.portal.models import Portal
-from backend.portal.selectors import portal_get_open
-from backend.portal.serializers import PublicProjectSerializer
-from backend.portal.views import public_page
-from backend.projects.exports import BYTE_ORDER_MARK, CHUNK_SIZE, CSV_CONTENT_TYPE, DELIMITER, defuse
-from backend.projects.exports import _Line as CsvLine
-from backend.projects.exports import _text as csv_text
-from backend.projects.public import (
+from backend.portal.public import (
     PublicProject,
     PublicUpdate,
     public_project_card,
     public_project_queryset,
     public_update_list,
 )
+from backend.portal.selectors import portal_get_open
+from backend.portal.serializers import PublicProjectSerializer
+from backend.portal.views import public_page
+from backend.projects.exports import BYTE_ORDER_MARK, CHUNK_SIZE, CSV_CONTENT_TYPE, DELIMITER, defuse
+from backend.projects.exports import _Line as CsvLine
+from backend.projects.exports import _text as csv_text
 
 FEED_ITEMS = 50
 

@@ -7,10 +7,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Municipality
+from backend.portal.public import PROGRESS_STAGES, SEARCH_MAX_LENGTH, public_measures, public_project_list
 from backend.projects.choices import ThematicArea
 from backend.projects.models import Project
-from backend.projects.public import PROGRESS_STAGES, SEARCH_MAX_LENGTH, public_measures, public_project_list
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 PUBLIC_STAGE_CHOICES = [(stage.value, stage.label) for stage in (*PROGRESS_STAGES, Stage.ON_HOLD, Stage.REJECTED)]
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -1,10 +1,10 @@
-"""The public records of backend.projects.public as JSON: the public API, the JSON export and the feeds share them."""
+"""The public records of backend.portal.public as JSON: the public API, the JSON export and the feeds share them."""
 
 from django.urls import reverse
 from rest_framework import serializers
 
 from backend.projects.choices import ThematicArea
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 
 class PublicPortalSerializer(serializers.Serializer):

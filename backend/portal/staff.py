@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.core.errors import NotFound, PermissionDenied
 from backend.portal.forms import ProjectPublicForm, ProjectUpdateForm, add_errors
 from backend.portal.selectors import portal_list_open
+from backend.projects.access import project_access
 from backend.projects.models import Project
-from backend.projects.selectors import is_partner_viewer, project_get_visible
+from backend.projects.selectors import project_get_visible
 from backend.projects.services import project_update
 from backend.projects.updates import (
     project_update_get_visible,
@@ -33,7 +34,7 @@ def _project(request: HttpRequest, pk: int) -> Project:
         project = project_get_visible(user=request.user, pk=pk)
     except NotFound as error:
         raise Http404(str(error)) from None
-    if is_partner_viewer(user=request.user, project=project):
+    if project_access(user=request.user, project=project).is_partner_view:
         raise Http404(_("Project not found."))
     return project
 

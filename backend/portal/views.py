@@ -2,7 +2,7 @@
 
 No sign-in and nothing per person: a page depends only on its address and the reader's language, so every page
 answers with ``Cache-Control: public``, an ETag (304 when the browser already has it) and ``Vary`` on what picks
-the language. They render only the records of backend.projects.public. No page needs JavaScript.
+the language. They render only the records of backend.portal.public. No page needs JavaScript.
 """
 
 import logging
@@ -22,13 +22,13 @@ from django.views.decorators.http import require_GET
 from backend.core.errors import NotFound
 from backend.portal.filters import PublicProjectFilterForm
 from backend.portal.ideas import idea_list_for_project
-from backend.portal.selectors import portal_get_open, portal_list_open
-from backend.projects.public import (
+from backend.portal.public import (
     public_attachment_get,
     public_project_cards,
     public_project_get,
     public_update_list,
 )
+from backend.portal.selectors import portal_get_open, portal_list_open
 from backend.projects.uploads import KNOWN_TYPES
 
 logger = logging.getLogger(__name__)

@@ -2,20 +2,15 @@
 
 Projects, tasks, comments, funding, KPIs, project partners, attachments and events are written only by the
 services behind the application and the API, which check who may do what on each project; saving them here
-would bypass that (issue 11). The one thing done here is the "Change stage…" action, which asks for a
-transition and a comment and calls ``workflows.services.project_transition`` with the acting user for each
-selected project, exactly as the API does. Strategic measures live in ``backend.strategy``.
+would bypass that (issue 11). The "Change stage…" action belongs to the pipeline: ``workflows.admin`` registers
+this admin again with it (this package knows no workflows). Strategic measures live in
+``backend.strategy``.
 """
 
-from django import forms
-from django.contrib import admin, messages
-from django.template.response import TemplateResponse
-from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin
-from backend.core.errors import DomainError
 from backend.projects.models import (
     Attachment,
     Comment,
@@ -27,45 +22,8 @@ from backend.projects.models import (
     Task,
 )
 from backend.projects.selectors import project_list_visible
-from workflows.admin import (
-    LIST_AND_FORM,
-    action_page_context,
-    is_confirmed,
-    refusal_message,
-    stage_label,
-)
-from workflows.machine import TRANSITION_NAMES
-from workflows.services import TransitionOption, project_transition, transition_options
 
 PIPELINE_FIELDS = ("stage", "stage_before_hold", "stage_changed_at")
-
-
-def transition_rows(options: list[TransitionOption]) -> list[dict]:
-    """Transition options as the admin templates show them, with the target stage's label."""
-    return [
-        {
-            "label": option.label,
-            "target": stage_label(option.target),
-            "requires_approval": option.requires_approval,
-            "requires_reason": option.requires_reason,
-            "blockers": option.blockers,
-        }
-        for option in options
-    ]
-
-
-class StageChangeForm(forms.Form):
-    transition = forms.ChoiceField(label=capfirst(_("transition")))
-    comment = forms.CharField(
-        label=capfirst(_("comment")),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=_("Returning, rejecting and putting on hold need a reason."),
-    )
-
-    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["transition"].choices = choices
 
 
 class ProjectScopedMixin(MunicipalityScopedMixin):
@@ -131,7 +89,6 @@ class ProjectAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.ModelAdmin
         (_("Pipeline"), {"fields": (*PIPELINE_FIELDS, "created_at", "updated_at")}),
     )
     inlines = (TaskInline, FundingApplicationInline, KpiInline, ProjectPartnerInline)
-    actions = ("change_stage",)
 
     def get_queryset(self, request):
         # The selector decides what the user may read; the admin shows only the coordinated municipalities' ones.
@@ -139,52 +96,6 @@ class ProjectAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.ModelAdmin
         if ordering := self.get_ordering(request):
             queryset = queryset.order_by(*ordering)
         return self.restrict_to_own_municipalities(request, queryset)
-
-    def has_transition_permission(self, request) -> bool:
-        # Whoever may look at projects here may ask; project_transition checks the user's right on each one,
-        # with the same rules as the API.
-        return self.has_view_permission(request)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            context["transition_options"] = transition_rows(transition_options(project=obj, user=request.user))
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
-
-    @admin.action(description=_("Change stage…"), permissions=["transition"], location=LIST_AND_FORM)
-    def change_stage(self, request, queryset):
-        projects = list(queryset.select_related("municipality").prefetch_related("departments"))
-        options = {project.pk: transition_options(project=project, user=request.user) for project in projects}
-        offered = {option.name: option.label for project_options in options.values() for option in project_options}
-        choices = [(name, offered[name]) for name in TRANSITION_NAMES if name in offered]
-        form = StageChangeForm(request.POST if is_confirmed(request) else None, choices=choices)
-        if form.is_valid():
-            for project in projects:
-                self._transition_one(request, project, form.cleaned_data["transition"], form.cleaned_data["comment"])
-            return None
-        context = {
-            **action_page_context(
-                self, request, objects=projects, action_name="change_stage", title=gettext("Change stage")
-            ),
-            "form": form,
-            "rows": [(project, transition_rows(options[project.pk])) for project in projects],
-        }
-        return TemplateResponse(request, "admin/projects/project/transition.html", context)
-
-    def _transition_one(self, request, project: Project, transition: str, comment: str) -> None:
-        try:
-            outcome = project_transition(project=project, actor=request.user, transition=transition, comment=comment)
-        except DomainError as error:
-            self.message_user(request, refusal_message(project, error), messages.ERROR)
-            return
-        if outcome.executed:
-            message = gettext("%(project)s: moved to the stage “%(stage)s”.") % {
-                "project": project,
-                "stage": stage_label(outcome.project.stage),
-            }
-            self.message_user(request, message, messages.SUCCESS)
-        else:
-            message = gettext("%(project)s: the request waits for approval.") % {"project": project}
-            self.message_user(request, message, messages.WARNING)
 
 
 @admin.register(Task)

@@ -13,15 +13,13 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.core.errors import NotFound, PermissionDenied
+from backend.projects.access import project_access
 from backend.projects.choices import CommentVisibility
 from backend.projects.closed import closed_message, project_is_closed, require_open
 from backend.projects.models import Attachment, Comment, Project, ProjectUpdate
-from backend.projects.selectors import is_partner_viewer, partner_can_contribute, project_list_visible
+from backend.projects.selectors import project_list_visible
 from backend.projects.uploads import check_upload
-from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
 
-# Besides the uploader: the project's editors and the coordinator (the same roles that edit the project).
-_DELETING_ROLES = frozenset({MANAGER, LEAD_HEAD, INVOLVED_HEAD, COORDINATOR})
 _SHARED_ONLY = Q(comment__isnull=True, visibility=CommentVisibility.SHARED) | Q(
     comment__visibility=CommentVisibility.SHARED
 )
@@ -33,7 +31,7 @@ _SHARED_ONLY = Q(comment__isnull=True, visibility=CommentVisibility.SHARED) | Q(
 def attachment_list_visible(*, user: User | None, project: Project) -> QuerySet[Attachment]:
     """Attachments of a project the caller already may see; partners get the shared ones only."""
     queryset = Attachment.objects.filter(project=project).select_related("uploaded_by", "comment")
-    if is_partner_viewer(user=user, project=project):
+    if not project_access(user=user, project=project).sees_internals:
         queryset = queryset.filter(_SHARED_ONLY)
     return queryset
 
@@ -49,7 +47,9 @@ def attachment_get_visible(*, user: User | None, pk: int | str) -> Attachment:
         .select_related("project", "comment", "uploaded_by")
         .first()
     )
-    if attachment is None or (is_partner_viewer(user=user, project=attachment.project) and not is_shared(attachment)):
+    if attachment is None or (
+        not project_access(user=user, project=attachment.project).sees_internals and not is_shared(attachment)
+    ):
         raise NotFound(_("Attachment not found."))
     return attachment
 
@@ -61,13 +61,14 @@ def is_shared(attachment: Attachment) -> bool:
 
 
 def attachment_may_delete(*, user: User, attachment: Attachment) -> bool:
-    """The uploader (a partner only while their organisation may contribute), the editors, the coordinator."""
-    project = attachment.project
-    if project_roles(project, user) & _DELETING_ROLES:
+    """The uploader (a partner only while their organisation may contribute), and the project's editors (the
+    coordinator among them)."""
+    access = project_access(user=user, project=attachment.project)
+    if access.may_edit:
         return True
     if attachment.uploaded_by_id is None or attachment.uploaded_by_id != user.pk:
         return False
-    return not is_partner_viewer(user=user, project=project) or partner_can_contribute(user=user, project=project)
+    return access.may_contribute
 
 
 # --- writes ----------------------------------------------------------------------------------------------------
@@ -76,11 +77,11 @@ def attachment_may_delete(*, user: User, attachment: Attachment) -> bool:
 def _require_may_upload(*, actor: User, project: Project, visibility: str) -> None:
     if not project_list_visible(user=actor).filter(pk=project.pk).exists():
         raise NotFound(_("Project not found."))
-    if is_partner_viewer(user=actor, project=project):
-        if visibility != CommentVisibility.SHARED:
-            raise PermissionDenied(_("Partners may attach files only where they are shared with partners."))
-        if not partner_can_contribute(user=actor, project=project):
-            raise PermissionDenied(_("Your organisation's access to this project is read-only."))
+    access = project_access(user=actor, project=project)
+    if access.is_partner_view and visibility != CommentVisibility.SHARED:
+        raise PermissionDenied(_("Partners may attach files only where they are shared with partners."))
+    if not access.may_contribute:
+        raise PermissionDenied(_("Your organisation's access to this project is read-only."))
 
 
 def attachment_create(

@@ -4,7 +4,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
 from backend.projects.models import Project
-from workflows.stages import TERMINAL_STAGES, Stage
+from backend.projects.stages import TERMINAL_STAGES, Stage
 
 
 def project_is_closed(project: Project) -> bool:

@@ -10,7 +10,7 @@ title such as ``=HYPERLINK(...)`` is text, never a formula (CSV injection).
 
 Who sees what: the rows are the caller's queryset (already scoped by ``project_list_visible``); the internal
 columns (project manager, cost, assessment, created at) are there only for people with a municipal role,
-and are empty on each project they see as a partner guest, the rule of ``is_partner_viewer``. Partners
+and are empty on each project they see as a partner guest, the rule of ``ProjectAccess.sees_internals``. Partners
 get exactly the fields the API's partner view of a project shows.
 """
 
@@ -28,8 +28,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
+from backend.projects.access import project_access
 from backend.projects.models import Project
-from backend.projects.selectors import is_partner_viewer
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 DELIMITER = ";"
@@ -107,7 +107,7 @@ def project_csv_lines(*, user: User, projects: QuerySet[Project]) -> Iterator[st
         with translation.override(language):
             yield BYTE_ORDER_MARK + writer.writerow([defuse(str(column.label)) for column in columns])
             for project in projects.iterator(chunk_size=CHUNK_SIZE):
-                partner = is_partner_viewer(user=user, project=project)
+                partner = not project_access(user=user, project=project).sees_internals
                 yield writer.writerow(
                     ["" if partner and column.internal else _text(column.value(project)) for column in columns]
                 )

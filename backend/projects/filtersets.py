@@ -10,7 +10,7 @@ from backend.core.filters import BooleanFilter, IdFilter
 from backend.projects.choices import OPEN_TASK_STATUSES, TaskStatus, ThematicArea
 from backend.projects.models import Project, Task
 from backend.projects.selectors import mention_candidates, project_list_visible
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 
 class ProjectFilterSet(django_filters.FilterSet):

@@ -23,10 +23,11 @@ from backend.accounts.sessions import user_sessions_end
 from backend.accounts.signals import invitation_recorded
 from backend.core.errors import DomainError, NotFound, PermissionDenied
 from backend.core.text import single_line
+from backend.projects.access import project_access
 from backend.projects.closed import require_open
 from backend.projects.models import EventKind, Project, ProjectPartner
-from backend.projects.selectors import is_partner_viewer, project_list_visible
-from backend.projects.services import _require_editor, event_record, project_partner_grant
+from backend.projects.selectors import project_list_visible
+from backend.projects.services import event_record, project_partner_grant, require_editor
 
 
 class InvitationUnusable(DomainError):
@@ -158,14 +159,14 @@ def invitation_create(
         raise ValidationError(errors)
     visible = set(project_list_visible(user=actor).filter(pk__in=[p.pk for p in projects]).values_list("pk", flat=True))
     for project in projects:
-        if project.pk not in visible or is_partner_viewer(user=actor, project=project):
+        if project.pk not in visible or project_access(user=actor, project=project).is_partner_view:
             raise NotFound(_("Project not found."))
     if not access.is_platform_admin and organization.municipality_id not in access.municipality_ids:
         raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
     if any(project.municipality_id != organization.municipality_id for project in projects):
         raise ValidationError({"organization": _("The organisation is registered with another municipality.")})
     for project in projects:
-        _require_editor(actor=actor, project=project)
+        require_editor(actor=actor, project=project)
         require_open(project, field="projects")
     # Only after the editor check: whose e-mail this is must not be told to someone who may not invite.
     guest = _existing_guest(email)
@@ -290,7 +291,7 @@ def _require_may_manage(*, actor: User, invitation: Invitation) -> None:
         return
     for project in invitation.projects.all():
         try:
-            _require_editor(actor=actor, project=project)
+            require_editor(actor=actor, project=project)
         except PermissionDenied:
             continue
         return

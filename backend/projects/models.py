@@ -33,9 +33,8 @@ from backend.projects.choices import (
     TaskStatus,
     ThematicArea,
 )
+from backend.projects.stages import ACTIVE_STAGES, Stage
 from backend.projects.uploads import attachment_storage, type_label
-from workflows.machine import ProjectPipeline
-from workflows.stages import ACTIVE_STAGES, Stage
 
 _NON_NEGATIVE = [MinValueValidator(0)]
 
@@ -44,7 +43,10 @@ def _money(verbose_name, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, validators=_NON_NEGATIVE, **kwargs)
 
 
-class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
+class Project(ConcurrentTransitionMixin, TimeStampedModel):
+    """A Smart City project. Its stage is moved only by ``workflows.services.project_transition``, on the
+    ``workflows.models.PipelineProject`` proxy that carries the state machine: this package knows no workflows."""
+
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="projects", verbose_name=_("municipality")
     )
@@ -86,7 +88,7 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
     assessment_summary = models.TextField(_("assessment summary"), blank=True)
     evaluation_summary = models.TextField(_("evaluation summary"), blank=True)
     is_public = models.BooleanField(_("public"), default=False, help_text=_("Shown on the public portal."))
-    # What citizens read on the portal (backend.projects.public): written for them, never the internal summary.
+    # What citizens read on the portal (backend.portal.public): written for them, never the internal summary.
     public_summary = models.TextField(
         _("public summary"),
         blank=True,
@@ -177,6 +179,7 @@ class Project(ProjectPipeline, ConcurrentTransitionMixin, TimeStampedModel):
         errors = {}
         if not self.title.strip():
             errors["title"] = _("The project needs a title.")
+        # The one home of this rule: the services' full_clean runs it for the web forms and the API alike.
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             errors["planned_end"] = _("The planned end is before the planned start.")
         if self.lead_department_id and self.lead_department.municipality_id != self.municipality_id:
@@ -485,7 +488,7 @@ class Attachment(models.Model):
         related_name="attachments",
         verbose_name=_("comment"),
     )
-    # A file of a public update is public exactly while its update and its project are (backend.projects.public).
+    # A file of a public update is public exactly while its update and its project are (backend.portal.public).
     update = models.ForeignKey(
         ProjectUpdate,
         on_delete=models.CASCADE,

@@ -1,17 +1,19 @@
 """Permission-scoped reads of projects and what hangs on them: the one place that decides who sees what.
 
 Municipal users see every project of their municipalities and those explicitly shared with them;
-partner guests see only projects their organisation was invited to; everyone else sees nothing.
+partner guests see only projects their organisation was invited to; everyone else sees nothing. What a
+user who sees a project is to it (partner guest, roles) is ``backend.projects.access``.
 """
 
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import Membership, Role, User
+from backend.accounts.models import User
 from backend.accounts.selectors import Access, user_access
 from backend.core.errors import NotFound
 from backend.core.expressions import InSubquery
-from backend.projects.choices import CommentVisibility, PartnerAccessLevel
+from backend.projects.access import project_access, project_audience
+from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, ProjectPartner, Task
 
 
@@ -69,30 +71,10 @@ def project_one_visible(*, user: User | None, pk: int | str) -> QuerySet[Project
         raise NotFound(_("Project not found.")) from None
 
 
-def is_partner_viewer(*, user: User | None, project: Project) -> bool:
-    """True when the user sees the project only as a partner guest (no municipal role in it)."""
-    return is_partner_viewer_of(user=user, municipality_id=project.municipality_id)
-
-
-def is_partner_viewer_of(*, user: User | None, municipality_id: int) -> bool:
-    """``is_partner_viewer`` of a project of that municipality (for rows read without a Project object)."""
-    access = user_access(user=user)
-    if access.is_platform_admin or municipality_id in access.municipality_ids:
-        return False
-    return bool(access.partner_of)
-
-
-def partner_can_contribute(*, user: User | None, project: Project) -> bool:
-    access = user_access(user=user)
-    return ProjectPartner.objects.filter(
-        project=project, organization_id__in=access.partner_of, access_level=PartnerAccessLevel.CONTRIBUTE
-    ).exists()
-
-
 def comment_list_visible(*, user: User | None, project: Project) -> QuerySet[Comment]:
     """Comments of a project the caller already may see; partners get the shared ones only."""
     queryset = Comment.objects.filter(project=project).select_related("author")
-    if is_partner_viewer(user=user, project=project):
+    if not project_access(user=user, project=project).sees_internals:
         queryset = queryset.filter(visibility=CommentVisibility.SHARED)
     return queryset
 
@@ -115,7 +97,7 @@ def task_list_visible(*, user: User | None) -> QuerySet[Task]:
 
 def funding_list_visible(*, user: User | None, project: Project) -> QuerySet[FundingApplication]:
     """Funding applications carry internal notes and negotiations: municipal users only."""
-    if is_partner_viewer(user=user, project=project):
+    if not project_access(user=user, project=project).sees_internals:
         return FundingApplication.objects.none()
     return FundingApplication.objects.filter(project=project)
 
@@ -127,25 +109,9 @@ def kpi_list_visible(*, user: User | None, project: Project) -> QuerySet[Kpi]:
 def event_list_visible(*, user: User | None, project: Project) -> QuerySet[Event]:
     """The project's timeline; partners see stage changes only, not internal approvals or comments."""
     queryset = Event.objects.filter(project=project).select_related("actor")
-    if is_partner_viewer(user=user, project=project):
+    if not project_access(user=user, project=project).sees_internals:
         queryset = queryset.filter(kind="project_transitioned")
     return queryset
-
-
-def project_people(
-    *, project: Project, partner_access: tuple[str, ...] = tuple(PartnerAccessLevel.values)
-) -> QuerySet[User]:
-    """Active people who may see the project: staff of its municipality and guests of invited partners.
-
-    ``partner_access`` narrows the partner guests to organisations with those access levels
-    (tasks go only to partners who may contribute).
-    """
-    staff = Membership.objects.filter(municipality_id=project.municipality_id).exclude(role=Role.PARTNER)
-    invited = ProjectPartner.objects.filter(project=project, access_level__in=partner_access)
-    guests = Membership.objects.filter(role=Role.PARTNER, organization_id__in=invited.values("organization_id"))
-    return User.objects.filter(is_active=True).filter(
-        Q(pk__in=staff.values("user_id")) | Q(pk__in=guests.values("user_id"))
-    )
 
 
 def mention_candidates(*, user: User | None, project: Project) -> QuerySet[User]:
@@ -154,8 +120,8 @@ def mention_candidates(*, user: User | None, project: Project) -> QuerySet[User]
     Municipal users: everyone on the project. A partner guest: the project's manager and the assignees of
     the tasks the guest sees, the people they work with; never the rest of the municipality or other partners.
     """
-    people = project_people(project=project)
-    if not is_partner_viewer(user=user, project=project):
+    people = project_audience(project=project).everyone()
+    if not project_access(user=user, project=project).is_partner_view:
         return people
     assignees = task_list_visible(user=user).filter(project=project, assignee__isnull=False)
     return people.filter(Q(pk=project.manager_id) | Q(pk__in=assignees.values("assignee_id")))

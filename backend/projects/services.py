@@ -16,7 +16,6 @@ What stays open, because people expect it after the end:
 Public updates of the portal (backend.projects.updates) belong to the open list.
 """
 
-import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -31,7 +30,8 @@ from django_fsm import ConcurrentTransition
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
-from backend.core.text import trimmed
+from backend.core.text import MENTION_PATTERN, trimmed
+from backend.projects.access import project_access, project_access_forget
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
 from backend.projects.closed import closed_message as _closed_message
@@ -47,15 +47,9 @@ from backend.projects.models import (
     ProjectPartner,
     Task,
 )
-from backend.projects.selectors import (
-    is_partner_viewer,
-    mention_candidates,
-    partner_can_contribute,
-    project_list_visible,
-)
+from backend.projects.selectors import mention_candidates, project_list_visible
 from backend.projects.signals import event_recorded
-from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
-from workflows.stages import ACTIVE_STAGES, Stage
+from backend.projects.stages import ACTIVE_STAGES, Stage
 
 # Fields a project's editors may change; the stage is never among them.
 EDITABLE_FIELDS = (
@@ -78,8 +72,6 @@ EDITABLE_FIELDS = (
     "planned_start",
     "planned_end",
 )
-_EDITOR_ROLES = {MANAGER, LEAD_HEAD, INVOLVED_HEAD, COORDINATOR}
-_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][\w.\-]*[\w])")
 
 
 def event_record(*, project: Project, kind: str, actor: User | None, **payload: Any) -> Event:
@@ -93,8 +85,9 @@ def event_record(*, project: Project, kind: str, actor: User | None, **payload: 
     return event
 
 
-def _require_editor(*, actor: User, project: Project) -> None:
-    if not project_roles(project, actor).intersection(_EDITOR_ROLES):
+def require_editor(*, actor: User, project: Project) -> None:
+    """Refuse anyone but the project's editors (``ProjectAccess.may_edit``)."""
+    if not project_access(user=actor, project=project).may_edit:
         raise PermissionDenied(
             _("Only the project manager, a head of an involved department or the coordinator may do this.")
         )
@@ -206,7 +199,7 @@ def project_update(*, actor: User, project: Project, reason: str = "", **changes
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"departments", "strategic_measures"}
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    _require_editor(actor=actor, project=project)
+    require_editor(actor=actor, project=project)
     if project_is_closed(project):
         return _project_evaluation_correct(actor=actor, project=project, reason=reason, changes=changes)
     departments = changes.pop("departments", None)
@@ -278,7 +271,7 @@ def project_partner_grant(
     access_level: str = PartnerAccessLevel.CONTRIBUTE,
 ) -> ProjectPartner:
     """Give a partner organisation access to a project (idempotent: a second grant updates the level)."""
-    _require_editor(actor=actor, project=project)
+    require_editor(actor=actor, project=project)
     _require_open(project)
     access, created = ProjectPartner.objects.get_or_create(
         project=project, organization=organization, defaults={"access_level": access_level, "invited_by": actor}
@@ -287,6 +280,7 @@ def project_partner_grant(
         access.access_level = access_level
     access.full_clean()
     access.save()
+    project_access_forget(project=project)
     if created:
         event_record(project=project, kind=EventKind.PARTNER_INVITED, actor=actor, organization_id=organization.pk)
     return access
@@ -303,10 +297,11 @@ def project_partner_revoke(*, actor: User, project: Project, organization: Partn
     from backend.accounts.sessions import user_sessions_end
 
     _require_visible(actor=actor, project=project)
-    if is_partner_viewer(user=actor, project=project):
+    if project_access(user=actor, project=project).is_partner_view:
         raise NotFound(_("Project not found."))
-    _require_editor(actor=actor, project=project)
+    require_editor(actor=actor, project=project)
     deleted, _details = ProjectPartner.objects.filter(project=project, organization=organization).delete()
+    project_access_forget(project=project)
     if not deleted:
         raise NotFound(_("This organisation has no access to the project."))
     event_record(
@@ -338,7 +333,7 @@ def _check_assignee(project: Project, assignee: User | None) -> None:
         return
     if not user_can_see_project(user=assignee, project=project):
         raise ValidationError({"assignee": _("This person cannot see the project.")})
-    if is_partner_viewer(user=assignee, project=project) and not partner_can_contribute(user=assignee, project=project):
+    if not project_access(user=assignee, project=project).may_contribute:
         raise ValidationError({"assignee": _("The partner's access to this project is read-only.")})
 
 
@@ -361,7 +356,7 @@ def task_create(
     description: str = "",
 ) -> Task:
     """A task on the project, by default of its current stage. Municipal users only."""
-    if not user_access(user=actor).is_staff_in(project.municipality_id):
+    if not project_access(user=actor, project=project).is_staff:
         raise PermissionDenied(_("Only the municipality's staff may create tasks."))
     _require_open(project)
     _check_assignee(project, assignee)
@@ -389,12 +384,11 @@ def task_set_status(*, actor: User, task: Task, status: str) -> Task:
     if status not in TaskStatus.values:
         raise ValidationError({"status": _("Unknown task status.")})
     _require_visible(actor=actor, project=task.project)
+    access = project_access(user=actor, project=task.project)
     is_assignee = task.assignee_id is not None and task.assignee_id == actor.pk
-    if not (is_assignee or user_access(user=actor).is_staff_in(task.project.municipality_id)):
+    if not (is_assignee or access.is_staff):
         raise PermissionDenied(_("Only the assignee or the municipality's staff may change this task."))
-    if is_partner_viewer(user=actor, project=task.project) and not partner_can_contribute(
-        user=actor, project=task.project
-    ):
+    if not access.may_contribute:
         raise PermissionDenied(_("Your organisation's access to this project is read-only."))
     _require_open(task.project, field="status")
     previous = task.status
@@ -425,7 +419,7 @@ def task_update(*, actor: User, task: Task, **changes: Any) -> Task:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
     status = changes.pop("status", None)
     if changes:
-        if not user_access(user=actor).is_staff_in(task.project.municipality_id):
+        if not project_access(user=actor, project=task.project).is_staff:
             raise PermissionDenied(_("Only the municipality's staff may edit tasks."))
         _require_open(task.project)
         previous_assignee_id = task.assignee_id
@@ -450,7 +444,7 @@ def task_update(*, actor: User, task: Task, **changes: Any) -> Task:
 
 def mentioned_usernames(body: str) -> list[str]:
     """@username tokens in a comment, in order, without duplicates (usernames may contain dots)."""
-    return list(dict.fromkeys(match.group(1) for match in _MENTION.finditer(body)))
+    return list(dict.fromkeys(match.group(1) for match in MENTION_PATTERN.finditer(body)))
 
 
 @transaction.atomic
@@ -465,11 +459,11 @@ def comment_create(
     _require_visible(actor=actor, project=project)
     if visibility not in CommentVisibility.values:
         raise ValidationError({"visibility": _("Unknown visibility.")})
-    if is_partner_viewer(user=actor, project=project):
-        if visibility != CommentVisibility.SHARED:
-            raise PermissionDenied(_("Partners may write only comments shared with partners."))
-        if not partner_can_contribute(user=actor, project=project):
-            raise PermissionDenied(_("Your organisation's access to this project is read-only."))
+    access = project_access(user=actor, project=project)
+    if access.is_partner_view and visibility != CommentVisibility.SHARED:
+        raise PermissionDenied(_("Partners may write only comments shared with partners."))
+    if not access.may_contribute:
+        raise PermissionDenied(_("Your organisation's access to this project is read-only."))
     comment = Comment(project=project, author=actor, body=trimmed(body or ""), visibility=visibility)
     comment.full_clean()
     comment.save()
@@ -477,13 +471,14 @@ def comment_create(
     usernames = mentioned_usernames(body)
     if usernames:
         people = User.objects.filter(username__in=usernames, is_active=True)
-        if is_partner_viewer(user=actor, project=project):
+        if access.is_partner_view:
             # A guest reaches only whom their mention search offers: never the rest of the municipality.
             people = people.filter(pk__in=mention_candidates(user=actor, project=project).values("pk"))
         for user in people:
             if not user_can_see_project(user=user, project=project):
                 continue
-            if visibility == CommentVisibility.INTERNAL and is_partner_viewer(user=user, project=project):
+            internal = visibility == CommentVisibility.INTERNAL
+            if internal and not project_access(user=user, project=project).sees_internals:
                 continue
             mentioned.append(user)
         comment.mentions.set(mentioned)
@@ -503,7 +498,7 @@ def comment_create(
 
 @transaction.atomic
 def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingApplication:
-    _require_editor(actor=actor, project=project)
+    require_editor(actor=actor, project=project)
     _require_open(project)
     application = FundingApplication(project=project, **fields)
     application.full_clean()
@@ -513,7 +508,7 @@ def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingAp
 
 @transaction.atomic
 def funding_update(*, actor: User, application: FundingApplication, **changes: Any) -> FundingApplication:
-    _require_editor(actor=actor, project=application.project)
+    require_editor(actor=actor, project=application.project)
     _require_open(application.project)
     for name, value in changes.items():
         setattr(application, name, value)
@@ -524,7 +519,7 @@ def funding_update(*, actor: User, application: FundingApplication, **changes: A
 
 @transaction.atomic
 def kpi_create(*, actor: User, project: Project, **fields: Any) -> Kpi:
-    _require_editor(actor=actor, project=project)
+    require_editor(actor=actor, project=project)
     _require_open(project)
     kpi = Kpi(project=project, **fields)
     kpi.full_clean()
@@ -535,7 +530,7 @@ def kpi_create(*, actor: User, project: Project, **fields: Any) -> Kpi:
 @transaction.atomic
 def kpi_update(*, actor: User, kpi: Kpi, reason: str = "", **changes: Any) -> Kpi:
     """Edit a KPI; on a completed project only its actual value, as a correction with a ``reason``."""
-    _require_editor(actor=actor, project=kpi.project)
+    require_editor(actor=actor, project=kpi.project)
     if project_is_closed(kpi.project):
         return _kpi_actual_correct(actor=actor, kpi=kpi, reason=reason, changes=changes)
     for name, value in changes.items():

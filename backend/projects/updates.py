@@ -2,7 +2,7 @@
 
 An update is published when written and stays on the portal (while the project is public) until withdrawn.
 Writing and withdrawing stay open on completed and rejected projects: citizens want to hear how things ended.
-Its files are public with it (backend.projects.public); they are checked like every upload.
+Its files are public with it (backend.portal.public); they are checked like every upload.
 """
 
 from collections.abc import Iterable
@@ -15,18 +15,17 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.core.errors import NotFound, PermissionDenied
+from backend.projects.access import project_access
 from backend.projects.attachments import attachment_create
 from backend.projects.models import Attachment, Project, ProjectUpdate
-from backend.projects.selectors import is_partner_viewer, project_list_visible
-from workflows.permissions import COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_roles
+from backend.projects.selectors import project_list_visible
 
-_WRITER_ROLES = frozenset({MANAGER, LEAD_HEAD, INVOLVED_HEAD, COORDINATOR})
 MAX_FILES_PER_UPDATE = 5
 
 
 def project_update_may_write(*, user: User | None, project: Project) -> bool:
     """The project's editors: its manager, the heads of its departments and the coordinator."""
-    return bool(project_roles(project, user) & _WRITER_ROLES)
+    return project_access(user=user, project=project).may_edit
 
 
 def project_update_list_visible(*, user: User | None, project: Project) -> QuerySet[ProjectUpdate]:
@@ -54,7 +53,8 @@ def project_update_get_visible(*, user: User | None, pk: int | str) -> ProjectUp
 def _require_writer(*, actor: User, project: Project) -> None:
     if not project_list_visible(user=actor).filter(pk=project.pk).exists():
         raise NotFound(_("Project not found."))
-    if is_partner_viewer(user=actor, project=project) or not project_update_may_write(user=actor, project=project):
+    access = project_access(user=actor, project=project)
+    if access.is_partner_view or not access.may_edit:
         raise PermissionDenied(
             _("Only the project manager, a head of an involved department or the coordinator may publish updates.")
         )

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from backend.projects.choices import FundingStatus, KpiKind
 from backend.projects.models import FundingApplication, Kpi, Project
+from backend.projects.stages import Stage
 from backend.strategy.models import Goal, Measure, Strategy
-from workflows.stages import Stage
 
 # A project in an active stage that has not moved for this long counts as stalled, like one on hold.
 STALLED_AFTER = timedelta(days=180)

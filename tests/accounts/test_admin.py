@@ -17,6 +17,7 @@ from backend.accounts.models import Department, Membership, Municipality, Partne
 from backend.core.formsets import ConstraintCheckedInlineFormSet
 from backend.energy.models import EmissionFactor, InventoryEntry
 from backend.projects.invitations import invitation_create
+from backend.projects.stages import Stage
 from backend.strategy.models import Strategy
 from tests.factories import (
     CommentFactory,
@@ -29,7 +30,6 @@ from tests.factories import (
 )
 from tests.factories.attachments import attach
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 
 def staff(user, *codenames: str):

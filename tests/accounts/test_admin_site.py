@@ -29,13 +29,13 @@ from backend.projects.models import (
     ProjectPartner,
     Task,
 )
+from backend.projects.stages import Stage
 from backend.strategy.models import Strategy
 from tests.factories import CommentFactory, ProjectFactory, ProjectPartnerFactory, TaskFactory, UserFactory
 from tests.factories.attachments import attach
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, TransitionRecord
 from workflows.policies import policy_defaults_create
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 DOMAIN_APPS = ("accounts", "projects", "workflows", "strategy")
 # Project work and its history: read here, written only by the services (the application and the API).

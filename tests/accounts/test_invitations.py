@@ -25,8 +25,8 @@ from backend.notifications.invitations import invitation_send, invitations_sweep
 from backend.projects.invitations import invitation_create, invitation_revoke, organization_access_revoke
 from backend.projects.models import Event, EventKind, ProjectPartner
 from backend.projects.services import project_partner_revoke
+from backend.projects.stages import Stage
 from tests.factories import DepartmentFactory, PartnerOrganizationFactory, ProjectFactory
-from workflows.stages import Stage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_site_url")]
 

@@ -20,6 +20,7 @@ from backend.accounts.services import user_deactivate
 from backend.core.errors import PermissionDenied
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
 from backend.projects.models import Event, EventKind, ProjectPartner
+from backend.projects.stages import Stage
 from backend.web.views.people import PAGE_SIZE as PEOPLE_PAGE_SIZE
 from tests.factories import (
     CommentFactory,
@@ -34,7 +35,6 @@ from tests.factories import (
 from tests.web.conftest import assert_safe_page  # noqa: F401  (a fixture, used by name)
 from workflows.models import ApprovalDecision, TransitionRecord
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -22,6 +22,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from backend.accounts.models import Department, PartnerOrganization, User
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, Event, EventKind, FundingApplication, Kpi, Project, Task
+from backend.projects.stages import Stage
 from tests.conftest import Town
 from tests.factories import (
     CommentFactory,
@@ -35,7 +36,6 @@ from tests.factories import (
 )
 from workflows.models import ApprovalRequest
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 ANONYMOUS = "anonymous"
 ROLES = (

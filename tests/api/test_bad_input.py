@@ -17,6 +17,7 @@ from django.db import connection
 from backend.accounts.models import Department, PartnerOrganization, User
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, ProjectPartner, Task
+from backend.projects.stages import Stage
 from tests.api.conftest import MISSING_ID, api_client
 from tests.factories import (
     DepartmentFactory,
@@ -27,7 +28,6 @@ from tests.factories import (
 )
 from workflows.models import ApprovalDecision, ApprovalRequest, TransitionRecord
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.usefixtures("own_throttle_cache")
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from backend.projects.models import Event, EventKind, FundingApplication, Kpi, Task
+from backend.projects.stages import Stage
 from tests.api.conftest import api_client
 from tests.factories import TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.usefixtures("own_throttle_cache")
 

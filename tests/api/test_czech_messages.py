@@ -11,8 +11,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import SimpleRateThrottle
 
 from backend.api.throttling import UserRateThrottle
+from backend.projects.stages import Stage
 from tests.api.conftest import api_client
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.usefixtures("own_throttle_cache")
 

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from tests.api.conftest import api_client
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.usefixtures("own_throttle_cache")
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from backend.projects.stages import Stage
 from tests.factories import TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

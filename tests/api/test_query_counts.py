@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from backend.accounts.models import User
 from backend.notifications.models import Notification
 from backend.projects.models import Event, EventKind, Project
+from backend.projects.stages import Stage
 from tests.factories import (
     CommentFactory,
     DepartmentFactory,
@@ -33,7 +34,6 @@ from tests.factories import (
     UserFactory,
 )
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from backend.api import serializers as s
 from backend.api.rows import UnsupportedField, row_reader
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, Event, EventKind, Project, Task
+from backend.projects.stages import Stage
 from tests.factories import (
     CommentFactory,
     MembershipFactory,
@@ -24,7 +25,6 @@ from tests.factories import (
 )
 from workflows.models import ApprovalRequest
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -39,11 +39,11 @@ from schemathesis.specs.openapi.checks import (
 
 from backend.core.models import AuditEntry
 from backend.notifications.models import Notification
-from backend.projects.models import Event, EventKind
+from backend.projects.models import Event, EventKind, Project
+from backend.projects.stages import Stage
 from tests.factories import CommentFactory, TaskFactory
 from tests.factories.attachments import attach
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -497,7 +497,11 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         ("patch", "/api/v1/projects/{id}/"): (f"/api/v1/projects/{project}/", project_fields),
         ("post", "/api/v1/projects/{id}/transitions/"): (
             f"/api/v1/projects/{project}/transitions/",
-            {"name": "put_on_hold", "comment": "Čekáme na rozpočet."},
+            {
+                "name": "put_on_hold",
+                "comment": "Čekáme na rozpočet.",
+                "expected_stage": Project.objects.get(pk=project).stage,  # the stage the caller last saw
+            },
         ),
         ("post", "/api/v1/projects/{id}/comments/"): (
             f"/api/v1/projects/{project}/comments/",

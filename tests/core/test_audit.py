@@ -15,10 +15,10 @@ from backend.core.errors import PermissionDenied, TransitionBlocked, TransitionN
 from backend.core.models import AuditAction, AuditEntry, AuditImmutableError
 from backend.core.tasks import audit_prune
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from tests.factories import DepartmentFactory, ProjectFactory, UserFactory
 from workflows.models import ApprovalDecision, ApprovalStatus, TransitionRecord
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 AUDIT_URL = "/audit/"
 
@@ -151,13 +151,16 @@ def test_refused_access_is_recorded_once_in_the_demo_too(town, settings):
 
 
 def test_a_forbidden_action_in_the_web_ui_is_recorded_once(town):
+    """The panel's button asks the service, as the API does: the refusal is the service's, recorded once."""
     project = town.project(Stage.IDEA)
     client = browser(town.user("partner"))
 
     response = client.post(f"/projects/{project.pk}/transition/", {"name": "submit"})
 
     assert response.status_code == 403
-    assert [(entry.action, entry.details["status"]) for entry in entries()] == [(AuditAction.ACCESS_REFUSED, 403)]
+    assert [(entry.action, entry.details["code"]) for entry in entries()] == [
+        (AuditAction.TRANSITION_REFUSED, "permission_denied")
+    ]
 
 
 def test_an_api_caller_refused_an_object_is_recorded(town, lhota_project):

@@ -1,8 +1,14 @@
 """Single-line names lose invisible characters, in the normaliser and wherever a title comes in."""
 
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from backend.core.text import single_line, trimmed
+from backend.core.text import MENTION_PATTERN, single_line, trimmed
 from backend.projects.models import Project
 from tests.api.conftest import api_client
 
@@ -47,7 +53,7 @@ def test_a_title_of_invisible_characters_only_is_empty_and_refused(town):
 def test_kpi_names_and_units_from_the_web_are_cleaned(client, town):
     from django.urls import reverse
 
-    from workflows.stages import Stage
+    from backend.projects.stages import Stage
 
     project = town.project(Stage.EVALUATION, ready=False)
     client.force_login(town.user("manager"))
@@ -70,3 +76,44 @@ def test_kpi_names_and_units_from_the_web_are_cleaned(client, town):
 )
 def test_trimmed_drops_spaces_and_invisible_characters_around_a_text_only(raw, clean):
     assert trimmed(raw) == clean
+
+
+# --- the mention pattern and the autocomplete's trigger -------------------------------------------------------
+
+MENTIONS_JS = Path(__file__).resolve().parents[2] / "frontend_templates" / "static" / "ramec" / "mentions.js"
+# Text typed so far → the user name the autocomplete would complete (None: it stays quiet).
+TYPED = {
+    "Díky @pm.novak": "pm.novak",
+    "@head.env": "head.env",
+    "(@staff_dvorak": "staff_dvorak",
+    "viz @koordinator-2": "koordinator-2",
+    "napiš na jan@vzorov.cz": None,  # an e-mail address
+    "tečka.@novak": None,
+    "@@novak": None,
+}
+
+
+def _js_trigger_matches(texts: list[str]) -> list[str | None]:
+    """What mentions.js's TRIGGER takes from each text, run by Node on the file's own regular expression."""
+    trigger = re.search(r"var TRIGGER = (/.*/u);", MENTIONS_JS.read_text()).group(1)
+    script = (
+        f"const t = {trigger};"
+        f"for (const s of {json.dumps(texts)}) {{ const m = t.exec(s); console.log(JSON.stringify(m ? m[1] : null)); }}"
+    )
+    output = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    return [json.loads(line) for line in output.splitlines()]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run mentions.js's pattern")
+def test_the_autocomplete_triggers_where_a_comment_mentions():
+    texts = list(TYPED)
+    python = [match.group(1) if (match := _last_mention(text)) else None for text in texts]
+
+    assert python == list(TYPED.values())
+    assert _js_trigger_matches(texts) == python
+
+
+def _last_mention(text: str):
+    """The mention that ends the text, as the comment's pattern reads it."""
+    matches = [match for match in MENTION_PATTERN.finditer(text) if match.end() == len(text)]
+    return matches[-1] if matches else None

@@ -22,10 +22,10 @@ from backend.demo.stories import STORIES
 from backend.projects.choices import TaskStatus, ThematicArea
 from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, Task
 from backend.projects.selectors import project_list_visible
+from backend.projects.stages import Stage
 from backend.strategy.models import Amendment, ItemVersion, Strategy
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.selectors import approval_list_pending_for
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

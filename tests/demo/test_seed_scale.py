@@ -14,8 +14,8 @@ from backend.accounts.models import Municipality, User
 from backend.demo.scale import BIG_TOWN_NAME
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, Task
+from backend.projects.stages import Stage
 from workflows.models import ApprovalRequest, TransitionRecord
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 """The board at a laptop's 1366 px: every active column fits beside the collapsed terminal ones; narrower, it
 scrolls sideways; "show more" and opening a terminal column work in the browser."""
 
+from backend.projects.stages import TERMINAL_STAGES
 from backend.web.views.board import COLUMN_ORDER
-from workflows.stages import TERMINAL_STAGES
 
 
 def _board(browse, width: int):

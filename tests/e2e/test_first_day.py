@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from backend.accounts.models import Department, User
 from backend.projects.choices import TaskStatus
 from backend.projects.models import Comment, Project, Task
+from backend.projects.stages import Stage
 from workflows.models import ApprovalRequest, ApprovalStatus
-from workflows.stages import Stage
 
 IDEA_TITLE = "Chytré lavičky se solárním nabíjením v parcích"
 SHARED_PROJECT = "Komunitní kompostárna a sběr bioodpadu ze sídlišť"

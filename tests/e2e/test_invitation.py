@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from backend.accounts.models import Invitation, User
 from backend.notifications.invitations import invitations_sweep
 from backend.projects.models import Project
-from workflows.stages import TERMINAL_STAGES
+from backend.projects.stages import TERMINAL_STAGES
 
 GUEST_EMAIL = "lucie.mala@energosmart.example"
 PASSWORD = "Solarni-strechy-2027"

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from backend.accounts.models import User
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
-from backend.web.views.project_detail import TABS
+from backend.web.views.project_detail.page import TABS
 from tests.factories import FundingApplicationFactory, KpiFactory, TaskFactory
 from tests.factories.attachments import attach
 

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from backend.accounts.models import Department, User
 from backend.projects.choices import OPEN_TASK_STATUSES
 from backend.projects.models import Project, Task
+from backend.projects.stages import Stage
 from workflows.models import ApprovalRequest, ApprovalStatus
-from workflows.stages import Stage
 
 IDEA_TITLE = "Chytré lavičky se solárním nabíjením"
 IDEA_DESCRIPTION = (

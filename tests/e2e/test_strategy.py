@@ -8,8 +8,8 @@ import re
 from playwright.sync_api import expect
 
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from backend.strategy.models import Strategy
-from workflows.stages import Stage
 
 STRATEGY = "Strategie Smart City Vzorov 2024–2030"
 

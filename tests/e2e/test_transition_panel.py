@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from backend.accounts.models import Department, User
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from tests.factories import ProjectFactory
-from workflows.stages import Stage
 
 
 def _option(page, name: str):

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from backend.energy.services import factor_set_create, kpi_emission_compute
+from backend.projects.stages import Stage
 from tests.factories.projects import KpiFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from backend.energy.models import EmissionInventory, InventoryEntry
 from backend.energy.services import kpi_emission_compute
+from backend.projects.stages import Stage
 from tests.factories.projects import KpiFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from backend.energy.services import (
     kpi_emission_compute,
     kpi_emission_set_manual,
 )
+from backend.projects.stages import Stage
 from tests.factories.projects import KpiFactory
 from workflows.guards import KPIS_HAVE_ACTUALS
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

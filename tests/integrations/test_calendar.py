@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from backend.integrations import services
 from backend.integrations.models import CalendarFeed
+from backend.projects.stages import Stage
 from tests.factories import FundingApplicationFactory, TaskFactory
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from backend.integrations.spreadsheets import sheet_read
 from backend.notifications.models import Notification
 from backend.notifications.reminders import reminders_send
 from backend.projects.services import project_watch
+from backend.projects.stages import Stage
 from tests.factories import FundingApplicationFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from backend.projects.models import Event, EventKind, Project
+from backend.projects.stages import Stage
 from tests.factories import FundingApplicationFactory, TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from backend.integrations import services
 from backend.integrations.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from backend.integrations.tasks import sweep_webhook_deliveries
 from backend.projects.services import comment_create
+from backend.projects.stages import Stage
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_inline", "webhooks_to_localhost")]
 

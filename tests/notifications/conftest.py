@@ -29,7 +29,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from backend.celery import app as celery_app
-from backend.notifications import services
+from backend.notifications import outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
@@ -203,13 +203,13 @@ def celery_queue(redis_broker) -> Iterator[str]:
     previous = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
     # A publish that failed in an earlier test must not keep this one from publishing.
-    services._broker_paused_until = 0.0
+    outbox._broker_paused_until = 0.0
     client = redis.Redis.from_url(redis_broker)
     try:
         yield queue
     finally:
         celery_app.conf.task_default_queue = previous
-        services._broker_paused_until = 0.0
+        outbox._broker_paused_until = 0.0
         _forget_queue(client, queue)
         client.close()
 

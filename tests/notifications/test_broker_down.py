@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from backend.notifications.models import Channel, Delivery, DeliveryStatus
 from backend.notifications.tasks import sweep_pending_deliveries
+from backend.projects.stages import Stage
 from tests.notifications.conftest import queue_drained, use_broker, wait_for
 from workflows.models import ApprovalRequest, ApprovalStatus
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,9 @@ from backend.notifications.models import Channel, Delivery, Notification, Notifi
 from backend.notifications.reminders import approval_reminders_send
 from backend.notifications.services import digests_send, event_deliveries_send
 from backend.projects.models import Event, EventKind
+from backend.projects.stages import Stage
 from workflows.models import TransitionRecord
 from workflows.services import approval_decide, approval_withdraw, project_transition
-from workflows.stages import Stage
 
 
 def _request(town):

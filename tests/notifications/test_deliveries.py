@@ -7,12 +7,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from backend.notifications import services
+from backend.notifications import outbox, services
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
 from backend.notifications.services import deliveries_sweep, delivery_send, digests_send, event_deliveries_send
 from backend.projects.services import comment_create
+from backend.projects.stages import Stage
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 
 def request_funding_approval(town):
@@ -132,7 +132,7 @@ def test_a_broker_that_is_down_never_fails_the_commit(town, settings, monkeypatc
         raise ConnectionRefusedError("redis is down")
 
     monkeypatch.setattr(tasks.send_event_deliveries, "apply_async", broker_down)
-    monkeypatch.setattr(services, "_broker_paused_until", 0.0)
+    monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)
     with django_capture_on_commit_callbacks(execute=True):
         project = request_funding_approval(town)
 

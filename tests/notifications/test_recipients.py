@@ -7,8 +7,8 @@ import pytest
 
 from backend.notifications.models import Notification
 from backend.projects.services import comment_create, project_partner_grant, project_watch, task_create
+from backend.projects.stages import Stage
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 EVERYONE = (
     "coordinator",

@@ -9,9 +9,9 @@ import time_machine
 from backend.notifications.models import Notification
 from backend.notifications.reminders import reminders_send
 from backend.projects.models import Event
+from backend.projects.stages import Stage
 from tests.factories import FundingApplicationFactory, TaskFactory
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 PRAGUE = ZoneInfo("Europe/Prague")
 MONDAY = dt.datetime(2026, 11, 23, 8, 0, tzinfo=PRAGUE)

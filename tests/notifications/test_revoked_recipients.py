@@ -13,7 +13,7 @@ from backend.notifications.models import Channel, Delivery, DeliveryStatus, Noti
 from backend.notifications.services import NO_LONGER_VISIBLE, delivery_send, digests_send
 from backend.projects.models import EventKind
 from backend.projects.services import comment_create, project_partner_revoke
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 SECRET_TITLE = "Chytré lavičky na náměstí"
 

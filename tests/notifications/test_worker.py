@@ -17,6 +17,7 @@ from django.utils import timezone
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from backend.notifications.tasks import send_event_deliveries, sweep_pending_deliveries
 from backend.projects.models import EventKind
+from backend.projects.stages import Stage
 from tests.notifications.conftest import (
     WORKER_SITE_URL,
     broker_url,
@@ -26,7 +27,6 @@ from tests.notifications.conftest import (
     wait_for,
 )
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -14,9 +14,9 @@ from backend.projects.attachments import (
 )
 from backend.projects.models import Attachment, Comment
 from backend.projects.services import comment_create
+from backend.projects.stages import Stage
 from tests.factories import CommentFactory, ProjectPartnerFactory
 from tests.factories.attachments import HTML, PDF, attach, stored_files, upload
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from backend.projects.selectors import (
     project_list_visible,
     task_list_visible,
 )
+from backend.projects.stages import Stage
 from tests.factories import (
     CommentFactory,
     DepartmentFactory,
@@ -25,7 +26,6 @@ from tests.factories import (
 from workflows.models import ApprovalRequest
 from workflows.selectors import approval_list_pending_for, approval_list_visible
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 
 @dataclass

@@ -23,10 +23,10 @@ from backend.projects.services import (
     task_set_status,
     task_update,
 )
+from backend.projects.stages import Stage
 from tests.factories import DepartmentFactory, TaskFactory, UserFactory, valid_ico
 from workflows.models import ApprovalPolicy
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 
 def error_fields(raised: pytest.ExceptionInfo[ValidationError]) -> set[str]:

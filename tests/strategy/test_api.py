@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from workflows.stages import Stage
+from backend.projects.stages import Stage
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from backend.strategy.coverage import strategy_coverage
 from backend.strategy.selectors import goal_list, measure_list
 from tests.factories import FundingApplicationFactory, KpiFactory
-from workflows.stages import Stage
 
 
 def _coverage(strategy):

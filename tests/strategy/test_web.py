@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from backend.projects.stages import Stage
 from backend.strategy.models import Measure
-from workflows.stages import Stage
 
 
 def _page(client, strategy, **params):

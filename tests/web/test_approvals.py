@@ -7,11 +7,11 @@ from django.test import Client
 from django.urls import reverse
 
 from backend.projects.models import FundingApplication, Project
+from backend.projects.stages import Stage
 from backend.web.views.approvals import HISTORY_PAGE_SIZE, PENDING_PAGE_SIZE
 from tests.factories import MembershipFactory, ProjectPartnerFactory, UserFactory
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

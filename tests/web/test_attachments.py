@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from backend.projects.models import Attachment, Comment, Project
+from backend.projects.stages import Stage
 from tests.factories import CommentFactory
 from tests.factories.attachments import HTML, PDF, attach, stored_files, upload
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backend.projects.models import Project
+from backend.projects.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
 from backend.web.views.board import COLUMN_SIZE
 from tests.factories import ProjectFactory, TaskFactory
-from workflows.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
 
 pytestmark = pytest.mark.django_db
 

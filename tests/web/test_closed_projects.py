@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from backend.projects.models import Event, EventKind, FundingApplication
+from backend.projects.stages import Stage
 from tests.factories import TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from backend.projects.services import comment_create, project_watch
+from backend.projects.stages import Stage
 from backend.web.charts import Series, bar_chart
 from backend.web.templatetags.ramec import format_czk
 from tests.factories import FundingApplicationFactory, ProjectFactory, TaskFactory
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

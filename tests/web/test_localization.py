@@ -15,15 +15,15 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-import backend.web.forms as web_forms
-import backend.web.forms_attachments as web_forms_attachments
-import backend.web.forms_inbox as web_forms_inbox
-import backend.web.forms_project as web_forms_project
-from backend.web.forms import ProjectForm
-from backend.web.forms_numbers import LocalizedDecimalField
-from backend.web.forms_project import FundingForm, KpiForm, ProjectEditForm
+import backend.web.forms.attachments as web_forms_attachments
+import backend.web.forms.inbox as web_forms_inbox
+import backend.web.forms.project_detail as web_forms_project
+import backend.web.forms.projects as web_forms
+from backend.projects.stages import Stage
+from backend.web.forms.numbers import LocalizedDecimalField
+from backend.web.forms.project_detail import FundingForm, KpiForm, ProjectEditForm
+from backend.web.forms.projects import ProjectForm
 from tests.factories import KpiFactory, TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backend.projects.models import ProjectPartner, Task
+from backend.projects.stages import Stage
 from backend.web.views.tasks import PAGE_SIZE
 from tests.factories import TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

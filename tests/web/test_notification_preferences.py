@@ -10,8 +10,8 @@ from backend.notifications.models import Channel, Delivery, Notification, Notifi
 from backend.notifications.selectors import notification_preferences_for
 from backend.notifications.services import digests_send, event_deliveries_send
 from backend.projects.services import comment_create
+from backend.projects.stages import Stage
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

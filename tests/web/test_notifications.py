@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from backend.notifications.models import Notification
 from backend.projects.models import Event, EventKind
+from backend.projects.stages import Stage
 from backend.web.views.notifications import PAGE_SIZE
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, Task
+from backend.projects.stages import Stage
 from tests.factories import CommentFactory, MembershipFactory, TaskFactory, UserFactory
 from workflows import guards
 from workflows.models import ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

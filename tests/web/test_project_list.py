@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from backend.projects.models import Event, EventKind, Project
+from backend.projects.stages import Stage
 from backend.web.views.projects import PAGE_SIZE
 from tests.factories import DepartmentFactory, ProjectFactory, TaskFactory
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

@@ -22,11 +22,11 @@ from backend.notifications.services import digests_send, event_deliveries_send
 from backend.projects.invitations import invitation_create
 from backend.projects.models import Attachment, EventKind, Project, Task
 from backend.projects.services import comment_create, task_create
-from backend.web.views.project_detail import EDIT_PARTS, TABS
+from backend.projects.stages import Stage
+from backend.web.views.project_detail.page import EDIT_PARTS, TABS
 from tests.factories.attachments import attach
 from workflows.models import ApprovalRequest
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 pytestmark = pytest.mark.django_db
 

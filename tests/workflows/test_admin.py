@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from tests.factories import UserFactory
 from workflows.models import ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 CHANGE_FORM_ACTION = "CHANGE_FORM-action"
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from backend.accounts.services import municipality_create
 from backend.core.errors import ConcurrentChange, PermissionDenied, TransitionBlocked, TransitionNotAllowed
 from backend.projects.models import Event, EventKind, Project
+from backend.projects.stages import Stage
 from tests.factories import MunicipalityFactory, valid_ico
 from workflows.machine import TRANSITION_NAMES
 from workflows.models import (
@@ -21,7 +22,6 @@ from workflows.models import (
     TransitionRecord,
 )
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 REASON = "Čekáme na rozhodnutí zastupitelstva."
 

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 
 from backend.core.errors import ConcurrentChange, TransitionBlocked, TransitionNotAllowed
 from backend.projects.models import Event, EventKind, Project
+from backend.projects.stages import Stage
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.services import TransitionOutcome, _lock_project, approval_decide, project_transition
-from workflows.stages import Stage
 
 ROUNDS = 5
 REASON = "Dodavatel vstoupil do insolvence."

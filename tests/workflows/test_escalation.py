@@ -14,10 +14,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from backend.core.errors import PermissionDenied, TransitionBlocked, TransitionNotAllowed
+from backend.projects.stages import Stage
 from workflows.models import ApprovalPolicy, ApprovalRequest
 from workflows.selectors import approval_list_pending_for
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 MONDAY = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 # The default policies escalate after 6 days.

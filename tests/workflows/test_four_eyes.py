@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from backend.core.errors import PermissionDenied
 from backend.projects.models import Project
+from backend.projects.stages import Stage
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalStatus, TransitionRecord
 from workflows.policies import policy_default
-from workflows.selectors import approval_list_pending_for
-from workflows.services import approval_decide, project_transition, transition_options
-from workflows.stages import Stage
+from workflows.selectors import approval_list_pending_for, transition_options
+from workflows.services import approval_decide, project_transition
 
 
 def _request(town, role: str, transition: str, stage: str = Stage.ASSESSMENT, comment: str = ""):

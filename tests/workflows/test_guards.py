@@ -14,10 +14,10 @@ from django.utils import translation
 from backend.accounts.models import Municipality
 from backend.core.errors import TransitionBlocked
 from backend.projects.models import Event, EventKind, Project
+from backend.projects.stages import Stage
 from tests.factories import FundingApplicationFactory, KpiFactory, TaskFactory
 from workflows.models import ApprovalPolicy, ApprovalRequest, TransitionRecord
 from workflows.services import project_transition
-from workflows.stages import Stage
 
 SOURCE_STAGE = {
     "submit": Stage.IDEA,

@@ -2,8 +2,8 @@
 
 from backend.accounts.models import Membership
 from backend.accounts.selectors import user_access_forget
+from backend.projects.stages import Stage
 from workflows.services import approval_decide, project_transition
-from workflows.stages import Stage
 
 
 def test_an_approval_of_someone_who_left_the_department_no_longer_counts(town):

@@ -11,11 +11,12 @@ import pytest
 
 from backend.core.errors import PermissionDenied, TransitionBlocked, TransitionNotAllowed
 from backend.projects.models import Event, Project
+from backend.projects.stages import Stage
 from tests.factories import TaskFactory
 from workflows.machine import TRANSITION_NAMES
 from workflows.models import ApprovalRequest, TransitionRecord
-from workflows.services import project_transition, transition_options
-from workflows.stages import Stage
+from workflows.selectors import transition_options
+from workflows.services import project_transition
 
 RUNS = "runs"  # the transition runs at once
 APPROVAL = "approval"  # an approval request is created and waits

@@ -7,10 +7,10 @@ from rest_framework.test import APIClient
 
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
 from backend.projects.models import Event, EventKind
+from backend.projects.stages import Stage
 from workflows.models import ApprovalRequest
 from workflows.selectors import approval_list_pending_for
 from workflows.services import approval_decide, approval_withdraw, project_transition
-from workflows.stages import Stage
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import django_fsm
-import workflows.machine
 from django.conf import settings
 from django.db import migrations, models
 
@@ -52,7 +51,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'projects',
                 'ordering': ('-created_at', '-id'),
             },
-            bases=(workflows.machine.ProjectPipeline, django_fsm.ConcurrentTransitionMixin, models.Model),
+            bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Kpi',

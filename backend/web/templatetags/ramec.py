@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from backend.accounts.selectors import user_access
 from backend.core.markdown import render_markdown
 from backend.projects.choices import FundingProgramme
+from backend.projects.stages import Stage
 from backend.web.pagination import page_links, page_query
 from workflows.machine import TRANSITION_LABELS
-from workflows.stages import Stage
 
 register = template.Library()
 

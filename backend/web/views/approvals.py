@@ -25,13 +25,13 @@ from backend.core.errors import (
 )
 from backend.projects.choices import FundingStatus
 from backend.projects.models import FundingApplication
-from backend.web.forms_inbox import ApprovalDecisionForm
+from backend.projects.stages import Stage
+from backend.web.forms.inbox import ApprovalDecisionForm
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.pagination import page_of
 from workflows.models import ApprovalRequest, ApprovalStatus
 from workflows.selectors import approval_list_pending_for, approval_list_visible
 from workflows.services import TransitionOutcome, approval_decide, approval_withdraw
-from workflows.stages import Stage
 
 TEMPLATE = "pages/approvals.html"
 # The requests waiting for a decision, oldest first, this many a page (each card carries what the approver weighs).

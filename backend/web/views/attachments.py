@@ -22,10 +22,10 @@ from rest_framework.exceptions import AuthenticationFailed
 from backend.core.errors import NotFound
 from backend.projects.attachments import attachment_create, attachment_delete, attachment_get_visible
 from backend.projects.uploads import KNOWN_TYPES
-from backend.web.forms_attachments import AttachmentForm
-from backend.web.forms_project import add_service_errors
+from backend.web.forms.attachments import AttachmentForm
+from backend.web.forms.project_detail import add_service_errors
 from backend.web.views.errors import domain_errors
-from backend.web.views.project_detail import _invalid, _project, _saved, _tab_context
+from backend.web.views.project_detail.page import invalid, project_and_viewer, saved, tab_context
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @domain_errors
 def project_attachment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project, viewer = _project(request, pk)
+    project, viewer = project_and_viewer(request, pk)
     if not viewer.may_contribute:
         raise HttpPermissionDenied(_("Your organisation's access to this project is read-only."))
     form = AttachmentForm(request.POST, request.FILES, partner=viewer.partner)
@@ -93,22 +93,22 @@ def project_attachment_create(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             notice = _("The file “%(name)s” was uploaded.") % {"name": attachment.original_name}
-            return _saved(request, project, viewer, TAB, notice)
-    context = _tab_context(request, project, viewer, TAB, attachment_form=form)
-    return _invalid(request, project, viewer, TAB, fragment=TAB, context=context)
+            return saved(request, project, viewer, TAB, notice)
+    context = tab_context(request, project, viewer, TAB, attachment_form=form)
+    return invalid(request, project, viewer, TAB, fragment=TAB, context=context)
 
 
 @login_required
 @require_POST
 @domain_errors
 def project_attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
-    project, viewer = _project(request, pk)
+    project, viewer = project_and_viewer(request, pk)
     attachment = attachment_get_visible(user=request.user, pk=attachment_id)
     if attachment.project_id != project.pk:
         raise Http404(_("Attachment not found."))
     attachment_delete(actor=request.user, attachment=attachment)
     notice = _("The file “%(name)s” was deleted.") % {"name": attachment.original_name}
-    return _saved(request, project, viewer, TAB, notice)
+    return saved(request, project, viewer, TAB, notice)
 
 
 urlpatterns = [

@@ -17,10 +17,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
-from backend.web.forms import filter_departments, project_filters
+from backend.projects.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
+from backend.web.forms.projects import filter_departments, project_filters
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.views.projects import can_create_projects, mark_internals, project_cards
-from workflows.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
 
 TEMPLATE = "pages/board.html"
 # Cards per column and page: 8 columns of 20 compact cards stay well under 200 KB.

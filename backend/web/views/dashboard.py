@@ -13,29 +13,23 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from backend.accounts.models import User
-from backend.accounts.selectors import Access, user_access
+from backend.accounts.selectors import user_access
 from backend.energy.portfolio import portfolio_build
+from backend.projects.access import internal_projects_filter, sees_internals_everywhere
 from backend.projects.choices import OPEN_TASK_STATUSES, FundingProgramme
 from backend.projects.models import Event, EventKind, FundingApplication, Project, Task
 from backend.projects.selectors import project_list_visible, task_list_visible
+from backend.projects.stages import Stage
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.htmx import render_page
 from backend.web.templatetags.ramec import format_czk
 from backend.web.views.projects import can_create_projects
 from workflows.models import ApprovalRequest
 from workflows.selectors import approval_list_pending_for
-from workflows.stages import Stage
 
 TASK_LIMIT = 10
 APPROVAL_LIMIT = 10
 ACTIVITY_LIMIT = 12
-
-
-def _internal(access: Access, prefix: str = "") -> Q:
-    """Projects the user sees as municipal staff, not as a partner guest (the rule of is_partner_viewer)."""
-    if access.is_platform_admin or not access.partner_of:
-        return Q()
-    return Q(**{f"{prefix}municipality_id__in": access.municipality_ids})
 
 
 def my_open_tasks(*, user: User) -> QuerySet[Task]:
@@ -60,12 +54,13 @@ def pipeline_funnel(*, user: User) -> list[FunnelStep]:
     Costs of projects the user sees as a partner guest are left out of the sums.
     """
     access = user_access(user=user)
+    internal = internal_projects_filter(access=access) or None
     totals = {
         row["stage"]: row
         for row in project_list_visible(user=user)
         .order_by()
         .values("stage")
-        .annotate(projects=Count("id"), cost=Sum("estimated_cost", filter=_internal(access) or None))
+        .annotate(projects=Count("id"), cost=Sum("estimated_cost", filter=internal))
     }
     empty = {"projects": 0, "cost": None}
     return [
@@ -79,7 +74,7 @@ def funding_by_programme(*, user: User) -> list[dict]:
     access = user_access(user=user)
     if access.is_anonymous or access.is_partner_only:
         return []
-    projects = project_list_visible(user=user).filter(_internal(access)).values("pk")
+    projects = project_list_visible(user=user).filter(internal_projects_filter(access=access)).values("pk")
     return list(
         FundingApplication.objects.filter(project_id__in=projects)
         .order_by()
@@ -98,8 +93,10 @@ def recent_activity(*, user: User) -> QuerySet[Event]:
     watched = Project.watchers.through.objects.filter(user_id=user.pk).values("project_id")
     mine = project_list_visible(user=user).filter(Q(manager_id=user.pk) | Q(pk__in=watched)).values("pk")
     events = Event.objects.filter(project_id__in=mine).select_related("project", "actor")
-    if access.partner_of and not access.is_platform_admin:
-        events = events.filter(_internal(access, "project__") | Q(kind=EventKind.PROJECT_TRANSITIONED))
+    if not sees_internals_everywhere(access=access):
+        events = events.filter(
+            internal_projects_filter(access=access, prefix="project__") | Q(kind=EventKind.PROJECT_TRANSITIONED)
+        )
     return events.order_by("-created_at", "-id")
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.accounts.models import Invitation, Membership, PartnerOrganization, Role, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
+from backend.projects.access import project_access
 from backend.projects.closed import closed_message, project_is_closed
 from backend.projects.invitations import (
     InvitationUnusable,
@@ -39,13 +40,12 @@ from backend.projects.invitations import (
     organization_list_managed,
 )
 from backend.projects.models import Project, ProjectPartner
-from backend.projects.selectors import is_partner_viewer, project_get_visible
-from backend.projects.services import _EDITOR_ROLES, project_partner_revoke
-from backend.web.forms_project import add_service_errors
+from backend.projects.selectors import project_get_visible
+from backend.projects.services import project_partner_revoke
+from backend.web.forms.project_detail import add_service_errors
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.pagination import page_of
 from backend.web.views.errors import domain_errors
-from workflows.permissions import project_roles
 
 PARTNERS_TEMPLATE = "pages/project_partners.html"
 ORGANIZATION_TEMPLATE = "pages/organization.html"
@@ -95,9 +95,10 @@ class AcceptForm(forms.Form):
 def _editable_project(request: HttpRequest, pk: int) -> Project:
     """The project if the user may invite partners to it: partners and outsiders 404, other staff 403."""
     project = project_get_visible(user=request.user, pk=pk)
-    if is_partner_viewer(user=request.user, project=project):
+    access = project_access(user=request.user, project=project)
+    if access.is_partner_view:
         raise NotFound(_("Project not found."))
-    if not project_roles(project, request.user) & _EDITOR_ROLES:
+    if not access.may_edit:
         raise PermissionDenied(
             _("Only the project manager, a head of an involved department or the coordinator manage partners.")
         )
@@ -134,7 +135,7 @@ def _partners_context(request: HttpRequest, project: Project, form: InviteForm |
         "invite_form": form or InviteForm(project=project),
         "closed_notice": closed_message(project) if project_is_closed(project) else "",
         "notice": notice,
-        "is_coordinator": user_access(user=request.user).is_coordinator_in(project.municipality_id),
+        "is_coordinator": project_access(user=request.user, project=project).is_coordinator,
         "nav": "projects",
     }
 

@@ -20,12 +20,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import Access, municipality_list_visible, user_access
 from backend.core.errors import DomainError
+from backend.projects.access import internal_projects_filter, project_access, sees_internals_everywhere
 from backend.projects.choices import OPEN_TASK_STATUSES
 from backend.projects.exports import CSV_CONTENT_TYPE, project_csv_filename, project_csv_lines
 from backend.projects.models import Project, Task
 from backend.projects.selectors import project_list_visible
 from backend.projects.services import project_create as project_create_service
-from backend.web.forms import ProjectForm, filter_departments, project_filters
+from backend.web.forms.projects import ProjectForm, filter_departments, project_filters
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.pagination import page_of
 
@@ -53,28 +54,19 @@ def project_cards(*, user: User, projects: QuerySet[Project]) -> QuerySet[Projec
     """
     access = user_access(user=user)
     open_tasks = Task.objects.filter(project_id=OuterRef("pk"), status__in=OPEN_TASK_STATUSES)
-    if access.partner_of and not access.is_platform_admin:
+    if not sees_internals_everywhere(access=access):
         open_tasks = open_tasks.filter(
-            Q(project__municipality_id__in=access.municipality_ids) | Q(assignee_id=access.user_id)
+            internal_projects_filter(access=access, prefix="project__") | Q(assignee_id=access.user_id)
         )
     counted = open_tasks.order_by().values("project_id").annotate(count=Count("pk")).values("count")
     return projects.annotate(open_task_count=Coalesce(Subquery(counted), 0))
 
 
-def sees_internals(*, access: Access, project: Project) -> bool:
-    """False where the user sees the project as a partner guest: no costs, no internal people.
-
-    The rule of ``backend.projects.selectors.is_partner_viewer``, decided without a query per project.
-    """
-    return access.is_platform_admin or project.municipality_id in access.municipality_ids or not access.partner_of
-
-
 def mark_internals(*, user: User, projects) -> list[Project]:
-    """Evaluate ``projects`` and set ``sees_internals`` on each for the templates."""
-    access = user_access(user=user)
+    """Evaluate ``projects`` and set ``sees_internals`` on each for the templates (no query per project)."""
     projects = list(projects)
     for project in projects:
-        project.sees_internals = sees_internals(access=access, project=project)
+        project.sees_internals = project_access(user=user, project=project).sees_internals
     return projects
 
 
@@ -87,7 +79,7 @@ def can_create_projects(*, user: User) -> bool:
 def _sort(requested: str, *, access: Access) -> tuple[str, list]:
     """The sort key actually used (unknown or forbidden keys fall back to the default) and its ordering."""
     key = requested.removeprefix("-")
-    internal_allowed = access.is_platform_admin or not access.partner_of
+    internal_allowed = sees_internals_everywhere(access=access)
     if key not in SORTS or (key in INTERNAL_SORTS and not internal_allowed):
         requested, key = DEFAULT_SORT, DEFAULT_SORT.removeprefix("-")
     descending = requested.startswith("-")
@@ -97,7 +89,7 @@ def _sort(requested: str, *, access: Access) -> tuple[str, list]:
 
 def _sort_headers(current: str, *, access: Access) -> dict[str, dict]:
     """For each sortable column: the key its header link asks for and its aria-sort state."""
-    internal_allowed = access.is_platform_admin or not access.partner_of
+    internal_allowed = sees_internals_everywhere(access=access)
     headers = {}
     for key, label in SORTS.items():
         if key in INTERNAL_SORTS and not internal_allowed:

@@ -24,7 +24,7 @@ from backend.projects.choices import OPEN_TASK_STATUSES, TaskStatus
 from backend.projects.models import Task
 from backend.projects.selectors import task_list_visible
 from backend.projects.services import task_set_status
-from backend.web.forms_inbox import TaskStatusForm
+from backend.web.forms.inbox import TaskStatusForm
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.pagination import page_of
 

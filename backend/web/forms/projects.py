@@ -11,7 +11,7 @@ from backend.accounts.selectors import department_list_visible
 from backend.projects.choices import ThematicArea
 from backend.projects.filtersets import ProjectFilterSet
 from backend.projects.models import Project
-from backend.web.forms_numbers import LocalizedDecimalField
+from backend.web.forms.numbers import LocalizedDecimalField
 
 
 class SelectOne(forms.Select):
@@ -113,10 +113,3 @@ class ProjectForm(forms.Form):
         departments = department_list_visible(user=user).order_by("municipality__name", "code")
         self.fields["lead_department"].queryset = departments
         self.fields["departments"].queryset = departments
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
-        if start and end and end < start:
-            self.add_error("planned_end", _("The planned end is before the planned start."))
-        return cleaned

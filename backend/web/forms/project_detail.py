@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Department, User
-from backend.projects.choices import CommentVisibility, PartnerAccessLevel, TaskStatus
+from backend.projects.access import project_audience
+from backend.projects.choices import CommentVisibility, TaskStatus
 from backend.projects.models import FundingApplication, Kpi, Project, Task
-from backend.projects.selectors import project_people
 from backend.projects.services import EDITABLE_FIELDS, task_default_stage
-from backend.web.forms_numbers import localized_formfield
-from workflows.stages import Stage
+from backend.projects.stages import Stage
+from backend.web.forms.numbers import localized_formfield
 
 MAX_TEXT = 20_000
 MAX_COMMENT = 10_000
@@ -82,7 +82,7 @@ class ProjectEditForm(ParseOnlyModelForm):
         self.fields["manager"] = PersonChoiceField(
             label=self.fields["manager"].label,
             required=False,
-            queryset=project_people(project=project, partner_access=()).order_by("last_name", "username"),
+            queryset=project_audience(project=project).staff().order_by("last_name", "username"),
         )
         self.fields["description"].max_length = MAX_TEXT
         for name in ("assessment_summary", "evaluation_summary"):
@@ -133,9 +133,7 @@ class TaskForm(ParseOnlyModelForm):
         self.fields["assignee"] = PersonChoiceField(
             label=_("Assignee"),
             required=False,
-            queryset=project_people(project=project, partner_access=(PartnerAccessLevel.CONTRIBUTE,)).order_by(
-                "last_name", "username"
-            ),
+            queryset=project_audience(project=project).contributors().order_by("last_name", "username"),
         )
         if "description" in self.fields:
             self.fields["description"].max_length = MAX_TEXT

@@ -23,9 +23,9 @@ from backend.accounts.models import Municipality
 from backend.core.errors import NotFound
 from backend.projects.choices import FundingProgramme, FundingStatus, KpiKind, ThematicArea
 from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
+from backend.projects.stages import Stage
 from backend.strategy.models import Measure
 from workflows.models import TransitionRecord
-from workflows.stages import Stage
 
 # The columns of a project the public may read; nothing else is ever loaded for the public side.
 PUBLIC_PROJECT_FIELDS = (

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.projects.choices import CommentVisibility
 from backend.projects.uploads import allowed_extensions, allowed_types, type_label
-from backend.web.forms_project import CommentForm
+from backend.web.forms.project_detail import CommentForm
 
 
 def _file_input() -> forms.FileInput:
