@@ -1,0 +1,13 @@
+"""What a worker does with the outbox, run in the test's own process: send the one mail about a subject."""
+
+from backend.notifications.models import Delivery
+from backend.notifications.outbox import delivery_send
+
+
+def mail_send(*, kind: str, object_id: int) -> bool:
+    """Send the outbox's mail of ``kind`` about ``object_id`` now (as its task would); True when it went now."""
+    return delivery_send(delivery_id=Delivery.objects.get(kind=kind, object_id=object_id, event=None).pk)
+
+
+def invitation_send(*, invitation_id: int) -> bool:
+    return mail_send(kind="invitation", object_id=invitation_id)
