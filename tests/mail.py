@@ -1,7 +1,9 @@
 """What a worker does with the outbox, run in the test's own process: send the one mail about a subject."""
 
+from datetime import timedelta
+
 from backend.notifications.models import Delivery
-from backend.notifications.outbox import delivery_send
+from backend.notifications.outbox import deliveries_sweep, delivery_send
 
 
 def mail_send(*, kind: str, object_id: int) -> bool:
@@ -11,3 +13,8 @@ def mail_send(*, kind: str, object_id: int) -> bool:
 
 def invitation_send(*, invitation_id: int) -> bool:
     return mail_send(kind="invitation", object_id=invitation_id)
+
+
+def outbox_send_all() -> int:
+    """Send every pending mail of the outbox now, as the worker and the sweep would; how many went."""
+    return deliveries_sweep(older_than=timedelta(0))

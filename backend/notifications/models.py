@@ -83,6 +83,7 @@ class MailKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     IDEA_CONFIRMATION = "idea_confirmation", _("Confirmation of a citizen idea")
     IDEA_REJECTION = "idea_rejection", _("Rejection of a citizen idea")
+    SUPPORT_CONFIRMATION = "support_confirmation", _("Confirmation of supporting a citizen idea")
     FOLLOW_CONFIRMATION = "follow_confirmation", _("Confirmation of following a project")
     FOLLOW_UPDATE = "follow_update", _("News of a followed project")
 
@@ -95,6 +96,9 @@ class Delivery(models.Model):
 
     kind = models.CharField(_("kind"), max_length=32, choices=MailKind.choices, default=MailKind.EVENT)
     object_id = models.PositiveBigIntegerField(_("object"), null=True, blank=True)
+    # What the mail about ``object_id`` tells, when that subject gets more than one mail ("event-12", "update-3"
+    # for the news of a followed project); empty for a subject's one mail.
+    topic = models.CharField(_("topic"), max_length=40, blank=True, default="")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="cs")
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries", verbose_name=_("event")
@@ -125,17 +129,12 @@ class Delivery(models.Model):
         ordering = ("-created_at", "-id")
         constraints = [
             # The idempotency keys: an event reaches a person once per channel, whatever retries happen; any
-            # other mail goes once per subject (and per event, for the news of a followed project).
+            # other mail goes once per subject and topic.
             models.UniqueConstraint(fields=("event", "recipient", "channel"), name="delivery_once"),
             models.UniqueConstraint(
-                fields=("kind", "object_id"),
-                condition=~models.Q(kind="event") & models.Q(event__isnull=True),
+                fields=("kind", "object_id", "topic"),
+                condition=~models.Q(kind="event"),
                 name="delivery_once_per_subject",
-            ),
-            models.UniqueConstraint(
-                fields=("kind", "object_id", "event"),
-                condition=~models.Q(kind="event") & models.Q(event__isnull=False),
-                name="delivery_once_per_subject_and_event",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="event", event__isnull=False, recipient__isnull=False)

@@ -87,40 +87,47 @@ def sweep_due(*, older_than: timedelta = SWEEP_AFTER) -> Q:
     return Q(next_attempt_at__isnull=True, created_at__lte=now - older_than) | Q(next_attempt_at__lte=now)
 
 
-def mail_enqueue(*, kind: str, object_id: int, language: str, event_id: int | None = None) -> Delivery | None:
+def mail_enqueue(*, kind: str, object_id: int, language: str, topic: str = "", again: bool = False) -> Delivery | None:
     """Put one mail about ``object_id`` into the outbox, in the caller's transaction; its task is published after
-    commit. Once per subject (and event): asking again for a mail already there returns None."""
-    delivery, created = Delivery.objects.get_or_create(
-        kind=kind, object_id=object_id, event_id=event_id, defaults={"language": language}
+    commit. Once per subject and topic: asking again for a mail already there returns None, unless ``again``
+    (a citizen asking for their link once more), which sends the row anew once it is no longer pending."""
+    delivery, created = Delivery.objects.select_for_update().get_or_create(
+        kind=kind, object_id=object_id, topic=topic, defaults={"language": language}
     )
     if not created:
-        return None
+        if not again or delivery.status == DeliveryStatus.PENDING:
+            return None
+        delivery.status, delivery.language, delivery.attempts = DeliveryStatus.PENDING, language, 0
+        delivery.next_attempt_at, delivery.last_error, delivery.created_at = None, "", timezone.now()
+        delivery.save(update_fields=["status", "language", "attempts", "next_attempt_at", "last_error", "created_at"])
     transaction.on_commit(partial(_publish, delivery.pk))
     return delivery
 
 
-def mails_enqueue(*, kind: str, object_ids: list[int], language_of: dict[int, str], event_id: int) -> int:
-    """Many mails of one kind about one event (the news of a project to its followers), in one insert."""
-    rows = Delivery.objects.bulk_create(
+def mails_enqueue(*, kind: str, languages: dict[int, str], topic: str, event_id: int | None = None) -> int:
+    """One mail of ``kind`` and ``topic`` about each of many subjects (the news of a project to each of its
+    followers: subject id → language), in one insert; each row's task is published after commit."""
+    if not languages:
+        return 0
+    Delivery.objects.bulk_create(
         [
-            Delivery(kind=kind, object_id=object_id, event_id=event_id, language=language_of.get(object_id, "cs"))
-            for object_id in object_ids
+            Delivery(kind=kind, object_id=object_id, topic=topic, event_id=event_id, language=language)
+            for object_id, language in languages.items()
         ],
         ignore_conflicts=True,
     )
-    if rows:
-        transaction.on_commit(partial(_publish_event_mails, kind, event_id))
-    return len(rows)
+    transaction.on_commit(partial(_publish_topic, kind, topic))
+    return len(languages)
 
 
 def _publish(delivery_id: int) -> None:
     task_publish(task=tasks.send_delivery, object_id=delivery_id, waiting=f"delivery {delivery_id}")
 
 
-def _publish_event_mails(kind: str, event_id: int) -> None:
-    for delivery_id in Delivery.objects.filter(kind=kind, event_id=event_id, status=DeliveryStatus.PENDING).values_list(
+def _publish_topic(kind: str, topic: str) -> None:
+    for delivery_id in Delivery.objects.filter(kind=kind, topic=topic, status=DeliveryStatus.PENDING).values_list(
         "pk", flat=True
-    ):
+    )[:1000]:  # a larger crowd of followers is sent by the sweep, a thousand a minute
         _publish(delivery_id)
 
 

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='delivery',
             name='kind',
-            field=models.CharField(choices=[('event', 'Notification of an event'), ('invitation', 'Invitation'), ('idea_confirmation', 'Confirmation of a citizen idea'), ('idea_rejection', 'Rejection of a citizen idea'), ('follow_confirmation', 'Confirmation of following a project'), ('follow_update', 'News of a followed project')], default='event', max_length=32, verbose_name='kind'),
+            field=models.CharField(choices=[('event', 'Notification of an event'), ('invitation', 'Invitation'), ('idea_confirmation', 'Confirmation of a citizen idea'), ('idea_rejection', 'Rejection of a citizen idea'), ('support_confirmation', 'Confirmation of supporting a citizen idea'), ('follow_confirmation', 'Confirmation of following a project'), ('follow_update', 'News of a followed project')], default='event', max_length=32, verbose_name='kind'),
         ),
         migrations.AddField(
             model_name='delivery',
@@ -94,13 +94,14 @@ class Migration(migrations.Migration):
             model_name='delivery',
             index=models.Index(fields=['kind', 'object_id'], name='delivery_by_subject'),
         ),
-        migrations.AddConstraint(
+        migrations.AddField(
             model_name='delivery',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('kind', 'event'), _negated=True), ('event__isnull', True)), fields=('kind', 'object_id'), name='delivery_once_per_subject'),
+            name='topic',
+            field=models.CharField(blank=True, default='', max_length=40, verbose_name='topic'),
         ),
         migrations.AddConstraint(
             model_name='delivery',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('kind', 'event'), _negated=True), ('event__isnull', False)), fields=('kind', 'object_id', 'event'), name='delivery_once_per_subject_and_event'),
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'event'), _negated=True), fields=('kind', 'object_id', 'topic'), name='delivery_once_per_subject'),
         ),
         migrations.AddConstraint(
             model_name='delivery',
