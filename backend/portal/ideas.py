@@ -23,7 +23,6 @@ from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
 from backend.notifications.models import MailKind
 from backend.notifications.outbox import mail_enqueue, subject_mails_forget
-from backend.portal.mails import CONFIRM_SALT, SUPPORT_SALT
 from backend.portal.models import (
     Idea,
     IdeaAnswerState,
@@ -38,6 +37,8 @@ from backend.projects.services import project_create
 
 logger = logging.getLogger(__name__)
 
+CONFIRM_SALT = "portal.idea.confirm"
+SUPPORT_SALT = "portal.idea.support"
 # Tests give each test its own prefix, so that counts of one test never reach another.
 RATE_KEY_PREFIX = "portal:ideas"
 RATE_WINDOW_SECONDS = 60 * 60
@@ -175,6 +176,10 @@ def idea_submit(
     idea.save()
     mail_enqueue(kind=MailKind.IDEA_CONFIRMATION, object_id=idea.pk, language=translation.get_language())
     return idea
+
+
+def idea_confirmation_token(*, idea: Idea) -> str:
+    return signing.dumps({"idea": idea.pk}, salt=CONFIRM_SALT)
 
 
 @transaction.atomic

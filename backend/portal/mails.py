@@ -12,15 +12,13 @@ from django.utils.translation import gettext as _
 
 from backend.notifications.models import Delivery, MailKind
 from backend.notifications.outbox import Undeliverable, mail_kind
+from backend.portal.ideas import SUPPORT_SALT, idea_confirmation_token
 from backend.portal.models import Idea, IdeaStatus, IdeaSupport, Portal, ProjectFollower
 from backend.portal.public import public_project_queryset, public_update_queryset
 from backend.portal.subscriptions import CONFIRM_SALT as FOLLOW_CONFIRM_SALT
 from backend.portal.subscriptions import LINK_SALT, follow_token
 from backend.projects.models import Event, EventKind
 from backend.projects.stages import Stage
-
-CONFIRM_SALT = "portal.idea.confirm"
-SUPPORT_SALT = "portal.idea.support"
 
 
 def site_link(path: str) -> str:
@@ -32,10 +30,6 @@ def citizen_message(*, delivery: Delivery, to: str, subject: str, template: str,
     with translation.override(delivery.language):
         body = render_to_string(template, context)
     return EmailMessage(subject=" ".join(subject.split()), body=body, to=[to])
-
-
-def idea_confirmation_token(*, idea: Idea) -> str:
-    return signing.dumps({"idea": idea.pk}, salt=CONFIRM_SALT)
 
 
 @mail_kind(MailKind.IDEA_CONFIRMATION)

@@ -9,7 +9,7 @@ from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
 
-from backend.portal.mails import CONFIRM_SALT, idea_confirmation_token
+from backend.portal.ideas import CONFIRM_SALT, idea_confirmation_token
 from backend.portal.models import Idea, IdeaDecision, IdeaStatus
 from backend.projects.models import Project
 from tests.mail import outbox_send_all
