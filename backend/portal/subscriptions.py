@@ -76,7 +76,8 @@ def subscription_list(*, follower: ProjectFollower) -> QuerySet[ProjectFollower]
             email=follower.email, confirmed_at__isnull=False, project__in=public_project_queryset().values("pk")
         )
         .select_related("project")
-        .only("id", "email", "confirmed_at", "project__id", "project__title", "project__municipality_id")
+        # The project's stage too: the state machine reads it whenever a project is loaded.
+        .only("id", "email", "confirmed_at", "project__id", "project__title", "project__stage")
         .order_by("project__title", "id")
     )
 

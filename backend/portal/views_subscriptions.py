@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.core.client_ip import client_ip
 from backend.core.errors import NotFound
 from backend.portal.forms import FollowForm, add_errors
+from backend.portal.idea_views import confirmation_page
 from backend.portal.ideas import BotSubmission
 from backend.portal.public import public_project_card
 from backend.portal.selectors import portal_get_open
@@ -74,14 +75,7 @@ def follow(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
-    """A mail scanner that opens the link confirms nothing: the page shows a button that POSTs."""
-    if request.method == "GET":
-        return render(request, "portal/subscriptions/confirm.html", {"token": token})
-    try:
-        follower = follow_confirm(token=token)
-    except ValidationError as error:
-        return render(request, "portal/subscriptions/confirm.html", {"error": error.messages[0]}, status=400)
-    return render(request, "portal/subscriptions/confirm.html", {"confirmed": follower})
+    return confirmation_page(request, token=token, confirm=follow_confirm, template="portal/subscriptions/confirm.html")
 
 
 @never_cache

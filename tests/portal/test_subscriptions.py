@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from backend.notifications.models import Delivery, DeliveryStatus, MailKind
 from backend.portal.models import ProjectFollower
-from backend.portal.subscriptions import followers_prune_unconfirmed
+from backend.portal.subscriptions import LINK_SALT, follow_token, followers_prune_unconfirmed
 from backend.portal.tasks import ideas_prune_unconfirmed
 from backend.projects.stages import Stage
 from backend.projects.updates import project_update_publish, project_update_withdraw
@@ -258,3 +258,36 @@ def test_a_news_mail_holds_nothing_internal(client, town, portal, leaky_project)
     for message in messages:
         text = message.subject + message.body + "".join(message.extra_headers.values())
         assert MARKER not in text.upper(), text
+
+
+def _subscriptions_path(follower: ProjectFollower) -> str:
+    return reverse("portal:subscriptions", args=[follow_token(follower=follower, salt=LINK_SALT)])
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_subscriptions_page_costs_the_same_for_one_and_many(client, town, portal, count, django_assert_num_queries):
+    followers = [
+        ProjectFollower.objects.create(
+            project=town.project(Stage.IDEA, title=f"Projekt {number}", is_public=True),
+            email=CITIZEN,
+            confirmed_at=timezone.now(),
+        )
+        for number in range(count)
+    ]
+    path = _subscriptions_path(followers[0])
+    with django_assert_num_queries(3):  # the link's subscription, the count, the page
+        response = client.get(path)
+    assert response.content.decode().count("Přestat sledovat</button>") == count
+
+
+def test_the_follow_page_costs_a_fixed_number_of_queries(client, portal, project, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the portal, the public project
+        assert client.get(reverse("portal:follow", args=[portal.slug, project.pk])).status_code == 200
+
+
+def test_a_forged_or_ended_link_answers_404_alike(client, town, portal, project):
+    follower = ProjectFollower.objects.create(project=project, email=CITIZEN, confirmed_at=timezone.now())
+    path = _subscriptions_path(follower)
+    assert client.get(path[:-3] + "xx/").status_code == 404
+    follower.delete()
+    assert client.get(path).status_code == 404
