@@ -291,3 +291,14 @@ def test_a_forged_or_ended_link_answers_404_alike(client, town, portal, project)
     assert client.get(path[:-3] + "xx/").status_code == 404
     follower.delete()
     assert client.get(path).status_code == 404
+
+
+def test_a_follower_who_asked_in_english_gets_english_mails(client, town, portal, project):
+    client.cookies["django_language"] = "en"
+    _confirm(client, portal, project)
+    mail.outbox.clear()
+    _move(town, project)
+    (message,) = _mails_to()
+    assert message.subject == "News of “Nové lavičky v parku”"
+    assert "moved to the stage: Assessment." in message.body
+    assert "Unsubscribe:" in message.body
