@@ -11,7 +11,7 @@ the mail is no longer due. Modules above this one (the portal) register their bu
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
 from smtplib import SMTPException
@@ -58,18 +58,18 @@ def mail_kind(kind: str) -> Callable[[MailBuilder], MailBuilder]:
     return register
 
 
-def task_publish(*, task: Task, object_id: int, waiting: str) -> None:
+def task_publish(*, task: Task, waiting: str, object_id: int | None = None, args: tuple = ()) -> None:
     """Hand a sending task to Celery; never raise into the request that already committed.
 
     When the broker cannot be reached, publishing stops for BROKER_PAUSE_SECONDS (for every kind of mail:
     the broker is down for all of them), so requests do not each wait for its timeout; the sweep on beat
-    sends whatever is left. ``waiting`` names the mail in the log line.
+    sends whatever is left. The task gets ``object_id`` (or ``args``); ``waiting`` names the mail in the log line.
     """
     global _broker_paused_until
     if time.monotonic() < _broker_paused_until:
         return
     try:
-        task.apply_async(args=[object_id], retry=False)
+        task.apply_async(args=list(args) or [object_id], retry=False)
     except Exception:  # any broker error: the sweep will send it
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning("Broker unreachable; %s waits for the sweep.", waiting, exc_info=True)
@@ -106,7 +106,7 @@ def mail_enqueue(*, kind: str, object_id: int, language: str, topic: str = "", a
 
 def mails_enqueue(*, kind: str, languages: dict[int, str], topic: str, event_id: int | None = None) -> int:
     """One mail of ``kind`` and ``topic`` about each of many subjects (the news of a project to each of its
-    followers: subject id → language), in one insert; each row's task is published after commit."""
+    followers: subject id → language), in one insert; one task sends them after commit."""
     if not languages:
         return 0
     Delivery.objects.bulk_create(
@@ -125,10 +125,30 @@ def _publish(delivery_id: int) -> None:
 
 
 def _publish_topic(kind: str, topic: str) -> None:
-    for delivery_id in Delivery.objects.filter(kind=kind, topic=topic, status=DeliveryStatus.PENDING).values_list(
-        "pk", flat=True
-    )[:1000]:  # a larger crowd of followers is sent by the sweep, a thousand a minute
-        _publish(delivery_id)
+    """One task for all the mails of a topic (the news of a project to each of its followers)."""
+    task_publish(task=tasks.send_topic_deliveries, args=(kind, topic), waiting=f"the {kind} mails of {topic}")
+
+
+def topic_deliveries_send(*, kind: str, topic: str) -> list[int]:
+    """Send every pending mail of one kind and topic; return the ids that failed for now (their task retries)."""
+    return deliveries_send(
+        delivery_ids=Delivery.objects.filter(kind=kind, topic=topic, status=DeliveryStatus.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
+    """Send each of these mails (one task's worth); return the ids that failed for now."""
+    failed = []
+    for delivery_id in list(delivery_ids):
+        try:
+            delivery_send(delivery_id=delivery_id)
+        except DeliveryFailed:
+            failed.append(delivery_id)
+        except Exception:  # one broken mail must never stop the others
+            logger.exception("Delivery %s could not be sent.", delivery_id)
+    return failed
 
 
 def delivery_send(*, delivery_id: int) -> bool:

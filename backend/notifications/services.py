@@ -34,7 +34,7 @@ from backend.notifications.models import (
     Notification,
     NotificationPreference,
 )
-from backend.notifications.outbox import Undeliverable, delivery_send, mail_kind, task_publish
+from backend.notifications.outbox import Undeliverable, mail_kind, task_publish
 from backend.notifications.presentation import comment_previews, is_mention, notification_path
 from backend.notifications.recipients import recipients_for
 from backend.projects.models import Event, EventKind
@@ -204,18 +204,11 @@ def _event_mail(delivery: Delivery) -> EmailMultiAlternatives:
 
 def event_deliveries_send(*, event_id: int) -> list[int]:
     """Send every pending immediate delivery of an event; return the ids that failed for now."""
-    failed = []
-    pending = Delivery.objects.filter(
-        event_id=event_id, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING
-    ).values_list("pk", flat=True)
-    for delivery_id in list(pending):
-        try:
-            delivery_send(delivery_id=delivery_id)
-        except outbox.DeliveryFailed:
-            failed.append(delivery_id)
-        except Exception:  # one broken delivery must never stop the others of the event
-            logger.exception("Delivery %s could not be sent.", delivery_id)
-    return failed
+    return outbox.deliveries_send(
+        delivery_ids=Delivery.objects.filter(
+            kind=MailKind.EVENT, event_id=event_id, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
 
 
 def digests_send() -> int:

@@ -31,6 +31,16 @@ def send_delivery(self, delivery_id: int) -> int:
     return 0
 
 
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def send_topic_deliveries(self, kind: str, topic: str) -> int:
+    """The mails of one kind and topic (a project's news to its followers)."""
+    from backend.notifications import outbox
+
+    if outbox.topic_deliveries_send(kind=kind, topic=topic):
+        raise self.retry(countdown=outbox.retry_delay_seconds(self.request.retries + 1))
+    return 0
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_pending_deliveries() -> int:
     from backend.notifications import outbox
