@@ -6,14 +6,17 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from backend.notifications.models import Delivery, DeliveryStatus, MailKind
 from backend.portal.models import ProjectFollower
-from backend.portal.subscriptions import LINK_SALT, follow_token, followers_prune_unconfirmed
+from backend.portal.subscriptions import LINK_SALT, follow_news_for_event, follow_token, followers_prune_unconfirmed
 from backend.portal.tasks import ideas_prune_unconfirmed
+from backend.projects.models import Event, EventKind
 from backend.projects.stages import Stage
 from backend.projects.updates import project_update_publish, project_update_withdraw
 from tests.mail import outbox_send_all
@@ -302,3 +305,18 @@ def test_a_follower_who_asked_in_english_gets_english_mails(client, town, portal
     assert message.subject == "News of “Nové lavičky v parku”"
     assert "moved to the stage: Assessment." in message.body
     assert "Unsubscribe:" in message.body
+
+
+@pytest.mark.parametrize("followers", [1, 20])
+def test_the_news_of_a_change_costs_the_same_queries_for_one_follower_and_many(town, portal, followers):
+    """Queued in the transaction of the change by three queries (is it public, who follows, one insert)."""
+    project = town.project(Stage.IDEA, is_public=True)
+    ProjectFollower.objects.bulk_create(
+        ProjectFollower(project=project, email=f"obcan{number}@example.org", confirmed_at=timezone.now())
+        for number in range(followers)
+    )
+    event = Event.objects.create(project=project, kind=EventKind.PROJECT_TRANSITIONED, payload={"target": "assessment"})
+    with CaptureQueriesContext(connection) as queries:
+        assert follow_news_for_event(event=event) == followers
+    assert len(queries) == 3
+    assert Delivery.objects.filter(kind=MailKind.FOLLOW_UPDATE, topic=f"event-{event.pk}").count() == followers
