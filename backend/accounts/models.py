@@ -322,17 +322,11 @@ class Invitation(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
-    # The mail's own outbox: sent by a Celery task after commit, swept up when the broker was down.
-    sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(_("last sending error"), blank=True)
 
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("sent_at", "created_at"), name="invitation_outbox")]
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organization}"

@@ -1,4 +1,4 @@
-"""Notifications: in-app rows, the e-mail outbox (deliveries), preferences and once-only reminder marks."""
+"""Notifications: in-app rows, the e-mail outbox (one row per mail of any kind), preferences, reminder marks."""
 
 from django.conf import settings
 from django.db import models
@@ -76,14 +76,42 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class Delivery(models.Model):
-    """One e-mail to send (the outbox), written in the transaction of its event and sent after commit."""
+class MailKind(models.TextChoices):
+    """What a row of the outbox is a mail about; each kind has one builder (``outbox.mail_kind``)."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event"))
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("recipient")
+    EVENT = "event", _("Notification of an event")
+    INVITATION = "invitation", _("Invitation")
+    IDEA_CONFIRMATION = "idea_confirmation", _("Confirmation of a citizen idea")
+    IDEA_REJECTION = "idea_rejection", _("Rejection of a citizen idea")
+    SUPPORT_CONFIRMATION = "support_confirmation", _("Confirmation of supporting a citizen idea")
+    FOLLOW_CONFIRMATION = "follow_confirmation", _("Confirmation of following a project")
+    FOLLOW_UPDATE = "follow_update", _("News of a followed project")
+
+
+class Delivery(models.Model):
+    """One e-mail to send (the outbox), whatever it is about, written in the transaction that caused it and sent
+    after commit. An event's rows name the event and the user; every other kind names its subject by
+    ``object_id`` (an invitation, an idea, a subscription) and the address is read from that row when sending, so
+    the outbox keeps no copy of a citizen's e-mail."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=MailKind.choices, default=MailKind.EVENT)
+    object_id = models.PositiveBigIntegerField(_("object"), null=True, blank=True)
+    # What the mail about ``object_id`` tells, when that subject gets more than one mail ("event-12", "update-3"
+    # for the news of a followed project); empty for a subject's one mail.
+    topic = models.CharField(_("topic"), max_length=40, blank=True, default="")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="cs")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries", verbose_name=_("event")
     )
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("recipient"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.IMMEDIATE)
     status = models.CharField(
         _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
     )
@@ -100,13 +128,28 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
         ordering = ("-created_at", "-id")
         constraints = [
-            # The idempotency key: an event reaches a person once per channel, whatever retries happen.
+            # The idempotency keys: an event reaches a person once per channel, whatever retries happen; any
+            # other mail goes once per subject and topic.
             models.UniqueConstraint(fields=("event", "recipient", "channel"), name="delivery_once"),
+            models.UniqueConstraint(
+                fields=("kind", "object_id", "topic"),
+                condition=~models.Q(kind="event"),
+                name="delivery_once_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="event", event__isnull=False, recipient__isnull=False)
+                | (~models.Q(kind="event") & models.Q(object_id__isnull=False, recipient__isnull=True)),
+                name="delivery_names_its_subject",
+            ),
         ]
-        indexes = [models.Index(fields=("channel", "status"), name="delivery_pending_by_channel")]
+        indexes = [
+            models.Index(fields=("channel", "status"), name="delivery_pending_by_channel"),
+            models.Index(fields=("kind", "object_id"), name="delivery_by_subject"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient} ({self.get_status_display()})"
+        to = self.recipient if self.recipient_id else f"{self.get_kind_display()} #{self.object_id}"
+        return f"{self.get_channel_display()} → {to} ({self.get_status_display()})"
 
 
 class ReminderMark(models.Model):

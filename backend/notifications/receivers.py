@@ -1,10 +1,10 @@
-"""Every recorded event is fanned out to its recipients in the same transaction."""
+"""Every recorded event is fanned out to its recipients, and every invitation's mail queued, in the same transaction."""
 
 from django.dispatch import receiver
 
 from backend.accounts.signals import invitation_recorded
 from backend.integrations.services import webhook_deliveries_record
-from backend.notifications.invitations import invitation_dispatch_on_commit
+from backend.notifications.invitations import invitation_mail_enqueue
 from backend.notifications.services import event_fanout, notifications_forget_revoked
 from backend.projects.models import EventKind
 from backend.projects.signals import event_recorded
@@ -20,5 +20,5 @@ def fan_out(sender, event, **kwargs) -> None:
 
 
 @receiver(invitation_recorded, dispatch_uid="notifications_invitation_send")
-def send_invitation_after_commit(sender, invitation, **kwargs) -> None:
-    invitation_dispatch_on_commit(invitation_id=invitation.pk)
+def queue_invitation_mail(sender, invitation, **kwargs) -> None:
+    invitation_mail_enqueue(invitation=invitation)

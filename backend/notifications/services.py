@@ -4,13 +4,12 @@
   commit together with the change, so nothing is lost if the process or the broker dies afterwards.
 - After commit one Celery task per event sends its e-mails (published through ``outbox``); if the broker
   is down the commit still succeeds at once and ``deliveries_sweep`` (on beat) sends what was left pending.
-- ``delivery_send`` locks the delivery row while sending and marks it sent in the same transaction,
-  so a delivery is sent once however often its task runs.
+- Sending, retries and the sweep are the outbox's (``backend.notifications.outbox``); this module registers
+  the builder of an event's e-mail and sends the digests.
 """
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
 from functools import partial
 from smtplib import SMTPException
 
@@ -25,16 +24,17 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, Role, User
 from backend.accounts.selectors import user_access
-from backend.notifications import tasks
+from backend.notifications import outbox, tasks
 from backend.notifications.models import (
     MENTION,
     Channel,
     Delivery,
     DeliveryStatus,
+    MailKind,
     Notification,
     NotificationPreference,
 )
-from backend.notifications.outbox import SWEEP_AFTER, retry_delay_seconds, sweep_due, task_publish
+from backend.notifications.outbox import Undeliverable, mail_kind, task_publish
 from backend.notifications.presentation import comment_previews, is_mention, notification_path
 from backend.notifications.recipients import recipients_for
 from backend.projects.models import Event, EventKind
@@ -168,16 +168,10 @@ def _render(template_base: str, context: dict, language: str) -> tuple[str, str,
     return subject, text, html
 
 
-def _send(*, recipient: User, subject: str, text: str, html: str, message_id_key: str) -> None:
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[recipient.email])
+def _message(*, to: str, subject: str, text: str, html: str) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
-    # A stable Message-ID lets mail systems drop the rare duplicate of a resend after a crash.
-    message.extra_headers["Message-ID"] = f"<{message_id_key}@ramec>"
-    message.send()
-
-
-class DeliveryFailed(Exception):
-    """Sending failed and may succeed later (the task retries with backoff)."""
+    return message
 
 
 NO_LONGER_VISIBLE = "The recipient may no longer see the project (access revoked since the event)."
@@ -188,107 +182,33 @@ def _visible_project_ids(*, recipient: User, project_ids: set[int]) -> set[int]:
     return set(project_list_visible(user=recipient).filter(pk__in=project_ids).values_list("pk", flat=True))
 
 
-def delivery_send(*, delivery_id: int) -> bool:
-    """Send one pending immediate delivery; True when it was sent now, False when there was nothing to do.
-
-    Raises ``DeliveryFailed`` after recording the attempt when the mail server refused or was unreachable.
-    """
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "event", "event__project", "event__actor")
-            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, channel=Channel.IMMEDIATE)
-            .first()
-        )
-        if delivery is None:
-            return False
-        recipient = delivery.recipient
-        if not recipient.email or not recipient.is_active:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.last_error = "The recipient has no e-mail address or is inactive."
-            delivery.save(update_fields=["status", "last_error"])
-            return False
-        if not _visible_project_ids(recipient=recipient, project_ids={delivery.event.project_id}):
-            delivery.status = DeliveryStatus.FAILED
-            delivery.last_error = NO_LONGER_VISIBLE
-            delivery.save(update_fields=["status", "last_error"])
-            return False
-        event = delivery.event
-        context = {
-            "event": event,
-            "project": event.project,
-            "recipient": recipient,
-            **_event_context(event, recipient=recipient),
-            "preferences_link": site_url(reverse("web:notification_preferences")),
-        }
-        subject, text, html = _render("emails/notification", context, recipient.language)
-        try:
-            _send(recipient=recipient, subject=subject, text=text, html=html, message_id_key=f"delivery-{delivery.pk}")
-        except ValueError as error:
-            # An address the mail library refuses will never work: fail this one, keep the outbox moving.
-            delivery.status = DeliveryStatus.FAILED
-            delivery.attempts += 1
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            delivery.save(update_fields=["status", "attempts", "last_error"])
-            return False
-        except (SMTPException, OSError) as error:
-            error_text = f"{type(error).__name__}: {error}"
-        else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = timezone.now()
-            delivery.attempts += 1
-            delivery.save(update_fields=["status", "sent_at", "attempts"])
-            return True
-    _record_failure(delivery_id=delivery_id, error_text=error_text)
-    raise DeliveryFailed(error_text)
-
-
-def _record_failure(*, delivery_id: int, error_text: str) -> None:
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        delivery.attempts += 1
-        delivery.last_error = error_text[:2000]
-        # The sweep must respect the backoff too, or a short SMTP outage would use up every attempt in minutes.
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay_seconds(delivery.attempts))
-        if delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.FAILED
-        delivery.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+@mail_kind(MailKind.EVENT)
+def _event_mail(delivery: Delivery) -> EmailMultiAlternatives:
+    """An event's e-mail to one person, if they still may see its project."""
+    recipient = delivery.recipient
+    if not recipient.email or not recipient.is_active:
+        raise Undeliverable("The recipient has no e-mail address or is inactive.")
+    if not _visible_project_ids(recipient=recipient, project_ids={delivery.event.project_id}):
+        raise Undeliverable(NO_LONGER_VISIBLE)
+    event = delivery.event
+    context = {
+        "event": event,
+        "project": event.project,
+        "recipient": recipient,
+        **_event_context(event, recipient=recipient),
+        "preferences_link": site_url(reverse("web:notification_preferences")),
+    }
+    subject, text, html = _render("emails/notification", context, recipient.language)
+    return _message(to=recipient.email, subject=subject, text=text, html=html)
 
 
 def event_deliveries_send(*, event_id: int) -> list[int]:
     """Send every pending immediate delivery of an event; return the ids that failed for now."""
-    failed = []
-    pending = Delivery.objects.filter(
-        event_id=event_id, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING
-    ).values_list("pk", flat=True)
-    for delivery_id in list(pending):
-        try:
-            delivery_send(delivery_id=delivery_id)
-        except DeliveryFailed:
-            failed.append(delivery_id)
-        except Exception:  # one broken delivery must never stop the others of the event
-            logger.exception("Delivery %s could not be sent.", delivery_id)
-    return failed
-
-
-def deliveries_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
-    """Send immediate deliveries left pending (broker down at commit, worker lost); return how many sent."""
-    pending = (
-        Delivery.objects.filter(
-            sweep_due(older_than=older_than), channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING
-        )
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)
+    return outbox.deliveries_send(
+        delivery_ids=Delivery.objects.filter(
+            kind=MailKind.EVENT, event_id=event_id, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
     )
-    sent = 0
-    for delivery_id in list(pending[:1000]):
-        try:
-            sent += delivery_send(delivery_id=delivery_id)
-        except DeliveryFailed:
-            continue
-        except Exception:  # one broken delivery must never stop the rest of the outbox
-            logger.exception("Delivery %s could not be sent.", delivery_id)
-    return sent
 
 
 def digests_send() -> int:
@@ -330,14 +250,10 @@ def _digest_send(*, recipient_id: int, delivery_ids: list[int]) -> int:
         items = [{"event": d.event, **_event_context(d.event, recipient=recipient)} for d in deliveries]
         context = {"recipient": recipient, "items": items, "dashboard": site_url("/")}
         subject, text, html = _render("emails/digest", context, recipient.language)
+        message = _message(to=recipient.email, subject=subject, text=text, html=html)
+        message.extra_headers["Message-ID"] = f"<digest-{recipient.pk}-{deliveries[0].pk}@ramec>"
         try:
-            _send(
-                recipient=recipient,
-                subject=subject,
-                text=text,
-                html=html,
-                message_id_key=f"digest-{recipient.pk}-{deliveries[0].pk}",
-            )
+            message.send()
         except (SMTPException, OSError) as error:
             logger.warning("Digest for user %s not sent: %s", recipient.pk, error)
             return 0

@@ -19,23 +19,34 @@ def send_event_deliveries(self, event_id: int) -> int:
     return 0
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def sweep_pending_deliveries() -> int:
-    from backend.notifications import invitations, services
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def send_delivery(self, delivery_id: int) -> int:
+    """One mail of the outbox that is not an event's (an invitation, a citizen's mail)."""
+    from backend.notifications import outbox
 
-    # The outbox's one sweep, over both kinds of row: whatever the broker missed goes out within a minute.
-    return services.deliveries_sweep() + invitations.invitations_sweep()
+    try:
+        outbox.delivery_send(delivery_id=delivery_id)
+    except outbox.DeliveryFailed:
+        raise self.retry(countdown=outbox.retry_delay_seconds(self.request.retries + 1)) from None
+    return 0
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def send_invitation(self, invitation_id: int) -> int:
-    from backend.notifications import invitations, outbox
+def send_topic_deliveries(self, kind: str, topic: str) -> int:
+    """The mails of one kind and topic (a project's news to its followers)."""
+    from backend.notifications import outbox
 
-    try:
-        invitations.invitation_send(invitation_id=invitation_id)
-    except invitations.InvitationSendFailed:
-        raise self.retry(countdown=outbox.retry_delay_seconds(self.request.retries + 1)) from None
+    if outbox.topic_deliveries_send(kind=kind, topic=topic):
+        raise self.retry(countdown=outbox.retry_delay_seconds(self.request.retries + 1))
     return 0
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_pending_deliveries() -> int:
+    from backend.notifications import outbox
+
+    # The outbox's one sweep, over every kind of mail: whatever the broker missed goes out within a minute.
+    return outbox.deliveries_sweep()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -8,3 +8,6 @@ class PortalConfig(AppConfig):
     name = "backend.portal"
     label = "portal"
     verbose_name = _("Public portal")
+
+    def ready(self) -> None:
+        from backend.portal import mails, receivers  # noqa: F401  (citizen mails for the outbox; followers' news)

@@ -92,3 +92,11 @@ class IdeaDecisionForm(forms.Form):
 class IdeaSupportForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail"), help_text=_("We send you a link to confirm the support."))
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+
+class FollowForm(forms.Form):
+    """Following a public project by e-mail. ``website`` is the honeypot."""
+
+    email = forms.EmailField(label=_("Your e-mail"), help_text=_("We send you a link to confirm that you follow it."))
+    consent = forms.BooleanField(label=_("I agree to the processing of my e-mail as described above."))
+    website = forms.CharField(label=_("Leave this field empty"), required=False)

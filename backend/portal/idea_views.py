@@ -1,6 +1,8 @@
 """Pages of citizen ideas: the public list and page of an idea, the submission form and its confirmation, and the
 coordinator's moderation queue."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -93,14 +95,22 @@ def idea_thanks(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def idea_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button, POST confirms: a mail scanner that opens the link does not confirm anything."""
+    return confirmation_page(request, token=token, confirm=idea_confirm, template="portal/idea_confirm.html")
+
+
+def confirmation_page(
+    request: HttpRequest, *, token: str, confirm: Callable[..., object], template: str, context: dict | None = None
+) -> HttpResponse:
+    """A mailed single-use link: GET shows a button, POST confirms, so a mail scanner that opens the link does not
+    confirm anything. ``confirm(token=...)`` raises ValidationError for a used, expired or forged link."""
+    context = context or {}
     if request.method == "GET":
-        return render(request, "portal/idea_confirm.html", {"token": token})
+        return render(request, template, {**context, "token": token})
     try:
-        idea = idea_confirm(token=token)
+        confirmed = confirm(token=token)
     except ValidationError as error:
-        return render(request, "portal/idea_confirm.html", {"error": error.messages[0]}, status=400)
-    return render(request, "portal/idea_confirm.html", {"confirmed": idea})
+        return render(request, template, {**context, "error": error.messages[0]}, status=400)
+    return render(request, template, {**context, "confirmed": confirmed})
 
 
 @login_required
@@ -199,10 +209,10 @@ def idea_support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def idea_support_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method == "GET":
-        return render(request, "portal/idea_confirm.html", {"token": token, "support": True})
-    try:
-        support = idea_support_confirm(token=token)
-    except ValidationError as error:
-        return render(request, "portal/idea_confirm.html", {"error": error.messages[0], "support": True}, status=400)
-    return render(request, "portal/idea_confirm.html", {"confirmed": support, "support": True})
+    return confirmation_page(
+        request,
+        token=token,
+        confirm=idea_support_confirm,
+        template="portal/idea_confirm.html",
+        context={"support": True},
+    )

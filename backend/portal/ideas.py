@@ -8,23 +8,21 @@ ideas are shown escaped, never as HTML or Markdown. Nothing is public before a c
 
 import hashlib
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
+from backend.notifications.models import MailKind
+from backend.notifications.outbox import mail_enqueue, subject_mails_forget
 from backend.portal.models import (
     Idea,
     IdeaAnswerState,
@@ -117,10 +115,17 @@ def idea_get_moderated(*, user: User, pk: int | str) -> Idea:
 
 
 def _check_limits(*, client_address: str, email: str) -> None:
-    if _over_limit(f"{RATE_KEY_PREFIX}:address:{client_address}", settings.PORTAL_IDEAS_PER_ADDRESS_PER_HOUR) or (
-        _over_limit(f"{RATE_KEY_PREFIX}:email:{_email_key(email)}", settings.PORTAL_IDEAS_PER_EMAIL_PER_HOUR)
-    ):
+    if citizen_over_limits(what="ideas", client_address=client_address, email=email):
         raise ValidationError(_("Too many ideas were sent from here in the last hour. Try again later."))
+
+
+def citizen_over_limits(*, what: str, client_address: str, email: str) -> bool:
+    """Count one more request of ``what`` from this address and e-mail this hour; True when either is past its
+    limit (``PORTAL_IDEAS_PER_ADDRESS_PER_HOUR``, ``PORTAL_IDEAS_PER_EMAIL_PER_HOUR``)."""
+    prefix = f"{RATE_KEY_PREFIX}:{what}"
+    return _over_limit(f"{prefix}:address:{client_address}", settings.PORTAL_IDEAS_PER_ADDRESS_PER_HOUR) or (
+        _over_limit(f"{prefix}:email:{_email_key(email)}", settings.PORTAL_IDEAS_PER_EMAIL_PER_HOUR)
+    )
 
 
 def _over_limit(key: str, limit: int) -> bool:
@@ -169,41 +174,12 @@ def idea_submit(
     )
     idea.full_clean()
     idea.save()
-    transaction.on_commit(partial(_confirmation_send, idea.pk, translation.get_language()))
+    mail_enqueue(kind=MailKind.IDEA_CONFIRMATION, object_id=idea.pk, language=translation.get_language())
     return idea
 
 
 def idea_confirmation_token(*, idea: Idea) -> str:
     return signing.dumps({"idea": idea.pk}, salt=CONFIRM_SALT)
-
-
-def _mail(*, subject: str, template: str, context: dict, to: str, language: str, what: str) -> None:
-    """A mail to a citizen right after the commit; a failure is logged (they can ask again), never raised."""
-    with translation.override(language):
-        body = render_to_string(template, context)
-    try:
-        send_mail(subject, body, None, [to])
-    except Exception:
-        logger.exception("%s: the e-mail could not be sent", what)
-
-
-def _confirmation_send(idea_id: int, language: str) -> None:
-    """The confirmation e-mail, right after the idea commits. A failure is logged: the citizen can send it again."""
-    idea = Idea.objects.select_related("municipality").filter(pk=idea_id).first()
-    if idea is None:
-        return
-    link = settings.SITE_URL.rstrip("/") + reverse("portal:idea_confirm", args=[idea_confirmation_token(idea=idea)])
-    context = {"idea": idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS}
-    with translation.override(language):
-        subject = _("Confirm your idea for %(name)s") % {"name": idea.municipality.name}
-    _mail(
-        subject=subject,
-        template="emails/idea_confirm.txt",
-        context=context,
-        to=idea.author_email,
-        language=language,
-        what=f"idea {idea_id}'s confirmation",
-    )
 
 
 @transaction.atomic
@@ -239,22 +215,9 @@ def idea_support_request(*, idea: Idea, email: str, honeypot: str, client_addres
     support, _created = IdeaSupport.objects.get_or_create(idea=idea, email=email)
     if support.confirmed_at is not None:
         raise ValidationError({"email": _("This e-mail already supports the idea.")})
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "portal:idea_support_confirm", args=[signing.dumps({"support": support.pk}, salt=SUPPORT_SALT)]
-    )
-    language = translation.get_language()
-    subject = _("Confirm your support of “%(title)s”") % {"title": idea.title}
-    context = {"idea": idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS}
-    transaction.on_commit(
-        partial(
-            _mail,
-            subject=subject,
-            template="emails/idea_support_confirm.txt",
-            context=context,
-            to=email,
-            language=language,
-            what=f"support {support.pk}'s confirmation",
-        )
+    # Asking again sends the link again (the hourly limits above bound how often).
+    mail_enqueue(
+        kind=MailKind.SUPPORT_CONFIRMATION, object_id=support.pk, language=translation.get_language(), again=True
     )
     return support
 
@@ -275,11 +238,14 @@ def idea_support_confirm(*, token: str) -> IdeaSupport:
 def idea_prune_unconfirmed(*, now=None) -> int:
     """Delete ideas whose e-mail was never confirmed, after the time the consent text states."""
     limit = (now or timezone.now()) - timezone.timedelta(days=settings.PORTAL_IDEA_UNCONFIRMED_DAYS)
-    IdeaSupport.objects.filter(confirmed_at__isnull=True, created_at__lt=limit).delete()
+    supports = IdeaSupport.objects.filter(confirmed_at__isnull=True, created_at__lt=limit)
+    subject_mails_forget(kind=MailKind.SUPPORT_CONFIRMATION, object_ids=list(supports.values_list("pk", flat=True)))
+    supports.delete()
     ideas = Idea.objects.filter(status=IdeaStatus.UNCONFIRMED, created_at__lt=limit)
-    count = ideas.count()
+    idea_ids = list(ideas.values_list("pk", flat=True))
+    subject_mails_forget(kind=MailKind.IDEA_CONFIRMATION, object_ids=idea_ids)
     ideas.delete()
-    return count
+    return len(idea_ids)
 
 
 # --- moderation ------------------------------------------------------------------------------------------------
@@ -321,7 +287,7 @@ def idea_moderate(*, actor: User, idea: Idea, decision: str, reason: str = "", i
             raise ValidationError(_("This idea can no longer be rejected."))
         reason = _reason(reason, _("Give the reason: the author is told it."))
         idea.status, idea.rejection_reason = IdeaStatus.REJECTED, reason
-        transaction.on_commit(partial(_rejection_send, idea.pk, translation.get_language()))
+        mail_enqueue(kind=MailKind.IDEA_REJECTION, object_id=idea.pk, language=translation.get_language())
     elif decision == IdeaDecisionKind.SPAM:
         if idea.status not in (IdeaStatus.PENDING, IdeaStatus.PUBLISHED) or idea.project_id:
             raise ValidationError(_("This idea can no longer be marked as spam."))
@@ -343,22 +309,6 @@ def idea_moderate(*, actor: User, idea: Idea, decision: str, reason: str = "", i
     idea.save()
     _decided(idea=idea, actor=actor, kind=decision, reason=reason)
     return idea
-
-
-def _rejection_send(idea_id: int, language: str) -> None:
-    idea = Idea.objects.select_related("municipality").filter(pk=idea_id).first()
-    if idea is None:
-        return
-    with translation.override(language):
-        subject = _("Your idea for %(name)s") % {"name": idea.municipality.name}
-    _mail(
-        subject=subject,
-        template="emails/idea_rejected.txt",
-        context={"idea": idea},
-        to=idea.author_email,
-        language=language,
-        what=f"idea {idea_id}'s rejection",
-    )
 
 
 @transaction.atomic

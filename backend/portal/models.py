@@ -147,3 +147,37 @@ class IdeaSupport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idea} ({self.email})"
+
+
+def _follow_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class ProjectFollower(models.Model):
+    """A citizen who follows a public project by e-mail (double opt-in): mailed when it changes stage or gets a
+    public update, once ``confirmed_at`` is set. The e-mail is kept for this alone and erased on unsubscribing;
+    an unconfirmed one is deleted after ``PORTAL_IDEA_UNCONFIRMED_DAYS``. ``secret`` goes into the signed links of
+    the mails (confirmation, subscriptions page, one-click unsubscribe), so a link dies with its row."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="followers", verbose_name=_("project")
+    )
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="cs")
+    secret = models.CharField(max_length=64, default=_follow_secret, editable=False)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follower of a project")
+        verbose_name_plural = _("followers of projects")
+        constraints = [models.UniqueConstraint(fields=("project", "email"), name="project_follower_once_per_email")]
+        indexes = [
+            models.Index(fields=("project", "confirmed_at"), name="project_follower_confirmed"),
+            models.Index(fields=("email",), name="project_follower_by_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} ({self.email})"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backend.portal import feeds, idea_views, staff, views
+from backend.portal import feeds, idea_views, staff, views, views_subscriptions
 
 app_name = "portal"
 urlpatterns = [
@@ -15,6 +15,11 @@ urlpatterns = [
     path("obec/<slug:slug>/projekty.json", feeds.projects_json, name="projects_json"),
     path("obec/<slug:slug>/projekty.csv", feeds.projects_csv, name="projects_csv"),
     path("obec/podnety/potvrdit/<str:token>/", idea_views.idea_confirm_view, name="idea_confirm"),
+    path("obec/odber/potvrdit/<str:token>/", views_subscriptions.follow_confirm_view, name="follow_confirm"),
+    path("obec/odber/odhlasit/<str:token>/", views_subscriptions.unsubscribe, name="unsubscribe"),
+    path("obec/odber/<str:token>/", views_subscriptions.subscriptions, name="subscriptions"),
+    path("obec/odber/<str:token>/zrusit/", views_subscriptions.subscriptions_cancel, name="subscriptions_cancel"),
+    path("obec/<slug:slug>/projekty/<int:pk>/sledovat/", views_subscriptions.follow, name="follow"),
     path("obec/<slug:slug>/podnety/", idea_views.idea_list, name="ideas"),
     path("obec/<slug:slug>/podnety/novy/", idea_views.idea_new, name="idea_new"),
     path("obec/<slug:slug>/podnety/dekujeme/", idea_views.idea_thanks, name="idea_thanks"),

@@ -86,6 +86,17 @@ def invitation_list_visible(*, user: User | None) -> QuerySet[Invitation]:
     return queryset.filter(organization__municipality_id__in=access.municipality_ids)
 
 
+def invitation_list_pending(*, project: Project) -> QuerySet[Invitation]:
+    """The invitations to a project still waiting to be accepted, newest first (for those who may see its partners)."""
+    return (
+        Invitation.objects.filter(
+            projects=project, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("organization", "invited_by")
+        .order_by("-created_at")
+    )
+
+
 def invitation_get_visible(*, user: User | None, pk: int | str) -> Invitation:
     try:
         return invitation_list_visible(user=user).get(pk=int(pk))

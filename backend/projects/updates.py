@@ -19,6 +19,7 @@ from backend.projects.access import project_access
 from backend.projects.attachments import attachment_create
 from backend.projects.models import Attachment, Project, ProjectUpdate
 from backend.projects.selectors import project_list_visible
+from backend.projects.signals import project_update_published
 
 MAX_FILES_PER_UPDATE = 5
 
@@ -80,6 +81,7 @@ def project_update_publish(
             update.save()
             for file in files:
                 created.append(attachment_create(actor=actor, project=project, file=file, update=update))
+            project_update_published.send(sender=ProjectUpdate, update=update)
     except BaseException:
         # The rows rolled back; the files already stored would stay behind on disk.
         for attachment in created:

@@ -21,12 +21,14 @@ from rest_framework.test import APIClient
 from backend.accounts.invitations import invitation_token
 from backend.accounts.models import Invitation, InvitationKind, Membership, Role
 from backend.core.errors import NotFound, PermissionDenied
-from backend.notifications.invitations import invitation_send, invitations_sweep
+from backend.notifications.models import Delivery, DeliveryStatus
+from backend.notifications.outbox import deliveries_sweep
 from backend.projects.invitations import invitation_create, invitation_revoke, organization_access_revoke
 from backend.projects.models import Event, EventKind, ProjectPartner
 from backend.projects.services import project_partner_revoke
 from backend.projects.stages import Stage
 from tests.factories import DepartmentFactory, PartnerOrganizationFactory, ProjectFactory
+from tests.mail import invitation_send
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_site_url")]
 
@@ -128,11 +130,11 @@ def test_a_retried_task_sends_one_mail_with_the_same_working_link(town):
 
 def test_the_sweep_sends_what_the_broker_missed(town):
     invitation = invite(town, town.project())
-    assert invitations_sweep(older_than=timedelta(0)) == 1
-    assert invitations_sweep(older_than=timedelta(0)) == 0
+    assert deliveries_sweep(older_than=timedelta(0)) == 1
+    assert deliveries_sweep(older_than=timedelta(0)) == 0
     assert [m.to for m in mail.outbox] == [[GUEST_EMAIL]]
-    invitation.refresh_from_db()
-    assert invitation.sent_at is not None
+    delivery = Delivery.objects.get(kind="invitation", object_id=invitation.pk)
+    assert (delivery.status, delivery.sent_at is not None) == (DeliveryStatus.SENT, True)
 
 
 def test_an_expired_link_is_refused_and_creates_nothing(town, client):

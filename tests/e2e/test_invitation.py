@@ -8,7 +8,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from backend.accounts.models import Invitation, User
-from backend.notifications.invitations import invitations_sweep
+from backend.notifications.outbox import deliveries_sweep
 from backend.projects.models import Project
 from backend.projects.stages import TERMINAL_STAGES
 
@@ -35,7 +35,7 @@ def test_invite_accept_and_land_on_the_project(browse):
     assert Invitation.objects.filter(email=GUEST_EMAIL, projects=project).exists()
 
     # The worker's job (or the sweep's, when no worker listens): the mail goes out.
-    invitations_sweep(older_than=timedelta(0))
+    deliveries_sweep(older_than=timedelta(0))
     message = [m for m in mail.outbox if m.to == [GUEST_EMAIL]][-1]
     link = re.search(r"https?://\S+/invitations/accept/\S+/", message.body).group(0)
     path = link.split("/invitations/", 1)[1]

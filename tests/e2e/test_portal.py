@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from backend.portal.models import Idea, IdeaStatus
 from backend.projects.models import Project
+from tests.mail import outbox_send_all
 
 SHOWCASE = "Fotovoltaické elektrárny"
 
@@ -68,6 +69,7 @@ def test_a_citizen_idea_from_the_sign_in_page_to_a_project(browse):
     expect(citizen.locator("main h1")).to_have_text("Děkujeme za váš podnět")
     browse.shot(citizen, "thanks")
 
+    outbox_send_all()  # the worker's job
     (message,) = [message for message in mail.outbox if message.to == ["eva@example.org"]]
     link = re.search(r"http\S+/obec/podnety/potvrdit/\S+/", message.body).group(0)
     citizen.goto(browse.live_server_url + "/obec/" + link.split("/obec/", 1)[1])

@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from backend.notifications import outbox, services
+from backend.notifications import outbox
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
-from backend.notifications.services import deliveries_sweep, delivery_send, digests_send, event_deliveries_send
+from backend.notifications.outbox import deliveries_sweep, delivery_send
+from backend.notifications.services import digests_send, event_deliveries_send
 from backend.projects.services import comment_create
 from backend.projects.stages import Stage
 from workflows.services import project_transition
@@ -68,12 +69,12 @@ def test_smtp_failure_is_recorded_retried_and_given_up_after_the_bound(town, set
     request_funding_approval(town)
     delivery = Delivery.objects.get()
 
-    def refuse(**kwargs):
+    def refuse(message):
         raise SMTPServerDisconnected("connection closed")
 
-    monkeypatch.setattr(services, "_send", refuse)
+    monkeypatch.setattr(outbox, "_send", refuse)
     for _ in range(3):
-        with pytest.raises(services.DeliveryFailed):
+        with pytest.raises(outbox.DeliveryFailed):
             delivery_send(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
@@ -145,10 +146,10 @@ def test_the_sweep_waits_for_the_backoff_after_a_failure(town, monkeypatch):
     delivery = Delivery.objects.get()
     Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=5))
 
-    def refuse(**kwargs):
+    def refuse(message):
         raise SMTPServerDisconnected("connection closed")
 
-    monkeypatch.setattr(services, "_send", refuse)
+    monkeypatch.setattr(outbox, "_send", refuse)
     assert deliveries_sweep() == 0
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
@@ -168,14 +169,14 @@ def test_an_address_the_mail_library_refuses_fails_alone_and_the_outbox_moves_on
     request_funding_approval(town)
     Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=5))
     first, second = Delivery.objects.order_by("pk")
-    real_send = services._send
+    real_send = outbox._send
 
-    def refuse_first(*, recipient, **kwargs):
-        if kwargs["message_id_key"] == f"delivery-{first.pk}":
+    def refuse_first(message):
+        if message.extra_headers["Message-ID"] == f"<delivery-{first.pk}@ramec>":
             raise ValueError("Invalid address")
-        return real_send(recipient=recipient, **kwargs)
+        return real_send(message)
 
-    monkeypatch.setattr(services, "_send", refuse_first)
+    monkeypatch.setattr(outbox, "_send", refuse_first)
     assert deliveries_sweep() == 1
 
     first.refresh_from_db()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from backend.accounts.invitations import invitation_from_token
 from backend.accounts.models import Invitation
 from backend.notifications import outbox
+from backend.notifications.models import Delivery, DeliveryStatus
 from backend.notifications.tasks import sweep_pending_deliveries
 from backend.projects.invitations import invitation_create
 from tests.notifications.conftest import WORKER_SITE_URL, plain_text, queue_drained, use_broker, wait_for
@@ -51,8 +52,8 @@ def test_the_worker_sends_the_invitation_after_commit(town, smtp_server, worker,
     assert message["To"] == GUEST
     assert message["Message-ID"] == f"<invitation-{invitation.pk}@ramec>"
     assert _linked_invitation(message) == invitation
-    invitation.refresh_from_db()
-    assert (invitation.sent_at is not None, invitation.send_attempts) == (True, 1)
+    delivery = Delivery.objects.get(kind="invitation", object_id=invitation.pk)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
 
 
 def test_with_the_broker_down_the_sweep_sends_the_invitation_once(
@@ -63,10 +64,10 @@ def test_with_the_broker_down_the_sweep_sends_the_invitation_once(
         invitation = _invite(town)
     finally:
         use_broker(redis_broker)
-    assert Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).exists()
+    assert Delivery.objects.filter(kind="invitation", object_id=invitation.pk, status=DeliveryStatus.PENDING).exists()
 
     # The broker is back; beat sweeps every minute what waits longer than 30 s: age it.
-    Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    Delivery.objects.filter(kind="invitation").update(created_at=timezone.now() - timedelta(minutes=1))
     start_worker().wait_ready()
     sweep_pending_deliveries.delay()
     wait_for(lambda: smtp_server.count() >= 1, timeout=60, message="the invitation mail")

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import Membership
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, NotificationPreference
-from backend.notifications.services import NO_LONGER_VISIBLE, delivery_send, digests_send
+from backend.notifications.outbox import delivery_send
+from backend.notifications.services import NO_LONGER_VISIBLE, digests_send
 from backend.projects.models import EventKind
 from backend.projects.services import comment_create, project_partner_revoke
 from backend.projects.stages import Stage

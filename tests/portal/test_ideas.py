@@ -12,6 +12,7 @@ from django.utils import timezone
 from backend.portal.ideas import CONFIRM_SALT, idea_confirmation_token
 from backend.portal.models import Idea, IdeaDecision, IdeaStatus
 from backend.projects.models import Project
+from tests.mail import outbox_send_all
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ def _submit(client, **fields):
 
 
 def _confirm_link() -> str:
+    outbox_send_all()
     (message,) = [message for message in mail.outbox if "Potvrďte" in message.subject]
     return re.search(r"http\S+/obec/podnety/potvrdit/\S+/", message.body).group(0)
 
@@ -168,6 +170,7 @@ def test_a_rejection_tells_the_author_the_reason(client, town, portal, django_ca
         _decide(client, idea, decision="reject", reason="Pozemek nepatří městu.")
     idea.refresh_from_db()
     assert idea.status == IdeaStatus.REJECTED
+    outbox_send_all()
     assert "Pozemek nepatří městu." in mail.outbox[-1].body
     assert mail.outbox[-1].to == ["jana@example.org"]
 
@@ -229,6 +232,7 @@ def test_support_counts_once_per_confirmed_email(client, portal, django_capture_
         assert client.post(address, {"email": "Petr@example.org"}).status_code == 200
     page = reverse("portal:idea", args=["vzorov", idea.pk])
     assert "0 občanů ho podporuje" in client.get(page).content.decode()  # not before the e-mail confirms it
+    outbox_send_all()
     link = re.search(r"http\S+/obec/podnety/podpora/\S+/", mail.outbox[-1].body).group(0)
     path = "/obec/" + link.split("/obec/", 1)[1]
     assert client.post(path).status_code == 200

@@ -25,6 +25,7 @@ def _public_addresses(portal, project) -> list[str]:
         reverse("portal:updates_feed", args=[portal.slug]),
         reverse("portal:projects_json", args=[portal.slug]),
         reverse("portal:projects_csv", args=[portal.slug]),
+        reverse("portal:follow", args=[portal.slug, project.pk]),
     ]
 
 

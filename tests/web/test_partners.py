@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backend.accounts.models import Invitation
-from backend.notifications.invitations import invitations_sweep
+from backend.notifications.outbox import deliveries_sweep
 from backend.projects.invitations import invitation_create
 from backend.projects.models import ProjectPartner
 from tests.conftest import ROLES as TOWN_ROLES
@@ -191,7 +191,7 @@ def test_inviting_in_the_form_sends_the_mail_and_shows_it_pending(town, setup, a
     )
     assert response.status_code == 302
     assert ProjectPartner.objects.filter(project=project, organization=town.firm).exists()
-    invitations_sweep(older_than=timezone.timedelta(0))
+    deliveries_sweep(older_than=timezone.timedelta(0))
     assert any(message.to == ["jan@energosmart.cz"] for message in mail.outbox)
     page = client.get(response["Location"], **ENGLISH).content.decode()
     assert "The invitation was sent to jan@energosmart.cz." in page

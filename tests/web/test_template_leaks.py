@@ -16,7 +16,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from backend.accounts.invitations import invitation_token
 from backend.accounts.models import Invitation, User
-from backend.notifications.invitations import invitation_send
 from backend.notifications.models import Channel, Delivery, Notification, NotificationPreference
 from backend.notifications.services import digests_send, event_deliveries_send
 from backend.projects.invitations import invitation_create
@@ -25,6 +24,7 @@ from backend.projects.services import comment_create, task_create
 from backend.projects.stages import Stage
 from backend.web.views.project_detail.page import EDIT_PARTS, TABS
 from tests.factories.attachments import attach
+from tests.mail import invitation_send
 from workflows.models import ApprovalRequest
 from workflows.services import project_transition
 

@@ -16,13 +16,12 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backend.accounts.models import Invitation, Membership, PartnerOrganization, Role, User
+from backend.accounts.models import Membership, PartnerOrganization, Role, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
 from backend.projects.access import project_access
@@ -34,6 +33,8 @@ from backend.projects.invitations import (
     invitation_create,
     invitation_existing_account,
     invitation_get_visible,
+    invitation_list_pending,
+    invitation_list_visible,
     invitation_revoke,
     organization_access_revoke,
     organization_get_managed,
@@ -121,13 +122,7 @@ def _partners_context(request: HttpRequest, project: Project, form: InviteForm |
         )
         .order_by("organization__name")
     )
-    pending = list(
-        Invitation.objects.filter(
-            projects=project, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
-        .select_related("organization", "invited_by")
-        .order_by("-created_at")
-    )
+    pending = list(invitation_list_pending(project=project))
     return {
         "project": project,
         "accesses": accesses,
@@ -273,9 +268,8 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "guests": User.objects.filter(
             memberships__organization=organization, memberships__role=Role.PARTNER, is_active=True
         ).order_by("last_name", "first_name"),
-        "invitations": Invitation.objects.filter(organization=organization)
-        .select_related("invited_by", "accepted_by")
-        .prefetch_related("projects")
+        "invitations": invitation_list_visible(user=request.user)
+        .filter(organization=organization)
         .order_by("-created_at")[:50],
         "nav": "organizations",
     }

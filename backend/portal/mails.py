@@ -1,0 +1,165 @@
+"""The portal's mails to citizens, as kinds of mail of the one outbox (``backend.notifications.outbox``): each
+builder reads its subject (an idea, a support, a subscription) when sending, so the outbox keeps no copy of a
+citizen's address, and a mail no longer due (the idea deleted, the subscription ended) is not sent."""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from backend.notifications.models import Delivery, MailKind
+from backend.notifications.outbox import Undeliverable, mail_kind
+from backend.portal.ideas import SUPPORT_SALT, idea_confirmation_token
+from backend.portal.models import Idea, IdeaStatus, IdeaSupport, Portal, ProjectFollower
+from backend.portal.public import public_project_queryset, public_update_queryset
+from backend.portal.subscriptions import CONFIRM_SALT as FOLLOW_CONFIRM_SALT
+from backend.portal.subscriptions import LINK_SALT, follow_token
+from backend.projects.models import Event, EventKind
+from backend.projects.stages import Stage
+
+
+def site_link(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def citizen_message(*, delivery: Delivery, to: str, subject: str, template: str, context: dict) -> EmailMessage:
+    """A plain-text mail in the language the citizen used on the portal."""
+    with translation.override(delivery.language):
+        body = render_to_string(template, context)
+    return EmailMessage(subject=" ".join(subject.split()), body=body, to=[to])
+
+
+@mail_kind(MailKind.IDEA_CONFIRMATION)
+def _idea_confirmation(delivery: Delivery) -> EmailMessage:
+    idea = Idea.objects.select_related("municipality").filter(pk=delivery.object_id).first()
+    if idea is None or idea.status != IdeaStatus.UNCONFIRMED:
+        raise Undeliverable("The idea is gone or already confirmed.")
+    link = site_link(reverse("portal:idea_confirm", args=[idea_confirmation_token(idea=idea)]))
+    with translation.override(delivery.language):
+        subject = _("Confirm your idea for %(name)s") % {"name": idea.municipality.name}
+    return citizen_message(
+        delivery=delivery,
+        to=idea.author_email,
+        subject=subject,
+        template="emails/idea_confirm.txt",
+        context={"idea": idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS},
+    )
+
+
+@mail_kind(MailKind.IDEA_REJECTION)
+def _idea_rejection(delivery: Delivery) -> EmailMessage:
+    idea = Idea.objects.select_related("municipality").filter(pk=delivery.object_id).first()
+    if idea is None or idea.status != IdeaStatus.REJECTED:
+        raise Undeliverable("The idea is gone or no longer rejected.")
+    with translation.override(delivery.language):
+        subject = _("Your idea for %(name)s") % {"name": idea.municipality.name}
+    return citizen_message(
+        delivery=delivery,
+        to=idea.author_email,
+        subject=subject,
+        template="emails/idea_rejected.txt",
+        context={"idea": idea},
+    )
+
+
+@mail_kind(MailKind.SUPPORT_CONFIRMATION)
+def _support_confirmation(delivery: Delivery) -> EmailMessage:
+    support = IdeaSupport.objects.select_related("idea").filter(pk=delivery.object_id).first()
+    if support is None or support.confirmed_at is not None:
+        raise Undeliverable("The support is gone or already confirmed.")
+    link = site_link(
+        reverse("portal:idea_support_confirm", args=[signing.dumps({"support": support.pk}, salt=SUPPORT_SALT)])
+    )
+    with translation.override(delivery.language):
+        subject = _("Confirm your support of “%(title)s”") % {"title": support.idea.title}
+    return citizen_message(
+        delivery=delivery,
+        to=support.email,
+        subject=subject,
+        template="emails/idea_support_confirm.txt",
+        context={"idea": support.idea, "link": link, "days": settings.PORTAL_IDEA_CONFIRM_DAYS},
+    )
+
+
+def _followed(delivery: Delivery, *, confirmed: bool) -> tuple[ProjectFollower, Portal]:
+    """The subscription and the open portal of its project, while the project is public; else not due."""
+    follower = ProjectFollower.objects.filter(pk=delivery.object_id, confirmed_at__isnull=not confirmed).first()
+    if follower is None:
+        raise Undeliverable("The subscription ended or is in another state.")
+    project = public_project_queryset().filter(pk=follower.project_id).first()
+    portal = Portal.objects.filter(municipality_id=project.municipality_id, is_open=True).first() if project else None
+    if project is None or portal is None:
+        raise Undeliverable("The project is no longer public.")
+    follower.project = project
+    return follower, portal
+
+
+def _project_link(*, portal: Portal, project_id: int) -> str:
+    return site_link(reverse("portal:project", args=[portal.slug, project_id]))
+
+
+def _list_headers(*, follower: ProjectFollower) -> tuple[str, str, dict]:
+    """The subscriptions page, the one-click unsubscribe address and the headers that carry it (RFC 2369, 8058)."""
+    token = follow_token(follower=follower, salt=LINK_SALT)
+    manage = site_link(reverse("portal:subscriptions", args=[token]))
+    unsubscribe = site_link(reverse("portal:unsubscribe", args=[token]))
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return manage, unsubscribe, headers
+
+
+@mail_kind(MailKind.FOLLOW_CONFIRMATION)
+def _follow_confirmation(delivery: Delivery) -> EmailMessage:
+    follower, portal = _followed(delivery, confirmed=False)
+    link = site_link(reverse("portal:follow_confirm", args=[follow_token(follower=follower, salt=FOLLOW_CONFIRM_SALT)]))
+    with translation.override(delivery.language):
+        subject = _("Confirm that you want to follow “%(title)s”") % {"title": follower.project.title}
+    return citizen_message(
+        delivery=delivery,
+        to=follower.email,
+        subject=subject,
+        template="emails/follow_confirm.txt",
+        context={
+            "project_title": follower.project.title,
+            "link": link,
+            "days": settings.PORTAL_IDEA_CONFIRM_DAYS,
+            "project_link": _project_link(portal=portal, project_id=follower.project.pk),
+        },
+    )
+
+
+def _news(delivery: Delivery, project_id: int) -> dict:
+    """What happened, from the public records only: the new stage's name, or the public update's title."""
+    what, _separator, number = delivery.topic.partition("-")
+    if what == "event":
+        event = Event.objects.filter(pk=int(number), project_id=project_id, kind=EventKind.PROJECT_TRANSITIONED).first()
+        target = (event.payload or {}).get("target") if event else None
+        if target not in Stage.values:
+            raise Undeliverable("The change of stage is gone.")
+        return {"stage_label": Stage(target).label}
+    update = public_update_queryset().filter(pk=int(number), project_id=project_id).only("id", "title").first()
+    if update is None:
+        raise Undeliverable("The update was withdrawn.")
+    return {"update_title": update.title}
+
+
+@mail_kind(MailKind.FOLLOW_UPDATE)
+def _follow_news(delivery: Delivery) -> EmailMessage:
+    follower, portal = _followed(delivery, confirmed=True)
+    manage, unsubscribe, headers = _list_headers(follower=follower)
+    with translation.override(delivery.language):
+        context = {
+            "project_title": follower.project.title,
+            "project_link": _project_link(portal=portal, project_id=follower.project.pk),
+            "manage_link": manage,
+            "unsubscribe_link": unsubscribe,
+            **{key: str(value) for key, value in _news(delivery, follower.project.pk).items()},
+        }
+        subject = _("News of “%(title)s”") % {"title": follower.project.title}
+    message = citizen_message(
+        delivery=delivery, to=follower.email, subject=subject, template="emails/follow_news.txt", context=context
+    )
+    message.extra_headers.update(headers)
+    return message
