@@ -12,7 +12,8 @@ without approval). Watchers hear of ``project_transitioned`` by digest by defaul
 their preference to immediate e-mail, so every watcher gets an in-app row and an e-mail now. Printed,
 as medians over the runs:
 - transition: ``project_transition`` from call to commit, with the fan-out in its transaction
-  (recipients, in-app rows and the e-mail outbox, bulk inserted) and the publish of one task after commit;
+  (recipients, then the in-app rows and the e-mail outbox, one INSERT … SELECT each) and the publish of one
+  task after commit;
 - commit → in-app rows: until every recipient's notification row is visible. They commit with the
   transition, so this is ~0 by design; the goal (1,000 in-app rows in under 1 s) applies to
   "transition" + this;

@@ -5,14 +5,19 @@ from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backend.notifications import outbox
+from backend.accounts.models import Role
+from backend.notifications import outbox, services
 from backend.notifications.models import Channel, Delivery, DeliveryStatus, Notification, NotificationPreference
 from backend.notifications.outbox import deliveries_sweep, delivery_send
 from backend.notifications.services import digests_send, event_deliveries_send
+from backend.projects.models import Event, EventKind
 from backend.projects.services import comment_create
 from backend.projects.stages import Stage
+from tests.factories import MembershipFactory
 from workflows.services import project_transition
 
 
@@ -193,3 +198,44 @@ def test_plain_text_emails_are_not_html_escaped(town):
 
     assert 'Chodníky & "Zelená" ulice' in mail.outbox[0].subject
     assert 'Chodníky & "Zelená" ulice' in mail.outbox[0].body
+
+
+def test_a_transition_watched_by_many_writes_every_row_once_in_the_same_queries_as_for_one(
+    town, django_assert_num_queries
+):
+    """The fan-out is set-based: 1 watcher or 40, the same statements; a fan-out run again for the same event
+    (a retried task, a re-sent signal) writes no second row."""
+    env = town.env
+    watchers = [
+        MembershipFactory(municipality=town.municipality, department=env, role=Role.STAFF).user for _ in range(40)
+    ]
+    NotificationPreference.objects.bulk_create(
+        [NotificationPreference(user=user, kind="project_transitioned", channel=Channel.IMMEDIATE) for user in watchers]
+    )
+    counts = []
+    project_transition(project=town.project(Stage.IDEA), actor=town.user("manager"), transition="submit")  # warm-up
+    for group in (watchers[:1], watchers):
+        project = town.project(Stage.IDEA)
+        project.watchers.add(*group)
+        with CaptureQueriesContext(connection) as queries:
+            project_transition(project=project, actor=town.user("manager"), transition="submit")
+        counts.append(len(queries))
+        event = Event.objects.get(project=project, kind=EventKind.PROJECT_TRANSITIONED)
+        services.event_fanout(event=event)  # again: nothing doubles
+
+        immediate = Delivery.objects.filter(event=event, channel=Channel.IMMEDIATE, status=DeliveryStatus.PENDING)
+        assert sorted(immediate.values_list("recipient_id", flat=True)) == sorted(user.pk for user in group)
+        assert set(Notification.objects.filter(event=event).values_list("recipient_id", flat=True)) >= {
+            user.pk for user in group
+        }
+        assert Notification.objects.filter(event=event).count() == len(group) + 1  # and the lead head
+        assert not Notification.objects.filter(event=event, is_mention=True).exists()
+    assert counts[0] == counts[1]
+
+
+def test_a_mention_is_marked_on_the_mentioned_persons_row_only(town):
+    project = town.project(Stage.ASSESSMENT)
+    project.watchers.add(town.user("lead_head"))
+    comment_create(actor=town.user("manager"), project=project, body="Prosím o kontrolu, @staff")
+    rows = dict(Notification.objects.values_list("recipient__username", "is_mention"))
+    assert rows == {"staff": True, "lead.head": False}
