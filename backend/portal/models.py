@@ -25,6 +25,12 @@ class Portal(TimeStampedModel):
     )
     is_open = models.BooleanField(_("open to the public"), default=True)
     introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown, shown on the portal's home."))
+    ruian_code = models.PositiveIntegerField(
+        _("RÚIAN code of the municipality"),
+        null=True,
+        blank=True,
+        help_text=_("The municipality's code in RÚIAN (obec); the open data catalogue names it as the area covered."),
+    )
 
     class Meta:
         verbose_name = _("public portal")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backend.portal import feeds, idea_views, staff, views
+from backend.portal import feeds, idea_views, places, staff, views
 
 app_name = "portal"
 urlpatterns = [
@@ -14,6 +14,14 @@ urlpatterns = [
     path("obec/<slug:slug>/aktuality.atom", feeds.UpdatesFeed(), name="updates_feed"),
     path("obec/<slug:slug>/projekty.json", feeds.projects_json, name="projects_json"),
     path("obec/<slug:slug>/projekty.csv", feeds.projects_csv, name="projects_csv"),
+    path("obec/<slug:slug>/milniky.json", feeds.milestones_json, name="milestones_json"),
+    path("obec/<slug:slug>/milniky.csv", feeds.milestones_csv, name="milestones_csv"),
+    path("obec/<slug:slug>/podnety.json", feeds.ideas_json, name="ideas_json"),
+    path("obec/<slug:slug>/podnety.csv", feeds.ideas_csv, name="ideas_csv"),
+    path("obec/<slug:slug>/katalog.jsonld", feeds.catalog, name="catalog"),
+    path("obec/<slug:slug>/katalog/<slug:dataset>.jsonld", feeds.catalog_dataset, name="catalog_dataset"),
+    path("obec/<slug:slug>/mista/", places.places, name="places"),
+    path("obec/<slug:slug>/mista.json", places.points_json, name="points_json"),
     path("obec/podnety/potvrdit/<str:token>/", idea_views.idea_confirm_view, name="idea_confirm"),
     path("obec/<slug:slug>/podnety/", idea_views.idea_list, name="ideas"),
     path("obec/<slug:slug>/podnety/novy/", idea_views.idea_new, name="idea_new"),
