@@ -7,8 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +22,7 @@ from backend.portal.forms import IdeaDecisionForm, IdeaForm, IdeaSupportForm, ad
 from backend.portal.ideas import (
     BotSubmission,
     idea_answer,
+    idea_comment_add,
     idea_confirm,
     idea_get_moderated,
     idea_get_public,
@@ -31,7 +34,7 @@ from backend.portal.ideas import (
     idea_support_request,
     idea_to_project,
 )
-from backend.portal.models import IdeaDecisionKind, IdeaStatus
+from backend.portal.models import IdeaComment, IdeaDecisionKind, IdeaStatus
 from backend.portal.selectors import portal_get_open
 from backend.portal.views import public_page
 
@@ -111,6 +114,10 @@ def idea_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", IdeaStatus.PENDING)
     if status in IdeaStatus.values:
         ideas = ideas.filter(status=status)
+    # The staff's internal comments of the page's ideas, in one query (and their authors' names in it).
+    ideas = ideas.prefetch_related(
+        Prefetch("comments", queryset=IdeaComment.objects.select_related("author").order_by("created_at", "id"))
+    )
     page = Paginator(ideas, PAGE_SIZE).get_page(request.GET.get("page"))
     published = (
         idea_list_moderated(user=request.user)
@@ -206,3 +213,21 @@ def idea_support_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     except ValidationError as error:
         return render(request, "portal/idea_confirm.html", {"error": error.messages[0], "support": True}, status=400)
     return render(request, "portal/idea_confirm.html", {"confirmed": support, "support": True})
+
+
+@login_required
+@require_POST
+def idea_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    """An internal comment on an idea, from the moderation queue; back to the idea in the queue."""
+    try:
+        idea = idea_get_moderated(user=request.user, pk=pk)
+        idea_comment_add(actor=request.user, idea=idea, body=request.POST.get("body", ""))
+    except NotFound as error:
+        raise Http404(str(error)) from None
+    except PermissionDenied as error:
+        raise HttpPermissionDenied(str(error)) from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The internal comment was saved."))
+    return redirect(reverse("portal:idea_queue") + f"?status={idea.status}#idea-{idea.pk}")

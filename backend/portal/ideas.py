@@ -28,6 +28,7 @@ from backend.core.errors import NotFound, PermissionDenied
 from backend.portal.models import (
     Idea,
     IdeaAnswerState,
+    IdeaComment,
     IdeaDecision,
     IdeaDecisionKind,
     IdeaStatus,
@@ -405,3 +406,19 @@ def idea_to_project(*, actor: User, idea: Idea) -> Project:
     idea.save(update_fields=["project", "answer_state"])
     _decided(idea=idea, actor=actor, kind=IdeaDecisionKind.TO_PROJECT, reason=project.title)
     return project
+
+
+# --- internal comments -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def idea_comment_add(*, actor: User, idea: Idea, body: str) -> IdeaComment:
+    """An internal comment of a moderator on a confirmed idea; never public (no public read loads comments)."""
+    idea = _require_moderator(actor=actor, idea=idea)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write the comment.")})
+    comment = IdeaComment(idea=idea, author=actor, body=body)
+    comment.full_clean()
+    comment.save()
+    return comment

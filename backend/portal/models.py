@@ -153,3 +153,22 @@ class IdeaSupport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idea} ({self.email})"
+
+
+class IdeaComment(models.Model):
+    """An internal comment of the town's staff on an idea, before answering it: never shown to the public."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments", verbose_name=_("idea"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("comment"), validators=[MaxLengthValidator(IDEA_TEXT_MAX)])
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("internal comment on an idea")
+        verbose_name_plural = _("internal comments on ideas")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.idea}: {self.body[:40]}"

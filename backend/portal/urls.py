@@ -31,6 +31,7 @@ urlpatterns = [
     path("obec/podnety/podpora/<str:token>/", idea_views.idea_support_confirm_view, name="idea_support_confirm"),
     path("ideas/", idea_views.idea_queue, name="idea_queue"),
     path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
+    path("ideas/<int:pk>/comments/", idea_views.idea_comment, name="idea_comment"),
     path("projects/<int:pk>/public/", staff.project_public, name="project_public"),
     path(
         "projects/<int:pk>/public/updates/<int:update_id>/withdraw/",

@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backend.portal.ideas import CONFIRM_SALT, idea_confirmation_token
-from backend.portal.models import Idea, IdeaDecision, IdeaStatus
+from backend.portal.models import Idea, IdeaComment, IdeaDecision, IdeaStatus
 from backend.projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
+# Session, user, memberships, moderated municipalities, the count, the page, its comments, the published ideas.
+QUEUE_QUERIES = 8
 
 
 def _form(**fields) -> dict:
@@ -246,3 +248,41 @@ def test_support_of_an_unpublished_idea_is_a_404(client, portal):
         client.post(reverse("portal:idea_support", args=["vzorov", idea.pk]), {"email": "a@example.org"}).status_code
         == 404
     )
+
+
+def test_staff_comment_internally_on_an_idea_before_answering_and_the_public_never_sees_it(client, town, portal):
+    idea = _pending(client)
+    client.force_login(town.user("coordinator"))
+    response = client.post(reverse("portal:idea_comment", args=[idea.pk]), {"body": "Zeptat se odboru dopravy."})
+    assert response.status_code == 302 and response["Location"].endswith(f"#idea-{idea.pk}")
+    queue = client.get(reverse("portal:idea_queue")).content.decode()
+    assert "Zeptat se odboru dopravy." in queue and "Interní komentáře" in queue
+    empty = client.post(reverse("portal:idea_comment", args=[idea.pk]), {"body": "  "}, follow=True)
+    assert "Napište komentář." in empty.content.decode()
+    assert IdeaComment.objects.filter(idea=idea).count() == 1
+    _decide(client, idea, decision="publish")
+    client.logout()
+    for address in (reverse("portal:idea", args=["vzorov", idea.pk]), reverse("portal:ideas_json", args=["vzorov"])):
+        assert "Zeptat se odboru" not in client.get(address).content.decode()
+
+
+@pytest.mark.parametrize("role", ["staff", "other_coordinator", "partner"])
+def test_only_the_municipality_coordinator_comments_on_its_ideas(client, town, portal, role):
+    idea = _pending(client)
+    client.force_login(town.user(role))
+    assert client.post(reverse("portal:idea_comment", args=[idea.pk]), {"body": "x"}).status_code == 404
+    assert not IdeaComment.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_queue_costs_the_same_queries_for_few_and_many_comments(
+    client, town, portal, count, django_assert_num_queries
+):
+    idea = _pending(client)
+    coordinator = town.user("coordinator")
+    for number in range(count):
+        IdeaComment.objects.create(idea=idea, author=coordinator, body=f"Poznámka {number}")
+    client.force_login(coordinator)
+    client.get(reverse("portal:idea_queue"))
+    with django_assert_num_queries(QUEUE_QUERIES):
+        assert client.get(reverse("portal:idea_queue")).status_code == 200
