@@ -422,3 +422,15 @@ def idea_comment_add(*, actor: User, idea: Idea, body: str) -> IdeaComment:
     comment.full_clean()
     comment.save()
     return comment
+
+
+def idea_counts_moderated(*, user: User) -> dict[str, int] | None:
+    """How many ideas the user moderates are in each status (one aggregate query); None for a user who moderates
+    none (no query)."""
+    if not user_access(user=user).coordinator_of:
+        return None
+    counts = dict.fromkeys(IdeaStatus.values, 0)
+    counts.pop(IdeaStatus.UNCONFIRMED)
+    rows = idea_list_moderated(user=user).select_related(None).order_by().values_list("status").annotate(Count("id"))
+    counts.update(dict(rows))
+    return counts

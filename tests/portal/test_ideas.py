@@ -12,6 +12,7 @@ from django.utils import timezone
 from backend.portal.ideas import CONFIRM_SALT, idea_confirmation_token
 from backend.portal.models import Idea, IdeaComment, IdeaDecision, IdeaStatus
 from backend.projects.models import Project
+from tests.web.test_dashboard import DASHBOARD_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +287,30 @@ def test_the_queue_costs_the_same_queries_for_few_and_many_comments(
     client.get(reverse("portal:idea_queue"))
     with django_assert_num_queries(QUEUE_QUERIES):
         assert client.get(reverse("portal:idea_queue")).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_coordinator_dashboard_counts_ideas_by_status_in_one_query(
+    client, town, portal, count, django_assert_num_queries
+):
+    for _ in range(count):
+        _pending(client, email=f"{_}@example.org")
+    Idea.objects.filter(pk=Idea.objects.latest("id").pk).update(status=IdeaStatus.PUBLISHED)
+    client.force_login(town.user("coordinator"))
+    client.get("/")
+    with django_assert_num_queries(DASHBOARD_QUERIES + 1):
+        page = client.get("/").content.decode()
+    panel = page[page.index('id="ideas-heading"') :]
+    panel = panel[: panel.index("</section>")]
+    assert f'?status=pending">Čeká na moderaci</a></th><td class="number">{count - 1}</td>' in panel
+    assert '?status=published">Zveřejněno</a></th><td class="number">1</td>' in panel
+    assert "E-mail nepotvrzen" not in panel
+
+
+def test_others_see_no_idea_panel_and_pay_no_query_for_it(client, town, portal, django_assert_num_queries):
+    _pending(client)
+    client.force_login(town.user("lead_head"))  # the role whose dashboard tests/web/test_dashboard.py pins
+    client.get("/")
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        page = client.get("/").content.decode()
+    assert 'id="ideas-heading"' not in page
