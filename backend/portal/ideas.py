@@ -434,3 +434,22 @@ def idea_counts_moderated(*, user: User) -> dict[str, int] | None:
     rows = idea_list_moderated(user=user).select_related(None).order_by().values_list("status").annotate(Count("id"))
     counts.update(dict(rows))
     return counts
+
+
+def idea_list_waiting(*, user: User) -> QuerySet[Idea]:
+    """The ideas the user moderates that wait for the town: for moderation, or published and not yet answered
+    (received or being assessed) nor turned into a project; oldest first."""
+    return (
+        idea_list_moderated(user=user)
+        .filter(
+            Q(status=IdeaStatus.PENDING)
+            | Q(
+                status=IdeaStatus.PUBLISHED,
+                project__isnull=True,
+                answer_state__in=(IdeaAnswerState.RECEIVED, IdeaAnswerState.ASSESSING),
+            )
+        )
+        .select_related(None)
+        .only("id", "title", "status", "created_at")
+        .order_by("created_at", "id")
+    )

@@ -314,3 +314,39 @@ def test_others_see_no_idea_panel_and_pay_no_query_for_it(client, town, portal, 
     with django_assert_num_queries(DASHBOARD_QUERIES):
         page = client.get("/").content.decode()
     assert 'id="ideas-heading"' not in page
+
+
+def test_the_board_lists_the_oldest_ideas_waiting_by_the_idea_column_bounded(client, town, portal):
+    for number in range(4):
+        _pending(client, title=f"Podnět {number}", email=f"{number}@example.org")
+    answered = Idea.objects.get(title="Podnět 3")
+    Idea.objects.filter(pk=answered.pk).update(status=IdeaStatus.PUBLISHED, answer_state="accepted")
+    Idea.objects.filter(title="Podnět 2").update(status=IdeaStatus.PUBLISHED)
+    client.force_login(town.user("coordinator"))
+    board = client.get(reverse("web:board")).content.decode()
+    idea_column = board[board.index('id="column-idea"') : board.index('id="column-assessment"')]
+    listed = idea_column[idea_column.index('id="board-ideas-heading"') :]
+    assert '<span class="column-count">3</span>' in listed
+    assert [title for title in ("Podnět 0", "Podnět 1", "Podnět 2", "Podnět 3") if title in listed] == [
+        "Podnět 0",
+        "Podnět 1",
+        "Podnět 2",
+    ]
+    fragment = client.get(reverse("web:board"), HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="board-ideas-heading"' in fragment
+    client.force_login(town.user("manager"))
+    assert 'id="board-ideas-heading"' not in client.get(reverse("web:board")).content.decode()
+
+
+def test_the_board_shows_at_most_five_waiting_ideas(client, town, portal, settings):
+    settings.PORTAL_IDEAS_PER_ADDRESS_PER_HOUR = 20
+    settings.PORTAL_IDEAS_PER_EMAIL_PER_HOUR = 20
+    for number in range(7):
+        _pending(client, title=f"Podnět {number}", email=f"{number}@example.org")
+    client.force_login(town.user("coordinator"))
+    board = client.get(reverse("web:board")).content.decode()
+    listed = board[board.index('id="board-ideas-heading"') :]
+    listed = listed[: listed.index("</section>")]
+    assert listed.count("<li>") == 5
+    assert '<span class="column-count">7</span>' in listed
+    assert "Všechny podněty ve frontě moderace" in listed
