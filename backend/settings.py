@@ -430,6 +430,8 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
 PORTAL_CACHE_SECONDS = env.int("PORTAL_CACHE_SECONDS", default=60)
 # A tile server for the portal's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (follow its usage policy);
 # empty: no map, the places are a list. The attribution the tile server requires is shown under the map.
+# An idea's optional photo: JPEG, PNG or WebP of at most this size.
+PORTAL_IDEA_PHOTO_MAX_BYTES = env.int("PORTAL_IDEA_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 PORTAL_MAP_TILE_URL = env.str("PORTAL_MAP_TILE_URL", default="")
 PORTAL_MAP_ATTRIBUTION = env.str("PORTAL_MAP_ATTRIBUTION", default="")
 # Citizen ideas (backend.portal.ideas): submissions a client address and an e-mail may make in an hour, days a

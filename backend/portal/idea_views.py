@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from backend.portal.ideas import (
 from backend.portal.models import IdeaComment, IdeaDecisionKind, IdeaStatus
 from backend.portal.selectors import portal_get_open
 from backend.portal.views import public_page
+from backend.projects.downloads import DOWNLOAD_CSP
 
 PAGE_SIZE = 20
 
@@ -61,7 +62,7 @@ def idea_new(request: HttpRequest, slug: str) -> HttpResponse:
         portal = portal_get_open(slug=slug)
     except NotFound as error:
         raise Http404(str(error)) from None
-    form = IdeaForm(request.POST or None)
+    form = IdeaForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,6 +77,7 @@ def idea_new(request: HttpRequest, slug: str) -> HttpResponse:
                 consent=data["consent"],
                 honeypot=data["website"],
                 client_address=client_ip(request) or "",
+                photo=data["photo"],
             )
         except BotSubmission:
             pass
@@ -231,3 +233,36 @@ def idea_comment(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The internal comment was saved."))
     return redirect(reverse("portal:idea_queue") + f"?status={idea.status}#idea-{idea.pk}")
+
+
+def _photo_response(idea) -> HttpResponse:
+    """An idea's photo, inline as the image it was checked to be, and nothing else it could be taken for."""
+    if not idea.photo:
+        raise Http404(_("Photo not found."))
+    try:
+        handle = idea.photo.storage.open(idea.photo.name, "rb")
+    except OSError:
+        raise Http404(_("Photo not found.")) from None
+    response = FileResponse(handle, content_type=idea.photo_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    return response
+
+
+@public_page
+def idea_photo(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The photo of a published idea; a 404 before moderation publishes it, like for a missing idea."""
+    portal = portal_get_open(slug=slug)
+    return _photo_response(idea_get_public(portal=portal, pk=pk))
+
+
+@login_required
+def idea_photo_moderated(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo as the moderator sees it before deciding."""
+    try:
+        idea = idea_get_moderated(user=request.user, pk=pk)
+    except NotFound as error:
+        raise Http404(str(error)) from None
+    response = _photo_response(idea)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -37,6 +37,7 @@ from backend.portal.models import (
 )
 from backend.projects.models import Project
 from backend.projects.services import project_create
+from backend.projects.uploads import JPEG, PNG, WEBP, CheckedUpload, check_upload
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ SUPPORT_SALT = "portal.idea.support"
 RATE_KEY_PREFIX = "portal:ideas"
 RATE_WINDOW_SECONDS = 60 * 60
 PUBLIC_STATUSES = (IdeaStatus.PUBLISHED,)
+PHOTO_TYPES = (JPEG, PNG, WEBP)
 
 
 class BotSubmission(Exception):
@@ -66,6 +68,8 @@ def idea_list_public(*, portal: Portal) -> QuerySet[Idea]:
             "description",
             "thematic_area",
             "place",
+            "photo",
+            "photo_type",
             "answer_state",
             "answer",
             "published_at",
@@ -152,8 +156,10 @@ def idea_submit(
     consent: bool,
     honeypot: str,
     client_address: str,
+    photo=None,
 ) -> Idea:
-    """Save an unconfirmed idea and mail its confirmation link. Raises BotSubmission for a filled honeypot."""
+    """Save an unconfirmed idea (with its photo, if any) and mail its confirmation link, all or nothing.
+    Raises BotSubmission for a filled honeypot."""
     if honeypot:
         raise BotSubmission
     if not consent:
@@ -168,10 +174,41 @@ def idea_submit(
         author_name=name,
         author_email=email.strip(),
     )
-    idea.full_clean()
-    idea.save()
+    checked = _checked_photo(photo)
+    idea.full_clean(exclude=["photo"])
+    if checked is not None:
+        idea.photo.save(checked.name, checked.file, save=False)
+        idea.photo_type = checked.content_type
+    try:
+        idea.save()
+    except Exception:
+        if idea.photo:  # nothing half-saved: no file without its idea
+            idea.photo.storage.delete(idea.photo.name)
+        raise
     transaction.on_commit(partial(_confirmation_send, idea.pk, translation.get_language()))
     return idea
+
+
+def _checked_photo(photo) -> CheckedUpload | None:
+    """The photo through the upload checks of every file, then as an image of ours: JPEG, PNG or WebP only, and
+    at most ``PORTAL_IDEA_PHOTO_MAX_BYTES``. Its metadata (EXIF) is kept as sent: Pillow is not a dependency."""
+    if not photo:
+        return None
+    limit = settings.PORTAL_IDEA_PHOTO_MAX_BYTES
+    too_large = ValidationError(
+        {"photo": _("The photo is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}}, code="size"
+    )
+    if getattr(photo, "size", 0) > limit:
+        raise too_large
+    try:
+        checked = check_upload(photo)
+    except ValidationError as error:
+        raise ValidationError({"photo": error.messages}) from None
+    if checked.content_type not in PHOTO_TYPES:
+        raise ValidationError({"photo": _("A photo must be a JPEG, PNG or WebP image.")}, code="type")
+    if checked.size > limit:
+        raise too_large
+    return checked
 
 
 def idea_confirmation_token(*, idea: Idea) -> str:

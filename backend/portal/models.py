@@ -1,5 +1,8 @@
 """A municipality's public portal (its address ``/obec/<slug>/``, open or not) and the citizens' ideas it collects."""
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -10,8 +13,14 @@ from backend.accounts.models import Municipality
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import ThematicArea
+from backend.projects.uploads import attachment_storage
 
 IDEA_TEXT_MAX = 5_000
+
+
+def _idea_photo_path(instance: "Idea", filename: str) -> str:
+    # A random name: the citizen's file name may carry their own name, and the path is never shown.
+    return f"ideas/{instance.municipality_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
 class Portal(TimeStampedModel):
@@ -74,6 +83,11 @@ class Idea(models.Model):
     description = models.TextField(_("description"), validators=[MaxLengthValidator(IDEA_TEXT_MAX)])
     thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
     place = SingleLineCharField(_("place"), max_length=300, blank=True)
+    # Shown on the idea's public page only once it is published; served by the portal, never by a media URL.
+    photo = models.FileField(
+        _("photo"), storage=attachment_storage, upload_to=_idea_photo_path, max_length=255, blank=True
+    )
+    photo_type = models.CharField(_("type of the photo"), max_length=32, blank=True)
     author_name = SingleLineCharField(_("name"), max_length=120)
     author_email = models.EmailField(_("e-mail"))
     status = models.CharField(

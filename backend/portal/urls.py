@@ -27,10 +27,12 @@ urlpatterns = [
     path("obec/<slug:slug>/podnety/novy/", idea_views.idea_new, name="idea_new"),
     path("obec/<slug:slug>/podnety/dekujeme/", idea_views.idea_thanks, name="idea_thanks"),
     path("obec/<slug:slug>/podnety/<int:pk>/", idea_views.idea_detail, name="idea"),
+    path("obec/<slug:slug>/podnety/<int:pk>/foto/", idea_views.idea_photo, name="idea_photo"),
     path("obec/<slug:slug>/podnety/<int:pk>/podporit/", idea_views.idea_support, name="idea_support"),
     path("obec/podnety/podpora/<str:token>/", idea_views.idea_support_confirm_view, name="idea_support_confirm"),
     path("ideas/", idea_views.idea_queue, name="idea_queue"),
     path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
+    path("ideas/<int:pk>/photo/", idea_views.idea_photo_moderated, name="idea_photo_moderated"),
     path("ideas/<int:pk>/comments/", idea_views.idea_comment, name="idea_comment"),
     path("projects/<int:pk>/public/", staff.project_public, name="project_public"),
     path(

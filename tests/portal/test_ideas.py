@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail, signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -350,3 +351,71 @@ def test_the_board_shows_at_most_five_waiting_ideas(client, town, portal, settin
     assert listed.count("<li>") == 5
     assert '<span class="column-count">7</span>' in listed
     assert "Všechny podněty ve frontě moderace" in listed
+
+
+# The smallest PNG (1×1 px).
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def test_a_photo_is_shown_on_the_idea_only_once_it_is_published(client, town, portal, settings, tmp_path):
+    settings.ATTACHMENTS_ROOT = tmp_path
+    assert _submit(client, photo=SimpleUploadedFile("moje-foto.PNG", PNG_BYTES, "image/png")).status_code == 302
+    idea = Idea.objects.get()
+    assert idea.photo_type == "image/png" and "moje-foto" not in idea.photo.name
+    Idea.objects.filter(pk=idea.pk).update(status=IdeaStatus.PENDING)
+    photo_url = reverse("portal:idea_photo", args=["vzorov", idea.pk])
+    assert client.get(photo_url).status_code == 404  # not before moderation
+    client.force_login(town.user("coordinator"))
+    queue = client.get(reverse("portal:idea_queue")).content.decode()
+    staff_photo = reverse("portal:idea_photo_moderated", args=[idea.pk])
+    assert staff_photo in queue
+    assert b"".join(client.get(staff_photo).streaming_content) == PNG_BYTES
+    _decide(client, idea, decision="publish")
+    client.logout()
+    page = client.get(reverse("portal:idea", args=["vzorov", idea.pk])).content.decode()
+    assert f'src="{photo_url}"' in page
+    response = client.get(photo_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PNG_BYTES
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "foto.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "(HTML, SVG nebo XML), který není přípustný",
+        ),
+        ("foto.html", b"<!doctype html><html><body>ahoj</body></html>", "(HTML, SVG nebo XML), který není přípustný"),
+        ("foto.png", b"<!doctype html><html><body>ahoj</body></html>", "(HTML, SVG nebo XML), který není přípustný"),
+        (
+            "foto.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+            "Fotografie musí být obrázek JPEG, PNG nebo WebP.",
+        ),
+    ],
+)
+def test_a_photo_that_is_no_image_of_ours_is_refused_in_czech_and_nothing_is_saved(
+    client, portal, settings, tmp_path, name, content, message
+):
+    settings.ATTACHMENTS_ROOT = tmp_path
+    response = _submit(client, photo=SimpleUploadedFile(name, content))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Idea.objects.exists()
+    assert not any(path.is_file() for path in tmp_path.rglob("*"))
+
+
+def test_a_photo_over_the_limit_is_refused(client, portal, settings, tmp_path):
+    settings.ATTACHMENTS_ROOT = tmp_path
+    settings.PORTAL_IDEA_PHOTO_MAX_BYTES = 1024 * 1024
+    big = PNG_BYTES + b"\0" * (1024 * 1024)
+    response = _submit(client, photo=SimpleUploadedFile("foto.png", big, "image/png"))
+    assert response.status_code == 400
+    assert "Fotografie je větší než 1 MB." in response.content.decode()
+    assert not Idea.objects.exists()
