@@ -428,6 +428,12 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
 # Public portal (backend.portal): seconds browsers and proxies may keep a public page before asking again (with
 # its ETag, answered 304 when unchanged).
 PORTAL_CACHE_SECONDS = env.int("PORTAL_CACHE_SECONDS", default=60)
+# A tile server for the portal's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (follow its usage policy);
+# empty: no map, the places are a list. The attribution the tile server requires is shown under the map.
+# An idea's optional photo: JPEG, PNG or WebP of at most this size.
+PORTAL_IDEA_PHOTO_MAX_BYTES = env.int("PORTAL_IDEA_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+PORTAL_MAP_TILE_URL = env.str("PORTAL_MAP_TILE_URL", default="")
+PORTAL_MAP_ATTRIBUTION = env.str("PORTAL_MAP_ATTRIBUTION", default="")
 # Citizen ideas (backend.portal.ideas): submissions a client address and an e-mail may make in an hour, days a
 # confirmation link works, and days an idea whose e-mail was never confirmed is kept (the consent text says so).
 PORTAL_IDEAS_PER_ADDRESS_PER_HOUR = env.int("PORTAL_IDEAS_PER_ADDRESS_PER_HOUR", default=5)

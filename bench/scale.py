@@ -59,6 +59,8 @@ GUARDED_SIZE = (
 # The web pages: bounded (the board's columns) or a page at a time (lists, inbox, my tasks), so guarded too.
 GUARDED_SIZE += ("board", "board fragment", "project list", "dashboard", "my tasks", "approvals inbox",
                  "notifications")  # fmt: skip
+# The public portal (anonymous, every project of the town public): a page of 20 cards, a page of 50 places.
+GUARDED_SIZE += ("portal list", "portal places")
 UNGUARDED_SIZE = ()
 # API lists whose time against their raw baseline (psycopg + json of the same page and shape) the guard checks.
 # Approvals and comments nest people and decisions (a second query a page) and measure 9-12 × raw on a loaded
@@ -88,6 +90,9 @@ PINNED |= {
     "approvals inbox": 7,
     "notifications": 4,
 }
+# Anonymous (no session): the portal, the count, the page, the goals and measures of the filter, the latest updates
+# (the seed has none, so no query for their files); the places: the portal, the count, the page.
+PINNED |= {"portal list": 6, "portal places": 3}
 
 
 def _database_url(base_url: str, suffix: str) -> str:
@@ -184,6 +189,7 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
     from rest_framework.test import APIClient
 
     from backend.accounts.models import User
+    from backend.portal.models import Portal
     from backend.projects.models import Project
 
     manager = User.objects.get(username=MANAGER)
@@ -295,10 +301,19 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
         "approvals inbox": (head_web, "/approvals/", {}),
         "notifications": (web, "/notifications/", {}),
     }
+    # The public portal of the big town, read anonymously, with every project of the town public: measured last,
+    # after the town's projects are made public, so that the staff pages above are measured as before.
+    portal_requests = {
+        "portal list": (Client(), "/obec/bench/", {}),
+        "portal places": (Client(), "/obec/bench/mista/", {}),
+    }
     results = {"projects in the town": total, "requests": {}, "raw": {}}
-    for name, (client, url, headers) in requests.items():
+    for name, (client, url, headers) in [*requests.items(), *portal_requests.items()]:
         if only is not None and name not in only:
             continue
+        if name in portal_requests and not Portal.objects.filter(slug="bench").exists():
+            Portal.objects.create(municipality_id=municipality_id, slug="bench")
+            Project.objects.filter(municipality_id=municipality_id).update(is_public=True, address="Náměstí 1")
 
         def get(client=client, url=url, headers=headers):
             response = client.get(url, **headers)

@@ -45,6 +45,9 @@ class PublicProjectFilterSerializer(serializers.Serializer):
 
     thematic_area = serializers.CharField(required=False)
     stage = serializers.CharField(required=False)
+    goal = serializers.IntegerField(
+        required=False, help_text="A strategic goal: projects serving its measures or those of its specific goals."
+    )
     measure = serializers.IntegerField(required=False)
     year = serializers.IntegerField(required=False)
     q = serializers.CharField(required=False, help_text="Search in the title and the public summary.")

@@ -1,8 +1,10 @@
-"""The portal's feeds and open data: an Atom feed of public updates per municipality, its public projects as JSON
-and as CSV (streamed). Each reads only the records of backend.portal.public."""
+"""The portal's feeds and open data: an Atom feed of public updates per municipality; its public projects, their
+milestones and the published citizen ideas as JSON and as CSV (streamed). Each reads only the records of
+backend.portal.public; backend.portal.catalog describes them in the DCAT-AP-CZ catalogue."""
 
 import csv
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -17,10 +19,15 @@ from django.views.decorators.http import require_GET
 
 from backend.core.errors import NotFound
 from backend.core.markdown import render_markdown
+from backend.portal.catalog import JSONLD_CONTENT_TYPE, catalog_document, dataset_document
+from backend.portal.ideas import idea_list_public
 from backend.portal.models import Portal
 from backend.portal.public import (
+    PublicIdea,
     PublicProject,
     PublicUpdate,
+    public_idea_card,
+    public_milestone_rows,
     public_project_card,
     public_project_queryset,
     public_update_list,
@@ -48,6 +55,25 @@ CSV_COLUMNS = (
     (_("latitude"), lambda project: project.latitude),
     (_("longitude"), lambda project: project.longitude),
     (_("in stage since"), lambda project: project.in_stage_since),
+)
+MILESTONE_CSV_COLUMNS = (
+    (_("project id"), lambda row: row.project_id),
+    (_("project"), lambda row: row.project_title),
+    (_("stage"), lambda row: row.stage_label),
+    (_("reached on"), lambda row: row.reached_at),
+    (_("current stage"), lambda row: gettext("yes") if row.is_current else gettext("no")),
+)
+IDEA_CSV_COLUMNS = (
+    (_("id"), lambda idea: idea.id),
+    (_("title"), lambda idea: idea.title),
+    (_("description"), lambda idea: idea.description),
+    (_("thematic area"), lambda idea: idea.thematic_area_label),
+    (_("place"), lambda idea: idea.place),
+    (_("answer"), lambda idea: idea.answer_state_label),
+    (_("official answer"), lambda idea: idea.answer),
+    (_("published at"), lambda idea: idea.published_at),
+    (_("supports"), lambda idea: idea.support_count),
+    (_("project id"), lambda idea: idea.project_id),
 )
 
 
@@ -106,6 +132,18 @@ def _cards(portal: Portal) -> Iterator[PublicProject]:
         yield public_project_card(project)
 
 
+def _ideas(portal: Portal) -> Iterator[PublicIdea]:
+    for idea in idea_list_public(portal=portal).order_by("id").iterator(chunk_size=CHUNK_SIZE):
+        yield public_idea_card(idea)
+
+
+def _portal_or_404(slug: str) -> Portal:
+    try:
+        return portal_get_open(slug=slug)
+    except NotFound as error:
+        raise Http404(str(error)) from None
+
+
 @public_page
 def projects_json(request: HttpRequest, slug: str) -> HttpResponse:
     """Every public project of the municipality (open data: an export, so the whole list)."""
@@ -117,25 +155,84 @@ def projects_json(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
-def projects_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    """Every public project of the municipality as CSV for Czech Excel, streamed (one query whatever its length)."""
-    try:
-        portal = portal_get_open(slug=slug)
-    except NotFound as error:
-        raise Http404(str(error)) from None
+@public_page
+def milestones_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dated milestones of every public project of the municipality."""
+    portal = portal_get_open(slug=slug)
+    return _records_json(portal, "milestones", public_milestone_rows(municipality=portal.municipality))
+
+
+@public_page
+def ideas_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every published citizen idea of the municipality, with its answer and support."""
+    portal = portal_get_open(slug=slug)
+    return _records_json(portal, "ideas", _ideas(portal))
+
+
+def _records_json(portal: Portal, name: str, records: Iterable) -> JsonResponse:
+    rows = [dataclasses.asdict(record) for record in records]
+    return JsonResponse(
+        {"municipality": portal.municipality.name, name: rows}, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _csv_response(portal: Portal, name: str, columns, rows: Callable[[], Iterable]) -> StreamingHttpResponse:
+    """Rows as CSV for Czech Excel, streamed, publicly cacheable; ``rows`` is called while streaming."""
     language = translation.get_language()
     writer = csv.writer(CsvLine(), delimiter=DELIMITER, lineterminator="\r\n")
 
     def lines() -> Iterator[str]:
         with translation.override(language):
-            yield BYTE_ORDER_MARK + writer.writerow([defuse(str(label)) for label, _value in CSV_COLUMNS])
-            for card in _cards(portal):
-                yield writer.writerow([csv_text(value(card)) for _label, value in CSV_COLUMNS])
+            yield BYTE_ORDER_MARK + writer.writerow([defuse(str(label)) for label, _value in columns])
+            for row in rows():
+                yield writer.writerow([csv_text(value(row)) for _label, value in columns])
 
     response = StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE)
-    filename = f"{portal.slug}-projects-{timezone.localdate().isoformat()}.csv"
+    filename = f"{portal.slug}-{name}-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     patch_cache_control(response, public=True, max_age=settings.PORTAL_CACHE_SECONDS)
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
+
+
+@require_GET
+def projects_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every public project of the municipality as CSV (one query whatever its length)."""
+    portal = _portal_or_404(slug)
+    return _csv_response(portal, "projects", CSV_COLUMNS, lambda: _cards(portal))
+
+
+@require_GET
+def milestones_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dated milestones of every public project as CSV (two queries whatever their number)."""
+    portal = _portal_or_404(slug)
+    return _csv_response(
+        portal, "milestones", MILESTONE_CSV_COLUMNS, lambda: public_milestone_rows(municipality=portal.municipality)
+    )
+
+
+@require_GET
+def ideas_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every published citizen idea as CSV (one query whatever their number)."""
+    portal = _portal_or_404(slug)
+    return _csv_response(portal, "ideas", IDEA_CSV_COLUMNS, lambda: _ideas(portal))
+
+
+@public_page
+def catalog(request: HttpRequest, slug: str) -> HttpResponse:
+    """The municipality's local catalogue of open data (DCAT-AP-CZ, JSON-LD): see backend.portal.catalog."""
+    portal = portal_get_open(slug=slug)
+    return _jsonld(catalog_document(portal))
+
+
+@public_page
+def catalog_dataset(request: HttpRequest, slug: str, dataset: str) -> HttpResponse:
+    portal = portal_get_open(slug=slug)
+    document = dataset_document(portal, dataset)
+    if document is None:
+        raise NotFound(gettext("Dataset not found."))
+    return _jsonld(document)
+
+
+def _jsonld(document: dict) -> HttpResponse:
+    return JsonResponse(document, content_type=JSONLD_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})

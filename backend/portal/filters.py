@@ -7,7 +7,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Municipality
-from backend.portal.public import PROGRESS_STAGES, SEARCH_MAX_LENGTH, public_measures, public_project_list
+from backend.portal.public import (
+    PROGRESS_STAGES,
+    SEARCH_MAX_LENGTH,
+    public_goals,
+    public_measures,
+    public_project_list,
+)
 from backend.projects.choices import ThematicArea
 from backend.projects.models import Project
 from backend.projects.stages import Stage
@@ -22,6 +28,7 @@ class PublicProjectFilterForm(forms.Form):
         label=_("Thematic area"), required=False, choices=[("", _("All areas")), *ThematicArea.choices]
     )
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("All stages")), *PUBLIC_STAGE_CHOICES])
+    goal = forms.TypedChoiceField(label=_("Strategic goal"), required=False, coerce=int, empty_value=None)
     measure = forms.TypedChoiceField(label=_("Strategic measure"), required=False, coerce=int, empty_value=None)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
 
@@ -35,6 +42,9 @@ class PublicProjectFilterForm(forms.Form):
                 *((measure.pk, str(measure)) for measure in public_measures(municipality=municipality)),
             ]
         )
+        self.fields["goal"].choices = functools.cache(
+            lambda: [("", _("All goals")), *((goal.pk, str(goal)) for goal in public_goals(municipality=municipality))]
+        )
 
     def projects(self) -> QuerySet[Project]:
         data = self.cleaned_data
@@ -43,6 +53,7 @@ class PublicProjectFilterForm(forms.Form):
             thematic_area=data.get("thematic_area") or "",
             stage=data.get("stage") or "",
             measure_id=data.get("measure"),
+            goal_id=data.get("goal"),
             year=data.get("year"),
             search=data.get("q") or "",
         )

@@ -75,6 +75,12 @@ class IdeaForm(forms.Form):
         label=_("Thematic area"), required=False, choices=[("", _("I do not know")), *ThematicArea.choices]
     )
     place = forms.CharField(label=_("Place (optional)"), max_length=300, required=False)
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP. Shown with the idea once it is published."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
     name = forms.CharField(label=_("Your name"), max_length=120)
     email = forms.EmailField(label=_("Your e-mail"), help_text=_("We send you a link to confirm the idea."))
     consent = forms.BooleanField(label=_("I agree to the processing of my name and e-mail as described above."))

@@ -9,8 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +24,7 @@ from backend.portal.forms import IdeaDecisionForm, IdeaForm, IdeaSupportForm, ad
 from backend.portal.ideas import (
     BotSubmission,
     idea_answer,
+    idea_comment_add,
     idea_confirm,
     idea_get_moderated,
     idea_get_public,
@@ -33,9 +36,10 @@ from backend.portal.ideas import (
     idea_support_request,
     idea_to_project,
 )
-from backend.portal.models import IdeaDecisionKind, IdeaStatus
+from backend.portal.models import IdeaComment, IdeaDecisionKind, IdeaStatus
 from backend.portal.selectors import portal_get_open
 from backend.portal.views import public_page
+from backend.projects.downloads import DOWNLOAD_CSP
 
 PAGE_SIZE = 20
 
@@ -60,7 +64,7 @@ def idea_new(request: HttpRequest, slug: str) -> HttpResponse:
         portal = portal_get_open(slug=slug)
     except NotFound as error:
         raise Http404(str(error)) from None
-    form = IdeaForm(request.POST or None)
+    form = IdeaForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -75,6 +79,7 @@ def idea_new(request: HttpRequest, slug: str) -> HttpResponse:
                 consent=data["consent"],
                 honeypot=data["website"],
                 client_address=client_ip(request) or "",
+                photo=data["photo"],
             )
         except BotSubmission:
             pass
@@ -121,6 +126,10 @@ def idea_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", IdeaStatus.PENDING)
     if status in IdeaStatus.values:
         ideas = ideas.filter(status=status)
+    # The staff's internal comments of the page's ideas, in one query (and their authors' names in it).
+    ideas = ideas.prefetch_related(
+        Prefetch("comments", queryset=IdeaComment.objects.select_related("author").order_by("created_at", "id"))
+    )
     page = Paginator(ideas, PAGE_SIZE).get_page(request.GET.get("page"))
     published = (
         idea_list_moderated(user=request.user)
@@ -216,3 +225,54 @@ def idea_support_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         template="portal/idea_confirm.html",
         context={"support": True},
     )
+
+
+@login_required
+@require_POST
+def idea_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    """An internal comment on an idea, from the moderation queue; back to the idea in the queue."""
+    try:
+        idea = idea_get_moderated(user=request.user, pk=pk)
+        idea_comment_add(actor=request.user, idea=idea, body=request.POST.get("body", ""))
+    except NotFound as error:
+        raise Http404(str(error)) from None
+    except PermissionDenied as error:
+        raise HttpPermissionDenied(str(error)) from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The internal comment was saved."))
+    return redirect(reverse("portal:idea_queue") + f"?status={idea.status}#idea-{idea.pk}")
+
+
+def _photo_response(idea) -> HttpResponse:
+    """An idea's photo, inline as the image it was checked to be, and nothing else it could be taken for."""
+    if not idea.photo:
+        raise Http404(_("Photo not found."))
+    try:
+        handle = idea.photo.storage.open(idea.photo.name, "rb")
+    except OSError:
+        raise Http404(_("Photo not found.")) from None
+    response = FileResponse(handle, content_type=idea.photo_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    return response
+
+
+@public_page
+def idea_photo(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The photo of a published idea; a 404 before moderation publishes it, like for a missing idea."""
+    portal = portal_get_open(slug=slug)
+    return _photo_response(idea_get_public(portal=portal, pk=pk))
+
+
+@login_required
+def idea_photo_moderated(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo as the moderator sees it before deciding."""
+    try:
+        idea = idea_get_moderated(user=request.user, pk=pk)
+    except NotFound as error:
+        raise Http404(str(error)) from None
+    response = _photo_response(idea)
+    response["Cache-Control"] = "private, no-store"
+    return response

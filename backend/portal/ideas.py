@@ -26,6 +26,7 @@ from backend.notifications.outbox import mail_enqueue, subject_mails_forget
 from backend.portal.models import (
     Idea,
     IdeaAnswerState,
+    IdeaComment,
     IdeaDecision,
     IdeaDecisionKind,
     IdeaStatus,
@@ -34,6 +35,7 @@ from backend.portal.models import (
 )
 from backend.projects.models import Project
 from backend.projects.services import project_create
+from backend.projects.uploads import JPEG, PNG, WEBP, CheckedUpload, check_upload
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ SUPPORT_SALT = "portal.idea.support"
 RATE_KEY_PREFIX = "portal:ideas"
 RATE_WINDOW_SECONDS = 60 * 60
 PUBLIC_STATUSES = (IdeaStatus.PUBLISHED,)
+PHOTO_TYPES = (JPEG, PNG, WEBP)
 
 
 class BotSubmission(Exception):
@@ -63,6 +66,8 @@ def idea_list_public(*, portal: Portal) -> QuerySet[Idea]:
             "description",
             "thematic_area",
             "place",
+            "photo",
+            "photo_type",
             "answer_state",
             "answer",
             "published_at",
@@ -156,8 +161,10 @@ def idea_submit(
     consent: bool,
     honeypot: str,
     client_address: str,
+    photo=None,
 ) -> Idea:
-    """Save an unconfirmed idea and mail its confirmation link. Raises BotSubmission for a filled honeypot."""
+    """Save an unconfirmed idea (with its photo, if any) and mail its confirmation link, all or nothing.
+    Raises BotSubmission for a filled honeypot."""
     if honeypot:
         raise BotSubmission
     if not consent:
@@ -172,10 +179,41 @@ def idea_submit(
         author_name=name,
         author_email=email.strip(),
     )
-    idea.full_clean()
-    idea.save()
+    checked = _checked_photo(photo)
+    idea.full_clean(exclude=["photo"])
+    if checked is not None:
+        idea.photo.save(checked.name, checked.file, save=False)
+        idea.photo_type = checked.content_type
+    try:
+        idea.save()
+    except Exception:
+        if idea.photo:  # nothing half-saved: no file without its idea
+            idea.photo.storage.delete(idea.photo.name)
+        raise
     mail_enqueue(kind=MailKind.IDEA_CONFIRMATION, object_id=idea.pk, language=translation.get_language())
     return idea
+
+
+def _checked_photo(photo) -> CheckedUpload | None:
+    """The photo through the upload checks of every file, then as an image of ours: JPEG, PNG or WebP only, and
+    at most ``PORTAL_IDEA_PHOTO_MAX_BYTES``. Its metadata (EXIF) is kept as sent: Pillow is not a dependency."""
+    if not photo:
+        return None
+    limit = settings.PORTAL_IDEA_PHOTO_MAX_BYTES
+    too_large = ValidationError(
+        {"photo": _("The photo is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}}, code="size"
+    )
+    if getattr(photo, "size", 0) > limit:
+        raise too_large
+    try:
+        checked = check_upload(photo)
+    except ValidationError as error:
+        raise ValidationError({"photo": error.messages}) from None
+    if checked.content_type not in PHOTO_TYPES:
+        raise ValidationError({"photo": _("A photo must be a JPEG, PNG or WebP image.")}, code="type")
+    if checked.size > limit:
+        raise too_large
+    return checked
 
 
 def idea_confirmation_token(*, idea: Idea) -> str:
@@ -355,3 +393,50 @@ def idea_to_project(*, actor: User, idea: Idea) -> Project:
     idea.save(update_fields=["project", "answer_state"])
     _decided(idea=idea, actor=actor, kind=IdeaDecisionKind.TO_PROJECT, reason=project.title)
     return project
+
+
+# --- internal comments -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def idea_comment_add(*, actor: User, idea: Idea, body: str) -> IdeaComment:
+    """An internal comment of a moderator on a confirmed idea; never public (no public read loads comments)."""
+    idea = _require_moderator(actor=actor, idea=idea)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write the comment.")})
+    comment = IdeaComment(idea=idea, author=actor, body=body)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+def idea_counts_moderated(*, user: User) -> dict[str, int] | None:
+    """How many ideas the user moderates are in each status (one aggregate query); None for a user who moderates
+    none (no query)."""
+    if not user_access(user=user).coordinator_of:
+        return None
+    counts = dict.fromkeys(IdeaStatus.values, 0)
+    counts.pop(IdeaStatus.UNCONFIRMED)
+    rows = idea_list_moderated(user=user).select_related(None).order_by().values_list("status").annotate(Count("id"))
+    counts.update(dict(rows))
+    return counts
+
+
+def idea_list_waiting(*, user: User) -> QuerySet[Idea]:
+    """The ideas the user moderates that wait for the town: for moderation, or published and not yet answered
+    (received or being assessed) nor turned into a project; oldest first."""
+    return (
+        idea_list_moderated(user=user)
+        .filter(
+            Q(status=IdeaStatus.PENDING)
+            | Q(
+                status=IdeaStatus.PUBLISHED,
+                project__isnull=True,
+                answer_state__in=(IdeaAnswerState.RECEIVED, IdeaAnswerState.ASSESSING),
+            )
+        )
+        .select_related(None)
+        .only("id", "title", "status", "created_at")
+        .order_by("created_at", "id")
+    )

@@ -1,5 +1,8 @@
 """A municipality's public portal (its address ``/obec/<slug>/``, open or not) and the citizens' ideas it collects."""
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -10,8 +13,14 @@ from backend.accounts.models import Municipality
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import ThematicArea
+from backend.projects.uploads import attachment_storage
 
 IDEA_TEXT_MAX = 5_000
+
+
+def _idea_photo_path(instance: "Idea", filename: str) -> str:
+    # A random name: the citizen's file name may carry their own name, and the path is never shown.
+    return f"ideas/{instance.municipality_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
 class Portal(TimeStampedModel):
@@ -25,6 +34,12 @@ class Portal(TimeStampedModel):
     )
     is_open = models.BooleanField(_("open to the public"), default=True)
     introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown, shown on the portal's home."))
+    ruian_code = models.PositiveIntegerField(
+        _("RÚIAN code of the municipality"),
+        null=True,
+        blank=True,
+        help_text=_("The municipality's code in RÚIAN (obec); the open data catalogue names it as the area covered."),
+    )
 
     class Meta:
         verbose_name = _("public portal")
@@ -68,6 +83,11 @@ class Idea(models.Model):
     description = models.TextField(_("description"), validators=[MaxLengthValidator(IDEA_TEXT_MAX)])
     thematic_area = models.CharField(_("thematic area"), max_length=16, choices=ThematicArea.choices, blank=True)
     place = SingleLineCharField(_("place"), max_length=300, blank=True)
+    # Shown on the idea's public page only once it is published; served by the portal, never by a media URL.
+    photo = models.FileField(
+        _("photo"), storage=attachment_storage, upload_to=_idea_photo_path, max_length=255, blank=True
+    )
+    photo_type = models.CharField(_("type of the photo"), max_length=32, blank=True)
     author_name = SingleLineCharField(_("name"), max_length=120)
     author_email = models.EmailField(_("e-mail"))
     status = models.CharField(
@@ -181,3 +201,22 @@ class ProjectFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} ({self.email})"
+
+
+class IdeaComment(models.Model):
+    """An internal comment of the town's staff on an idea, before answering it: never shown to the public."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments", verbose_name=_("idea"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("comment"), validators=[MaxLengthValidator(IDEA_TEXT_MAX)])
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("internal comment on an idea")
+        verbose_name_plural = _("internal comments on ideas")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.idea}: {self.body[:40]}"

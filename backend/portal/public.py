@@ -16,15 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, DecimalField, F, Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Municipality
 from backend.core.errors import NotFound
+from backend.portal.models import Idea, IdeaStatus
 from backend.projects.choices import FundingProgramme, FundingStatus, KpiKind, ThematicArea
 from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
 from backend.projects.stages import Stage
-from backend.strategy.models import Measure
+from backend.strategy.models import Goal, Measure
 from workflows.models import TransitionRecord
 
 # The columns of a project the public may read; nothing else is ever loaded for the public side.
@@ -191,6 +192,7 @@ def public_project_list(
     thematic_area: str = "",
     stage: str = "",
     measure_id: int | None = None,
+    goal_id: int | None = None,
     year: int | None = None,
     search: str = "",
 ) -> QuerySet[Project]:
@@ -203,6 +205,12 @@ def public_project_list(
         queryset = queryset.filter(stage=stage)
     if measure_id is not None:
         queryset = queryset.filter(strategic_measures__id=measure_id)
+    if goal_id is not None:
+        # The goal's own measures and those of its specific goals; a subquery, so a project is listed once.
+        serving = Measure.projects.through.objects.filter(
+            Q(measure__goal_id=goal_id) | Q(measure__goal__parent_id=goal_id)
+        ).values("project_id")
+        queryset = queryset.filter(pk__in=serving)
     if year is not None:
         # Planned to run at some time in that year.
         queryset = queryset.filter(planned_start__year__lte=year).filter(
@@ -348,6 +356,17 @@ def public_attachment_get(*, municipality: Municipality, pk: int | str) -> Attac
         raise NotFound(_("Attachment not found.")) from None
 
 
+def public_goals(*, municipality: Municipality) -> QuerySet[Goal]:
+    """The strategic goals (top level) whose measures, or those of their specific goals, serve a public project."""
+    served = public_project_queryset(municipality=municipality).values("pk")
+    return (
+        Goal.objects.filter(strategy__municipality=municipality, parent__isnull=True)
+        .filter(Q(measures__projects__in=served) | Q(children__measures__projects__in=served))
+        .distinct()
+        .order_by("code")
+    )
+
+
 def public_measures(*, municipality: Municipality) -> QuerySet[Measure]:
     """The strategic measures served by at least one public project: the list's filter choices."""
     served = public_project_queryset(municipality=municipality).values("pk")
@@ -417,3 +436,140 @@ def kpi_total(kpis: Iterable[PublicKpi], kind: str) -> KpiTotal | None:
         target=sum((kpi.target for kpi in of_kind), Decimal(0)),
         actual=sum(measured, Decimal(0)) if measured else None,
     )
+
+
+# --- open data: milestones and ideas -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicMilestoneRow:
+    """A row of the open data of milestones: a public project entered a stage of its way on that day."""
+
+    project_id: int
+    project_title: str
+    stage: str
+    stage_label: str
+    reached_at: datetime.datetime
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class PublicIdea:
+    """A published citizen idea as open data: never its author's name or e-mail, nor a moderation note."""
+
+    id: int
+    title: str
+    description: str
+    thematic_area: str
+    thematic_area_label: str
+    place: str
+    answer_state: str
+    answer_state_label: str
+    answer: str
+    published_at: datetime.datetime | None
+    support_count: int
+    project_id: int | None
+
+
+def public_milestone_rows(*, municipality: Municipality) -> Iterable[PublicMilestoneRow]:
+    """The dated milestones of every public project of the municipality, project by project (two queries).
+
+    The same dates as the progress line of a project's public page: only stages it has reached."""
+    projects = public_project_queryset(municipality=municipality).order_by("id")
+    records: dict[int, list[TransitionRecord]] = defaultdict(list)
+    for record in (
+        TransitionRecord.objects.filter(project__in=projects.values("pk"))
+        .only("project_id", "target", "created_at")
+        .order_by("project_id", "created_at", "id")
+    ):
+        records[record.project_id].append(record)
+    for project in projects.iterator(chunk_size=500):
+        for milestone in _milestones(project, records.get(project.pk, [])):
+            if milestone.reached_at is not None:
+                yield PublicMilestoneRow(
+                    project_id=project.pk,
+                    project_title=project.title,
+                    stage=milestone.stage,
+                    stage_label=milestone.label,
+                    reached_at=milestone.reached_at,
+                    is_current=milestone.is_current,
+                )
+
+
+def public_idea_card(idea) -> PublicIdea:
+    """A published idea (a row of ``backend.portal.ideas.idea_list_public``) as its public record; the project it
+    became is named only when that project is public."""
+    project = idea.project if idea.project_id else None
+    return PublicIdea(
+        id=idea.pk,
+        title=idea.title,
+        description=idea.description,
+        thematic_area=idea.thematic_area,
+        thematic_area_label=str(ThematicArea(idea.thematic_area).label) if idea.thematic_area else "",
+        place=idea.place,
+        answer_state=idea.answer_state,
+        answer_state_label=idea.get_answer_state_display(),
+        answer=idea.answer,
+        published_at=idea.published_at,
+        support_count=getattr(idea, "support_count", 0),
+        project_id=project.pk if project is not None and project.is_public else None,
+    )
+
+
+# --- places: public projects and published ideas by where they are --------------------------------------------
+
+PLACE_KIND_PROJECT = "project"
+PLACE_KIND_IDEA = "idea"
+
+
+@dataclass(frozen=True)
+class PublicPlace:
+    """A public project or a published idea at a place: its text (address or locality) and, for a project, the
+    coordinates it carries."""
+
+    place: str
+    kind: str
+    id: int
+    title: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+
+
+def public_place_rows(*, municipality: Municipality) -> QuerySet:
+    """Public projects with an address and published ideas with a place, in one list ordered by place (one query
+    for a page of it): rows of ``place, kind, id, title, latitude, longitude`` for ``public_place``."""
+    projects = (
+        public_project_queryset(municipality=municipality)
+        .exclude(address="")
+        .annotate(place=F("address"), kind=Value(PLACE_KIND_PROJECT, output_field=CharField()))
+        .values_list("place", "kind", "id", "title", "latitude", "longitude")
+    )
+    no_coordinate = Value(None, output_field=DecimalField(max_digits=9, decimal_places=6))
+    ideas = (
+        Idea.objects.filter(municipality=municipality, status=IdeaStatus.PUBLISHED)
+        .exclude(place="")
+        .annotate(
+            kind=Value(PLACE_KIND_IDEA, output_field=CharField()), latitude=no_coordinate, longitude=no_coordinate
+        )
+        .values_list("place", "kind", "id", "title", "latitude", "longitude")
+    )
+    return projects.union(ideas, all=True).order_by("place", "kind", "id")
+
+
+def public_place(row: tuple) -> PublicPlace:
+    place, kind, pk, title, latitude, longitude = row
+    return PublicPlace(place=place, kind=kind, id=pk, title=title, latitude=latitude, longitude=longitude)
+
+
+def public_points(*, municipality: Municipality) -> list[PublicPlace]:
+    """The public projects that carry coordinates: the markers of the map (one query)."""
+    projects = (
+        public_project_queryset(municipality=municipality)
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by("id")
+        .values_list("address", "id", "title", "latitude", "longitude")
+    )
+    return [
+        PublicPlace(place=address, kind=PLACE_KIND_PROJECT, id=pk, title=title, latitude=latitude, longitude=longitude)
+        for address, pk, title, latitude, longitude in projects
+    ]

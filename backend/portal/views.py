@@ -5,14 +5,13 @@ answers with ``Cache-Control: public``, an ETag (304 when the browser already ha
 the language. They render only the records of backend.portal.public. No page needs JavaScript.
 """
 
-import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers, set_response_etag
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,14 +28,10 @@ from backend.portal.public import (
     public_update_list,
 )
 from backend.portal.selectors import portal_get_open, portal_list_open
-from backend.projects.uploads import KNOWN_TYPES
-
-logger = logging.getLogger(__name__)
+from backend.projects.downloads import attachment_file_response
 
 PAGE_SIZE = 20
 LATEST_UPDATES = 5
-# A downloaded file may run no script and load nothing, whatever it claims to be.
-DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -106,18 +101,9 @@ def attachment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A file of a public update, to download; every other file is a 404."""
     try:
         portal = portal_get_open(slug=slug)
-        found = public_attachment_get(municipality=portal.municipality, pk=pk)
+        response = attachment_file_response(public_attachment_get(municipality=portal.municipality, pk=pk))
     except NotFound:
         raise Http404(_("Attachment not found.")) from None
-    try:
-        handle = found.file.storage.open(found.file.name, "rb")
-    except OSError:
-        logger.error("attachment %s: file %s is missing", found.pk, found.file.name)
-        raise Http404(_("Attachment not found.")) from None
-    content_type = found.content_type if found.content_type in KNOWN_TYPES else "application/octet-stream"
-    response = FileResponse(handle, as_attachment=True, filename=found.original_name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = DOWNLOAD_CSP
     patch_cache_control(response, public=True, max_age=settings.PORTAL_CACHE_SECONDS)
     return response
 

@@ -57,6 +57,8 @@ def test_every_screen_passes_axe_and_reflows(browse):
         ],
         "head.env": [("web:approvals", [])],
         "coordinator": [
+            ("web:dashboard", []),  # with the panel of citizen ideas
+            ("portal:idea_queue", []),  # with the internal comments
             ("web:approvals", []),
             ("web:project_partners", [project.pk]),
             ("web:organization_list", []),

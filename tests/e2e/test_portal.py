@@ -89,3 +89,47 @@ def test_a_citizen_idea_from_the_sign_in_page_to_a_project(browse):
     idea = Idea.objects.get(title="Pítko na náměstí")
     citizen.goto(browse.url("portal:idea", "vzorov", idea.pk))
     expect(citizen.locator("main .meta")).to_contain_text("Převedeno na projekt: Námět")
+
+
+# The smallest PNG: what the blocked tile server "answers", so the map draws without reaching any network.
+TILE_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def test_the_places_are_a_list_without_a_tile_server_and_a_map_over_it_with_one(browse, settings):
+    places = reverse("portal:places", args=["vzorov"])
+    settings.PORTAL_MAP_TILE_URL = ""
+    page = browse.page_for(None)
+    page.goto(browse.live_server_url + places)
+    expect(page.locator("main h1")).to_have_text("Projekty a podněty podle místa")
+    expect(page.locator("#portal-map")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Nádražní 780", exact=True)).to_be_visible()
+    problems = browse.a11y_problems(page)
+    browse.shot(page, "places-list")
+
+    settings.PORTAL_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings.PORTAL_MAP_ATTRIBUTION = "© přispěvatelé OpenStreetMap"
+    map_page = browse.page_for(None)
+    tiles = []
+
+    def tile(route):
+        tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
+
+    map_page.route("https://tiles.example.org/**", tile)
+    map_page.goto(browse.live_server_url + places)
+    expect(map_page.locator("#portal-map")).to_be_visible()
+    expect(map_page.locator(".leaflet-marker-icon").first).to_be_visible()
+    markers = map_page.locator(".leaflet-marker-icon").count()
+    assert (
+        markers
+        == Project.objects.filter(is_public=True, latitude__isnull=False, municipality__portal__slug="vzorov").count()
+    )
+    assert tiles and all(url.startswith("https://tiles.example.org/") for url in tiles)
+    # The list stays under the map.
+    expect(map_page.get_by_role("heading", name="Nádražní 780", exact=True)).to_be_visible()
+    problems += browse.a11y_problems(map_page)
+    browse.shot(map_page, "places-map")
+    assert not problems, "Accessibility problems:\n" + "\n".join(problems)

@@ -3,7 +3,8 @@
 ``leaky_project`` is public, with a manager, updates, funding, KPIs and a measure the public may see, and with a
 ``LEAK-<field>`` marker in each thing it may not: the internal summary, description, assessment, evaluation,
 comments, task, funding note and rejected request, an internal file and a withdrawn update, an approval request,
-partner organisation data and the e-mail addresses and user names of everyone involved.
+partner organisation data, the e-mail addresses and user names of everyone involved, and the staff's internal
+comment on the citizen idea it came from.
 """
 
 from decimal import Decimal
@@ -12,7 +13,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from backend.portal.models import Idea, IdeaStatus, Portal
+from backend.portal.models import Idea, IdeaComment, IdeaStatus, Portal
 from backend.projects.attachments import attachment_create
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Project
@@ -125,7 +126,7 @@ def leaky_project(town, portal) -> Project:
         required_approvals=1,
         comment=f"{MARKER}-approval-request",
     )
-    Idea.objects.create(
+    idea = Idea.objects.create(
         municipality=town.municipality,
         title="Solár na školu",
         description="Navrhuji panely.",
@@ -136,6 +137,7 @@ def leaky_project(town, portal) -> Project:
         project=project,
         answer_state="project",
     )
+    IdeaComment.objects.create(idea=idea, author=town.user("coordinator"), body=f"{MARKER}-idea-internal-comment")
     return project
 
 

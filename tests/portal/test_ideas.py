@@ -6,17 +6,21 @@ from unittest import mock
 
 import pytest
 from django.core import mail, signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from backend.portal.ideas import CONFIRM_SALT, idea_confirmation_token
-from backend.portal.models import Idea, IdeaDecision, IdeaStatus
+from backend.portal.models import Idea, IdeaComment, IdeaDecision, IdeaStatus
 from backend.projects.models import Project
 from tests.mail import outbox_send_all
+from tests.web.test_dashboard import DASHBOARD_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
+# Session, user, memberships, moderated municipalities, the count, the page, its comments, the published ideas.
+QUEUE_QUERIES = 8
 
 
 def _form(**fields) -> dict:
@@ -250,3 +254,172 @@ def test_support_of_an_unpublished_idea_is_a_404(client, portal):
         client.post(reverse("portal:idea_support", args=["vzorov", idea.pk]), {"email": "a@example.org"}).status_code
         == 404
     )
+
+
+def test_staff_comment_internally_on_an_idea_before_answering_and_the_public_never_sees_it(client, town, portal):
+    idea = _pending(client)
+    client.force_login(town.user("coordinator"))
+    response = client.post(reverse("portal:idea_comment", args=[idea.pk]), {"body": "Zeptat se odboru dopravy."})
+    assert response.status_code == 302 and response["Location"].endswith(f"#idea-{idea.pk}")
+    queue = client.get(reverse("portal:idea_queue")).content.decode()
+    assert "Zeptat se odboru dopravy." in queue and "Interní komentáře" in queue
+    empty = client.post(reverse("portal:idea_comment", args=[idea.pk]), {"body": "  "}, follow=True)
+    assert "Napište komentář." in empty.content.decode()
+    assert IdeaComment.objects.filter(idea=idea).count() == 1
+    _decide(client, idea, decision="publish")
+    client.logout()
+    for address in (reverse("portal:idea", args=["vzorov", idea.pk]), reverse("portal:ideas_json", args=["vzorov"])):
+        assert "Zeptat se odboru" not in client.get(address).content.decode()
+
+
+@pytest.mark.parametrize("role", ["staff", "other_coordinator", "partner"])
+def test_only_the_municipality_coordinator_comments_on_its_ideas(client, town, portal, role):
+    idea = _pending(client)
+    client.force_login(town.user(role))
+    assert client.post(reverse("portal:idea_comment", args=[idea.pk]), {"body": "x"}).status_code == 404
+    assert not IdeaComment.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_queue_costs_the_same_queries_for_few_and_many_comments(
+    client, town, portal, count, django_assert_num_queries
+):
+    idea = _pending(client)
+    coordinator = town.user("coordinator")
+    for number in range(count):
+        IdeaComment.objects.create(idea=idea, author=coordinator, body=f"Poznámka {number}")
+    client.force_login(coordinator)
+    client.get(reverse("portal:idea_queue"))
+    with django_assert_num_queries(QUEUE_QUERIES):
+        assert client.get(reverse("portal:idea_queue")).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_coordinator_dashboard_counts_ideas_by_status_in_one_query(
+    client, town, portal, count, django_assert_num_queries
+):
+    for _ in range(count):
+        _pending(client, email=f"{_}@example.org")
+    Idea.objects.filter(pk=Idea.objects.latest("id").pk).update(status=IdeaStatus.PUBLISHED)
+    client.force_login(town.user("coordinator"))
+    client.get("/")
+    with django_assert_num_queries(DASHBOARD_QUERIES + 1):
+        page = client.get("/").content.decode()
+    panel = page[page.index('id="ideas-heading"') :]
+    panel = panel[: panel.index("</section>")]
+    assert f'?status=pending">Čeká na moderaci</a></th><td class="number">{count - 1}</td>' in panel
+    assert '?status=published">Zveřejněno</a></th><td class="number">1</td>' in panel
+    assert "E-mail nepotvrzen" not in panel
+
+
+def test_others_see_no_idea_panel_and_pay_no_query_for_it(client, town, portal, django_assert_num_queries):
+    _pending(client)
+    client.force_login(town.user("lead_head"))  # the role whose dashboard tests/web/test_dashboard.py pins
+    client.get("/")
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        page = client.get("/").content.decode()
+    assert 'id="ideas-heading"' not in page
+
+
+def test_the_board_lists_the_oldest_ideas_waiting_by_the_idea_column_bounded(client, town, portal):
+    for number in range(4):
+        _pending(client, title=f"Podnět {number}", email=f"{number}@example.org")
+    answered = Idea.objects.get(title="Podnět 3")
+    Idea.objects.filter(pk=answered.pk).update(status=IdeaStatus.PUBLISHED, answer_state="accepted")
+    Idea.objects.filter(title="Podnět 2").update(status=IdeaStatus.PUBLISHED)
+    client.force_login(town.user("coordinator"))
+    board = client.get(reverse("web:board")).content.decode()
+    idea_column = board[board.index('id="column-idea"') : board.index('id="column-assessment"')]
+    listed = idea_column[idea_column.index('id="board-ideas-heading"') :]
+    assert '<span class="column-count">3</span>' in listed
+    assert [title for title in ("Podnět 0", "Podnět 1", "Podnět 2", "Podnět 3") if title in listed] == [
+        "Podnět 0",
+        "Podnět 1",
+        "Podnět 2",
+    ]
+    fragment = client.get(reverse("web:board"), HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="board-ideas-heading"' in fragment
+    client.force_login(town.user("manager"))
+    assert 'id="board-ideas-heading"' not in client.get(reverse("web:board")).content.decode()
+
+
+def test_the_board_shows_at_most_five_waiting_ideas(client, town, portal, settings):
+    settings.PORTAL_IDEAS_PER_ADDRESS_PER_HOUR = 20
+    settings.PORTAL_IDEAS_PER_EMAIL_PER_HOUR = 20
+    for number in range(7):
+        _pending(client, title=f"Podnět {number}", email=f"{number}@example.org")
+    client.force_login(town.user("coordinator"))
+    board = client.get(reverse("web:board")).content.decode()
+    listed = board[board.index('id="board-ideas-heading"') :]
+    listed = listed[: listed.index("</section>")]
+    assert listed.count("<li>") == 5
+    assert '<span class="column-count">7</span>' in listed
+    assert "Všechny podněty ve frontě moderace" in listed
+
+
+# The smallest PNG (1×1 px).
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def test_a_photo_is_shown_on_the_idea_only_once_it_is_published(client, town, portal, settings, tmp_path):
+    settings.ATTACHMENTS_ROOT = tmp_path
+    assert _submit(client, photo=SimpleUploadedFile("moje-foto.PNG", PNG_BYTES, "image/png")).status_code == 302
+    idea = Idea.objects.get()
+    assert idea.photo_type == "image/png" and "moje-foto" not in idea.photo.name
+    Idea.objects.filter(pk=idea.pk).update(status=IdeaStatus.PENDING)
+    photo_url = reverse("portal:idea_photo", args=["vzorov", idea.pk])
+    assert client.get(photo_url).status_code == 404  # not before moderation
+    client.force_login(town.user("coordinator"))
+    queue = client.get(reverse("portal:idea_queue")).content.decode()
+    staff_photo = reverse("portal:idea_photo_moderated", args=[idea.pk])
+    assert staff_photo in queue
+    assert b"".join(client.get(staff_photo).streaming_content) == PNG_BYTES
+    _decide(client, idea, decision="publish")
+    client.logout()
+    page = client.get(reverse("portal:idea", args=["vzorov", idea.pk])).content.decode()
+    assert f'src="{photo_url}"' in page
+    response = client.get(photo_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PNG_BYTES
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "foto.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "(HTML, SVG nebo XML), který není přípustný",
+        ),
+        ("foto.html", b"<!doctype html><html><body>ahoj</body></html>", "(HTML, SVG nebo XML), který není přípustný"),
+        ("foto.png", b"<!doctype html><html><body>ahoj</body></html>", "(HTML, SVG nebo XML), který není přípustný"),
+        (
+            "foto.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+            "Fotografie musí být obrázek JPEG, PNG nebo WebP.",
+        ),
+    ],
+)
+def test_a_photo_that_is_no_image_of_ours_is_refused_in_czech_and_nothing_is_saved(
+    client, portal, settings, tmp_path, name, content, message
+):
+    settings.ATTACHMENTS_ROOT = tmp_path
+    response = _submit(client, photo=SimpleUploadedFile(name, content))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Idea.objects.exists()
+    assert not any(path.is_file() for path in tmp_path.rglob("*"))
+
+
+def test_a_photo_over_the_limit_is_refused(client, portal, settings, tmp_path):
+    settings.ATTACHMENTS_ROOT = tmp_path
+    settings.PORTAL_IDEA_PHOTO_MAX_BYTES = 1024 * 1024
+    big = PNG_BYTES + b"\0" * (1024 * 1024)
+    response = _submit(client, photo=SimpleUploadedFile("foto.png", big, "image/png"))
+    assert response.status_code == 400
+    assert "Fotografie je větší než 1 MB." in response.content.decode()
+    assert not Idea.objects.exists()

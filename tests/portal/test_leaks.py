@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from backend.portal.catalog import DATASET_KEYS
 from tests.portal.conftest import MARKER
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,12 @@ def _public_addresses(portal, project) -> list[str]:
         reverse("portal:projects_json", args=[portal.slug]),
         reverse("portal:projects_csv", args=[portal.slug]),
         reverse("portal:follow", args=[portal.slug, project.pk]),
+        reverse("portal:milestones_json", args=[portal.slug]),
+        reverse("portal:milestones_csv", args=[portal.slug]),
+        reverse("portal:ideas_json", args=[portal.slug]),
+        reverse("portal:ideas_csv", args=[portal.slug]),
+        reverse("portal:catalog", args=[portal.slug]),
+        *(reverse("portal:catalog_dataset", args=[portal.slug, key]) for key in sorted(DATASET_KEYS)),
     ]
 
 

@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from backend.portal.models import Portal
+from backend.strategy.models import Goal, ItemKind, Measure
+from backend.strategy.services import strategy_create, strategy_item_add
 from tests.factories import ProjectFactory
 from tests.factories.portal import ProjectUpdateFactory
 from workflows.services import project_transition
@@ -68,6 +70,39 @@ def test_filters(client, town, portal, query, expected):
     assert {title for title in ("Kola", "Stavba") if f">{title}</a>" in text} == expected
 
 
+def test_the_strategic_goal_filter_lists_projects_serving_its_measures_and_its_specific_goals(client, town, portal):
+    coordinator = town.user("coordinator")
+    strategy = strategy_create(
+        actor=coordinator, municipality=town.municipality, title="Strategie", period_start=2024, period_end=2030
+    )
+    for kind, data in (
+        (ItemKind.GOAL, {"code": "1", "title": "Úsporné město"}),
+        (ItemKind.GOAL, {"code": "1.1", "title": "Úspory v budovách", "parent": "1"}),
+        (ItemKind.GOAL, {"code": "2", "title": "Doprava"}),
+        (ItemKind.MEASURE, {"code": "1.0.1", "title": "Solár", "goal": "1", "department": town.env.pk}),
+        (ItemKind.MEASURE, {"code": "1.1.1", "title": "Zateplení", "goal": "1.1", "department": town.env.pk}),
+        (ItemKind.MEASURE, {"code": "2.0.1", "title": "Cyklostezky", "goal": "2", "department": town.env.pk}),
+    ):
+        strategy_item_add(actor=coordinator, strategy=strategy, kind=kind, data=data)
+    solar, insulation, bikes = (_public(town, 1, title=title)[0] for title in ("Panely", "Izolace", "Kola"))
+    measures = {measure.code: measure for measure in Measure.objects.filter(strategy=strategy)}
+    measures["1.0.1"].projects.add(solar)
+    measures["1.1.1"].projects.add(insulation, solar)
+    measures["2.0.1"].projects.add(bikes)
+    goal = Goal.objects.get(strategy=strategy, code="1")
+    page = client.get(reverse("portal:municipality", args=["vzorov"]) + f"?goal={goal.pk}").content.decode()
+    assert {title for title in ("Panely", "Izolace", "Kola") if f">{title}</a>" in page} == {"Panely", "Izolace"}
+    assert page.count(">Panely</a>") == 1
+    assert "2 projekty" in page
+    assert "Strategický cíl" in page and "1 Úsporné město" in page
+    # Only top-level goals are choices; a specific goal's id is not one.
+    specific = Goal.objects.get(strategy=strategy, code="1.1")
+    response = client.get(reverse("portal:municipality", args=["vzorov"]) + f"?goal={specific.pk}")
+    assert response.status_code == 400
+    api = client.get(reverse("api:public_projects", args=["vzorov"]) + f"?goal={goal.pk}").json()
+    assert {project["title"] for project in api["results"]} == {"Panely", "Izolace"}
+
+
 def test_a_bad_filter_is_a_clear_400_in_czech(client, town, portal):
     response = client.get(reverse("portal:municipality", args=["vzorov"]) + "?year=abc&stage=nope")
     assert response.status_code == 400
@@ -91,8 +126,8 @@ def test_the_list_costs_the_same_queries_for_1_and_many_projects(
 ):
     for project in _public(town, count):
         ProjectUpdateFactory(project=project)
-    # Portal, count, page, the measures of the filter, the latest updates and their files.
-    with django_assert_num_queries(6):
+    # Portal, count, page, the goals and the measures of the filter, the latest updates and their files.
+    with django_assert_num_queries(7):
         response = client.get(reverse("portal:municipality", args=["vzorov"]))
     assert response.status_code == 200
 

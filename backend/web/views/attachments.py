@@ -5,13 +5,11 @@ download under its sanitised name, never inline, with ``nosniff`` and a sandboxi
 same whether the attachment is missing, hidden, or its file is gone.
 """
 
-import logging
-
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -21,17 +19,13 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from backend.core.errors import NotFound
 from backend.projects.attachments import attachment_create, attachment_delete, attachment_get_visible
-from backend.projects.uploads import KNOWN_TYPES
+from backend.projects.downloads import attachment_file_response
 from backend.web.forms.attachments import AttachmentForm
 from backend.web.forms.project_detail import add_service_errors
 from backend.web.views.errors import domain_errors
 from backend.web.views.project_detail.page import invalid, project_and_viewer, saved, tab_context
 
-logger = logging.getLogger(__name__)
-
 TAB = "attachments"
-# A downloaded file can never run as a page of ours: no scripts, no plugins, no same-origin rights.
-DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
 def _downloader(request: HttpRequest):
@@ -60,18 +54,9 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     if user is None:
         return redirect_to_login(request.get_full_path())
     try:
-        attachment = attachment_get_visible(user=user, pk=pk)
+        response = attachment_file_response(attachment_get_visible(user=user, pk=pk))
     except NotFound:
         raise Http404(_("Attachment not found.")) from None
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except OSError:
-        logger.error("attachment %s: file %s is missing", attachment.pk, attachment.file.name)
-        raise Http404(_("Attachment not found.")) from None
-    content_type = attachment.content_type if attachment.content_type in KNOWN_TYPES else "application/octet-stream"
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = DOWNLOAD_CSP
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     patch_vary_headers(response, ("Cookie", "Authorization"))
