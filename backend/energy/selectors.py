@@ -4,12 +4,19 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractYear
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
-from backend.energy.models import Building, EmissionFactor, EmissionFactorSet, EmissionInventory, MonthlyConsumption
+from backend.energy.models import (
+    Building,
+    DegreeDays,
+    EmissionFactor,
+    EmissionFactorSet,
+    EmissionInventory,
+    MonthlyConsumption,
+)
 from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, KpiKind
 from backend.projects.models import Kpi
 from backend.projects.selectors import project_list_visible
@@ -163,3 +170,18 @@ def energy_kpis_without_co2(*, user: User) -> int:
     return Kpi.objects.filter(
         project__in=projects.values("pk"), kind__in=ENERGY_KPI_KINDS, emission__isnull=True
     ).count()
+
+
+def degree_days_of_year(*, municipality_id: int, year: int) -> dict[int, Decimal]:
+    """The town's heating degree days of one year, by month (missing months absent)."""
+    return dict(DegreeDays.objects.filter(municipality_id=municipality_id, year=year).values_list("month", "value"))
+
+
+def degree_days_years(*, municipality_id: int, limit: int = 30) -> QuerySet:
+    """The years with degree days entered, newest first: how many months and their sum, one aggregate."""
+    return (
+        DegreeDays.objects.filter(municipality_id=municipality_id)
+        .values("year")
+        .annotate(months=Count("pk"), total=Sum("value"))
+        .order_by("-year")[:limit]
+    )
