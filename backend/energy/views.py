@@ -20,7 +20,7 @@ from backend.core.errors import NotFound
 from backend.energy import reports
 from backend.energy.imports import MAX_BYTES, consumption_import_confirm, consumption_import_preview
 from backend.energy.models import ConsumptionImport, ImportStatus
-from backend.energy.portfolio import Figures, portfolio_build, target_progress
+from backend.energy.portfolio import Figures, portfolio_with_groups, target_progress
 from backend.energy.selectors import (
     building_list_visible,
     degree_days_of_year,
@@ -53,10 +53,10 @@ def _tonnes(value) -> str:
     return _("%(value)s t CO₂") % {"value": f"{value:,.1f}".replace(",", "\u00a0").replace(".", ",")}
 
 
-def co2_chart(figures: list[tuple[str, Figures]], *, id: str) -> BarChart:
+def co2_chart(figures: list[tuple[str, Figures]], *, id: str, title: str | None = None) -> BarChart:
     return bar_chart(
         id=id,
-        title=_("t CO₂/year by energy carrier, planned and achieved"),
+        title=title or _("t CO₂/year by energy carrier, planned and achieved"),
         rows=[(label or _("CO₂ stated by hand"), [row.co2_planned, row.co2_achieved]) for label, row in figures],
         series=[
             Series(css_class="bar", label=_("Planned"), format=_tonnes),
@@ -69,12 +69,21 @@ def co2_chart(figures: list[tuple[str, Figures]], *, id: str) -> BarChart:
 @require_GET
 def energy_overview(request: HttpRequest) -> HttpResponse:
     ids = _require_staff(request)
-    portfolio = portfolio_build(user=request.user)
+    portfolio = portfolio_with_groups(user=request.user)
+    by_measure, by_programme = portfolio.measure_rows, portfolio.programme_rows
     access = user_access(user=request.user)
     context = {
         "nav": "energy",
         "portfolio": portfolio,
         "chart": co2_chart(portfolio.carrier_rows, id="chart-energy-co2"),
+        "measure_rows": by_measure,
+        "measure_chart": co2_chart(
+            by_measure, id="chart-energy-measures", title=_("t CO₂/year by strategic measure, planned and achieved")
+        ),
+        "programme_rows": by_programme,
+        "programme_chart": co2_chart(
+            by_programme, id="chart-energy-programmes", title=_("t CO₂/year by funding programme, planned and achieved")
+        ),
         "progress": target_progress(user=request.user, portfolio=portfolio),
         "without_co2": energy_kpis_without_co2(user=request.user),
         "may_import": any(access.is_coordinator_in(pk) for pk in ids),
