@@ -124,13 +124,26 @@ def _counted_kpis(*, user: User) -> QuerySet[Kpi] | None:
     ids = municipality_ids_staff(user=user)
     if not ids:
         return None
-    projects = project_list_visible(user=user).filter(municipality_id__in=ids).exclude(stage=Stage.REJECTED)
+    return counted_kpis_of(projects=project_list_visible(user=user).filter(municipality_id__in=ids))
+
+
+def counted_kpis_of(*, projects: QuerySet) -> QuerySet[Kpi]:
+    """The KPIs the energy totals count of these projects (rejected ones left out); see ``_counted_kpis``."""
+    projects = projects.exclude(stage=Stage.REJECTED)
     has_energy_kpi = Kpi.objects.filter(project_id=OuterRef("project_id"), kind__in=ENERGY_KPI_KINDS)
     return (
         Kpi.objects.filter(project__in=projects.values("pk"))
         .filter(Q(kind__in=ENERGY_KPI_KINDS) | (Q(kind=KpiKind.CO2_REDUCTION) & ~Exists(has_energy_kpi)))
         .order_by()
     )
+
+
+def energy_figures_of(*, projects: QuerySet) -> dict[str, Decimal]:
+    """Planned and achieved MWh/year (savings and renewable production) and t CO₂/year of these projects, summed
+    in one aggregate with the same rules as the town totals; ``projects``: how many projects have a counted KPI."""
+    kpis = counted_kpis_of(projects=projects)
+    row = kpis.aggregate(**_figure_sums(), projects=Count("project_id", distinct=True))
+    return _figures(row) | {"projects": row["projects"]}
 
 
 def _figure_sums(prefix: str = "", only: Q | None = None) -> dict:
