@@ -11,6 +11,7 @@ from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.energy.models import (
     Building,
+    ClimateTarget,
     DegreeDays,
     EmissionFactor,
     EmissionFactorSet,
@@ -80,6 +81,10 @@ def building_consumption_total(*, building: Building, carrier: str, year: int) -
         MonthlyConsumption.objects.filter(building=building, carrier=carrier, year=year).values_list("month", "mwh")
     )
     return sum((mwh for _, mwh in rows), Decimal(0)), sorted(month for month, _ in rows)
+
+
+def climate_target_of(*, municipality_id: int) -> ClimateTarget | None:
+    return ClimateTarget.objects.filter(municipality_id=municipality_id).first()
 
 
 def inventory_list_visible(*, user: User) -> QuerySet[EmissionInventory]:

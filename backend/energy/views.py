@@ -19,16 +19,19 @@ from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound
 from backend.energy import reports
 from backend.energy.imports import MAX_BYTES, consumption_import_confirm, consumption_import_preview
-from backend.energy.models import ConsumptionImport, ImportStatus
+from backend.energy.models import ConsumptionImport, ImportStatus, TargetKind
 from backend.energy.portfolio import Figures, portfolio_with_groups, target_progress
 from backend.energy.selectors import (
     building_list_visible,
+    climate_target_of,
     degree_days_of_year,
     degree_days_years,
     energy_kpis_without_co2,
+    inventory_list_visible,
     municipality_ids_staff,
 )
 from backend.energy.services import (
+    climate_target_set,
     degree_days_set,
     kpi_actual_from_building,
     kpi_emission_compute,
@@ -326,6 +329,52 @@ def degree_days(request: HttpRequest) -> HttpResponse:
     return render_page(request, "energy/degree_days.html", context, status=400 if form.errors else 200)
 
 
+class ClimateTargetForm(forms.Form):
+    baseline = forms.ModelChoiceField(label=gettext_lazy("Baseline inventory"), queryset=None)
+    target_year = forms.IntegerField(label=gettext_lazy("Target year"), min_value=1990, max_value=2100)
+    reduction_percent = forms.DecimalField(
+        label=gettext_lazy("CO₂ reduction (%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        localize=True,
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TargetKind.choices)
+
+    def __init__(self, *args, inventories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["baseline"].queryset = inventories
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def climate_target(request: HttpRequest) -> HttpResponse:
+    """The coordinator sets the town's CO₂ reduction target against one of its baseline inventories."""
+    municipality = _coordinated_municipality(request)
+    inventories = inventory_list_visible(user=request.user).filter(municipality=municipality).order_by("-year")
+    current = climate_target_of(municipality_id=municipality.pk)
+    initial = {}
+    if current is not None:
+        initial = {
+            "baseline": current.baseline_id,
+            "target_year": current.target_year,
+            "reduction_percent": current.reduction_percent,
+            "kind": current.kind,
+        }
+    form = ClimateTargetForm(request.POST or None, initial=initial, inventories=inventories)
+    if request.method == "POST" and form.is_valid():
+        try:
+            climate_target_set(actor=request.user, municipality=municipality, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The climate target was saved."))
+            return redirect("energy:overview")
+    context = {"nav": "energy", "form": form, "has_inventory": inventories.exists()}
+    return render_page(request, "energy/climate_target.html", context, status=400 if form.errors else 200)
+
+
 @login_required
 @require_GET
 def report_download(request: HttpRequest, file_format: str) -> HttpResponse:
@@ -344,6 +393,7 @@ urlpatterns = [
     path("vykaz.csv", report_download, {"file_format": "csv"}, name="report_csv"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/co2/", kpi_co2_compute, name="kpi_co2_compute"),
     path("denostupne/", degree_days, name="degree_days"),
+    path("cil/", climate_target, name="climate_target"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/co2/rucne/", kpi_co2_manual, name="kpi_co2_manual"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/mereni/", kpi_measured_actual, name="kpi_measured_actual"),
 ]

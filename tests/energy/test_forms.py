@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from backend.energy.models import DegreeDays, KpiEmission
+from backend.energy.models import ClimateTarget, DegreeDays, EmissionInventory, KpiEmission
 from backend.projects.stages import Stage
 from tests.factories.projects import KpiFactory
 
@@ -123,3 +123,49 @@ def test_the_degree_days_page_has_the_same_queries_for_1_and_20_years(client, to
     with django_assert_num_queries(6):
         html = client.get(DD_URL + "?rok=2000").content.decode()
     assert html.count('href="?rok=') == years
+
+
+TARGET_URL = reverse("energy:climate_target")
+
+
+@pytest.fixture
+def inventories(town):
+    return {
+        "ours": EmissionInventory.objects.create(municipality=town.municipality, year=2019),
+        "theirs": EmissionInventory.objects.create(municipality=town.other_municipality, year=2018),
+    }
+
+
+def test_the_coordinator_sets_the_climate_target(client, town, inventories):
+    client.force_login(town.user("coordinator"))
+    data = {"baseline": inventories["ours"].pk, "target_year": "2030", "reduction_percent": "55", "kind": "covenant"}
+    response = client.post(TARGET_URL, data)
+    assert response.status_code == 302
+    target = ClimateTarget.objects.get(municipality=town.municipality)
+    assert (target.baseline, target.target_year, target.reduction_percent) == (inventories["ours"], 2030, 55)
+    assert "Snížení CO₂ do roku 2030 oproti roku 2019:" in client.get(response["Location"]).content.decode()
+    # Changing it replaces the one target.
+    client.post(TARGET_URL, data | {"reduction_percent": "60,5"})
+    assert ClimateTarget.objects.get(municipality=town.municipality).reduction_percent == Decimal("60.5")
+
+
+def test_a_target_year_before_the_baseline_is_refused_in_czech(client, town, inventories):
+    client.force_login(town.user("coordinator"))
+    data = {"baseline": inventories["ours"].pk, "target_year": "2015", "reduction_percent": "55", "kind": "own"}
+    response = client.post(TARGET_URL, data)
+    assert response.status_code == 400
+    assert "Cílový rok musí následovat po výchozím roce." in response.content.decode()
+    assert not ClimateTarget.objects.exists()
+
+
+def test_another_towns_inventory_is_not_offered(client, town, inventories):
+    client.force_login(town.user("coordinator"))
+    data = {"baseline": inventories["theirs"].pk, "target_year": "2030", "reduction_percent": "55", "kind": "own"}
+    assert client.post(TARGET_URL, data).status_code == 400
+    assert f'value="{inventories["theirs"].pk}"' not in client.get(TARGET_URL).content.decode()
+
+
+@pytest.mark.parametrize(("role", "status"), [("manager", 403), ("partner", 404)])
+def test_only_the_coordinator_sets_the_target(client, town, inventories, role, status):
+    client.force_login(town.user(role))
+    assert client.get(TARGET_URL).status_code == status
