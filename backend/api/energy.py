@@ -1,5 +1,6 @@
 """``GET /api/v1/energy/portfolio/``: the town's planned and achieved MWh/year and t CO₂/year, the same figures
-as the energy page, by KPI kind, carrier and stage (one aggregate query); ``GET /api/v1/energy/factor-sets/``."""
+as the energy page, by KPI kind, carrier and stage (one aggregate query), by strategic measure and by funding
+programme; ``GET /api/v1/energy/factor-sets/``."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.energy.models import EmissionFactor, EmissionFactorSet
-from backend.energy.portfolio import portfolio_build
+from backend.energy.portfolio import portfolio_with_groups
 from backend.energy.selectors import factor_set_list_visible, municipality_ids_staff
 
 
@@ -31,6 +32,13 @@ class PortfolioRowSerializer(EnergyFiguresSerializer):
     )
 
 
+class GroupTotalSerializer(EnergyFiguresSerializer):
+    key = serializers.CharField(
+        help_text="The measure's id or the programme's code; empty for projects under no measure."
+    )
+    label = serializers.CharField()
+
+
 class PortfolioSerializer(serializers.Serializer):
     savings = EnergyFiguresSerializer()
     renewables = EnergyFiguresSerializer()
@@ -38,6 +46,13 @@ class PortfolioSerializer(serializers.Serializer):
     co2_planned = serializers.DecimalField(max_digits=20, decimal_places=3)
     co2_achieved = serializers.DecimalField(max_digits=20, decimal_places=3)
     rows = PortfolioRowSerializer(many=True)
+    by_measure = GroupTotalSerializer(
+        many=True,
+        help_text="Per strategic measure: a project under two measures counts in both (the totals count it once).",
+    )
+    by_programme = GroupTotalSerializer(
+        many=True, help_text="Per funding programme of the projects' approved applications, each project once."
+    )
 
 
 class EnergyPortfolioView(APIView):
@@ -49,7 +64,7 @@ class EnergyPortfolioView(APIView):
     def get(self, request: Request) -> Response:
         if not municipality_ids_staff(user=request.user):
             raise NotFound()
-        return Response(PortfolioSerializer(portfolio_build(user=request.user)).data)
+        return Response(PortfolioSerializer(portfolio_with_groups(user=request.user)).data)
 
 
 class EmissionFactorSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from backend.api import attachments, energy, exports, invitations, privacy, strategy, updates, views
-from backend.integrations.api import WebhookEndpointViewSet
+from backend.integrations.api import FundingCallViewSet, WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -23,6 +23,7 @@ router.register("invitations", invitations.InvitationViewSet, basename="invitati
 router.register("strategies", strategy.StrategyViewSet, basename="strategy")
 router.register("amendments", strategy.AmendmentViewSet, basename="amendment")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("funding-calls", FundingCallViewSet, basename="funding_call")
 
 app_name = "api"
 urlpatterns = [

@@ -9,7 +9,15 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.energy.models import ClimateTarget, EmissionInventory, InventoryEntry
-from backend.energy.selectors import EnergyTotal, energy_totals, factor_in_force, municipality_ids_staff
+from backend.energy.selectors import (
+    EnergyTotal,
+    GroupTotal,
+    energy_totals,
+    energy_totals_by_measure,
+    energy_totals_by_programme,
+    factor_in_force,
+    municipality_ids_staff,
+)
 from backend.projects.choices import EnergyCarrier, KpiKind, ThematicArea
 from backend.projects.stages import Stage
 
@@ -28,6 +36,16 @@ class Figures:
         self.co2_achieved += total.co2_achieved
 
 
+def _group_rows(groups: list[GroupTotal]) -> list[tuple[str, Figures]]:
+    return [
+        (
+            group.label or _("Under no strategic measure"),
+            Figures(group.mwh_planned, group.mwh_achieved, group.co2_planned, group.co2_achieved),
+        )
+        for group in groups
+    ]
+
+
 @dataclass
 class Portfolio:
     rows: list[EnergyTotal]
@@ -38,6 +56,9 @@ class Portfolio:
     by_stage: dict[str, Figures] = field(default_factory=dict)
     by_area: dict[str, Figures] = field(default_factory=dict)
     by_year: dict[int | None, Figures] = field(default_factory=dict)
+    # Filled only where shown (the energy page and API), not on the dashboard card: one more aggregate each.
+    by_measure: list[GroupTotal] = field(default_factory=list)
+    by_programme: list[GroupTotal] = field(default_factory=list)
 
     @property
     def co2_planned(self) -> Decimal:
@@ -46,6 +67,14 @@ class Portfolio:
     @property
     def co2_achieved(self) -> Decimal:
         return self.savings.co2_achieved + self.renewables.co2_achieved + self.co2_by_hand.co2_achieved
+
+    @property
+    def measure_rows(self) -> list[tuple[str, Figures]]:
+        return _group_rows(self.by_measure)
+
+    @property
+    def programme_rows(self) -> list[tuple[str, Figures]]:
+        return _group_rows(self.by_programme)
 
     @property
     def carrier_rows(self) -> list[tuple[str, Figures]]:
@@ -86,6 +115,14 @@ def portfolio_build(*, user: User) -> Portfolio:
     portfolio.by_stage = dict(by_stage)
     portfolio.by_area = dict(by_area)
     portfolio.by_year = dict(by_year)
+    return portfolio
+
+
+def portfolio_with_groups(*, user: User) -> Portfolio:
+    """The portfolio with its totals per strategic measure and per funding programme (the page and the API)."""
+    portfolio = portfolio_build(user=user)
+    portfolio.by_measure = energy_totals_by_measure(user=user)
+    portfolio.by_programme = energy_totals_by_programme(user=user)
     return portfolio
 
 

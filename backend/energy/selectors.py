@@ -4,14 +4,22 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractYear
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
-from backend.energy.models import Building, EmissionFactor, EmissionFactorSet, EmissionInventory, MonthlyConsumption
-from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, KpiKind
-from backend.projects.models import Kpi
+from backend.energy.models import (
+    Building,
+    ClimateTarget,
+    DegreeDays,
+    EmissionFactor,
+    EmissionFactorSet,
+    EmissionInventory,
+    MonthlyConsumption,
+)
+from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, FundingProgramme, FundingStatus, KpiKind
+from backend.projects.models import FundingApplication, Kpi
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
 
@@ -75,6 +83,10 @@ def building_consumption_total(*, building: Building, carrier: str, year: int) -
     return sum((mwh for _, mwh in rows), Decimal(0)), sorted(month for month, _ in rows)
 
 
+def climate_target_of(*, municipality_id: int) -> ClimateTarget | None:
+    return ClimateTarget.objects.filter(municipality_id=municipality_id).first()
+
+
 def inventory_list_visible(*, user: User) -> QuerySet[EmissionInventory]:
     return EmissionInventory.objects.filter(municipality_id__in=municipality_ids_staff(user=user))
 
@@ -110,6 +122,64 @@ def _zero(value: Decimal | None) -> Decimal:
     return value if value is not None else Decimal(0)
 
 
+def _counted_kpis(*, user: User) -> QuerySet[Kpi] | None:
+    """The KPIs the energy totals count: energy KPIs of the projects the user sees as municipal staff (not
+    rejected), and a project's hand-typed CO₂ reduction KPI only where it has no energy KPI, whose CO₂ the
+    factors already give (no double counting). None for a user who sees no town's energy accounting."""
+    ids = municipality_ids_staff(user=user)
+    if not ids:
+        return None
+    return counted_kpis_of(projects=project_list_visible(user=user).filter(municipality_id__in=ids))
+
+
+def counted_kpis_of(*, projects: QuerySet) -> QuerySet[Kpi]:
+    """The KPIs the energy totals count of these projects (rejected ones left out); see ``_counted_kpis``."""
+    projects = projects.exclude(stage=Stage.REJECTED)
+    has_energy_kpi = Kpi.objects.filter(project_id=OuterRef("project_id"), kind__in=ENERGY_KPI_KINDS)
+    return (
+        Kpi.objects.filter(project__in=projects.values("pk"))
+        .filter(Q(kind__in=ENERGY_KPI_KINDS) | (Q(kind=KpiKind.CO2_REDUCTION) & ~Exists(has_energy_kpi)))
+        .order_by()
+    )
+
+
+def energy_figures_of(*, projects: QuerySet) -> dict[str, Decimal]:
+    """Planned and achieved MWh/year (savings and renewable production) and t CO₂/year of these projects, summed
+    in one aggregate with the same rules as the town totals; ``projects``: how many projects have a counted KPI."""
+    kpis = counted_kpis_of(projects=projects)
+    row = kpis.aggregate(**_figure_sums(), projects=Count("project_id", distinct=True))
+    return _figures(row) | {"projects": row["projects"]}
+
+
+def _figure_sums(prefix: str = "", only: Q | None = None) -> dict:
+    """The sums behind planned/achieved MWh and t CO₂, optionally of the rows matching ``only``."""
+
+    def where(condition: Q | None) -> Q | None:
+        if only is None:
+            return condition
+        return only if condition is None else only & condition
+
+    energy, by_hand = Q(kind__in=ENERGY_KPI_KINDS), Q(kind=KpiKind.CO2_REDUCTION)
+    return {
+        f"{prefix}energy_target": Sum("target", filter=where(energy)),
+        f"{prefix}energy_actual": Sum("actual", filter=where(energy)),
+        f"{prefix}co2_target": Sum("emission__co2_target", filter=where(None)),
+        f"{prefix}co2_actual": Sum("emission__co2_actual", filter=where(None)),
+        f"{prefix}hand_target": Sum("target", filter=where(by_hand)),
+        f"{prefix}hand_actual": Sum("actual", filter=where(by_hand)),
+        f"{prefix}kpis": Count("pk", filter=where(None)),
+    }
+
+
+def _figures(row: dict, prefix: str = "") -> dict[str, Decimal]:
+    return {
+        "mwh_planned": _zero(row[f"{prefix}energy_target"]),
+        "mwh_achieved": _zero(row[f"{prefix}energy_actual"]),
+        "co2_planned": _zero(row[f"{prefix}co2_target"]) + _zero(row[f"{prefix}hand_target"]),
+        "co2_achieved": _zero(row[f"{prefix}co2_actual"]) + _zero(row[f"{prefix}hand_actual"]),
+    }
+
+
 def energy_totals(*, user: User) -> list[EnergyTotal]:
     """Town-wide planned and achieved MWh/year and t CO₂/year by KPI kind, carrier, stage, thematic area and the
     year the effect starts, in one query.
@@ -118,24 +188,14 @@ def energy_totals(*, user: User) -> list[EnergyTotal]:
     the stored effect computed with the factor set in force; a project's hand-typed CO₂ reduction KPI counts
     only where the project has no energy KPI, whose CO₂ the factors already give (no double counting).
     """
-    ids = municipality_ids_staff(user=user)
-    if not ids:
+    kpis = _counted_kpis(user=user)
+    if kpis is None:
         return []
-    projects = project_list_visible(user=user).filter(municipality_id__in=ids).exclude(stage=Stage.REJECTED)
-    has_energy_kpi = Kpi.objects.filter(project_id=OuterRef("project_id"), kind__in=ENERGY_KPI_KINDS)
     rows = (
-        Kpi.objects.filter(project__in=projects.values("pk"))
-        .filter(Q(kind__in=ENERGY_KPI_KINDS) | (Q(kind=KpiKind.CO2_REDUCTION) & ~Exists(has_energy_kpi)))
-        .order_by()
-        .values("kind", "carrier", "project__stage", "project__thematic_area", year=ExtractYear("project__planned_end"))
-        .annotate(
-            energy_target=Sum("target", filter=Q(kind__in=ENERGY_KPI_KINDS)),
-            energy_actual=Sum("actual", filter=Q(kind__in=ENERGY_KPI_KINDS)),
-            co2_target=Sum("emission__co2_target"),
-            co2_actual=Sum("emission__co2_actual"),
-            hand_target=Sum("target", filter=Q(kind=KpiKind.CO2_REDUCTION)),
-            hand_actual=Sum("actual", filter=Q(kind=KpiKind.CO2_REDUCTION)),
+        kpis.values(
+            "kind", "carrier", "project__stage", "project__thematic_area", year=ExtractYear("project__planned_end")
         )
+        .annotate(**_figure_sums())
         .order_by("kind", "carrier", "project__stage", "project__thematic_area", "year")
     )
     return [
@@ -145,10 +205,7 @@ def energy_totals(*, user: User) -> list[EnergyTotal]:
             kind=row["kind"],
             thematic_area=row["project__thematic_area"],
             year=row["year"],
-            mwh_planned=_zero(row["energy_target"]),
-            mwh_achieved=_zero(row["energy_actual"]),
-            co2_planned=_zero(row["co2_target"]) + _zero(row["hand_target"]),
-            co2_achieved=_zero(row["co2_actual"]) + _zero(row["hand_actual"]),
+            **_figures(row),
         )
         for row in rows
     ]
@@ -163,3 +220,93 @@ def energy_kpis_without_co2(*, user: User) -> int:
     return Kpi.objects.filter(
         project__in=projects.values("pk"), kind__in=ENERGY_KPI_KINDS, emission__isnull=True
     ).count()
+
+
+def degree_days_of_year(*, municipality_id: int, year: int) -> dict[int, Decimal]:
+    """The town's heating degree days of one year, by month (missing months absent)."""
+    return dict(DegreeDays.objects.filter(municipality_id=municipality_id, year=year).values_list("month", "value"))
+
+
+def degree_days_years(*, municipality_id: int, limit: int = 30) -> QuerySet:
+    """The years with degree days entered, newest first: how many months and their sum, one aggregate."""
+    return (
+        DegreeDays.objects.filter(municipality_id=municipality_id)
+        .values("year")
+        .annotate(months=Count("pk"), total=Sum("value"))
+        .order_by("-year")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """Planned and achieved figures of one strategic measure or one funding programme."""
+
+    key: str  # the measure's id or the programme's code; "" for projects under no measure
+    label: str
+    mwh_planned: Decimal
+    mwh_achieved: Decimal
+    co2_planned: Decimal
+    co2_achieved: Decimal
+
+
+def energy_totals_by_measure(*, user: User) -> list[GroupTotal]:
+    """The energy totals per strategic measure the projects serve, in one aggregate.
+
+    A project under two measures counts once in each (and once in the town total, which is not this sum);
+    projects under no measure come last with an empty key."""
+    kpis = _counted_kpis(user=user)
+    if kpis is None:
+        return []
+    rows = (
+        kpis.values(
+            measure=F("project__strategic_measures__pk"),
+            code=F("project__strategic_measures__code"),
+            title=F("project__strategic_measures__title"),
+        )
+        .annotate(**_figure_sums())
+        .order_by(F("code").asc(nulls_last=True), "measure")
+    )
+    return [
+        GroupTotal(
+            key=str(row["measure"] or ""),
+            label=f"{row['code']} {row['title']}" if row["measure"] else "",
+            **_figures(row),
+        )
+        for row in rows
+    ]
+
+
+def energy_totals_by_programme(*, user: User) -> list[GroupTotal]:
+    """The energy totals per funding programme of the projects' approved applications.
+
+    Two queries whatever the number of projects: the programmes with an approved application, then one aggregate
+    with a column group per programme, each counting a project once however many approved applications of that
+    programme it has. Projects without approved funding are in no row."""
+    kpis = _counted_kpis(user=user)
+    if kpis is None:
+        return []
+    approved = FundingApplication.objects.filter(status=FundingStatus.APPROVED)
+    programmes = sorted(
+        set(
+            approved.filter(project_id__in=kpis.values("project_id"))
+            .order_by()
+            .values_list("programme", flat=True)
+            .distinct()
+        )
+    )
+    if not programmes:
+        return []
+    annotations = {
+        f"in_{index}": Exists(approved.filter(project_id=OuterRef("project_id"), programme=programme))
+        for index, programme in enumerate(programmes)
+    }
+    sums = {}
+    for index in range(len(programmes)):
+        sums |= _figure_sums(f"p{index}_", Q(**{f"in_{index}": True}))
+    row = kpis.annotate(**annotations).aggregate(**sums)
+    labels = dict(FundingProgramme.choices)
+    return [
+        GroupTotal(key=programme, label=str(labels.get(programme, programme)), **_figures(row, f"p{index}_"))
+        for index, programme in enumerate(programmes)
+        if row[f"p{index}_kpis"]
+    ]

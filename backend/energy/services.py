@@ -13,9 +13,11 @@ from backend.accounts.models import Municipality, User
 from backend.accounts.selectors import user_access
 from backend.energy.models import (
     Building,
+    ClimateTarget,
     DegreeDays,
     EmissionFactor,
     EmissionFactorSet,
+    EmissionInventory,
     KpiEmission,
     KpiMeasuredActual,
 )
@@ -239,3 +241,25 @@ def degree_days_set(*, actor: User, municipality: Municipality, values: dict[tup
             row.value = value
             row.full_clean()
             row.save()
+
+
+@transaction.atomic
+def climate_target_set(
+    *,
+    actor: User,
+    municipality: Municipality,
+    baseline: EmissionInventory,
+    target_year: int,
+    reduction_percent: Decimal,
+    kind: str,
+) -> ClimateTarget:
+    """Set or replace the town's CO₂ reduction target against one of its baseline inventories."""
+    _require_coordinator(actor=actor, municipality=municipality)
+    target = ClimateTarget.objects.filter(municipality=municipality).first() or ClimateTarget(municipality=municipality)
+    target.baseline = baseline
+    target.target_year = target_year
+    target.reduction_percent = reduction_percent
+    target.kind = kind
+    target.full_clean()
+    target.save()
+    return target

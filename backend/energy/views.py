@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.dates import MONTHS
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,12 +19,28 @@ from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound
 from backend.energy import reports
 from backend.energy.imports import MAX_BYTES, consumption_import_confirm, consumption_import_preview
-from backend.energy.models import ConsumptionImport, ImportStatus
-from backend.energy.portfolio import Figures, portfolio_build, target_progress
-from backend.energy.selectors import building_list_visible, energy_kpis_without_co2, municipality_ids_staff
-from backend.energy.services import kpi_actual_from_building, kpi_emission_compute
+from backend.energy.models import ConsumptionImport, ImportStatus, TargetKind
+from backend.energy.portfolio import Figures, portfolio_with_groups, target_progress
+from backend.energy.selectors import (
+    building_list_visible,
+    climate_target_of,
+    degree_days_of_year,
+    degree_days_years,
+    energy_kpis_without_co2,
+    inventory_list_visible,
+    municipality_ids_staff,
+)
+from backend.energy.services import (
+    climate_target_set,
+    degree_days_set,
+    kpi_actual_from_building,
+    kpi_emission_compute,
+    kpi_emission_set_manual,
+)
+from backend.projects.access import project_access
 from backend.projects.selectors import kpi_list_visible, project_get_visible
 from backend.web.charts import BarChart, Series, bar_chart
+from backend.web.forms.project_detail import add_service_errors
 from backend.web.htmx import render_page
 
 
@@ -38,10 +56,10 @@ def _tonnes(value) -> str:
     return _("%(value)s t CO₂") % {"value": f"{value:,.1f}".replace(",", "\u00a0").replace(".", ",")}
 
 
-def co2_chart(figures: list[tuple[str, Figures]], *, id: str) -> BarChart:
+def co2_chart(figures: list[tuple[str, Figures]], *, id: str, title: str | None = None) -> BarChart:
     return bar_chart(
         id=id,
-        title=_("t CO₂/year by energy carrier, planned and achieved"),
+        title=title or _("t CO₂/year by energy carrier, planned and achieved"),
         rows=[(label or _("CO₂ stated by hand"), [row.co2_planned, row.co2_achieved]) for label, row in figures],
         series=[
             Series(css_class="bar", label=_("Planned"), format=_tonnes),
@@ -54,12 +72,21 @@ def co2_chart(figures: list[tuple[str, Figures]], *, id: str) -> BarChart:
 @require_GET
 def energy_overview(request: HttpRequest) -> HttpResponse:
     ids = _require_staff(request)
-    portfolio = portfolio_build(user=request.user)
+    portfolio = portfolio_with_groups(user=request.user)
+    by_measure, by_programme = portfolio.measure_rows, portfolio.programme_rows
     access = user_access(user=request.user)
     context = {
         "nav": "energy",
         "portfolio": portfolio,
         "chart": co2_chart(portfolio.carrier_rows, id="chart-energy-co2"),
+        "measure_rows": by_measure,
+        "measure_chart": co2_chart(
+            by_measure, id="chart-energy-measures", title=_("t CO₂/year by strategic measure, planned and achieved")
+        ),
+        "programme_rows": by_programme,
+        "programme_chart": co2_chart(
+            by_programme, id="chart-energy-programmes", title=_("t CO₂/year by funding programme, planned and achieved")
+        ),
         "progress": target_progress(user=request.user, portfolio=portfolio),
         "without_co2": energy_kpis_without_co2(user=request.user),
         "may_import": any(access.is_coordinator_in(pk) for pk in ids),
@@ -193,6 +220,161 @@ def kpi_measured_actual(request: HttpRequest, project_pk: int, pk: int) -> HttpR
     return render_page(request, "energy/measured_actual.html", context, status=400 if form.errors else 200)
 
 
+class ManualCo2Form(forms.Form):
+    co2_target = forms.DecimalField(
+        label=gettext_lazy("Planned t CO₂/year"), min_value=0, max_digits=12, decimal_places=3, localize=True
+    )
+    co2_actual = forms.DecimalField(
+        label=gettext_lazy("Achieved t CO₂/year"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=3,
+        required=False,
+        localize=True,
+        help_text=gettext_lazy("Leave empty until the effect is known."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why by hand"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=gettext_lazy("For example: the supplier's own factor, or a figure from the energy audit."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_co2_manual(request: HttpRequest, project_pk: int, pk: int) -> HttpResponse:
+    """Enter an energy KPI's CO₂ effect by hand, with the reason, when the factors do not give it."""
+    project, kpi = _visible_kpi(request, project_pk, pk)
+    if not project_access(user=request.user, project=project).may_edit:
+        raise PermissionDenied(
+            _("Only the project manager, a head of an involved department or the coordinator may do this.")
+        )
+    emission = getattr(kpi, "emission", None)
+    initial = {}
+    if emission is not None and emission.is_manual:
+        initial = {"co2_target": emission.co2_target, "co2_actual": emission.co2_actual, "reason": emission.reason}
+    form = ManualCo2Form(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = kpi_emission_set_manual(actor=request.user, kpi=kpi, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("CO₂ of “%(kpi)s” entered by hand: %(co2)s planned.")
+                % {"kpi": kpi.name, "co2": _tonnes(saved.co2_target)},
+            )
+            return redirect("web:project_tab", pk=project.pk, tab="kpis")
+    context = {"nav": "projects", "project": project, "kpi": kpi, "form": form}
+    return render_page(request, "energy/kpi_co2_manual.html", context, status=400 if form.errors else 200)
+
+
+class DegreeDaysForm(forms.Form):
+    """One year's heating degree days, a field per month; an empty month is left as it is."""
+
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for month, name in MONTHS.items():
+            self.fields[f"month_{month}"] = forms.DecimalField(
+                label=capfirst(name), min_value=0, max_digits=7, decimal_places=1, required=False, localize=True
+            )
+
+    def values(self) -> dict[tuple[int, int], object]:
+        year = self.cleaned_data["year"]
+        return {
+            (year, month): self.cleaned_data[f"month_{month}"]
+            for month in MONTHS
+            if self.cleaned_data.get(f"month_{month}") is not None
+        }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def degree_days(request: HttpRequest) -> HttpResponse:
+    """The coordinator enters the town's heating degree days of a year, month by month."""
+    municipality = _coordinated_municipality(request)
+    try:
+        year = int(request.GET.get("rok", ""))
+    except ValueError:
+        year = None
+    initial = {}
+    if year:
+        initial = {"year": year} | {
+            f"month_{month}": value
+            for month, value in degree_days_of_year(municipality_id=municipality.pk, year=year).items()
+        }
+    form = DegreeDaysForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        if not values:
+            form.add_error(None, _("Enter the degree days of at least one month."))
+        else:
+            try:
+                degree_days_set(actor=request.user, municipality=municipality, values=values)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Degree days of %(count)d months of %(year)d saved.")
+                    % {"count": len(values), "year": form.cleaned_data["year"]},
+                )
+                return redirect(reverse("energy:degree_days") + f"?rok={form.cleaned_data['year']}")
+    years = degree_days_years(municipality_id=municipality.pk)
+    context = {"nav": "energy", "form": form, "years": years}
+    return render_page(request, "energy/degree_days.html", context, status=400 if form.errors else 200)
+
+
+class ClimateTargetForm(forms.Form):
+    baseline = forms.ModelChoiceField(label=gettext_lazy("Baseline inventory"), queryset=None)
+    target_year = forms.IntegerField(label=gettext_lazy("Target year"), min_value=1990, max_value=2100)
+    reduction_percent = forms.DecimalField(
+        label=gettext_lazy("CO₂ reduction (%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        localize=True,
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TargetKind.choices)
+
+    def __init__(self, *args, inventories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["baseline"].queryset = inventories
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def climate_target(request: HttpRequest) -> HttpResponse:
+    """The coordinator sets the town's CO₂ reduction target against one of its baseline inventories."""
+    municipality = _coordinated_municipality(request)
+    inventories = inventory_list_visible(user=request.user).filter(municipality=municipality).order_by("-year")
+    current = climate_target_of(municipality_id=municipality.pk)
+    initial = {}
+    if current is not None:
+        initial = {
+            "baseline": current.baseline_id,
+            "target_year": current.target_year,
+            "reduction_percent": current.reduction_percent,
+            "kind": current.kind,
+        }
+    form = ClimateTargetForm(request.POST or None, initial=initial, inventories=inventories)
+    if request.method == "POST" and form.is_valid():
+        try:
+            climate_target_set(actor=request.user, municipality=municipality, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The climate target was saved."))
+            return redirect("energy:overview")
+    context = {"nav": "energy", "form": form, "has_inventory": inventories.exists()}
+    return render_page(request, "energy/climate_target.html", context, status=400 if form.errors else 200)
+
+
 @login_required
 @require_GET
 def report_download(request: HttpRequest, file_format: str) -> HttpResponse:
@@ -210,5 +392,8 @@ urlpatterns = [
     path("vykaz.xlsx", report_download, {"file_format": "xlsx"}, name="report_xlsx"),
     path("vykaz.csv", report_download, {"file_format": "csv"}, name="report_csv"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/co2/", kpi_co2_compute, name="kpi_co2_compute"),
+    path("denostupne/", degree_days, name="degree_days"),
+    path("cil/", climate_target, name="climate_target"),
+    path("projekty/<int:project_pk>/kpi/<int:pk>/co2/rucne/", kpi_co2_manual, name="kpi_co2_manual"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/mereni/", kpi_measured_actual, name="kpi_measured_actual"),
 ]

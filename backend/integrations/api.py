@@ -1,8 +1,11 @@
 """REST API of webhooks (``/api/v1/webhooks/``): the coordinator registers endpoints of their municipality,
-rotates secrets, sends test events, reads the delivery log and redelivers. Anyone else sees none (404)."""
+rotates secrets, sends test events, reads the delivery log and redelivers. Anyone else sees none (404).
+And of the catalogue of funding calls (``/api/v1/funding-calls/``)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,8 +15,9 @@ from rest_framework.response import Response
 
 from backend.accounts.selectors import municipality_list_visible
 from backend.api.pagination import CursorPagination
-from backend.integrations import selectors, services
-from backend.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
+from backend.core.errors import PermissionDenied
+from backend.integrations import funding_calls, selectors, services
+from backend.integrations.models import FundingCall, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
 
 
 class ByIdPagination(CursorPagination):
@@ -199,3 +203,72 @@ class WebhookEndpointViewSet(
 
 class DeliveryPagination(CursorPagination):
     ordering = ("-created_at", "-id")
+
+
+class FundingCallSerializer(serializers.ModelSerializer):
+    municipality = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="Empty for a call of the shared catalogue (read-only to municipalities)."
+    )
+    application_count = serializers.IntegerField(
+        read_only=True, help_text="Funding applications pointing at the call: while any does, it cannot be deleted."
+    )
+
+    class Meta:
+        model = FundingCall
+        fields = ("id", "municipality", *funding_calls.CALL_FIELDS, "application_count")
+
+
+class FundingCallPagination(CursorPagination):
+    ordering = ("closes", "id")
+
+
+@extend_schema_view(
+    create=extend_schema(request=FundingCallSerializer, responses={201: FundingCallSerializer}),
+    partial_update=extend_schema(request=FundingCallSerializer, responses={200: FundingCallSerializer}),
+)
+class FundingCallViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The catalogue of funding calls (``/api/v1/funding-calls/``): every municipal user reads the shared calls and
+    their municipalities' own; the coordinator adds, changes and deletes their municipality's calls (deleting only
+    while no funding application points at the call). Partner guests see none (404)."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    serializer_class = FundingCallSerializer
+    pagination_class = FundingCallPagination
+    queryset = FundingCall.objects.none()
+
+    def get_queryset(self):
+        return funding_calls.funding_call_list_visible(user=self.request.user).annotate(
+            application_count=Count("application_links")
+        )
+
+    def create(self, request: Request) -> Response:
+        serializer = FundingCallSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        municipalities = list(selectors.webhook_municipalities_for(user=request.user)[:2])
+        if len(municipalities) != 1:
+            raise PermissionDenied(_("Only the municipality's Smart City coordinator keeps its catalogue of calls."))
+        try:
+            call = funding_calls.funding_call_create(
+                actor=request.user, municipality=municipalities[0], **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        return Response(FundingCallSerializer(self.get_queryset().get(pk=call.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        call = self.get_object()
+        serializer = FundingCallSerializer(call, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            funding_calls.funding_call_update(actor=request.user, call=call, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        return Response(FundingCallSerializer(self.get_queryset().get(pk=call.pk)).data)
+
+    def perform_destroy(self, instance: FundingCall) -> None:
+        try:
+            funding_calls.funding_call_delete(actor=self.request.user, call=instance)
+        except DjangoValidationError as error:
+            raise ValidationError({"detail": error.messages}) from None

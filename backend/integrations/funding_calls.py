@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.accounts.models import Municipality, User
 from backend.accounts.selectors import user_access
@@ -80,6 +81,31 @@ def funding_call_update(*, actor: User, call: FundingCall, **fields: Any) -> Fun
         call_deadline=call.closes
     )
     return call
+
+
+def funding_call_editable(*, user: User, call: FundingCall) -> bool:
+    """Whether the user may change or delete the call: the coordinator of its municipality (not the shared ones)."""
+    return call.municipality_id is not None and user_access(user=user).is_coordinator_in(call.municipality_id)
+
+
+@transaction.atomic
+def funding_call_delete(*, actor: User, call: FundingCall) -> None:
+    """Delete a municipality's own call, only while no funding application points at it."""
+    if call.municipality is None:
+        raise PermissionDenied(_("The shared catalogue is kept by the operator of the installation."))
+    _require_coordinator(actor, call.municipality)
+    call = FundingCall.objects.select_for_update().get(pk=call.pk)
+    pointing = FundingApplicationCall.objects.filter(call=call).count()
+    if pointing:
+        raise ValidationError(
+            ngettext(
+                "The call cannot be deleted: %(count)d funding application points at it.",
+                "The call cannot be deleted: %(count)d funding applications point at it.",
+                pointing,
+            )
+            % {"count": pointing}
+        )
+    call.delete()
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ urlpatterns = [
     path("projects/import/", views_spreadsheets.project_import, name="project_import"),
     path("projects/<int:pk>/calendar/", views_calendar.project_calendar, name="project_calendar"),
     path("calls/", views_calls.call_list, name="calls"),
+    path("calls/<int:pk>/", views_calls.call_edit, name="call_edit"),
     path("projects/<int:pk>/calls/", views_calls.project_calls, name="project_calls"),
     path("calendar/new/", views_calendar.feed_regenerate, name="calendar_regenerate"),
     path("calendar/revoke/", views_calendar.feed_revoke, name="calendar_revoke"),

@@ -4,7 +4,7 @@ a project's funding applications at calls."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -91,9 +91,51 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "import_form": import_form,
         "may_edit": bool(keeps),
+        "editable_ids": {municipality.pk for municipality in keeps},
         "today": timezone.localdate(),
     }
     return render_page(request, "integrations/calls.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def call_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a call of the coordinator's municipality, or delete it while no application points at it."""
+    call = funding_calls.funding_call_list_visible(user=request.user).filter(pk=pk).first()
+    if call is None:
+        raise Http404
+    if not funding_calls.funding_call_editable(user=request.user, call=call):
+        raise PermissionDenied(_("Only the municipality's Smart City coordinator keeps its catalogue of calls."))
+    form, status = FundingCallForm(instance=call), 200
+    if request.method == "POST" and request.POST.get("step") == "delete":
+        try:
+            funding_calls.funding_call_delete(actor=request.user, call=call)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("integrations:call_edit", pk=call.pk)
+        messages.success(request, _("The call was deleted from the catalogue."))
+        return redirect("integrations:calls")
+    if request.method == "POST":
+        # Bound to a fresh instance: a refused change leaves the stored call untouched.
+        form = FundingCallForm(request.POST, instance=FundingCall.objects.get(pk=call.pk))
+        if form.is_valid():
+            try:
+                funding_calls.funding_call_update(
+                    actor=request.user, call=FundingCall.objects.get(pk=call.pk), **form.cleaned_data
+                )
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(request, _("The call was saved."))
+                return redirect("integrations:calls")
+        status = 400
+    context = {
+        "nav": "projects",
+        "call": call,
+        "form": form,
+        "applications": FundingApplicationCall.objects.filter(call=call).count(),
+    }
+    return render_page(request, "integrations/call_edit.html", context, status=status)
 
 
 @login_required

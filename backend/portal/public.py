@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Municipality
 from backend.core.errors import NotFound
+from backend.energy.selectors import energy_figures_of
 from backend.portal.models import Idea, IdeaStatus
 from backend.projects.choices import FundingProgramme, FundingStatus, KpiKind, ThematicArea
 from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
@@ -160,6 +161,18 @@ class PublicProjectDetail:
     co2_reduction: KpiTotal | None
     updates: tuple[PublicUpdate, ...]
     measures: tuple[PublicMeasure, ...]
+
+
+@dataclass(frozen=True)
+class PublicEnergy:
+    """The town's planned and achieved energy savings and renewable production (MWh/year) and CO₂ reduction
+    (t CO₂/year), summed over its public projects only."""
+
+    projects: int
+    mwh_planned: Decimal
+    mwh_achieved: Decimal
+    co2_planned: Decimal
+    co2_achieved: Decimal
 
 
 # --- querysets (the anonymous audience) ------------------------------------------------------------------------
@@ -365,6 +378,12 @@ def public_goals(*, municipality: Municipality) -> QuerySet[Goal]:
         .distinct()
         .order_by("code")
     )
+
+
+def public_energy(*, municipality: Municipality) -> PublicEnergy | None:
+    """The energy figures of the municipality's public projects (one aggregate), None when none has any."""
+    figures = energy_figures_of(projects=public_project_queryset(municipality=municipality))
+    return PublicEnergy(**figures) if figures["projects"] else None
 
 
 def public_measures(*, municipality: Municipality) -> QuerySet[Measure]:

@@ -23,6 +23,7 @@ from backend.portal.filters import PublicProjectFilterForm
 from backend.portal.ideas import idea_list_for_project
 from backend.portal.public import (
     public_attachment_get,
+    public_energy,
     public_project_cards,
     public_project_get,
     public_update_list,
@@ -80,6 +81,7 @@ def municipality(request: HttpRequest, slug: str) -> HttpResponse:
         "projects": public_project_cards(page.object_list) if page else [],
         "query": _query_without_page(request),
         "updates": public_update_list(municipality=portal.municipality, limit=LATEST_UPDATES),
+        "energy": public_energy(municipality=portal.municipality),
     }
     return render(request, "portal/municipality.html", context, status=200 if page else 400)
 

@@ -113,6 +113,9 @@ CONTRACT = {
     "/api/v1/webhooks/{id}/test/": {"post"},
     "/api/v1/webhooks/{id}/deliveries/": {"get"},
     "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver/": {"post"},
+    # issue 17: the catalogue of funding calls
+    "/api/v1/funding-calls/": {"get", "post"},
+    "/api/v1/funding-calls/{id}/": {"get", "patch", "delete"},
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.

@@ -144,3 +144,55 @@ def test_the_dashboard_shows_the_calls_closing_soon(as_role, town):
     assert "Výzvy, které se brzy uzavírají" in page
     assert "IROP-120" in page and "IROP-121" not in page
     assert "IROP-120" not in as_role("partner").get("/").content.decode()
+
+
+def test_the_coordinator_edits_a_call_and_open_applications_follow(as_role, town):
+    call = call_of(town, closes=timezone.localdate() + timedelta(days=40))
+    application = FundingApplicationFactory(project=town.project(Stage.FUNDING, ready=False), status="planned")
+    funding_calls.funding_application_call_set(actor=town.user("coordinator"), application=application, call=call)
+    client = as_role("coordinator")
+    url = f"/integrations/calls/{call.pk}/"
+    assert f'href="{url}"' in client.get("/integrations/calls/").content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="IROP-104"' in page.content.decode()
+    new_close = timezone.localdate() + timedelta(days=60)
+    data = {"programme": "irop", "number": "IROP-104b", "name": call.name, "closes": new_close.isoformat()}
+    assert client.post(url, data).status_code == 302
+    call.refresh_from_db()
+    application.refresh_from_db()
+    assert (call.number, application.call_deadline) == ("IROP-104b", new_close)
+    # A bad change saves nothing and says why in Czech.
+    response = client.post(url, {**data, "number": "", "name": "Jiný název"})
+    assert response.status_code == 400
+    assert "Toto pole je vyžadováno." in response.content.decode()
+    call.refresh_from_db()
+    assert call.name == "Energetické úspory v bytových domech"
+
+
+def test_a_call_is_deleted_only_when_nothing_points_at_it(as_role, town):
+    call = call_of(town, closes=timezone.localdate() + timedelta(days=40))
+    application = FundingApplicationFactory(project=town.project(Stage.FUNDING, ready=False), status="planned")
+    funding_calls.funding_application_call_set(actor=town.user("coordinator"), application=application, call=call)
+    client = as_role("coordinator")
+    url = f"/integrations/calls/{call.pk}/"
+    assert "na tuto výzvu odkazuje: nelze ji smazat" in client.get(url).content.decode()
+    response = client.post(url, {"step": "delete"}, follow=True)
+    assert "Výzvu nelze smazat: odkazuje na ni 1 žádost o dotaci." in response.content.decode()
+    assert FundingCall.objects.filter(pk=call.pk).exists()
+    funding_calls.funding_application_call_set(actor=town.user("coordinator"), application=application, call=None)
+    assert client.post(url, {"step": "delete"}).status_code == 302
+    assert not FundingCall.objects.filter(pk=call.pk).exists()
+
+
+@pytest.mark.parametrize(("role", "status"), [("manager", 403), ("partner", 404), ("other_coordinator", 404)])
+def test_only_the_towns_coordinator_edits_its_calls(as_role, town, role, status):
+    call = call_of(town, closes=timezone.localdate() + timedelta(days=40))
+    client = as_role(role)
+    assert client.get(f"/integrations/calls/{call.pk}/").status_code == status
+    assert client.post(f"/integrations/calls/{call.pk}/", {"step": "delete"}).status_code == status
+    assert FundingCall.objects.filter(pk=call.pk).exists()
+
+
+def test_a_shared_call_is_not_edited_by_a_town(as_role, town):
+    shared = FundingCall.objects.create(programme="nzu", number="NZU-1", name="Sdílená", closes=TODAY)
+    assert as_role("coordinator").get(f"/integrations/calls/{shared.pk}/").status_code == 403

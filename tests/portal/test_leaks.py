@@ -1,9 +1,12 @@
 """Every public page and every public API answer, read anonymously, holds none of a public project's internals."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
 from backend.portal.catalog import DATASET_KEYS
+from tests.factories.projects import KpiFactory
 from tests.portal.conftest import MARKER
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +94,18 @@ def test_a_project_that_is_not_public_is_a_404_everywhere(client, portal, leaky_
         assert client.get(address).status_code == 404, address
     assert "Solární" not in client.get(reverse("portal:municipality", args=[portal.slug])).content.decode()
     assert client.get(reverse("api:public_updates", args=[portal.slug])).json() == []
+
+
+def test_a_non_public_projects_energy_figures_reach_no_public_address(client, town, portal, leaky_project):
+    hidden = town.project("implementation", ready=False, is_public=False)
+    KpiFactory(project=hidden, kind="energy_savings", carrier="electricity", target=Decimal("8765432"))
+    KpiFactory(project=hidden, name="Snížení CO₂", kind="co2_reduction", unit="t CO₂/year", target=Decimal("7654321"))
+    for address in _public_addresses(portal, leaky_project):
+        response = client.get(address)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode().replace(" ", "").replace("\xa0", "")
+        # Neither alone nor added to the public project's 120 MWh and 60 t.
+        for number in ("8765432", "8765552", "7654321", "7654381"):
+            assert number not in text, (address, number)
+    html = client.get(reverse("portal:municipality", args=[portal.slug])).content.decode()
+    assert 'id="portal-energy"' in html
