@@ -27,6 +27,11 @@ def strategy_get_visible(*, user: User | None, pk: int | str) -> Strategy:
         raise NotFound(_("Strategy not found.")) from None
 
 
+def code_key(code: str) -> tuple:
+    """``1.10`` after ``1.9``: codes compare part by part, numbers as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.replace("-", ".").split("."))
+
+
 def goal_list(*, strategy: Strategy) -> QuerySet[Goal]:
     return Goal.objects.filter(strategy=strategy).select_related("parent")
 

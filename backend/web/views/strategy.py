@@ -28,6 +28,7 @@ from backend.strategy.models import Amendment, Goal, Indicator, ItemKind, Measur
 from backend.strategy.selectors import (
     amendment_get_visible,
     amendment_list,
+    code_key,
     goal_list,
     measure_list,
     measure_list_linkable,
@@ -100,19 +101,14 @@ def _tree(goals: list[Goal], measures: list[Measure]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def walk(parent_id: int | None, level: int) -> None:
-        for goal in sorted(children.get(parent_id, []), key=lambda g: _code_key(g.code)):
+        for goal in sorted(children.get(parent_id, []), key=lambda g: code_key(g.code)):
             rows.append({"goal": goal, "level": level})
-            for measure in sorted(measures_of.get(goal.pk, []), key=lambda m: _code_key(m.code)):
+            for measure in sorted(measures_of.get(goal.pk, []), key=lambda m: code_key(m.code)):
                 rows.append({"measure": measure, "level": level + 1})
             walk(goal.pk, level + 1)
 
     walk(None, 1)
     return rows
-
-
-def _code_key(code: str) -> tuple:
-    """``1.10`` after ``1.9``: codes compare part by part, numbers as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.replace("-", ".").split("."))
 
 
 def _charts(coverage: Coverage, top_goals: list[Goal]) -> tuple[BarChart, BarChart]:
@@ -164,7 +160,7 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     coverage = strategy_coverage(strategy=strategy, goals=goals, measures=measures)
     active_goals = [goal for goal in goals if not goal.is_retired]
     active_measures = [measure for measure in measures if not measure.is_retired]
-    top_goals = sorted((goal for goal in active_goals if goal.parent_id is None), key=lambda g: _code_key(g.code))
+    top_goals = sorted((goal for goal in active_goals if goal.parent_id is None), key=lambda g: code_key(g.code))
     projects_chart, money_chart = _charts(coverage, top_goals)
     tree = _tree(active_goals, active_measures)
     for row in tree:
