@@ -17,12 +17,13 @@ from typing import Any
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Department, User
-from backend.core.spreadsheets import Sheet, sheet_write, workbook_file
+from backend.core.spreadsheets import XLSX_CONTENT_TYPE, Sheet, sheet_write, workbook_file
 from backend.projects.choices import KpiKind
 from backend.strategy.coverage import strategy_coverage
 from backend.strategy.models import Amendment, AmendmentAction, Goal, ItemKind, Measure, Strategy, StrategyStatus
@@ -74,6 +75,10 @@ class ImportRow:
     parent: str = ""
     change: ChangeSpec | None = None
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return str(ItemKind(self.kind).label) if self.kind else ""
 
 
 @dataclass
@@ -292,5 +297,13 @@ def strategy_xlsx(*, strategy: Strategy):
     return workbook_file(workbook)
 
 
-def strategy_xlsx_filename(*, strategy: Strategy) -> str:
-    return f"ramec-strategie-{strategy.pk}-{timezone.localdate().isoformat()}.xlsx"
+def strategy_xlsx_response(*, strategy: Strategy) -> FileResponse:
+    """The workbook as a download, for the page and the API alike."""
+    response = FileResponse(
+        strategy_xlsx(strategy=strategy),
+        content_type=XLSX_CONTENT_TYPE,
+        as_attachment=True,
+        filename=f"ramec-strategie-{strategy.pk}-{timezone.localdate().isoformat()}.xlsx",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -102,6 +102,8 @@ CONTRACT = {
     "/api/v1/strategies/{id}/": {"get"},
     "/api/v1/strategies/{id}/coverage/": {"get"},
     "/api/v1/strategies/{id}/amendments/": {"get", "post"},
+    "/api/v1/strategies/{id}/import/": {"post"},
+    "/api/v1/strategies/{id}/export/": {"get"},
     "/api/v1/amendments/{id}/": {"get"},
     "/api/v1/amendments/{id}/approve/": {"post"},
     "/api/v1/amendments/{id}/reject/": {"post"},
