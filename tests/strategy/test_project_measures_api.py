@@ -61,3 +61,26 @@ def test_another_towns_measure_is_refused_as_unknown(town, measures):
     assert response.status_code == 400
     assert response.json() == {"measures": [f'Chybný primární klíč "{foreign.pk}" - objekt neexistuje.']}
     assert not project.strategic_measures.exists()
+
+
+def test_the_project_form_offers_the_active_measures_and_links_the_chosen(as_role, town, measures):
+    from django.urls import reverse
+
+    from backend.projects.models import Project
+
+    Measure.objects.filter(pk=measures["2.1"].pk).update(is_retired=True)
+    client = as_role("manager")
+    page = client.get(reverse("web:project_create")).content.decode()
+    assert "Opatření strategie" in page and "1.1.1 Zateplení budov města" in page
+    assert "2.1 Bezpečná doprava" not in page  # retired: not offered
+    response = client.post(
+        reverse("web:project_create"),
+        {"title": "Zateplení školy", "lead_department": town.env.pk, "strategic_measures": [measures["1.1.1"].pk]},
+    )
+    assert response.status_code == 302
+    assert list(Project.objects.get(title="Zateplení školy").strategic_measures.all()) == [measures["1.1.1"]]
+    refused = client.post(
+        reverse("web:project_create"),
+        {"title": "Bezpečná škola", "lead_department": town.env.pk, "strategic_measures": [measures["2.1"].pk]},
+    )
+    assert refused.status_code == 422 and not Project.objects.filter(title="Bezpečná škola").exists()
