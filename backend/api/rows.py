@@ -205,7 +205,8 @@ def _compile_field(model, name: str, drf_field, *, prefix: str):
             raise UnsupportedField(f"{model.__name__}.{name}: a many-valued relation must be the serializer's own")
         relation = model._meta.get_field(source)
         # SQLite before 3.44 cannot order inside an aggregate: there the ids come in a query of their own.
-        if isinstance(relation, models.ManyToManyField) and connection.features.supports_aggregate_order_by_clause:
+        many_to_many = isinstance(relation, (models.ManyToManyField, models.ManyToManyRel))
+        if many_to_many and connection.features.supports_aggregate_order_by_clause:
             return _ids_of(name, relation)
         return _Many(name, source, None)
     if isinstance(drf_field, serializers.ListSerializer):
@@ -232,11 +233,15 @@ def _ordering_along(path: str, model: type[models.Model]) -> list[str]:
     return [*names, f"{path}__pk"]
 
 
-def _ids_of(name: str, relation: models.ManyToManyField) -> _Ids:
+def _ids_of(name: str, relation: models.ManyToManyField | models.ManyToManyRel) -> _Ids:
     """The related ids of each row in one subquery over the relation's table, in the order ``prefetch_related``
-    gives (the related model's ordering)."""
-    through = relation.remote_field.through
-    source, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
+    gives (the related model's ordering); from either side of the relation."""
+    if isinstance(relation, models.ManyToManyRel):  # the other model's field, seen from this one
+        through = relation.field.remote_field.through
+        source, target = relation.field.m2m_reverse_field_name(), relation.field.m2m_field_name()
+    else:
+        through = relation.remote_field.through
+        source, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
     related = relation.related_model
     ids = (
         through._default_manager.filter(**{source: OuterRef("pk")})

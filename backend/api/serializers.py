@@ -18,6 +18,7 @@ from backend.projects.access import sees_internals_in
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
+from backend.strategy.models import Measure
 from workflows.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -74,6 +75,7 @@ class ScopedQuerysetsMixin:
             "users": lambda: user_list_visible(user=user),
             "organizations": lambda: organization_list_visible(user=user),
             "projects": lambda: project_list_visible(user=user),
+            "measures": lambda: Measure.objects.filter(municipality__in=user_access(user=user).municipality_ids),
         }
         for name, kind in self.scoped_fields.items():
             field = fields.get(name)
@@ -136,8 +138,27 @@ class MeSerializer(serializers.ModelSerializer):
 class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.ModelSerializer):
     """The whole project, for municipal users."""
 
-    scoped_fields = {"lead_department": "departments", "departments": "departments", "manager": "users"}
+    scoped_fields = {
+        "lead_department": "departments",
+        "departments": "departments",
+        "manager": "users",
+        "measures": "measures",
+    }
     reason = correction_reason_field()
+    measures = serializers.PrimaryKeyRelatedField(
+        source="strategic_measures",
+        many=True,
+        required=False,
+        queryset=Measure.objects.none(),
+        help_text="Ids of the strategic measures the project serves: measures of its municipality's strategies, "
+        "not retired.",
+    )
+
+    def validate_measures(self, measures: list[Measure]) -> list[Measure]:
+        """The service refuses retired measures too; here the error names the API's own field."""
+        if any(measure.is_retired for measure in measures):
+            raise serializers.ValidationError(_("A retired measure cannot be linked to a project."))
+        return measures
 
     class Meta:
         model = Project
@@ -149,6 +170,7 @@ class ProjectSerializer(StrictInputMixin, ScopedQuerysetsMixin, serializers.Mode
             "municipality",
             "lead_department",
             "departments",
+            "measures",
             "manager",
             "thematic_area",
             "estimated_cost",

@@ -5,12 +5,17 @@ Reads through ``backend.strategy.selectors`` (404 outside the caller's municipal
 """
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from backend.api.exports import JsonErrorsNegotiation
+from backend.core.spreadsheets import IMPORT_MAX_BYTES, XLSX_CONTENT_TYPE, sheet_read
 from backend.strategy.coverage import Figures, strategy_coverage
 from backend.strategy.models import (
     Amendment,
@@ -30,6 +35,7 @@ from backend.strategy.services import (
     amendment_propose,
     amendment_resolution_record,
 )
+from backend.strategy.transfer import strategy_import, strategy_import_check, strategy_xlsx_response
 from workflows.models import Decision
 
 
@@ -158,6 +164,27 @@ class ResolutionInputSerializer(serializers.Serializer):
     resolution_date = serializers.DateField()
 
 
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="XLSX or CSV: one row per goal, measure or indicator, headers first.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    dry_run = serializers.BooleanField(required=False, default=False, help_text="Check the rows, save nothing.")
+
+
+class ImportRowSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="The row as the spreadsheet counts it (headers are row 1).")
+    kind = serializers.CharField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    parent = serializers.CharField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class ImportResultSerializer(serializers.Serializer):
+    rows = ImportRowSerializer(many=True)
+    imported = serializers.IntegerField(help_text="Items added to the draft (0 for a dry run or an amendment).")
+    amendment = serializers.IntegerField(allow_null=True, help_text="The amendment proposed for a strategy in force.")
+
+
 def _figures(figures: Figures, **extra) -> dict:
     data = CoverageFiguresSerializer(figures).data
     return {**extra, **data}
@@ -195,6 +222,42 @@ class StrategyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 "measures": [_figures(coverage.of_measure(m), id=m.pk, code=m.code) for m in measures],
             }
         )
+
+    @extend_schema(
+        request={"multipart/form-data": ImportInputSerializer},
+        responses={200: ImportResultSerializer, 201: ImportResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_rows(self, request: Request, pk: str) -> Response:
+        """Goals, measures and indicators from a table: all rows or none (400 names each wrong row). Into a draft
+        they are added, into a strategy in force proposed as one amendment; coordinator only."""
+        strategy = self.get_object()
+        serializer = ImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        sheet = sheet_read(name=data["file"].name, content=data["file"].read(IMPORT_MAX_BYTES + 1))
+        if data["dry_run"]:
+            rows, items, amendment = strategy_import_check(actor=request.user, strategy=strategy, sheet=sheet), [], None
+        else:
+            result = strategy_import(actor=request.user, strategy=strategy, sheet=sheet, reason=data["reason"])
+            rows, items, amendment = result.rows, result.items, result.amendment
+        body = {
+            "rows": ImportRowSerializer(rows, many=True).data,
+            "imported": len(items),
+            "amendment": amendment.pk if amendment else None,
+        }
+        return Response(body, status=status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            (200, XLSX_CONTENT_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The live tree with the coverage of each goal and measure."
+            )
+        }
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=JsonErrorsNegotiation)
+    def export(self, request: Request, pk: str) -> FileResponse:
+        return strategy_xlsx_response(strategy=self.get_object())
 
     @extend_schema(methods=["get"], responses={200: AmendmentSerializer(many=True)})
     @extend_schema(methods=["post"], request=AmendmentSerializer, responses={201: AmendmentSerializer})

@@ -10,9 +10,6 @@ exported file comes back without touching the mapping), each row is checked and 
 with its row number; only a file without a single error is imported, in one transaction.
 """
 
-import csv
-import io
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,54 +26,24 @@ from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import user_access
+from backend.core.spreadsheets import (  # noqa: F401 (the project import reads through these)
+    IMPORT_MAX_BYTES,
+    IMPORT_MAX_ROWS,
+    XLSX_CONTENT_TYPE,
+    Sheet,
+    defuse,
+    sheet_read,
+    sheet_write,
+    workbook_file,
+)
 from backend.projects.access import project_access
 from backend.projects.choices import ThematicArea
-from backend.projects.exports import COLUMNS, defuse
+from backend.projects.exports import COLUMNS
 from backend.projects.models import FundingApplication, Project
 from backend.projects.selectors import task_list_visible
 from backend.projects.services import project_create
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 10_000
-IMPORT_MAX_ROWS = 2_000
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
-DATE_FORMAT = "d. m. yyyy"
-DATETIME_FORMAT = "d. m. yyyy h:mm"
-MONEY_FORMAT = "#,##0.00"
-
-
-# --- export -----------------------------------------------------------------------------------------------------
-
-
-def _cell(value: Any) -> Any:
-    """A value as Excel should hold it: numbers and dates as such, text defused from formulas."""
-    if value is None or isinstance(value, (bool, int, Decimal, date)):
-        if isinstance(value, datetime):
-            return timezone.localtime(value).replace(tzinfo=None)
-        return value
-    return defuse(str(value))
-
-
-def _formatted(sheet, value: Any):
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=_cell(value))
-    if isinstance(value, datetime):
-        cell.number_format = DATETIME_FORMAT
-    elif isinstance(value, date):
-        cell.number_format = DATE_FORMAT
-    elif isinstance(value, Decimal):
-        cell.number_format = MONEY_FORMAT
-    return cell
-
-
-def _sheet(workbook, title: str, headers: list[str], rows) -> None:
-    sheet = workbook.create_sheet(title=title)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([_formatted(sheet, value) for value in row])
-
-
 TASK_HEADERS = (
     gettext_lazy("project id"),
     gettext_lazy("project"),
@@ -107,7 +74,7 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
     projects = projects.select_related("municipality", "lead_department", "manager")[:EXPORT_LIMIT]
     project_ids = [project.pk for project in projects]
     workbook = openpyxl.Workbook(write_only=True)
-    _sheet(
+    sheet_write(
         workbook,
         _("Projects"),
         [str(column.label) for column in columns],
@@ -127,7 +94,7 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
         .select_related("project", "assignee")
         .order_by("project_id", "due_date", "pk")
     )
-    _sheet(
+    sheet_write(
         workbook,
         _("Tasks"),
         [str(header) for header in TASK_HEADERS],
@@ -150,7 +117,7 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
             .select_related("project")
             .order_by("project_id", "pk")
         )
-        _sheet(
+        sheet_write(
             workbook,
             _("Funding"),
             [str(header) for header in FUNDING_HEADERS],
@@ -167,10 +134,7 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
                 for application in funding.iterator(chunk_size=500)
             ),
         )
-    target = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it after sending)
-    workbook.save(target)
-    target.seek(0)
-    return target
+    return workbook_file(workbook)
 
 
 def projects_xlsx_filename() -> str:
@@ -200,48 +164,6 @@ IMPORT_FIELDS = (
     ImportField("manager", gettext_lazy("project manager"), aliases=("manažer", "garant", "manager")),
     ImportField("is_public", gettext_lazy("public"), aliases=("veřejný", "public")),
 )
-
-
-@dataclass
-class Sheet:
-    headers: list[str]
-    rows: list[list[Any]]
-
-
-def _plain(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def sheet_read(*, name: str, content: bytes) -> Sheet:
-    """The first sheet of an XLSX file, or a CSV file (``;`` or ``,``, UTF-8 with or without BOM, or cp1250).
-
-    Raises ValidationError with a Czech message for a file that cannot be read or is too large.
-    """
-    if len(content) > IMPORT_MAX_BYTES:
-        raise ValidationError(_("The file is too large (at most 5 MB)."))
-    if name.lower().endswith(".xlsx"):
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-            raise ValidationError(_("The file could not be read as an XLSX workbook.")) from None
-        values = [[_plain(cell) for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        workbook.close()
-    elif name.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("cp1250", errors="replace")
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t") if text.strip() else csv.excel
-        values = [[_plain(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
-    else:
-        raise ValidationError(_("Upload an XLSX or CSV file."))
-    values = [row for row in values if any(cell not in (None, "") for cell in row)]
-    if not values:
-        raise ValidationError(_("The file is empty."))
-    if len(values) - 1 > IMPORT_MAX_ROWS:
-        raise ValidationError(_("The file has more than %(count)s rows.") % {"count": IMPORT_MAX_ROWS})
-    headers = [str(cell or "").strip() for cell in values[0]]
-    return Sheet(headers=headers, rows=[row + [None] * (len(headers) - len(row)) for row in values[1:]])
 
 
 def mapping_guess(headers: list[str]) -> dict[str, int | None]:

@@ -28,13 +28,13 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
+from backend.core.spreadsheets import defuse
 from backend.projects.access import project_access
 from backend.projects.models import Project
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 DELIMITER = ";"
 BYTE_ORDER_MARK = "\ufeff"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500
 
 
@@ -62,11 +62,6 @@ COLUMNS = (
     Column(_("assessment score"), lambda project: project.assessment_score, internal=True),
     Column(_("created at"), lambda project: project.created_at, internal=True),
 )
-
-
-def defuse(cell: str) -> str:
-    """A cell Excel would run as a formula, made text."""
-    return f"'{cell}" if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
 def _text(value: Any) -> str:

@@ -97,3 +97,15 @@ class ProjectMeasuresForm(forms.Form):
     def __init__(self, *args, choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["measures"].choices = choices
+
+
+class ImportForm(forms.Form):
+    """A table of goals, measures and indicators; for a strategy in force, why they are added (the amendment)."""
+
+    file = forms.FileField(label=_("Table of goals, measures and indicators (XLSX or CSV)"))
+    reason = forms.CharField(
+        label=_("Reason for the amendment"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("For a strategy in force the rows are proposed as one amendment."),
+    )

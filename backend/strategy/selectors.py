@@ -27,6 +27,11 @@ def strategy_get_visible(*, user: User | None, pk: int | str) -> Strategy:
         raise NotFound(_("Strategy not found.")) from None
 
 
+def code_key(code: str) -> tuple:
+    """``1.10`` after ``1.9``: codes compare part by part, numbers as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.replace("-", ".").split("."))
+
+
 def goal_list(*, strategy: Strategy) -> QuerySet[Goal]:
     return Goal.objects.filter(strategy=strategy).select_related("parent")
 
@@ -39,9 +44,12 @@ def measure_list(*, strategy: Strategy) -> QuerySet[Measure]:
     )
 
 
-def measure_list_linkable(*, user: User | None, municipality_id: int) -> QuerySet[Measure]:
-    """Measures a project of ``municipality_id`` may serve: not retired, of a strategy that is not archived."""
-    visible = strategy_list_visible(user=user).filter(municipality_id=municipality_id).exclude(status="archived")
+def measure_list_linkable(*, user: User | None, municipality_id: int | None) -> QuerySet[Measure]:
+    """Measures a project of ``municipality_id`` (None: of any of the user's municipalities) may serve: not
+    retired, of a strategy that is not archived."""
+    visible = strategy_list_visible(user=user).exclude(status="archived")
+    if municipality_id is not None:
+        visible = visible.filter(municipality_id=municipality_id)
     return (
         Measure.objects.filter(strategy__in=visible, is_retired=False)
         .select_related("strategy")

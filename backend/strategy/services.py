@@ -319,20 +319,36 @@ class _DryRun(Exception):
 
 
 def _changes_check(*, strategy: Strategy, changes: list[ChangeSpec]) -> None:
-    """Apply every change inside a savepoint and roll it back: what would fail at approval fails now."""
+    """What would fail at approval fails now: every change tried in a savepoint, all rolled back."""
+    errors = [message for found in change_errors(strategy=strategy, changes=changes) for message in found]
+    if errors:
+        raise ValidationError(errors)
+
+
+def change_errors(*, strategy: Strategy, changes: list[ChangeSpec]) -> list[list[str]]:
+    """For each change in turn, what refuses it (empty when it applies), each tried after the ones before it
+    and everything rolled back: the check of an import's rows, each named with its own reason."""
+    found: list[list[str]] = []
     try:
         with transaction.atomic():
             for change in changes:
-                _change_apply(
-                    strategy=strategy,
-                    action=change.action,
-                    kind=change.kind,
-                    item_id=change.item_id,
-                    data=change.data or {},
-                )
+                try:
+                    with transaction.atomic():
+                        _change_apply(
+                            strategy=strategy,
+                            action=change.action,
+                            kind=change.kind,
+                            item_id=change.item_id,
+                            data=change.data or {},
+                        )
+                except ValidationError as error:
+                    found.append([str(message) for message in error.messages])
+                else:
+                    found.append([])
             raise _DryRun
     except _DryRun:
         pass
+    return found
 
 
 def amendment_policy(*, municipality_id: int) -> ApprovalPolicy:

@@ -102,6 +102,8 @@ CONTRACT = {
     "/api/v1/strategies/{id}/": {"get"},
     "/api/v1/strategies/{id}/coverage/": {"get"},
     "/api/v1/strategies/{id}/amendments/": {"get", "post"},
+    "/api/v1/strategies/{id}/import/": {"post"},
+    "/api/v1/strategies/{id}/export/": {"get"},
     "/api/v1/amendments/{id}/": {"get"},
     "/api/v1/amendments/{id}/approve/": {"post"},
     "/api/v1/amendments/{id}/reject/": {"post"},
@@ -451,6 +453,7 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         "description": "Deset laviček se solárním panelem a čidly prachu.",
         "lead_department": town.env.pk,
         "departments": [town.tra.pk],
+        "measures": [],  # the fuzz world has no strategy: tests/strategy/test_project_measures_api.py sets them
         "manager": people["manager"],
         "thematic_area": "environment",
         "estimated_cost": "450000.00",

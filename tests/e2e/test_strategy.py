@@ -85,3 +85,27 @@ def test_the_strategy_lives(browse):
     expect(without).not_to_contain_text("1.1.2")
     expect(without).to_contain_text("3.1.2")
     browse.shot(manager, "coverage-after-link")
+
+
+def test_the_coordinator_imports_measures_from_a_spreadsheet(browse, tmp_path):
+    from tests.strategy.test_transfer import _xlsx
+
+    strategy = Strategy.objects.get(title=STRATEGY)
+    path = tmp_path / "opatreni.xlsx"
+    path.write_bytes(_xlsx([["opatření", "2.1.9", "Sdílená kola u nádraží", "", "2.1", "Odbor dopravy"]]))
+    coordinator = browse.page_for("coordinator")
+    coordinator.goto(browse.url("strategy:detail", strategy.pk))
+    coordinator.get_by_role("link", name="Import z XLSX nebo CSV").click()
+    browse.check_a11y(coordinator)
+    coordinator.locator("#id_file").set_input_files(str(path))
+    coordinator.locator("#id_reason").fill("Akční plán mobility 2027.")
+    coordinator.get_by_role("button", name="Zkontrolovat řádky").click()
+    expect(coordinator.locator("#preview-heading")).to_be_visible()
+    expect(coordinator.locator("table")).to_contain_text("Sdílená kola u nádraží")
+    browse.check_a11y(coordinator)
+    browse.shot(coordinator, "strategy-import-preview")
+    coordinator.get_by_role("button", name="Navrhnout řádky jako změnu").click()
+    expect(coordinator.locator(".messages")).to_contain_text("Řádky byly navrženy jako změna strategie.")
+    expect(coordinator.locator("li.approval-item", has_text="Položky importované ze souboru (1)")).to_contain_text(
+        "Čeká"
+    )

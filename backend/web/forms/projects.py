@@ -11,6 +11,8 @@ from backend.accounts.selectors import department_list_visible
 from backend.projects.choices import ThematicArea
 from backend.projects.filtersets import ProjectFilterSet
 from backend.projects.models import Project
+from backend.strategy.models import Measure
+from backend.strategy.selectors import measure_list_linkable
 from backend.web.forms.numbers import LocalizedDecimalField
 
 
@@ -102,6 +104,13 @@ class ProjectForm(forms.Form):
     planned_end = forms.DateField(
         label=_label("planned_end"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    strategic_measures = forms.ModelMultipleChoiceField(
+        label=_("Strategic measures"),
+        queryset=Measure.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The measures of the municipality's strategy the project serves."),
+    )
     is_public = forms.BooleanField(
         label=_("Show on the public portal"),
         required=False,
@@ -113,3 +122,4 @@ class ProjectForm(forms.Form):
         departments = department_list_visible(user=user).order_by("municipality__name", "code")
         self.fields["lead_department"].queryset = departments
         self.fields["departments"].queryset = departments
+        self.fields["strategic_measures"].queryset = measure_list_linkable(user=user, municipality_id=None)

@@ -13,21 +13,24 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.models import Department
 from backend.accounts.selectors import user_access
 from backend.core.errors import DomainError, NotFound, PermissionDenied
+from backend.core.spreadsheets import IMPORT_MAX_BYTES, Sheet, sheet_read
 from backend.projects.choices import KpiKind
 from backend.projects.selectors import project_get_visible
 from backend.projects.services import project_update
 from backend.strategy.coverage import Coverage, strategy_coverage
-from backend.strategy.forms import AmendmentForm, DecisionForm, ProjectMeasuresForm, ResolutionForm
+from backend.strategy.forms import AmendmentForm, DecisionForm, ImportForm, ProjectMeasuresForm, ResolutionForm
 from backend.strategy.history import strategy_changelog, strategy_diff
 from backend.strategy.models import Amendment, Goal, Indicator, ItemKind, Measure, Strategy
 from backend.strategy.selectors import (
     amendment_get_visible,
     amendment_list,
+    code_key,
     goal_list,
     measure_list,
     measure_list_linkable,
@@ -40,6 +43,12 @@ from backend.strategy.services import (
     amendment_propose,
     amendment_resolution_record,
     amendment_withdraw,
+)
+from backend.strategy.transfer import (
+    import_errors,
+    strategy_import,
+    strategy_import_check,
+    strategy_xlsx_response,
 )
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.htmx import render_page
@@ -100,19 +109,14 @@ def _tree(goals: list[Goal], measures: list[Measure]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def walk(parent_id: int | None, level: int) -> None:
-        for goal in sorted(children.get(parent_id, []), key=lambda g: _code_key(g.code)):
+        for goal in sorted(children.get(parent_id, []), key=lambda g: code_key(g.code)):
             rows.append({"goal": goal, "level": level})
-            for measure in sorted(measures_of.get(goal.pk, []), key=lambda m: _code_key(m.code)):
+            for measure in sorted(measures_of.get(goal.pk, []), key=lambda m: code_key(m.code)):
                 rows.append({"measure": measure, "level": level + 1})
             walk(goal.pk, level + 1)
 
     walk(None, 1)
     return rows
-
-
-def _code_key(code: str) -> tuple:
-    """``1.10`` after ``1.9``: codes compare part by part, numbers as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.replace("-", ".").split("."))
 
 
 def _charts(coverage: Coverage, top_goals: list[Goal]) -> tuple[BarChart, BarChart]:
@@ -164,7 +168,7 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     coverage = strategy_coverage(strategy=strategy, goals=goals, measures=measures)
     active_goals = [goal for goal in goals if not goal.is_retired]
     active_measures = [measure for measure in measures if not measure.is_retired]
-    top_goals = sorted((goal for goal in active_goals if goal.parent_id is None), key=lambda g: _code_key(g.code))
+    top_goals = sorted((goal for goal in active_goals if goal.parent_id is None), key=lambda g: code_key(g.code))
     projects_chart, money_chart = _charts(coverage, top_goals)
     tree = _tree(active_goals, active_measures)
     for row in tree:
@@ -364,10 +368,87 @@ def project_measures(request: HttpRequest, project_pk: int) -> HttpResponse:
     return render_page(request, "strategy/project_measures.html", context, status=400 if form.errors else 200)
 
 
+IMPORT_SESSION_KEY = "strategy_import"
+IMPORT_PREVIEW_ROWS = 300
+
+
+def _storable(value: Any) -> Any:
+    """A cell as the session (JSON) keeps it until the import is confirmed."""
+    return value if value is None or isinstance(value, (int, float, str)) else str(value)
+
+
+def _require_coordinator_page(request: HttpRequest, strategy: Strategy) -> None:
+    if not user_access(user=request.user).is_coordinator_in(strategy.municipality_id):
+        raise HttpPermissionDenied(_("Only the Smart City coordinator may do this."))
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def strategy_import_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a table, see every row checked (nothing saved), then import it whole or not at all."""
+    strategy = _strategy_or_404(request, pk)
+    _require_coordinator_page(request, strategy)
+    form = ImportForm()
+    context: dict[str, Any] = {"nav": "strategy", "strategy": strategy, "form": form}
+    step = request.POST.get("step", "")
+    stored = request.session.get(IMPORT_SESSION_KEY)
+    if stored and stored.get("strategy") != strategy.pk:
+        stored = None
+    try:
+        if step == "upload":
+            form = context["form"] = ImportForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return render_page(request, "strategy/import.html", context, status=400)
+            upload = form.cleaned_data["file"]
+            sheet = sheet_read(name=upload.name, content=upload.read(IMPORT_MAX_BYTES + 1))
+            stored = {
+                "strategy": strategy.pk,
+                "name": upload.name,
+                "reason": form.cleaned_data["reason"],
+                "headers": sheet.headers,
+                "rows": [[_storable(cell) for cell in row] for row in sheet.rows],
+            }
+            request.session[IMPORT_SESSION_KEY] = stored
+            rows = strategy_import_check(actor=request.user, strategy=strategy, sheet=sheet)
+            context.update(file_name=upload.name, rows=rows[:IMPORT_PREVIEW_ROWS], row_count=len(rows))
+            context["errors"] = import_errors(rows)
+            return render_page(request, "strategy/import.html", context, status=400 if context["errors"] else 200)
+        if step == "import" and stored:
+            sheet = Sheet(headers=stored["headers"], rows=stored["rows"])
+            result = strategy_import(actor=request.user, strategy=strategy, sheet=sheet, reason=stored["reason"])
+            del request.session[IMPORT_SESSION_KEY]
+            if result.amendment is not None:
+                messages.success(request, _("The rows were proposed as an amendment of the strategy."))
+            else:
+                count = len(result.items)
+                messages.success(
+                    request,
+                    ngettext("%(count)s item was imported.", "%(count)s items were imported.", count)
+                    % {"count": count},
+                )
+            return redirect("strategy:detail", pk=strategy.pk)
+    except PermissionDenied as error:
+        raise HttpPermissionDenied(str(error)) from error
+    except ValidationError as error:
+        form.add_error(None if step == "import" else "file", _messages_of(error))
+        return render_page(request, "strategy/import.html", context, status=400)
+    return render_page(request, "strategy/import.html", context)
+
+
+@login_required
+@require_GET
+def strategy_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live tree with each goal's and measure's coverage, as XLSX (anyone who sees the strategy)."""
+    return strategy_xlsx_response(strategy=_strategy_or_404(request, pk))
+
+
 app_name = "strategy"
 urlpatterns = [
     path("", strategy_list, name="list"),
     path("<int:pk>/", strategy_detail, name="detail"),
+    path("<int:pk>/import/", strategy_import_page, name="import"),
+    path("<int:pk>/export.xlsx", strategy_export, name="export"),
     path("<int:pk>/zmeny/nova/", amendment_create, name="amendment_create"),
     path("zmeny/<int:pk>/rozhodnuti/", amendment_decision, name="amendment_decision"),
     path("zmeny/<int:pk>/usneseni/", amendment_resolution, name="amendment_resolution"),
