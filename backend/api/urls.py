@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from backend.api import attachments, energy, exports, invitations, privacy, strategy, updates, views
-from backend.integrations.api import FundingCallViewSet, WebhookEndpointViewSet
+from backend.integrations.api import CalendarFeedView, FundingCallViewSet, WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -30,6 +30,7 @@ urlpatterns = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/export/", privacy.MyDataExportView.as_view(), name="me_export"),
+    path("me/calendar-feed/", CalendarFeedView.as_view(), name="me_calendar_feed"),
     # Before the router, whose project detail route would take "export" for an id.
     path("projects/export/", exports.ProjectExportView.as_view(), name="project_export"),
     path(

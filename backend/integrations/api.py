@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from backend.accounts.selectors import municipality_list_visible
 from backend.api.pagination import CursorPagination
@@ -272,3 +273,28 @@ class FundingCallViewSet(
             funding_calls.funding_call_delete(actor=self.request.user, call=instance)
         except DjangoValidationError as error:
             raise ValidationError({"detail": error.messages}) from None
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        allow_null=True, help_text="The caller's secret calendar address (iCalendar); null while they have none."
+    )
+
+
+class CalendarFeedView(APIView):
+    """``/api/v1/me/calendar-feed/``: the caller's own secret calendar address, as on their profile page: read it,
+    make a new one (the previous address stops working at once), or turn it off."""
+
+    @extend_schema(operation_id="me_calendar_feed", responses={200: CalendarFeedSerializer})
+    def get(self, request: Request) -> Response:
+        return Response({"url": selectors.calendar_feed_url(user=request.user)})
+
+    @extend_schema(operation_id="me_calendar_feed_regenerate", request=None, responses={201: CalendarFeedSerializer})
+    def post(self, request: Request) -> Response:
+        services.calendar_feed_regenerate(user=request.user)
+        return Response({"url": selectors.calendar_feed_url(user=request.user)}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(operation_id="me_calendar_feed_revoke", request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        services.calendar_feed_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

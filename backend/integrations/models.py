@@ -34,6 +34,7 @@ class WebhookEventType(models.TextChoices):
     TASK_ASSIGNED = "task.assigned", _("Task assigned")
     TASK_DONE = "task.done", _("Task done")
     COMMENT_SHARED = "comment.shared", _("Comment shared with partners")
+    IDEA_PUBLISHED = "idea.published", _("Citizen idea published")
 
 
 # Sent by the "send test event" button only; nobody subscribes to it.

@@ -80,6 +80,21 @@ class WebhookCommentDataSerializer(WebhookEventDataSerializer):
     comment = WebhookCommentSerializer()
 
 
+class WebhookIdeaSerializer(serializers.Serializer):
+    """A published citizen idea, only what its public page shows: never its author's name or e-mail."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    thematic_area = serializers.CharField(allow_blank=True)
+    url = serializers.URLField(allow_null=True, help_text="The idea's public page; null while the portal is closed.")
+    published_at = serializers.DateTimeField()
+
+
+class WebhookIdeaPublishedDataSerializer(serializers.Serializer):
+    idea = WebhookIdeaSerializer()
+
+
 class WebhookTestDataSerializer(serializers.Serializer):
     message = serializers.CharField()
 
@@ -91,6 +106,7 @@ DATA_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     WebhookEventType.TASK_ASSIGNED: WebhookTaskDataSerializer,
     WebhookEventType.TASK_DONE: WebhookTaskDataSerializer,
     WebhookEventType.COMMENT_SHARED: WebhookCommentDataSerializer,
+    WebhookEventType.IDEA_PUBLISHED: WebhookIdeaPublishedDataSerializer,
     TEST_EVENT_TYPE: WebhookTestDataSerializer,
 }
 

@@ -1,10 +1,12 @@
 """Webhook endpoints and their deliveries, as far as the user may see them: their municipality's, if coordinator."""
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from backend.accounts.models import Municipality, User
 from backend.accounts.selectors import user_access
 from backend.integrations.models import CalendarFeed, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from backend.notifications.services import site_url
 
 
 def webhook_municipalities_for(*, user: User) -> QuerySet[Municipality]:
@@ -46,3 +48,9 @@ def calendar_feed_owner(*, token: str) -> User | None:
 
 def calendar_feed_of(*, user: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
+
+
+def calendar_feed_url(*, user: User) -> str | None:
+    """The person's secret calendar address, or None while they have none."""
+    feed = calendar_feed_of(user=user)
+    return site_url(reverse("integrations:calendar_personal", args=[feed.token])) if feed is not None else None

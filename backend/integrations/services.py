@@ -132,11 +132,7 @@ def webhook_deliveries_record(*, event: Event) -> int:
     event_type = payloads.webhook_event_type(event)
     if event_type is None:
         return 0
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(municipality_id=event.project.municipality_id, is_active=True)
-        if event_type in endpoint.event_types
-    ]
+    endpoints = _subscribed(municipality_id=event.project.municipality_id, event_type=event_type)
     if not endpoints:
         return 0
     body = payloads.event_body(event=event, event_type=event_type)
@@ -150,6 +146,32 @@ def webhook_deliveries_record(*, event: Event) -> int:
         ignore_conflicts=True,
     )
     transaction.on_commit(partial(_dispatch_event, event.pk))
+    return len(deliveries)
+
+
+def _subscribed(*, municipality_id: int, event_type: str) -> list[WebhookEndpoint]:
+    return [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(municipality_id=municipality_id, is_active=True)
+        if event_type in endpoint.event_types
+    ]
+
+
+def webhook_messages_record(*, municipality: Municipality, event_type: str, timestamp, data: dict) -> int:
+    """Write deliveries of a message that is no project's event (a published citizen idea) to the endpoints that
+    subscribed to it, in the caller's transaction; ``data`` goes through the kind's payload serializer."""
+    endpoints = _subscribed(municipality_id=municipality.pk, event_type=event_type)
+    if not endpoints:
+        return 0
+    body = payloads.body_render(event_type=event_type, municipality=municipality, timestamp=timestamp, data=data)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(endpoint=endpoint, event_type=event_type, body=body, created_at=timestamp)
+            for endpoint in endpoints
+        ]
+    )
+    for delivery in deliveries:
+        transaction.on_commit(partial(_dispatch, delivery.pk))
     return len(deliveries)
 
 

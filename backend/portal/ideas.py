@@ -15,14 +15,18 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
+from backend.integrations.models import WebhookEventType
+from backend.integrations.services import webhook_messages_record
 from backend.notifications.models import MailKind
 from backend.notifications.outbox import mail_enqueue, subject_mails_forget
+from backend.notifications.services import site_url
 from backend.portal.models import (
     Idea,
     IdeaAnswerState,
@@ -33,6 +37,7 @@ from backend.portal.models import (
     IdeaSupport,
     Portal,
 )
+from backend.portal.public import public_idea_card
 from backend.projects.models import Project
 from backend.projects.services import project_create
 from backend.projects.uploads import JPEG, PNG, WEBP, CheckedUpload, check_upload
@@ -346,7 +351,32 @@ def idea_moderate(*, actor: User, idea: Idea, decision: str, reason: str = "", i
         raise ValidationError({"decision": _("Unknown decision.")})
     idea.save()
     _decided(idea=idea, actor=actor, kind=decision, reason=reason)
+    if decision == IdeaDecisionKind.PUBLISH:
+        _idea_published_webhook(idea=idea)
     return idea
+
+
+def _idea_published_webhook(*, idea: Idea) -> None:
+    """The ``idea.published`` webhook, written with the publication: the public record of the idea only
+    (``backend.portal.public``), never its author's name or e-mail."""
+    card = public_idea_card(idea)
+    portal = Portal.objects.filter(municipality_id=idea.municipality_id, is_open=True).first()
+    url = site_url(reverse("portal:idea", args=[portal.slug, card.id])) if portal is not None else None
+    webhook_messages_record(
+        municipality=idea.municipality,
+        event_type=WebhookEventType.IDEA_PUBLISHED,
+        timestamp=card.published_at,
+        data={
+            "idea": {
+                "id": card.id,
+                "title": card.title,
+                "text": card.description,
+                "thematic_area": card.thematic_area,
+                "url": url,
+                "published_at": card.published_at,
+            }
+        },
+    )
 
 
 @transaction.atomic

@@ -76,6 +76,7 @@ CONTRACT = {
     "/api/v1/notifications/read-all/": {"post"},
     "/api/v1/me/": {"get"},
     "/api/v1/me/export/": {"get"},  # issue 6: the caller's own data (GDPR)
+    "/api/v1/me/calendar-feed/": {"get", "post", "delete"},  # issue 17: the caller's own calendar address
     "/api/v1/projects/export/": {"get"},  # issue 6: the project list as CSV
     "/api/v1/energy/portfolio/": {"get"},  # issue 16: the town's energy and CO₂ totals
     "/api/v1/energy/factor-sets/": {"get"},  # issue 16: emission factor sets with their citations
@@ -121,7 +122,13 @@ CONTRACT = {
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.
-WRITES_WITHOUT_ERROR_SET = {("/api/v1/auth/token/", "post"), ("/api/v1/notifications/read-all/", "post")}
+WRITES_WITHOUT_ERROR_SET = {
+    ("/api/v1/auth/token/", "post"),
+    ("/api/v1/notifications/read-all/", "post"),
+    # The caller's own calendar address: no body, nothing hidden, nothing to conflict with.
+    ("/api/v1/me/calendar-feed/", "post"),
+    ("/api/v1/me/calendar-feed/", "delete"),
+}
 ERROR_CODES = {"400", "403", "404", "409"}
 CDN_MARKERS = ("cdn.", "unpkg", "jsdelivr", "cdnjs", "googleapis")
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -299,3 +300,83 @@ def test_the_delivery_log_costs_the_same_queries_for_one_or_many(
     with django_assert_num_queries(8):
         response = client.get(f"/integrations/webhooks/{endpoint.pk}/")
     assert response.content.decode().count("HTTP 500") == count
+
+
+AUTHOR_NAME, AUTHOR_EMAIL = "Jana Občanová", "jana.obcanova@example.org"
+
+
+@pytest.fixture
+def idea_limits_of_own(monkeypatch):
+    """Each test its own count of submissions per address and e-mail."""
+    from backend.portal import ideas
+
+    monkeypatch.setattr(ideas, "RATE_KEY_PREFIX", f"test:{uuid.uuid4().hex}")
+
+
+def submit_idea(town, portal):
+    from backend.portal.ideas import idea_confirm, idea_confirmation_token, idea_submit
+
+    idea = idea_submit(
+        portal=portal,
+        title="Lavičky v parku",
+        description="Více laviček u rybníka.",
+        thematic_area="",
+        place="Park u rybníka",
+        name=AUTHOR_NAME,
+        email=AUTHOR_EMAIL,
+        consent=True,
+        honeypot="",
+        client_address="198.51.100.7",
+    )
+    assert not WebhookDelivery.objects.exists()  # submitted, e-mail not confirmed
+    idea = idea_confirm(token=idea_confirmation_token(idea=idea))
+    assert not WebhookDelivery.objects.exists()  # confirmed, waiting for moderation
+    return idea
+
+
+@pytest.mark.usefixtures("idea_limits_of_own")
+def test_a_published_idea_reaches_the_subscribed_endpoint_without_its_author(
+    town, receiver, settings, django_capture_on_commit_callbacks
+):
+    from backend.portal.ideas import idea_moderate
+    from backend.portal.models import Portal
+
+    _endpoint, secret = register(town, receiver, "idea.published")
+    register(town, receiver, "project.transitioned")  # not subscribed to ideas: gets nothing
+    settings.SITE_URL = "https://ramec.example.org"
+    portal = Portal.objects.create(municipality=town.municipality, slug="vzorov")
+    idea = submit_idea(town, portal)
+    with django_capture_on_commit_callbacks(execute=True):
+        idea_moderate(actor=town.user("coordinator"), idea=idea, decision="publish")
+
+    [delivery] = WebhookDelivery.objects.all()
+    assert delivery.event_type == "idea.published" and delivery.event_id is None
+    [request] = receiver.requests
+    payload = standard_webhooks_verify(secret, request.headers, request.body, now=time.time())
+    assert (payload["type"], payload["version"]) == ("idea.published", 1)
+    idea.refresh_from_db()
+    assert payload["data"] == {
+        "idea": {
+            "id": idea.pk,
+            "title": "Lavičky v parku",
+            "text": "Více laviček u rybníka.",
+            "thematic_area": "",
+            "url": f"https://ramec.example.org/obec/vzorov/podnety/{idea.pk}/",
+            "published_at": payload["data"]["idea"]["published_at"],
+        }
+    }
+    assert payload["data"]["idea"]["published_at"].startswith(idea.published_at.date().isoformat())
+    assert AUTHOR_NAME not in request.body and AUTHOR_EMAIL not in request.body and "Jana" not in request.body
+
+
+@pytest.mark.usefixtures("idea_limits_of_own")
+def test_a_rejected_idea_sends_nothing(town, receiver, django_capture_on_commit_callbacks):
+    from backend.portal.ideas import idea_moderate
+    from backend.portal.models import Portal
+
+    register(town, receiver, "idea.published")
+    idea = submit_idea(town, Portal.objects.create(municipality=town.municipality, slug="vzorov"))
+    with django_capture_on_commit_callbacks(execute=True):
+        idea_moderate(actor=town.user("coordinator"), idea=idea, decision="reject", reason="Duplicitní.")
+    assert not WebhookDelivery.objects.exists()
+    assert receiver.requests == []

@@ -1,11 +1,9 @@
 """Panels of integrations on other pages: the calendar address on the profile, calls closing soon on the dashboard."""
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 
 from backend.integrations import selectors
-from backend.notifications.services import site_url
 
 register = template.Library()
 CLOSING_SOON_DAYS = 30
@@ -14,9 +12,8 @@ CLOSING_SOON_DAYS = 30
 @register.inclusion_tag("integrations/calendar_panel.html", takes_context=True)
 def calendar_panel(context) -> dict:
     user = context["user"]
-    feed = selectors.calendar_feed_of(user=user)
     return {
-        "feed_url": site_url(reverse("integrations:calendar_personal", args=[feed.token])) if feed else "",
+        "feed_url": selectors.calendar_feed_url(user=user) or "",
         "keeps_webhooks": selectors.webhook_municipalities_for(user=user).exists(),
         "csrf_token": context.get("csrf_token"),
     }
