@@ -320,7 +320,6 @@ def _request_quorum_reached(request: ApprovalRequest, project: Project) -> bool:
     )
 
 
-@_audited_refusal(AuditAction.APPROVAL_REFUSED)
 def _resolution_checked(body: str, number: str, day: date | None) -> dict:
     """The resolution fields of a decision, or none when none was given; a half-given one is refused."""
     number = trimmed(number or "")
@@ -335,6 +334,7 @@ def _resolution_checked(body: str, number: str, day: date | None) -> dict:
     return {"resolution_body": body, "resolution_number": number, "resolution_date": day}
 
 
+@_audited_refusal(AuditAction.APPROVAL_REFUSED)
 def approval_decide(
     *,
     approval_request: ApprovalRequest,
