@@ -284,6 +284,9 @@ class DecisionSerializer(serializers.ModelSerializer):
     resolution_text = serializers.CharField(
         read_only=True, help_text="The council resolution as Czech documents cite it; empty when none was given."
     )
+    row_computed = {
+        "resolution_text": (("resolution_body", "resolution_number", "resolution_date"), resolution_text),
+    }
 
     class Meta:
         model = ApprovalDecision

@@ -1,6 +1,8 @@
 """A council resolution (usnesení rady či zastupitelstva): who adopted it, its number and date, cited as Czech
 documents cite it. Strategies, their amendments and approval decisions carry one."""
 
+import datetime
+
 from django.db import models
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -33,9 +35,16 @@ class ResolutionFields(models.Model):
     @property
     def resolution_text(self) -> str:
         """As Czech documents cite it: "usnesení zastupitelstva č. 12/2026 ze dne 3. 3. 2026"."""
-        if not self.has_resolution:
-            return ""
-        values = {"number": self.resolution_number, "date": date_format(self.resolution_date, "SHORT_DATE_FORMAT")}
-        if self.resolution_body == ResolutionBody.BOARD:
-            return gettext("resolution of the municipal board no. %(number)s of %(date)s") % values
-        return gettext("resolution of the municipal assembly no. %(number)s of %(date)s") % values
+        return resolution_text(self.resolution_body, self.resolution_number, self.resolution_date)
+
+
+def resolution_text(body: str, number: str, day: datetime.date | str | None) -> str:
+    """``ResolutionFields.resolution_text`` from the three columns (the API's row readers give them so)."""
+    if not (number and day):
+        return ""
+    if isinstance(day, str):
+        day = datetime.date.fromisoformat(day)
+    values = {"number": number, "date": date_format(day, "SHORT_DATE_FORMAT")}
+    if body == ResolutionBody.BOARD:
+        return gettext("resolution of the municipal board no. %(number)s of %(date)s") % values
+    return gettext("resolution of the municipal assembly no. %(number)s of %(date)s") % values

@@ -4,6 +4,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from rest_framework.test import APIClient
 
 from backend.projects.models import Project
 from backend.projects.stages import Stage
+from tests.factories import UserFactory
 from workflows.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus
 from workflows.services import project_transition
 
@@ -21,12 +23,12 @@ RESOLUTION = {"resolution_body": "board", "resolution_number": "R 45/2026", "res
 CITED = "usnesení rady č. R 45/2026 ze dne 30. 11. 2026"
 
 
-def _request(town, *, required: bool) -> ApprovalRequest:
-    ApprovalPolicy.objects.filter(municipality=town.municipality, transition="approve_for_funding").update(
+def _request(town, *, required: bool, transition="approve_for_funding", stage=Stage.ASSESSMENT) -> ApprovalRequest:
+    ApprovalPolicy.objects.filter(municipality=town.municipality, transition=transition).update(
         requires_resolution=required
     )
-    project = town.project(Stage.ASSESSMENT, title="Chytré lampy")
-    outcome = project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
+    project = town.project(stage, title="Chytré lampy")
+    outcome = project_transition(project=project, actor=town.user("manager"), transition=transition)
     return outcome.approval_request
 
 
@@ -118,6 +120,8 @@ def test_api_approve_with_the_resolution_shows_it_in_the_decision(town):
     assert decision["resolution_date"] == "2026-11-30"
     assert decision["resolution_text"] == CITED
     assert date.fromisoformat(decision["resolution_date"]) <= timezone.localdate()
+    listed = client.get("/api/v1/approvals/", {"status": "approved"}).json()["results"]
+    assert [row["decisions"][0]["resolution_text"] for row in listed] == [CITED]
 
 
 def test_the_schema_names_the_resolution_fields(town):
@@ -129,3 +133,36 @@ def test_the_schema_names_the_resolution_fields(town):
     fields = set(components[approve["schema"]["$ref"].rsplit("/", 1)[-1]]["properties"])
     assert {"resolution_body", "resolution_number", "resolution_date", "comment"} <= fields
     assert "resolution_text" in components["Decision"]["properties"]
+
+
+def test_the_policy_admin_shows_and_sets_the_flag(superuser_client, town):
+    policy = ApprovalPolicy.objects.get(municipality=town.municipality, transition="approve_for_funding")
+    listing = superuser_client.get(reverse("admin:workflows_approvalpolicy_changelist"))
+    assert listing.status_code == 200
+    assert "column-requires_resolution" in listing.content.decode()
+    form = superuser_client.get(reverse("admin:workflows_approvalpolicy_change", args=[policy.pk]))
+    assert 'name="requires_resolution"' in form.content.decode()
+
+
+def test_the_admin_approve_action_without_a_resolution_refuses_in_words(town):
+    approval = _request(town, required=True, transition="complete", stage=Stage.EVALUATION)
+    head = town.user("coordinator")  # completing is the coordinator's gate
+    head.is_staff = True
+    head.save(update_fields=["is_staff"])
+    head.user_permissions.add(Permission.objects.get(codename="view_approvalrequest"))
+    client = _web(head)
+    url = reverse("admin:workflows_approvalrequest_changelist")
+    selection = {"action": "approve", "_selected_action": [approval.pk], "confirm": "yes", "comment": ""}
+    final = client.post(url, selection, follow=True)
+    assert final.status_code == 200
+    assert "Toto schválení vyžaduje číslo a datum usnesení rady či zastupitelstva." in final.content.decode()
+    approval.refresh_from_db()
+    assert approval.status == ApprovalStatus.PENDING
+    assert not ApprovalDecision.objects.filter(request=approval).exists()
+
+
+@pytest.fixture
+def superuser_client(db) -> Client:
+    client = Client()
+    client.force_login(UserFactory(username="operator", is_superuser=True, is_staff=True))
+    return client
