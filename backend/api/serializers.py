@@ -14,6 +14,7 @@ from backend.accounts.selectors import (
 )
 from backend.api.rows import row_reader
 from backend.core.resolutions import ResolutionBody
+from backend.core.resolutions import resolution_text as cited_resolution
 from backend.notifications.models import Notification
 from backend.projects.access import sees_internals_in
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
@@ -285,7 +286,7 @@ class DecisionSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The council resolution as Czech documents cite it; empty when none was given."
     )
     row_computed = {
-        "resolution_text": (("resolution_body", "resolution_number", "resolution_date"), resolution_text),
+        "resolution_text": (("resolution_body", "resolution_number", "resolution_date"), cited_resolution),
     }
 
     class Meta:
