@@ -9,6 +9,7 @@ other interface (who may use the admin at all: ``backend.accounts.admin_site``).
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -145,6 +146,7 @@ class ApprovalPolicyAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
         "coordinator_approves",
         "required_approvals",
         "each_role_must_approve",
+        "requires_resolution",
         "reminder_after_days",
         "escalate_after_days",
     )
@@ -160,7 +162,8 @@ class ApprovalPolicyAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
 class ApprovalDecisionInline(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.TabularInline):
     model = ApprovalDecision
     municipality_lookup = "request__project__municipality_id"
-    fields = ("approver", "decision", "as_roles", "comment", "created_at")
+    fields = ("approver", "decision", "as_roles", "comment", "resolution_text", "created_at")
+    readonly_fields = ("resolution_text",)
     extra = 0
 
 
@@ -251,6 +254,10 @@ class ApprovalRequestAdmin(ReadOnlyAdminMixin, MunicipalityScopedMixin, admin.Mo
             )
         except DomainError as error:
             self.message_user(request, refusal_message(subject, error), messages.ERROR)
+            return
+        except ValidationError as error:
+            # A policy that requires a council resolution: the admin's actions carry none, the inbox does.
+            self.message_user(request, f"{subject}: {' '.join(error.messages)}", messages.ERROR)
             return
         if outcome.executed:
             message = gettext("%(subject)s: approved; the project moved to the stage “%(stage)s”.") % {

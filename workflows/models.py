@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Municipality
+from backend.core.resolutions import ResolutionFields
 from backend.projects.models import Project
 from backend.projects.stages import Stage
 from workflows.machine import TRANSITION_LABELS, TRANSITION_NAMES, ProjectPipeline
@@ -90,6 +91,11 @@ class ApprovalPolicy(ApproverRolesMixin, models.Model):
             "even when they hold an approving role."
         ),
     )
+    requires_resolution = models.BooleanField(
+        _("approval needs a council resolution"),
+        default=False,
+        help_text=_("When set, whoever approves must give the board's or the assembly's resolution (number and date)."),
+    )
     reminder_after_days = models.PositiveSmallIntegerField(_("remind approvers after (days)"), default=3)
     escalate_after_days = models.PositiveSmallIntegerField(_("escalate to the coordinator after (days)"), default=6)
 
@@ -142,6 +148,7 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
     each_role_must_approve = models.BooleanField(_("every role must approve"), default=False)
     # Copied from the policy like the rest; requests made before the switch existed keep the old rule.
     forbid_self_approval = models.BooleanField(_("the requester may not approve their own request"), default=False)
+    requires_resolution = models.BooleanField(_("approval needs a council resolution"), default=False)
     reminder_after_days = models.PositiveSmallIntegerField(_("remind approvers after (days)"), default=3)
     escalate_after_days = models.PositiveSmallIntegerField(_("escalate after (days)"), default=6)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
@@ -187,7 +194,9 @@ class Decision(models.TextChoices):
     REJECT = "reject", _("Reject")
 
 
-class ApprovalDecision(models.Model):
+class ApprovalDecision(ResolutionFields):
+    """One approver's decision; an approval may cite the council resolution it rests on."""
+
     request = models.ForeignKey(
         ApprovalRequest, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("approval request")
     )

@@ -8,8 +8,9 @@ A refusal is written to the audit log after that transaction rolled back (``_aud
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from backend.core.errors import (
     TransitionNotAllowed,
 )
 from backend.core.models import AuditAction
+from backend.core.resolutions import ResolutionBody
 from backend.core.text import trimmed
 from backend.projects.access import project_access
 from backend.projects.models import EventKind, Project
@@ -267,6 +269,7 @@ def project_transition(
             required_approvals=policy.required_approvals,
             each_role_must_approve=policy.each_role_must_approve,
             forbid_self_approval=policy.forbid_self_approval,
+            requires_resolution=policy.requires_resolution,
             reminder_after_days=policy.reminder_after_days,
             escalate_after_days=policy.escalate_after_days,
             escalates_at=(
@@ -274,7 +277,9 @@ def project_transition(
             ),
         )
         # Under the four-eyes rule the request is only a request: someone else must approve it.
-        own_roles = [] if request.forbid_self_approval else approver_roles_of(locked, actor, request.approver_roles)
+        # A policy that wants a council resolution gets it from an explicit approval, never from the request.
+        counts_own = not (request.forbid_self_approval or request.requires_resolution)
+        own_roles = approver_roles_of(locked, actor, request.approver_roles) if counts_own else []
         if own_roles:
             ApprovalDecision.objects.create(
                 request=request, approver=actor, decision=Decision.APPROVE, as_roles=own_roles, comment=comment
@@ -315,9 +320,30 @@ def _request_quorum_reached(request: ApprovalRequest, project: Project) -> bool:
     )
 
 
+def _resolution_checked(body: str, number: str, day: date | None) -> dict:
+    """The resolution fields of a decision, or none when none was given; a half-given one is refused."""
+    number = trimmed(number or "")
+    if not number and day is None:
+        return {}
+    if not number or day is None:
+        raise ValidationError({"resolution_number": _("Give both the number and the date of the council resolution.")})
+    if day > timezone.localdate():
+        raise ValidationError({"resolution_date": _("The date of the resolution cannot be in the future.")})
+    if body not in ResolutionBody.values:
+        body = ResolutionBody.ASSEMBLY
+    return {"resolution_body": body, "resolution_number": number, "resolution_date": day}
+
+
 @_audited_refusal(AuditAction.APPROVAL_REFUSED)
 def approval_decide(
-    *, approval_request: ApprovalRequest, actor: User, decision: str, comment: str = ""
+    *,
+    approval_request: ApprovalRequest,
+    actor: User,
+    decision: str,
+    comment: str = "",
+    resolution_body: str = "",
+    resolution_number: str = "",
+    resolution_date: date | None = None,
 ) -> TransitionOutcome:
     """Approve or reject a pending request; the approval that completes the quorum runs the transition.
 
@@ -325,10 +351,14 @@ def approval_decide(
     municipality may decide it alone even when the policy does not name them: their approval runs the
     transition, their rejection ends the request. Two approvers deciding at once are serialised by the
     project lock: the second finds the request already decided and gets ``ConcurrentChange``.
+
+    An approval may cite the council resolution it rests on (``resolution_*``); under a policy that
+    ``requires_resolution`` an approval without one is refused (``ValidationError``) and nothing is saved.
     """
     comment = trimmed(comment or "")
     if decision not in Decision.values:
         raise TransitionNotAllowed(_("Unknown decision."), code="unknown_decision")
+    resolution = _resolution_checked(resolution_body, resolution_number, resolution_date)
     with transaction.atomic():
         project = _lock_project(approval_request.project_id)
         request = ApprovalRequest.objects.select_for_update().get(pk=approval_request.pk)
@@ -370,9 +400,18 @@ def approval_decide(
             )
             return TransitionOutcome(project=project, approval_request=request)
 
+        if request.requires_resolution and not resolution:
+            raise ValidationError(
+                {"resolution_number": _("This approval needs the number and the date of the council resolution.")}
+            )
         if earlier is None:
             ApprovalDecision.objects.create(
-                request=request, approver=actor, decision=Decision.APPROVE, as_roles=roles, comment=comment
+                request=request,
+                approver=actor,
+                decision=Decision.APPROVE,
+                as_roles=roles,
+                comment=comment,
+                **resolution,
             )
         if not deciding_for_escalation and not _request_quorum_reached(request, project):
             _grant_record(request, project=project, actor=actor, comment=comment, completes=False)

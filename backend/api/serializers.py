@@ -13,6 +13,8 @@ from backend.accounts.selectors import (
     user_list_visible,
 )
 from backend.api.rows import row_reader
+from backend.core.resolutions import ResolutionBody
+from backend.core.resolutions import resolution_text as cited_resolution
 from backend.notifications.models import Notification
 from backend.projects.access import sees_internals_in
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
@@ -280,10 +282,26 @@ class TransitionRequestSerializer(StrictInputMixin, serializers.Serializer):
 class DecisionSerializer(serializers.ModelSerializer):
     approver = UserSummarySerializer(read_only=True)
     at = serializers.DateTimeField(source="created_at", read_only=True)
+    resolution_text = serializers.CharField(
+        read_only=True, help_text="The council resolution as Czech documents cite it; empty when none was given."
+    )
+    row_computed = {
+        "resolution_text": (("resolution_body", "resolution_number", "resolution_date"), cited_resolution),
+    }
 
     class Meta:
         model = ApprovalDecision
-        fields = ("approver", "decision", "comment", "as_roles", "at")
+        fields = (
+            "approver",
+            "decision",
+            "comment",
+            "as_roles",
+            "at",
+            "resolution_body",
+            "resolution_number",
+            "resolution_date",
+            "resolution_text",
+        )
 
 
 class ApprovalRequestSerializer(serializers.ModelSerializer):
@@ -310,6 +328,7 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
             "approver_roles",
             "required_approvals",
             "each_role_must_approve",
+            "requires_resolution",
             "decisions",
             "created_at",
             "decided_at",
@@ -321,6 +340,14 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
 
 class DecisionInputSerializer(StrictInputMixin, serializers.Serializer):
     comment = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
+
+
+class ApproveInputSerializer(DecisionInputSerializer):
+    """An approval may cite the council resolution it rests on; the policy may require it."""
+
+    resolution_body = serializers.ChoiceField(choices=ResolutionBody.choices, required=False, default="assembly")
+    resolution_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    resolution_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class HistorySerializer(serializers.ModelSerializer):

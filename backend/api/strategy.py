@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.api.exports import JsonErrorsNegotiation
+from backend.core.resolutions import ResolutionBody
 from backend.core.spreadsheets import IMPORT_MAX_BYTES, XLSX_CONTENT_TYPE, sheet_read
 from backend.strategy.coverage import Figures, strategy_coverage
 from backend.strategy.models import (
@@ -25,7 +26,6 @@ from backend.strategy.models import (
     Indicator,
     ItemKind,
     Measure,
-    ResolutionBody,
     Strategy,
 )
 from backend.strategy.selectors import amendment_list, goal_list, measure_list, strategy_list_visible

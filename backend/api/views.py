@@ -371,18 +371,16 @@ class ApprovalViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     def _decide(self, request: Request, decision: str) -> Response:
         approval_request = self.get_object()
-        serializer = s.DecisionInputSerializer(data=request.data)
+        input_class = s.ApproveInputSerializer if decision == Decision.APPROVE else s.DecisionInputSerializer
+        serializer = input_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         outcome = workflow_services.approval_decide(
-            approval_request=approval_request,
-            actor=request.user,
-            decision=decision,
-            comment=serializer.validated_data["comment"],
+            approval_request=approval_request, actor=request.user, decision=decision, **serializer.validated_data
         )
         refreshed = self.get_queryset().get(pk=outcome.approval_request.pk)
         return Response(self.get_serializer(refreshed).data)
 
-    @extend_schema(request=s.DecisionInputSerializer, responses={200: s.ApprovalRequestSerializer})
+    @extend_schema(request=s.ApproveInputSerializer, responses={200: s.ApprovalRequestSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         return self._decide(request, Decision.APPROVE)

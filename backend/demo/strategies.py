@@ -10,8 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from backend.accounts.models import User
+from backend.core.resolutions import ResolutionBody
 from backend.projects.choices import KpiKind
-from backend.strategy.models import AmendmentAction, ItemKind, Measure, ResolutionBody, Strategy
+from backend.strategy.models import AmendmentAction, ItemKind, Measure, Strategy
 from backend.strategy.services import (
     ChangeSpec,
     amendment_propose,

@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.resolutions import ResolutionBody
 from backend.projects.choices import KpiKind
-from backend.strategy.models import AmendmentAction, ItemKind, ResolutionBody
+from backend.strategy.models import AmendmentAction, ItemKind
 from backend.strategy.services import ChangeSpec
 
 

@@ -11,13 +11,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Department, Municipality
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
+from backend.core.resolutions import ResolutionFields
 from backend.projects.choices import KPI_FIXED_UNIT_LABELS, KpiKind
 from backend.projects.models import Project
 from workflows.models import AppendOnlyQuerySet, ApprovalStatus, ApproverRolesMixin, Decision, ImmutableRecordError
@@ -28,38 +27,6 @@ class StrategyStatus(models.TextChoices):
     IN_FORCE = "in_force", _("In force")
     UNDER_AMENDMENT = "under_amendment", _("Under amendment")
     ARCHIVED = "archived", _("Archived")
-
-
-class ResolutionBody(models.TextChoices):
-    """Who adopted the document: the assembly (zastupitelstvo) adopts strategies, the board (rada) may amend."""
-
-    ASSEMBLY = "assembly", _("Municipal assembly")
-    BOARD = "board", _("Municipal board")
-
-
-class ResolutionFields(models.Model):
-    """The council resolution that adopted a strategy or approved an amendment (usnesení č. … ze dne …)."""
-
-    resolution_body = models.CharField(_("adopted by"), max_length=16, choices=ResolutionBody.choices, blank=True)
-    resolution_number = SingleLineCharField(_("resolution number"), max_length=64, blank=True)
-    resolution_date = models.DateField(_("resolution date"), null=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def has_resolution(self) -> bool:
-        return bool(self.resolution_number and self.resolution_date)
-
-    @property
-    def resolution_text(self) -> str:
-        """As Czech documents cite it: "usnesení zastupitelstva č. 12/2026 ze dne 3. 3. 2026"."""
-        if not self.has_resolution:
-            return ""
-        values = {"number": self.resolution_number, "date": date_format(self.resolution_date, "SHORT_DATE_FORMAT")}
-        if self.resolution_body == ResolutionBody.BOARD:
-            return gettext("resolution of the municipal board no. %(number)s of %(date)s") % values
-        return gettext("resolution of the municipal assembly no. %(number)s of %(date)s") % values
 
 
 class Strategy(ResolutionFields, TimeStampedModel):

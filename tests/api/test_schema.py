@@ -541,7 +541,12 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         ),
         ("post", "/api/v1/approvals/{id}/approve/"): (
             f"/api/v1/approvals/{world['approvals'][0]}/approve/",
-            {"comment": "Souhlasím."},
+            {
+                "comment": "Souhlasím.",
+                "resolution_body": "board",
+                "resolution_number": "R 45/2026",
+                "resolution_date": "2026-11-30",
+            },
         ),
         ("post", "/api/v1/invitations/"): (
             "/api/v1/invitations/",

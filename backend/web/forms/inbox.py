@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.resolutions import ResolutionBody
 from backend.projects.choices import TaskStatus
 from workflows.models import Decision
 
@@ -12,6 +13,12 @@ class ApprovalDecisionForm(forms.Form):
 
     decision = forms.ChoiceField(label=_("decision"), choices=Decision.choices)
     comment = forms.CharField(label=_("reason"), required=False, max_length=10_000, widget=forms.Textarea)
+    # The council resolution an approval rests on; the service says when the request's policy requires it.
+    resolution_body = forms.ChoiceField(label=_("Approved by"), choices=ResolutionBody.choices, required=False)
+    resolution_number = forms.CharField(label=_("Resolution number"), max_length=64, required=False)
+    resolution_date = forms.DateField(
+        label=_("Resolution date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict:
         cleaned = super().clean()

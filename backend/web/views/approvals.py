@@ -6,6 +6,7 @@ Partner guests take part in no approval; the selectors give them an empty inbox.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -78,7 +79,13 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
+            resolution_body=form.cleaned_data["resolution_body"],
+            resolution_number=form.cleaned_data["resolution_number"],
+            resolution_date=form.cleaned_data["resolution_date"],
         )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _refused(request, approval, form=form, status=400)
     except PermissionDenied as error:
         raise HttpPermissionDenied(str(error)) from error
     except NotFound as error:
