@@ -726,3 +726,10 @@ def _public_consultation(consultation: Consultation, *, today: datetime.date, ch
         is_open=consultation.is_open_on(today),
         changes=changes,
     )
+
+
+def public_consultation_running(*, municipality: Municipality, today: datetime.date) -> bool:
+    """Whether an amendment of the municipality's strategy is in public consultation today (the portal links it)."""
+    return Consultation.objects.filter(
+        amendment__strategy__municipality=municipality, starts_on__lte=today, ends_on__gte=today
+    ).exists()

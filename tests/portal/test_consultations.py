@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from backend.strategy.consultation import (
     consultation_comment_answer,
+    consultation_comment_confirm,
     consultation_comment_moderate,
+    consultation_comment_submit,
     consultation_open,
 )
 from backend.strategy.models import ConsultationComment, ItemKind
@@ -110,3 +112,49 @@ def test_the_page_reads_a_bounded_number_of_queries(
     page = reverse("portal:consultation", args=[portal.slug, consultation.pk])
     with django_assert_num_queries(4):
         assert client.get(page).status_code == 200
+
+
+def test_the_municipality_page_links_a_running_consultation(client, portal, consultation):
+    page = reverse("portal:municipality", args=[portal.slug])
+    assert reverse("portal:consultations", args=[portal.slug]) in client.get(page).content.decode()
+    consultation.starts_on = consultation.ends_on = timezone.localdate() - timedelta(days=1)
+    consultation.save()
+    assert reverse("portal:consultations", args=[portal.slug]) not in client.get(page).content.decode()
+
+
+def _confirmed(consultation, body="Chybí přechody.") -> ConsultationComment:
+    _comment, token = consultation_comment_submit(
+        consultation=consultation, author_name="Jan Občan", email="jan@example.org", body=body
+    )
+    return consultation_comment_confirm(token=token)
+
+
+def test_the_coordinator_moderates_and_the_proposer_answers_on_the_staff_screen(client, town, portal, consultation):
+    comment = _confirmed(consultation)
+    spam = _confirmed(consultation, body="Kupte levné hodinky")
+    amendment = consultation.amendment
+    screen = reverse("strategy:consultation_comments", args=[amendment.pk])
+    client.force_login(town.user("coordinator"))
+    assert "Chybí přechody" in client.get(screen).content.decode()
+    moderate = "strategy:consultation_comment_moderate"
+    client.post(reverse(moderate, args=[amendment.pk, comment.pk]), {"decision": "publish"})
+    client.post(reverse(moderate, args=[amendment.pk, spam.pk]), {"decision": "reject"})
+    answer = reverse("strategy:consultation_comment_answer", args=[amendment.pk, comment.pk])
+    assert client.post(answer, {"answer": "Doplníme je."}).status_code == 403  # only the proposer answers
+    client.force_login(town.user("manager"))
+    assert client.post(answer, {"answer": "Doplníme je."}).status_code == 302
+    text = client.get(reverse("portal:consultation", args=[portal.slug, consultation.pk])).content.decode()
+    assert "Doplníme je." in text and "hodinky" not in text
+
+
+def test_staff_of_another_municipality_get_404(client, town, consultation):
+    comment = _confirmed(consultation)
+    amendment = consultation.amendment
+    client.force_login(town.user("other_coordinator"))
+    assert client.get(reverse("strategy:consultation_comments", args=[amendment.pk])).status_code == 404
+    response = client.post(
+        reverse("strategy:consultation_comment_moderate", args=[amendment.pk, comment.pk]), {"decision": "publish"}
+    )
+    assert response.status_code == 404
+    comment.refresh_from_db()
+    assert comment.status == "pending"
