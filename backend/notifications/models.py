@@ -86,6 +86,10 @@ class MailKind(models.TextChoices):
     SUPPORT_CONFIRMATION = "support_confirmation", _("Confirmation of supporting a citizen idea")
     FOLLOW_CONFIRMATION = "follow_confirmation", _("Confirmation of following a project")
     FOLLOW_UPDATE = "follow_update", _("News of a followed project")
+    CONSULTATION_COMMENT_CONFIRMATION = (
+        "consultation_comment",
+        _("Confirmation of a comment in a public consultation"),
+    )
 
 
 class Delivery(models.Model):

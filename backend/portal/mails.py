@@ -19,6 +19,8 @@ from backend.portal.subscriptions import CONFIRM_SALT as FOLLOW_CONFIRM_SALT
 from backend.portal.subscriptions import LINK_SALT, follow_token
 from backend.projects.models import Event, EventKind
 from backend.projects.stages import Stage
+from backend.strategy.consultation import consultation_comment_token_renew
+from backend.strategy.models import CommentStatus, ConsultationComment
 
 
 def site_link(path: str) -> str:
@@ -163,3 +165,31 @@ def _follow_news(delivery: Delivery) -> EmailMessage:
     )
     message.extra_headers.update(headers)
     return message
+
+
+@mail_kind(MailKind.CONSULTATION_COMMENT_CONFIRMATION)
+def _consultation_comment_confirmation(delivery: Delivery) -> EmailMessage:
+    comment = (
+        ConsultationComment.objects.select_related("consultation__amendment__strategy__municipality")
+        .filter(pk=delivery.object_id, status=CommentStatus.UNCONFIRMED)
+        .first()
+    )
+    if comment is None:
+        raise Undeliverable("The comment is gone or already confirmed.")
+    token = consultation_comment_token_renew(comment=comment)
+    link = site_link(reverse("portal:consultation_comment_confirm", args=[token]))
+    amendment = comment.consultation.amendment
+    with translation.override(delivery.language):
+        subject = _("Confirm your comment on “%(title)s”") % {"title": amendment.title}
+    return citizen_message(
+        delivery=delivery,
+        to=comment.email,
+        subject=subject,
+        template="emails/consultation_comment_confirm.txt",
+        context={
+            "comment": comment,
+            "amendment": amendment,
+            "town": amendment.strategy.municipality.name,
+            "link": link,
+        },
+    )

@@ -26,7 +26,16 @@ from backend.portal.models import Idea, IdeaStatus
 from backend.projects.choices import FundingProgramme, FundingStatus, KpiKind, ThematicArea
 from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
 from backend.projects.stages import Stage
-from backend.strategy.models import Goal, Measure
+from backend.strategy.models import (
+    AmendmentAction,
+    AmendmentChange,
+    CommentStatus,
+    Consultation,
+    ConsultationComment,
+    Goal,
+    ItemKind,
+    Measure,
+)
 from workflows.models import TransitionRecord
 
 # The columns of a project the public may read; nothing else is ever loaded for the public side.
@@ -592,3 +601,135 @@ def public_points(*, municipality: Municipality) -> list[PublicPlace]:
         PublicPlace(place=address, kind=PLACE_KIND_PROJECT, id=pk, title=title, latitude=latitude, longitude=longitude)
         for address, pk, title, latitude, longitude in projects
     ]
+
+
+# --- public consultations of strategy amendments ------------------------------------------------------------------
+
+CONSULTATION_RECENT_DAYS = 90
+CONSULTATION_LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class PublicAmendmentChange:
+    """What one change of an amendment does, from its proposed content's title and code only."""
+
+    action_label: str
+    kind_label: str
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PublicConsultation:
+    """An amendment in (or recently after) public consultation: its title, reason, changes and period; never the
+    proposer's or an approver's name, nor the amendment's approval settings."""
+
+    id: int
+    title: str
+    reason: str
+    strategy_title: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    is_open: bool
+    changes: tuple[PublicAmendmentChange, ...]
+
+
+@dataclass(frozen=True)
+class PublicConsultationComment:
+    """A published comment: the name its author gave, the text and the proposer's answer (never the e-mail)."""
+
+    id: int
+    author_name: str
+    body: str
+    answer: str
+    created_at: datetime.datetime
+    answered_at: datetime.datetime | None
+
+
+def public_consultation_queryset(*, municipality: Municipality, today: datetime.date) -> QuerySet[Consultation]:
+    """Consultations of the municipality that have started and ended at most ``CONSULTATION_RECENT_DAYS`` ago."""
+    return (
+        Consultation.objects.filter(
+            amendment__strategy__municipality=municipality,
+            starts_on__lte=today,
+            ends_on__gte=today - datetime.timedelta(days=CONSULTATION_RECENT_DAYS),
+        )
+        .select_related("amendment__strategy")
+        .only(
+            "id",
+            "starts_on",
+            "ends_on",
+            "amendment__id",
+            "amendment__title",
+            "amendment__reason",
+            "amendment__strategy__id",
+            "amendment__strategy__title",
+        )
+        .order_by("-ends_on", "-id")
+    )
+
+
+def public_consultation_list(*, municipality: Municipality, today: datetime.date) -> list[PublicConsultation]:
+    consultations = public_consultation_queryset(municipality=municipality, today=today)[:CONSULTATION_LIST_LIMIT]
+    return [_public_consultation(consultation, today=today, changes=()) for consultation in consultations]
+
+
+def public_consultation_get(*, municipality: Municipality, pk: int | str, today: datetime.date) -> Consultation:
+    """The consultation model (for the comment service) of a public consultation; NotFound for every other."""
+    try:
+        return public_consultation_queryset(municipality=municipality, today=today).get(pk=int(pk))
+    except (Consultation.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Consultation not found.")) from None
+
+
+def public_consultation_detail(*, consultation: Consultation, today: datetime.date) -> PublicConsultation:
+    changes = tuple(
+        PublicAmendmentChange(
+            action_label=str(AmendmentAction(change.action).label),
+            kind_label=str(ItemKind(change.kind).label),
+            code=str((change.data or {}).get("code", "")),
+            title=str((change.data or {}).get("title") or (change.data or {}).get("name") or ""),
+        )
+        for change in AmendmentChange.objects.filter(amendment_id=consultation.amendment_id).only(
+            "action", "kind", "data"
+        )
+    )
+    return _public_consultation(consultation, today=today, changes=changes)
+
+
+def public_consultation_comments(*, consultation: Consultation) -> list[PublicConsultationComment]:
+    comments = ConsultationComment.objects.filter(consultation=consultation, status=CommentStatus.PUBLISHED).only(
+        "id", "author_name", "body", "answer", "created_at", "answered_at"
+    )
+    return [
+        PublicConsultationComment(
+            id=comment.pk,
+            author_name=comment.author_name,
+            body=comment.body,
+            answer=comment.answer,
+            created_at=comment.created_at,
+            answered_at=comment.answered_at,
+        )
+        for comment in comments
+    ]
+
+
+def _public_consultation(consultation: Consultation, *, today: datetime.date, changes: tuple) -> PublicConsultation:
+    amendment = consultation.amendment
+    return PublicConsultation(
+        id=consultation.pk,
+        title=amendment.title,
+        reason=amendment.reason,
+        strategy_title=amendment.strategy.title,
+        starts_on=consultation.starts_on,
+        ends_on=consultation.ends_on,
+        is_open=consultation.is_open_on(today),
+        changes=changes,
+    )
+
+
+def public_consultation_running(*, municipality: Municipality, today: datetime.date) -> bool:
+    """Whether an amendment of the municipality's strategy is in public consultation today (the portal links it)."""
+    return Consultation.objects.filter(
+        amendment__strategy__municipality=municipality, starts_on__lte=today, ends_on__gte=today
+    ).exists()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backend.portal import feeds, idea_views, places, staff, views, views_subscriptions
+from backend.portal import consultations, feeds, idea_views, places, staff, views, views_subscriptions
 
 app_name = "portal"
 urlpatterns = [
@@ -35,6 +35,18 @@ urlpatterns = [
     path("obec/<slug:slug>/podnety/<int:pk>/foto/", idea_views.idea_photo, name="idea_photo"),
     path("obec/<slug:slug>/podnety/<int:pk>/podporit/", idea_views.idea_support, name="idea_support"),
     path("obec/podnety/podpora/<str:token>/", idea_views.idea_support_confirm_view, name="idea_support_confirm"),
+    path("obec/<slug:slug>/pripominky/", consultations.consultation_list, name="consultations"),
+    path("obec/<slug:slug>/pripominky/<int:pk>/", consultations.consultation_detail, name="consultation"),
+    path(
+        "obec/<slug:slug>/pripominky/<int:pk>/komentar/",
+        consultations.consultation_comment,
+        name="consultation_comment",
+    ),
+    path(
+        "obec/pripominky/potvrdit/<str:token>/",
+        consultations.consultation_comment_confirm_view,
+        name="consultation_comment_confirm",
+    ),
     path("ideas/", idea_views.idea_queue, name="idea_queue"),
     path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
     path("ideas/<int:pk>/photo/", idea_views.idea_photo_moderated, name="idea_photo_moderated"),

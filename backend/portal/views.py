@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers, set_response_etag
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from backend.portal.filters import PublicProjectFilterForm
 from backend.portal.ideas import idea_list_for_project
 from backend.portal.public import (
     public_attachment_get,
+    public_consultation_running,
     public_energy,
     public_project_cards,
     public_project_get,
@@ -82,6 +84,9 @@ def municipality(request: HttpRequest, slug: str) -> HttpResponse:
         "query": _query_without_page(request),
         "updates": public_update_list(municipality=portal.municipality, limit=LATEST_UPDATES),
         "energy": public_energy(municipality=portal.municipality),
+        "consultation_running": public_consultation_running(
+            municipality=portal.municipality, today=timezone.localdate()
+        ),
     }
     return render(request, "portal/municipality.html", context, status=200 if page else 400)
 

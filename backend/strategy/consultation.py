@@ -67,6 +67,17 @@ def consultation_comment_submit(
 
 
 @transaction.atomic
+def consultation_comment_token_renew(*, comment: ConsultationComment) -> str:
+    """A new confirmation token for an unconfirmed comment (its mail is built when sent, and only the token's hash
+    is stored): the link of the latest mail works, earlier ones no longer do."""
+    token = secrets.token_urlsafe(32)
+    ConsultationComment.objects.filter(pk=comment.pk, status=CommentStatus.UNCONFIRMED).update(
+        token_hash=_token_hash(token)
+    )
+    return token
+
+
+@transaction.atomic
 def consultation_comment_confirm(*, token: str) -> ConsultationComment:
     """The link from the e-mail: the comment goes to moderation (a second click changes nothing)."""
     comment = ConsultationComment.objects.select_for_update().filter(token_hash=_token_hash(token)).first()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from backend.portal.catalog import DATASET_KEYS
 from tests.factories.projects import KpiFactory
 from tests.portal.conftest import MARKER
+from tests.strategy.conftest import strategy  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,61 @@ def test_a_non_public_projects_energy_figures_reach_no_public_address(client, to
             assert number not in text, (address, number)
     html = client.get(reverse("portal:municipality", args=[portal.slug])).content.decode()
     assert 'id="portal-energy"' in html
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_no_internal_field_reaches_a_public_consultation_page(
+    client,
+    town,
+    portal,
+    leaky_project,
+    strategy,  # noqa: F811
+    language,
+):
+    """The proposer's and approvers' names, the decision comments, a comment's e-mail and the comments not
+    published stay off the consultation pages."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.strategy.consultation import (
+        consultation_comment_confirm,
+        consultation_comment_moderate,
+        consultation_comment_submit,
+        consultation_open,
+    )
+    from backend.strategy.models import ItemKind
+    from backend.strategy.services import ChangeSpec, amendment_propose
+
+    amendment = amendment_propose(
+        actor=town.user("manager"),  # named with the marker by leaky_project
+        strategy=strategy,
+        title="Nový cíl",
+        reason="Občané chtějí zeleň.",
+        changes=[ChangeSpec(action="add", kind=ItemKind.GOAL, data={"code": "9", "title": "Zelené město"})],
+    )
+    today = timezone.localdate()
+    consultation = consultation_open(
+        actor=town.user("manager"), amendment=amendment, starts_on=today, ends_on=today + timedelta(days=7)
+    )
+    for number, publish in enumerate((True, False, None)):
+        comment, token = consultation_comment_submit(
+            consultation=consultation,
+            author_name="Jan Občan" if publish else f"{MARKER} author",
+            email=f"{MARKER}-{number}@example.org",
+            body="Zveřejněná připomínka" if publish else f"{MARKER} not published",
+        )
+        if publish is not None:
+            comment = consultation_comment_confirm(token=token)
+            consultation_comment_moderate(actor=town.user("coordinator"), comment=comment, publish=publish)
+    client.cookies["django_language"] = language
+    for address in (
+        reverse("portal:consultations", args=[portal.slug]),
+        reverse("portal:consultation", args=[portal.slug, consultation.pk]),
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        text = response.content.decode()
+        assert MARKER not in text.upper(), address
+        assert "Novák" not in text, address
+    assert "Zveřejněná připomínka" in text and "Zelené město" in text

@@ -127,8 +127,8 @@ def test_the_list_costs_the_same_queries_for_1_and_many_projects(
     for project in _public(town, count):
         ProjectUpdateFactory(project=project)
     # Portal, count, page, the goals and the measures of the filter, the latest updates and their files, the energy
-    # figures.
-    with django_assert_num_queries(8):
+    # figures, whether a consultation runs.
+    with django_assert_num_queries(9):
         response = client.get(reverse("portal:municipality", args=["vzorov"]))
     assert response.status_code == 200
 

@@ -53,6 +53,7 @@ from backend.strategy.transfer import (
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.htmx import render_page
 from backend.web.templatetags.ramec import format_czk
+from backend.web.views import strategy_consultation
 from workflows.models import ApprovalStatus
 
 STRATEGY_LIST_LIMIT = 50
@@ -177,7 +178,7 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             row["indicators"] = _indicator_rows(row["measure"], coverage)
         else:
             row["figures"] = coverage.of_goal(row["goal"])
-    amendments = list(amendment_list(strategy=strategy)[:20])
+    amendments = list(amendment_list(strategy=strategy).select_related("consultation")[:20])
     for amendment in amendments:
         amendment.strategy = strategy
         own = amendment.forbid_self_approval and amendment.proposed_by_id == request.user.pk
@@ -454,4 +455,15 @@ urlpatterns = [
     path("zmeny/<int:pk>/usneseni/", amendment_resolution, name="amendment_resolution"),
     path("zmeny/<int:pk>/stazeni/", amendment_cancel, name="amendment_cancel"),
     path("projekty/<int:project_pk>/opatreni/", project_measures, name="project_measures"),
+    path("zmeny/<int:pk>/pripominky/", strategy_consultation.consultation_comments, name="consultation_comments"),
+    path(
+        "zmeny/<int:pk>/pripominky/<int:comment_pk>/moderace/",
+        strategy_consultation.consultation_comment_moderation,
+        name="consultation_comment_moderate",
+    ),
+    path(
+        "zmeny/<int:pk>/pripominky/<int:comment_pk>/odpoved/",
+        strategy_consultation.consultation_comment_reply,
+        name="consultation_comment_answer",
+    ),
 ]
