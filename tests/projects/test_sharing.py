@@ -203,3 +203,94 @@ def test_pickers_and_notifications_follow_sharing(town, people):
     event = Event.objects.create(project=project, kind=EventKind.COMMENT_POSTED, actor=manager, payload={})
     assert lhota_staff.pk not in recipients_for(event)
     assert people["other_coordinator"].pk not in recipients_for(event)
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+# fmt: off
+#                      GET   POST  DELETE Lhota
+API_MATRIX = {
+    None:                 (401, 401, 401),
+    "coordinator":        (200, 201, 204),
+    "manager":            (200, 201, 204),
+    "lead_head":          (200, 403, 403),
+    "staff":              (200, 403, 403),
+    "partner":            (404, 404, 404),
+    "partner_not_invited": (404, 404, 404),
+    "other_coordinator":  (200, 404, 204),   # before the POST Lhota does not see it; it withdraws its own share
+    "lhota_staff":        (200, 404, 403),
+    "third_staff":        (404, 404, 404),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("role", list(API_MATRIX))
+def test_api_permission_matrix(town, people, role):
+    project = town.project(Stage.ASSESSMENT)
+    user = people[role] if role else None
+    client = _api(user)
+    base = f"/api/v1/projects/{project.pk}/shared-with/"
+    get, post, delete = API_MATRIX[role]
+
+    created = client.post(base, {"municipality": people["third"].pk}, format="json")
+    assert created.status_code == post
+    if post == 201:
+        assert created.json() == {"id": people["third"].pk, "name": "Obec Dolní Újezd"}
+    project.shared_with.add(town.other_municipality)
+    listed = client.get(base)
+    assert listed.status_code == get
+    if get == 200:
+        names = [row["name"] for row in listed.json()]
+        assert names == (["Obec Dolní Újezd", "Obec Lhota"] if post == 201 else ["Obec Lhota"])
+    removed = client.delete(f"{base}{town.other_municipality.pk}/")
+    assert removed.status_code == delete
+    assert project.shared_with.filter(pk=town.other_municipality.pk).exists() == (delete != 204)
+    if delete in (401, 404):
+        missing = client.delete(f"/api/v1/projects/{MISSING_ID}/shared-with/{town.other_municipality.pk}/")
+        assert (removed.status_code, removed.json()) == (missing.status_code, missing.json())
+
+
+def test_api_refusals_follow_the_error_contract(town, people):
+    project = town.project(Stage.ASSESSMENT)
+    client = _api(people["coordinator"])
+    base = f"/api/v1/projects/{project.pk}/shared-with/"
+    own = client.post(base, {"municipality": town.municipality.pk}, format="json")
+    assert own.status_code == 400
+    assert "Projekt patří této obci, nelze ho s ní sdílet." in str(own.json())
+    assert client.post(base, {"municipality": town.other_municipality.pk}, format="json").status_code == 201
+    twice = client.post(base, {"municipality": town.other_municipality.pk}, format="json")
+    assert twice.status_code == 400 and "Projekt je s touto obcí už sdílen." in str(twice.json())
+    assert client.post(base, {"municipality": MISSING_ID}, format="json").status_code == 400
+    assert client.post(base, {"municipality": town.other_municipality.pk, "x": 1}, format="json").status_code == 400
+    not_shared = client.delete(f"{base}{people['third'].pk}/")
+    assert not_shared.status_code == 404
+    assert project.shared_with.count() == 1
+
+
+def test_api_closed_project_refuses_sharing(town, people):
+    project = town.project(Stage.COMPLETED)
+    response = _api(people["coordinator"]).post(
+        f"/api/v1/projects/{project.pk}/shared-with/", {"municipality": town.other_municipality.pk}, format="json"
+    )
+    assert response.status_code == 400 and "dokončen" in str(response.json())
+    assert not project.shared_with.exists()
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_api_list_query_count_is_flat(town, people, count, django_assert_num_queries):
+    project = town.project(Stage.ASSESSMENT)
+    for number in range(count):
+        project.shared_with.add(MunicipalityFactory(name=f"Obec {number}"))
+    client = _api(people["coordinator"])
+    with django_assert_num_queries(QUERIES_LIST):
+        response = client.get(f"/api/v1/projects/{project.pk}/shared-with/")
+    assert len(response.json()) == count
+
+
+QUERIES_LIST = 3  # the memberships, the project, the municipalities
+
+
+def test_schema_describes_the_endpoints(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/v1/projects/{id}/shared-with/" in schema
+    assert "/api/v1/projects/{id}/shared-with/{municipality_id}/" in schema
