@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import attachments, energy, exports, invitations, privacy, strategy, updates, views
+from backend.api import attachments, energy, exports, invitations, privacy, sharing, strategy, updates, views
 from backend.integrations.api import CalendarFeedView, FundingCallViewSet, WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -37,6 +37,12 @@ urlpatterns = [
         "projects/<int:pk>/partners/<int:organization_id>/",
         invitations.ProjectPartnerRevokeView.as_view(),
         name="project_partner_revoke",
+    ),
+    path("projects/<int:pk>/shared-with/", sharing.ProjectSharedWithView.as_view(), name="project_shared_with"),
+    path(
+        "projects/<int:pk>/shared-with/<int:municipality_id>/",
+        sharing.ProjectSharedWithDestroyView.as_view(),
+        name="project_shared_with_destroy",
     ),
     path("organizations/<int:pk>/revoke/", invitations.OrganizationRevokeView.as_view(), name="organization_revoke"),
     path("projects/<int:pk>/attachments/", attachments.ProjectAttachmentsView.as_view(), name="project_attachments"),

@@ -406,6 +406,8 @@ class EventKind(models.TextChoices):
     APPROVAL_ESCALATED = "approval_escalated", _("Approval escalated to the coordinator")
     FUNDING_DEADLINE = "funding_deadline", _("Funding call deadline approaching")
     EVALUATION_CORRECTED = "evaluation_corrected", _("Evaluation of a completed project corrected")
+    PROJECT_SHARED = "project_shared", _("Project shared with a municipality")
+    PROJECT_UNSHARED = "project_unshared", _("Project sharing withdrawn")
 
 
 class Event(models.Model):

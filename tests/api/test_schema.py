@@ -88,6 +88,9 @@ CONTRACT = {
     "/api/v1/invitations/{id}/revoke/": {"post"},
     "/api/v1/projects/{id}/partners/{organization_id}/": {"delete"},
     "/api/v1/organizations/{id}/revoke/": {"post"},
+    # issue 15: sharing a project with other municipalities
+    "/api/v1/projects/{id}/shared-with/": {"get", "post"},
+    "/api/v1/projects/{id}/shared-with/{municipality_id}/": {"delete"},
     # issue 6: attachments of projects and comments (multipart upload; downloads from the web URL)
     "/api/v1/projects/{id}/attachments/": {"get", "post"},
     "/api/v1/projects/{id}/attachments/{attachment_id}/": {"delete"},
