@@ -641,6 +641,7 @@ def fuzz_world(town) -> dict[str, list[int]]:
     REAL_IDS.update(
         departments=[town.env.pk, town.tra.pk],
         organizations=[town.ngo.pk, town.firm.pk],
+        municipalities=[town.municipality.pk],
         users=[town.user(role).pk for role in ("manager", "lead_head", "staff", "partner")],
         projects=[ready.pk, funded.pk, idea.pk],
         funding=[funded.funding_applications.get().pk, ready.funding_applications.get().pk],
@@ -673,6 +674,8 @@ def _real_path_parameters(path: str) -> dict[str, st.SearchStrategy[int]]:
         real["organization_id"] = _real("organizations")
     if "{attachment_id}" in path:
         real["attachment_id"] = _real("attachments")
+    if "{municipality_id}" in path:
+        real["municipality_id"] = _real("municipalities")
     if "{update_id}" in path:
         return {}  # the fuzz world has no updates: generated ids (404s) only
     return real
