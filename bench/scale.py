@@ -92,7 +92,7 @@ PINNED |= {
 }
 # Anonymous (no session): the portal, the count, the page, the goals and measures of the filter, the latest updates
 # (the seed has none, so no query for their files); the places: the portal, the count, the page.
-PINNED |= {"portal list": 7, "portal places": 3}
+PINNED |= {"portal list": 8, "portal places": 3}
 
 
 def _database_url(base_url: str, suffix: str) -> str:
