@@ -570,6 +570,7 @@ def public_place_rows(*, municipality: Municipality) -> QuerySet:
         public_project_queryset(municipality=municipality)
         .exclude(address="")
         .annotate(place=F("address"), kind=Value(PLACE_KIND_PROJECT, output_field=CharField()))
+        .order_by()  # a part of a UNION carries no order of its own (SQLite refuses one): the union is ordered below
         .values_list("place", "kind", "id", "title", "latitude", "longitude")
     )
     no_coordinate = Value(None, output_field=DecimalField(max_digits=9, decimal_places=6))
@@ -579,6 +580,7 @@ def public_place_rows(*, municipality: Municipality) -> QuerySet:
         .annotate(
             kind=Value(PLACE_KIND_IDEA, output_field=CharField()), latitude=no_coordinate, longitude=no_coordinate
         )
+        .order_by()
         .values_list("place", "kind", "id", "title", "latitude", "longitude")
     )
     return projects.union(ideas, all=True).order_by("place", "kind", "id")
