@@ -54,13 +54,19 @@ def project_share_candidates(*, project: Project) -> QuerySet[Municipality]:
     return Municipality.objects.exclude(pk=project.municipality_id).exclude(pk__in=shared)
 
 
+def require_may_share(*, user: User, project: Project) -> None:
+    """NotFound when ``user`` does not see ``project``, PermissionDenied when they may not share it: what
+    ``project_share`` answers before it looks at the municipality (a form asks it before offering the list)."""
+    if not user_can_see_project(user=user, project=project):
+        raise NotFound(_("Project not found."))
+    if not _may_manage_sharing(actor=user, project=project):
+        raise PermissionDenied(_("Only the coordinator of the lead municipality or the project manager may share it."))
+
+
 @transaction.atomic
 def project_share(*, actor: User, project: Project, municipality: Municipality) -> None:
     """Share ``project`` with ``municipality``: its staff see the project and work on it by their roles."""
-    if not user_can_see_project(user=actor, project=project):
-        raise NotFound(_("Project not found."))
-    if not _may_manage_sharing(actor=actor, project=project):
-        raise PermissionDenied(_("Only the coordinator of the lead municipality or the project manager may share it."))
+    require_may_share(user=actor, project=project)
     require_open(project, field="municipality")
     if municipality.pk == project.municipality_id:
         raise ValidationError(

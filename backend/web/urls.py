@@ -16,6 +16,7 @@ from backend.web.views import (
     profile,
     project_detail,
     projects,
+    sharing,
     tasks,
 )
 
@@ -34,5 +35,6 @@ urlpatterns = [
     *profile.urlpatterns,
     *people.urlpatterns,
     *partners.urlpatterns,
+    *sharing.urlpatterns,
     *attachments.urlpatterns,
 ]

@@ -896,14 +896,15 @@ def _grow(town, project: Project, n: int) -> None:
 
 
 # The manager's overview of an idea: session, user, roles, project, involved departments, strategic measures,
-# partner organisations, then the panel: approval policies and pending requests (the idea's guards need none).
-OVERVIEW_QUERIES = 9
+# municipalities it is shared with, partner organisations, then the panel: approval policies and pending
+# requests (the idea's guards need none).
+OVERVIEW_QUERIES = 10
 
 
 # Queries of each tab as a page and as the htmx fragment, the same for 1 row and for 30.
 TAB_QUERIES = {
     "manager": {
-        "overview": (OVERVIEW_QUERIES, 7),
+        "overview": (OVERVIEW_QUERIES, 8),
         "tasks": (9, 7),
         "comments": (9, 7),
         "funding": (8, 6),

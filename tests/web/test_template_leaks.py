@@ -21,6 +21,7 @@ from backend.notifications.services import digests_send, event_deliveries_send
 from backend.projects.invitations import invitation_create
 from backend.projects.models import Attachment, EventKind, Project, Task
 from backend.projects.services import comment_create, task_create
+from backend.projects.sharing import project_share
 from backend.projects.stages import Stage
 from backend.web.views.project_detail.page import EDIT_PARTS, TABS
 from tests.factories.attachments import attach
@@ -58,7 +59,8 @@ class World:
 @pytest.fixture
 def world(town, settings, tmp_path) -> World:
     """A project in assessment with everything a page can show: tasks, comments with mentions, an attachment,
-    funding and KPIs, a pending approval, history, an invitation, notifications, and a former guest."""
+    funding and KPIs, a pending approval, history, an invitation, notifications, a share with Obec Lhota, and a
+    former guest."""
     settings.ATTACHMENTS_ROOT = tmp_path / "attachments"
     manager = town.user("manager")
     project = town.project(
@@ -79,6 +81,7 @@ def world(town, settings, tmp_path) -> World:
     invitation = invitation_create(
         actor=manager, email="hana@zelena-vzorov.cz", organization=town.ngo, projects=[project]
     )
+    project_share(actor=manager, project=project, municipality=town.other_municipality)
     # The firm's guest was invited to nothing: a former guest of the town.
     return World(project, task, approval, attachment, invitation, town.user("partner_not_invited"))
 
@@ -93,6 +96,7 @@ def arguments(town, world: World, user: User | None) -> tuple[dict, dict]:
         "part": list(EDIT_PARTS),
         "attachment_id": world.attachment.pk,
         "organization_id": town.ngo.pk,
+        "municipality_id": town.other_municipality.pk,
         "invitation_id": world.invitation.pk,
         "token": invitation_token(invitation=world.invitation),
     }

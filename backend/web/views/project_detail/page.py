@@ -255,6 +255,7 @@ def tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: str
             prefetch_related_objects(
                 [project],
                 "strategic_measures",
+                "shared_with",
                 Prefetch("partner_accesses", queryset=ProjectPartner.objects.select_related("organization")),
             )
     elif tab == "tasks":
