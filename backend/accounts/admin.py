@@ -19,7 +19,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.admin_site import admin_allowed
-from backend.accounts.models import Department, Invitation, Membership, Municipality, PartnerOrganization, User
+from backend.accounts.models import (
+    GROUP_KINDS,
+    Department,
+    Invitation,
+    Membership,
+    Municipality,
+    PartnerOrganization,
+    User,
+)
 from backend.accounts.privacy import user_anonymise
 from backend.accounts.selectors import department_list_visible, municipality_list_visible, user_access
 from backend.accounts.services import department_create, membership_grant, organization_create, user_deactivate
@@ -275,13 +283,38 @@ class DepartmentInline(MunicipalityScopedMixin, admin.TabularInline):
     extra = 0
 
 
+class MunicipalityAdminForm(forms.ModelForm):
+    class Meta:
+        model = Municipality
+        fields = ("name", "kind", "ico", "region", "assessment_threshold", "members")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        members = data.get("members")
+        if not members:
+            return data
+        if data.get("kind") not in GROUP_KINDS:
+            self.add_error("members", _("Only a DSO or MAS has member municipalities."))
+        elif any(member.is_group or member.pk == self.instance.pk for member in members):
+            self.add_error("members", _("Members are municipalities, not the group itself or another group."))
+        return data
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    form = MunicipalityAdminForm
     municipality_lookup = "pk"
-    list_display = ("name", "ico", "region", "assessment_threshold", "department_count")
-    list_filter = ("region",)
+    list_display = ("name", "kind", "ico", "region", "assessment_threshold", "department_count")
+    list_filter = ("kind", "region")
     search_fields = ("name", "ico")
+    filter_horizontal = ("members",)
     inlines = (DepartmentInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who belongs to a DSO or MAS decides who reads its strategy: the platform's operators record it.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return (*super().get_readonly_fields(request, obj), "kind", "members")
 
     def get_queryset(self, request):
         queryset = municipality_list_visible(user=request.user)

@@ -58,8 +58,32 @@ class Region(models.TextChoices):
     MORAVSKOSLEZSKY = "moravskoslezsky", _("Moravian-Silesian Region")
 
 
+class MunicipalityKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("municipality or town")
+    DSO = "dso", _("voluntary association of municipalities (DSO)")
+    MAS = "mas", _("local action group (MAS)")
+
+
+# Kinds that group municipalities: they have members and a strategy the members' staff read.
+GROUP_KINDS = (MunicipalityKind.DSO, MunicipalityKind.MAS)
+
+
 class Municipality(TimeStampedModel):
+    """A town, or a group of towns (a DSO or MAS) with its own staff, strategy and projects."""
+
     name = SingleLineCharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=MunicipalityKind.choices, default=MunicipalityKind.MUNICIPALITY
+    )
+    # Only a DSO or MAS has members, and only municipalities are members (``clean``; the admin's form).
+    members = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="member_of",
+        blank=True,
+        verbose_name=_("member municipalities"),
+        help_text=_("For a DSO or MAS: the municipalities that are its members."),
+    )
     ico = models.CharField(_("IČO"), max_length=8, unique=True, validators=[validate_ico])
     region = models.CharField(_("region"), max_length=32, choices=Region.choices)
     assessment_threshold = models.PositiveSmallIntegerField(
@@ -82,6 +106,10 @@ class Municipality(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind in GROUP_KINDS
 
 
 class Department(TimeStampedModel):

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from backend.accounts.models import Department, Membership, Municipality, PartnerOrganization, Role, User
+from backend.accounts.models import GROUP_KINDS, Department, Membership, Municipality, PartnerOrganization, Role, User
 
 _CACHE_ATTRIBUTE = "_ramec_access"
 
@@ -89,6 +89,12 @@ def municipality_list_visible(*, user: User | None) -> QuerySet[Municipality]:
     if access.is_platform_admin:
         return Municipality.objects.all()
     return Municipality.objects.filter(pk__in=access.municipality_ids)
+
+
+def groups_of(*, municipality_ids) -> QuerySet[Municipality]:
+    """The DSOs and MASes whose members include any of ``municipality_ids`` (ids or a subquery of ids), as a
+    subquery: their strategies are read by the members' staff, their measures serve the members' projects."""
+    return Municipality.objects.filter(kind__in=GROUP_KINDS, members__in=municipality_ids)
 
 
 def department_list_visible(*, user: User | None) -> QuerySet[Department]:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from backend.accounts.models import Department, Municipality, PartnerOrganization, User
-from backend.accounts.selectors import user_access
+from backend.accounts.selectors import groups_of, user_access
 from backend.core.errors import ConcurrentChange, NotFound, PermissionDenied
 from backend.core.text import MENTION_PATTERN, trimmed
 from backend.projects.access import project_access, project_access_forget
@@ -118,8 +118,12 @@ def _check_staff(municipality: Municipality, user: User | None, field: str) -> N
 
 def _check_measures(municipality_id: int, measures: list[Any]) -> None:
     """``measures`` are ``backend.strategy`` measures (that app links them to projects; this one does not import
-    it): each of the project's municipality, and none retired by an amendment."""
+    it): each of the project's municipality or of a DSO or MAS it is a member of, and none retired by an
+    amendment."""
+    allowed = {municipality_id}
     if any(measure.municipality_id != municipality_id for measure in measures):
+        allowed.update(groups_of(municipality_ids=[municipality_id]).values_list("pk", flat=True))
+    if any(measure.municipality_id not in allowed for measure in measures):
         raise ValidationError({"strategic_measures": _("The measure belongs to another municipality's strategy.")})
     if any(measure.is_retired for measure in measures):
         raise ValidationError({"strategic_measures": _("A retired measure cannot be linked to a project.")})

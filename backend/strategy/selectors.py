@@ -1,13 +1,17 @@
-"""Permission-scoped reads of strategies: the municipal staff of the strategy's municipality see it, nobody else.
+"""Permission-scoped reads of strategies, and the one rule of who reads one:
+
+- the municipal staff of the strategy's municipality (they work on it by their roles, ``services``);
+- of a DSO's or MAS's strategy, also the municipal staff of its member municipalities: they read it, and
+  their projects may serve its measures (``measure_list_linkable``); changing it stays with the group's staff.
 
 Partner guests and other municipalities get ``NotFound`` exactly as for a strategy that does not exist.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
-from backend.accounts.selectors import user_access
+from backend.accounts.selectors import groups_of, user_access
 from backend.core.errors import NotFound
 from backend.strategy.models import Amendment, Goal, Indicator, ItemVersion, Measure, Revision, Strategy
 
@@ -17,7 +21,13 @@ def strategy_list_visible(*, user: User | None) -> QuerySet[Strategy]:
     strategies = Strategy.objects.select_related("municipality")
     if access.is_platform_admin:
         return strategies
-    return strategies.filter(municipality_id__in=access.municipality_ids)
+    groups = groups_of(municipality_ids=access.municipality_ids).values("pk")
+    return strategies.filter(Q(municipality_id__in=access.municipality_ids) | Q(municipality_id__in=groups))
+
+
+def strategy_is_read_only(*, user: User | None, strategy: Strategy) -> bool:
+    """A member's staff reading their DSO's or MAS's strategy: they see it but take no part in changing it."""
+    return not user_access(user=user).is_staff_in(strategy.municipality_id)
 
 
 def strategy_get_visible(*, user: User | None, pk: int | str) -> Strategy:
@@ -45,11 +55,13 @@ def measure_list(*, strategy: Strategy) -> QuerySet[Measure]:
 
 
 def measure_list_linkable(*, user: User | None, municipality_id: int | None) -> QuerySet[Measure]:
-    """Measures a project of ``municipality_id`` (None: of any of the user's municipalities) may serve: not
-    retired, of a strategy that is not archived."""
+    """Measures a project of ``municipality_id`` (None: of any of the user's municipalities) may serve: of its
+    municipality's strategies or of the DSOs and MASes it is a member of; not retired, of a strategy that is not
+    archived."""
     visible = strategy_list_visible(user=user).exclude(status="archived")
     if municipality_id is not None:
-        visible = visible.filter(municipality_id=municipality_id)
+        groups = groups_of(municipality_ids=[municipality_id]).values("pk")
+        visible = visible.filter(Q(municipality_id=municipality_id) | Q(municipality_id__in=groups))
     return (
         Measure.objects.filter(strategy__in=visible, is_retired=False)
         .select_related("strategy")

@@ -35,6 +35,7 @@ from backend.strategy.selectors import (
     measure_list,
     measure_list_linkable,
     strategy_get_visible,
+    strategy_is_read_only,
     strategy_list_visible,
 )
 from backend.strategy.services import (
@@ -201,6 +202,7 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "amendments": amendments,
         "is_coordinator": access.is_coordinator_in(strategy.municipality_id),
         "may_propose": access.is_staff_in(strategy.municipality_id) and strategy.status != "draft",
+        "read_only": strategy_is_read_only(user=request.user, strategy=strategy),
         "changelog": strategy_changelog(strategy=strategy),
         "revisions": list(range(1, strategy.revision + 1)),
         **_diff_context(request, strategy),
