@@ -60,6 +60,7 @@ from backend.demo.specs import (
     RecordKpi,
     Refuse,
     Remark,
+    ShareWith,
 )
 from backend.demo.stories import STORIES
 from backend.demo.strategies import STRATEGIES, strategy_ensure
@@ -95,6 +96,7 @@ from backend.projects.services import (
     task_create,
     task_set_status,
 )
+from backend.projects.sharing import project_share
 from backend.projects.stages import Stage
 from backend.projects.updates import project_update_publish
 from backend.strategy.models import Measure
@@ -142,6 +144,8 @@ def demo_seed(*, today: date | None = None, log: Callable[[str], None] | None = 
     world = World(today=today or timezone.localdate())
     for spec in MUNICIPALITIES:
         _municipality_ensure(spec=spec, world=world)
+        if spec.members:
+            world.municipalities[spec.key].members.set([world.municipalities[key] for key in spec.members])
     groups = {spec.name: _group_ensure(spec=spec) for spec in GROUPS}
     password = _demo_password_hash(usernames=[spec.username for spec in ACCOUNTS])
     for spec in ACCOUNTS:
@@ -176,8 +180,7 @@ def _municipality_ensure(*, spec: MunicipalitySpec, world: World) -> Municipalit
     municipality = Municipality.objects.filter(ico=spec.ico).first()
     if municipality is None:
         municipality = municipality_create(name=spec.name, ico=spec.ico, region=spec.region)
-    else:
-        _fields_ensure(instance=municipality, values={"name": spec.name, "region": spec.region})
+    _fields_ensure(instance=municipality, values={"name": spec.name, "region": spec.region, "kind": spec.kind})
     world.municipalities[spec.key] = municipality
     for code, name in spec.departments:
         department = Department.objects.filter(municipality=municipality, code=code).first()
@@ -384,7 +387,10 @@ def _story_tell(*, story: ProjectStory, world: World) -> Project:
             planned_start=planned_start,
             planned_end=planned_end,
             is_public=story.is_public,
-            strategic_measures=[world.measures[key, code] for code in story.measures],
+            strategic_measures=[
+                *(world.measures[key, code] for code in story.measures),
+                *(world.measures[group, code] for group, code in story.group_measures),
+            ],
             **public_fields,
         )
     except (DomainError, ValidationError) as error:
@@ -669,6 +675,11 @@ def _remark(step: Remark, scene: Scene) -> None:
     )
 
 
+def _share_with(step: ShareWith, scene: Scene) -> None:
+    municipality = scene.world.municipalities[step.municipality]
+    project_share(actor=scene.actor(step.by), project=scene.project, municipality=municipality)
+
+
 def _invite_guest(step: InviteGuest, scene: Scene) -> None:
     invitation_create(
         actor=scene.actor(step.by),
@@ -748,6 +759,7 @@ STEP_RUNNERS: dict[type, Callable[[Any, Scene], None]] = {
     Evaluate: _evaluate,
     Edit: _edit,
     Invite: _invite,
+    ShareWith: _share_with,
     InviteGuest: _invite_guest,
     AddTask: _add_task,
     Remark: _remark,

@@ -1,5 +1,6 @@
-"""Who exists in the demo: Město Vzorov and Obec Lhota, their departments and partners, the demo
-accounts and the coordinators' admin group. The projects are in ``backend.demo.stories``.
+"""Who exists in the demo: Město Vzorov and Obec Lhota, the DSO Mikroregion Vzorovsko they are members of, their
+departments and partners, the demo accounts and the coordinators' admin group. The projects are in
+``backend.demo.stories``.
 
 E-mail addresses use the reserved ``.example`` top-level domain: notifications send real e-mail, and a
 demo must never write to a real mailbox.
@@ -7,7 +8,7 @@ demo must never write to a real mailbox.
 
 # Re-exported for the builder: the models whose admin permissions the coordinators' group gets only to view.
 from backend.accounts.admin_site import READ_ONLY_MODELS as READ_ONLY_MODELS
-from backend.accounts.models import OrganizationKind, Region, Role
+from backend.accounts.models import MunicipalityKind, OrganizationKind, Region, Role
 from backend.core.validators import ico_check_digit
 from backend.demo.specs import AccountSpec, GroupSpec, MembershipSpec, MunicipalitySpec, OrganizationSpec
 
@@ -21,6 +22,7 @@ def _ico(first_seven: str) -> str:
 
 VZOROV = "vzorov"
 LHOTA = "lhota"
+DSO = "dso"
 NGO = "ngo"
 FIRM = "firm"
 
@@ -47,6 +49,18 @@ MUNICIPALITIES = (
         region=Region.VYSOCINA,
         departments=(("OU", "Obecní úřad"),),
         coordinator_approves_all=True,
+    ),
+    # A voluntary association of municipalities: its strategy is read by the members' staff, their projects
+    # serve its measures (backend.strategy.selectors).
+    MunicipalitySpec(
+        key=DSO,
+        name="Mikroregion Vzorovsko",
+        ico=_ico("7098215"),
+        region=Region.VYSOCINA,
+        departments=(("KAN", "Kancelář svazku"),),
+        coordinator_approves_all=True,
+        kind=MunicipalityKind.DSO,
+        members=(VZOROV, LHOTA),
     ),
 )
 
@@ -124,6 +138,15 @@ ACCOUNTS = (
         last_name="Černá",
         email="hana.cerna@obec-lhota.example",
         memberships=(MembershipSpec(role=Role.COORDINATOR, municipality=LHOTA),),
+        is_staff=True,
+        group=COORDINATORS,
+    ),
+    AccountSpec(
+        username="coordinator.dso",
+        first_name="Tomáš",
+        last_name="Malý",
+        email="tomas.maly@vzorovsko.example",
+        memberships=(MembershipSpec(role=Role.COORDINATOR, municipality=DSO),),
         is_staff=True,
         group=COORDINATORS,
     ),

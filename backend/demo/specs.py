@@ -31,6 +31,9 @@ class MunicipalitySpec:
     organizations: tuple[OrganizationSpec, ...] = ()
     # A small municipality has no heads of department: its policies let the coordinator approve every gate.
     coordinator_approves_all: bool = False
+    # A DSO or MAS (``MunicipalityKind``) and the keys of its member municipalities, specified before it.
+    kind: str = "municipality"
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,14 @@ class Invite:
     organization: str
     by: str
     access: str = PartnerAccessLevel.CONTRIBUTE
+
+
+@dataclass(frozen=True)
+class ShareWith:
+    """Share the project with another municipality (its staff then see it and work on it)."""
+
+    municipality: str
+    by: str
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,7 @@ type Step = (
     | Evaluate
     | Edit
     | Invite
+    | ShareWith
     | InviteGuest
     | AddTask
     | Remark
@@ -242,6 +254,8 @@ class ProjectStory:
     start_in_months: int | None = None
     months: int = 12
     measures: tuple[str, ...] = ()
+    # Measures of a DSO's or MAS's strategy the project serves: (the group's key, the measure's code).
+    group_measures: tuple[tuple[str, str], ...] = ()
     watchers: tuple[str, ...] = ()
     # Days the project has stood in its current stage; None: a plausible figure for the stage (the builder's).
     days_in_stage: int | None = None

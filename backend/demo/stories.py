@@ -7,7 +7,7 @@ comment and work on their tasks. Task due dates count days from the project's pl
 
 from decimal import Decimal
 
-from backend.demo.data import FIRM, LHOTA, NGO, VZOROV
+from backend.demo.data import DSO, FIRM, LHOTA, NGO, VZOROV
 from backend.demo.specs import (
     AddKpi,
     AddTask,
@@ -25,6 +25,7 @@ from backend.demo.specs import (
     RecordKpi,
     Refuse,
     Remark,
+    ShareWith,
 )
 from backend.projects.choices import EnergyCarrier, FundingStatus, KpiKind, PartnerAccessLevel, TaskStatus, ThematicArea
 from backend.projects.choices import FundingProgramme as Programme
@@ -1236,9 +1237,13 @@ VZOROV_STORIES = (
         author=HEAD_ICT,
         manager=HEAD_ICT,
         measures=("3.1.1",),
+        group_measures=((DSO, "1.1"),),
         stage=Stage.IDEA,
         steps=(
             Remark(by=COORD, body="Po loňské povodni je to priorita, @head.ict připrav prosím popis pro posouzení."),
+            # Lhota's local parts lie on the same river: its staff work on the project with Vzorov's.
+            ShareWith(LHOTA, by=COORD),
+            Remark(by=LHOTA_COORD, body="Děkujeme, za Lhotu doplníme seznam míst, kam rozhlas nedosáhne."),
         ),
     ),
     # ---------------------------------------------------------------- on hold
@@ -1410,6 +1415,7 @@ LHOTA_STORIES = (
         start_in_months=-1,
         months=3,
         measures=("1.2",),
+        group_measures=((DSO, "1.1"),),
         stage=Stage.IMPLEMENTATION,
         steps=(
             Move("submit", by=LHOTA_COORD),

@@ -1,5 +1,6 @@
-"""The demo's strategies: Vzorov's Smart City strategy 2024–2030 and Lhota's development programme, each adopted
-by its council, and two amendments of Vzorov's (one approved by the board's resolution, one waiting).
+"""The demo's strategies: Vzorov's Smart City strategy 2024–2030, Lhota's development programme and the DSO
+Mikroregion Vzorovsko's strategy (read by both members), each adopted by its council, and two amendments of
+Vzorov's (one approved by the board's resolution, one waiting).
 
 Built through ``backend.strategy.services`` like everything else in the demo, so the strategy carries real
 revisions and versions. Codes follow MMR's Databáze strategií: goal ``1``, specific goal ``1.1``, measure ``1.1.1``.
@@ -238,7 +239,31 @@ LHOTA_STRATEGY = StrategySpec(
     ),
 )
 
-STRATEGIES = (VZOROV_STRATEGY, LHOTA_STRATEGY)
+DSO_STRATEGY = StrategySpec(
+    municipality="dso",
+    coordinator="coordinator.dso",
+    title="Strategie rozvoje Mikroregionu Vzorovsko 2025–2030",
+    period=(2025, 2030),
+    resolution=(ResolutionBody.ASSEMBLY, "VH 2/2025", date(2025, 4, 10)),
+    goals=(
+        GoalSpec(
+            "1",
+            "Bezpečný a propojený mikroregion",
+            measures=(
+                MeasureSpec(
+                    "1.1",
+                    "Společné varování a informování obyvatel členských obcí",
+                    "KAN",
+                    (IndicatorSpec("Obyvatelé zapojení do varovného systému", "osob", 0, 3000, 2030),),
+                ),
+                MeasureSpec("1.2", "Cyklostezky mezi členskými obcemi", "KAN"),
+            ),
+        ),
+    ),
+)
+
+# The DSO's after its members': its measures are ready when the members' project stories link to them.
+STRATEGIES = (VZOROV_STRATEGY, LHOTA_STRATEGY, DSO_STRATEGY)
 
 
 def strategy_ensure(

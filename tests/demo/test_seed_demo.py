@@ -24,6 +24,7 @@ from backend.projects.models import Comment, Event, FundingApplication, Kpi, Pro
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
 from backend.strategy.models import Amendment, ItemVersion, Strategy
+from backend.strategy.selectors import strategy_list_visible
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.selectors import approval_list_pending_for
 
@@ -115,8 +116,24 @@ def test_vzorov_has_two_dozen_projects_and_lhota_its_own(seeded):
     lhota = Municipality.objects.get(name="Obec Lhota")
     assert lhota.departments.exists()
     assert Project.objects.filter(municipality=lhota).count() >= 2
-    # Lhota's coordinator sees Lhota's projects only.
-    assert set(project_list_visible(user=user("coordinator.lhota"))) == set(Project.objects.filter(municipality=lhota))
+    # Lhota's coordinator sees Lhota's projects and the one Vzorov shares with Lhota, nothing else of Vzorov's.
+    shared = Project.objects.get(title="Varovný a informační systém obyvatel")
+    assert list(shared.shared_with.all()) == [lhota]
+    visible = set(project_list_visible(user=user("coordinator.lhota")))
+    assert visible == {*Project.objects.filter(municipality=lhota), shared}
+    # Nobody of a municipality it is not shared with sees it: the DSO's own coordinator neither.
+    assert shared not in set(project_list_visible(user=user("coordinator.dso")))
+
+
+def test_the_dso_has_a_strategy_its_members_read_and_their_projects_serve(seeded):
+    dso = Municipality.objects.get(name="Mikroregion Vzorovsko")
+    assert (dso.kind, sorted(dso.members.values_list("name", flat=True))) == ("dso", ["Město Vzorov", "Obec Lhota"])
+    strategy = Strategy.objects.get(municipality=dso)
+    assert strategy.status == "in_force"
+    assert set(strategy_list_visible(user=user("coordinator.lhota"))) >= {strategy}
+    assert strategy in set(strategy_list_visible(user=user("pm.novak")))
+    serving = set(strategy.measures.get(code="1.1").projects.values_list("municipality__name", flat=True))
+    assert serving == {"Město Vzorov", "Obec Lhota"}
 
 
 def test_projects_end_where_their_stories_say(seeded):
@@ -125,7 +142,7 @@ def test_projects_end_where_their_stories_say(seeded):
 
 
 def test_summary_reports_users_and_projects_per_stage(seeded):
-    assert "9 accounts" in seeded
+    assert "10 accounts" in seeded
     assert "Město Vzorov: 29 projects" in seeded  # 28 stories and the project a citizen idea became
     assert "on_hold 2" in seeded
 
