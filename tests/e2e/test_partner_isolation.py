@@ -1,6 +1,6 @@
 """In the browser, a partner guest trying the internal URLs of a project not shared with them gets 404, every one:
-the detail, each tab, the edit forms, the task, funding, KPI and attachment URLs, the actions, and the same item
-ids smuggled under a project that is shared with them.
+the detail, each tab, the edit forms, the sharing section, the task, funding, KPI and attachment URLs, the
+actions, and the same item ids smuggled under a project that is shared with them.
 """
 
 from dataclasses import dataclass
@@ -55,6 +55,8 @@ def _urls(target: Items) -> list[tuple[str, str]]:
         ("POST", reverse("web:project_attachment_create", args=[pk])),
         ("GET", reverse("web:project_partners", args=[pk])),
         ("POST", reverse("web:project_invite", args=[pk])),
+        ("GET", reverse("web:project_sharing", args=[pk])),
+        ("POST", reverse("web:project_share", args=[pk])),
         ("GET", reverse("web:attachment_download", args=[target.attachment])),
         ("POST", reverse("web:task_status", args=[target.task])),
     ]
@@ -122,7 +124,7 @@ def test_every_internal_url_of_a_project_not_shared_answers_404(browse, targets,
 
     answers = _answers(browse, urls)
 
-    assert len(answers) == len(urls) == 30
+    assert len(answers) == len(urls) == 32
     leaks = {url: status for url, status in answers.items() if status != 404}
     assert leaks == {}
 
