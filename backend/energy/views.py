@@ -18,8 +18,14 @@ from backend.accounts.models import Municipality
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound
 from backend.energy import reports
-from backend.energy.imports import MAX_BYTES, consumption_import_confirm, consumption_import_preview
-from backend.energy.models import ConsumptionImport, ImportStatus, Sector, TargetKind
+from backend.energy.imports import (
+    MAX_BYTES,
+    consumption_import_confirm,
+    consumption_import_preview,
+    degree_days_import_confirm,
+    degree_days_import_preview,
+)
+from backend.energy.models import ConsumptionImport, ImportKind, ImportStatus, Sector, TargetKind
 from backend.energy.portfolio import Figures, inventory_co2, portfolio_with_groups, target_progress
 from backend.energy.selectors import (
     building_list_visible,
@@ -137,15 +143,21 @@ def consumption_import(request: HttpRequest) -> HttpResponse:
     return render_page(request, "energy/import.html", context, status=400 if form.errors else 200)
 
 
+def _pending_upload(request: HttpRequest, municipality: Municipality, pk: int, kind: str) -> ConsumptionImport:
+    """The user's own file waiting for confirmation; anything else is 404."""
+    upload = ConsumptionImport.objects.filter(
+        pk=pk, municipality=municipality, kind=kind, status=ImportStatus.PREVIEW, uploaded_by=request.user
+    ).first()
+    if upload is None:
+        raise Http404(_("Page not found."))
+    return upload
+
+
 @login_required
 @require_POST
 def consumption_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = _coordinated_municipality(request)
-    upload = ConsumptionImport.objects.filter(
-        pk=pk, municipality=municipality, status=ImportStatus.PREVIEW, uploaded_by=request.user
-    ).first()
-    if upload is None:
-        raise Http404(_("Page not found."))
+    upload = _pending_upload(request, municipality, pk, ImportKind.CONSUMPTION)
     try:
         count = consumption_import_confirm(actor=request.user, upload=upload)
     except ValidationError as error:
@@ -332,6 +344,45 @@ def degree_days(request: HttpRequest) -> HttpResponse:
     return render_page(request, "energy/degree_days.html", context, status=400 if form.errors else 200)
 
 
+class DegreeDaysFileForm(ConsumptionFileForm):
+    file = forms.FileField(
+        label=gettext_lazy("Degree-day file (CSV or XLSX)"),
+        help_text=gettext_lazy("Columns: rok, měsíc, denostupně. CSV separated by semicolons or commas."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def degree_days_import(request: HttpRequest) -> HttpResponse:
+    """Upload a file of monthly heating degree days: a preview with row errors, then one import of all rows."""
+    municipality = _coordinated_municipality(request)
+    form = DegreeDaysFileForm(request.POST or None, request.FILES or None)
+    context = {"nav": "energy", "form": form, "upload": None, "parsed": None}
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        upload, parsed = degree_days_import_preview(
+            actor=request.user, municipality=municipality, file_name=file.name, content=file.read()
+        )
+        context.update(upload=upload, parsed=parsed, preview_rows=parsed.rows[:120])
+        return render_page(request, "energy/degree_days_import.html", context, status=200 if upload else 400)
+    return render_page(request, "energy/degree_days_import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def degree_days_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    municipality = _coordinated_municipality(request)
+    upload = _pending_upload(request, municipality, pk, ImportKind.DEGREE_DAYS)
+    try:
+        count = degree_days_import_confirm(actor=request.user, upload=upload)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("energy:degree_days_import")
+    messages.success(request, _("Degree days of %(count)d months imported.") % {"count": count})
+    return redirect("energy:degree_days")
+
+
 class ClimateTargetForm(forms.Form):
     baseline = forms.ModelChoiceField(label=gettext_lazy("Baseline inventory"), queryset=None)
     target_year = forms.IntegerField(label=gettext_lazy("Target year"), min_value=1990, max_value=2100)
@@ -484,6 +535,8 @@ urlpatterns = [
     path("vykaz.csv", report_download, {"file_format": "csv"}, name="report_csv"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/co2/", kpi_co2_compute, name="kpi_co2_compute"),
     path("denostupne/", degree_days, name="degree_days"),
+    path("denostupne/import/", degree_days_import, name="degree_days_import"),
+    path("denostupne/import/<int:pk>/", degree_days_import_apply, name="degree_days_import_apply"),
     path("cil/", climate_target, name="climate_target"),
     path("bilance/", inventory_edit, name="inventory_new"),
     path("bilance/<int:pk>/", inventory_edit, name="inventory_edit"),
