@@ -463,7 +463,19 @@ class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Kpi
-        fields = ("id", "project", "name", "kind", "carrier", "unit", "baseline", "target", "actual", "reason")
+        fields = (
+            "id",
+            "project",
+            "name",
+            "kind",
+            "carrier",
+            "sector",
+            "unit",
+            "baseline",
+            "target",
+            "actual",
+            "reason",
+        )
         read_only_fields = ("project",)
         extra_kwargs = {"unit": {"required": False, "allow_blank": True}}
 

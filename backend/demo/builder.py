@@ -740,6 +740,7 @@ def _add_kpi(step: AddKpi, scene: Scene) -> None:
         name=step.name,
         kind=step.kind,
         carrier=step.carrier,
+        sector=step.sector,
         # The service refuses a blank unit even for the kinds whose unit is fixed, so pass the fixed one.
         unit=KPI_FIXED_UNITS.get(step.kind, step.unit),
         baseline=_czk(step.baseline),

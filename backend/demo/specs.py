@@ -204,6 +204,7 @@ class AddKpi:
     unit: str = ""
     baseline: Number | None = 0
     carrier: str = ""
+    sector: str = ""  # the Covenant of Mayors sector the report lists the project under
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,15 @@ from backend.demo.specs import (
     Remark,
     ShareWith,
 )
-from backend.projects.choices import EnergyCarrier, FundingStatus, KpiKind, PartnerAccessLevel, TaskStatus, ThematicArea
+from backend.projects.choices import (
+    CovenantSector,
+    EnergyCarrier,
+    FundingStatus,
+    KpiKind,
+    PartnerAccessLevel,
+    TaskStatus,
+    ThematicArea,
+)
 from backend.projects.choices import FundingProgramme as Programme
 from backend.projects.stages import Stage
 
@@ -51,6 +59,10 @@ RENEWABLE = KpiKind.RENEWABLE_PRODUCTION
 ELECTRICITY = EnergyCarrier.ELECTRICITY
 HEAT = EnergyCarrier.DISTRICT_HEAT
 GAS = EnergyCarrier.NATURAL_GAS
+LIGHTING = CovenantSector.PUBLIC_LIGHTING
+MUNICIPAL = CovenantSector.MUNICIPAL_BUILDINGS
+RESIDENTIAL = CovenantSector.RESIDENTIAL
+LOCAL_ELECTRICITY = CovenantSector.LOCAL_ELECTRICITY
 CO2 = KpiKind.CO2_REDUCTION
 
 VZOROV_STORIES = (
@@ -123,7 +135,7 @@ VZOROV_STORIES = (
                 status=DONE,
             ),
             AddTask("Zprovoznění dispečinku veřejného osvětlení", by=PM, due_in_days=360, status=DONE),
-            AddKpi("Úspora elektrické energie", by=PM, kind=ENERGY, carrier=ELECTRICITY, target=620),
+            AddKpi("Úspora elektrické energie", by=PM, kind=ENERGY, carrier=ELECTRICITY, sector=LIGHTING, target=620),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=530),
             AddKpi("Vyměněná svítidla", by=PM, unit="ks", target=1450),
             Remark(
@@ -315,7 +327,7 @@ VZOROV_STORIES = (
                 "Napojení měřidel na energetický dispečink", by=PM, due_in_days=150, assignee=HEAD_ICT, status=DONE
             ),
             AddTask("Školení správců budov", by=PM, due_in_days=200, status=DONE),
-            AddKpi("Úspora energie v budovách", by=PM, kind=ENERGY, carrier=HEAT, target=180),
+            AddKpi("Úspora energie v budovách", by=PM, kind=ENERGY, carrier=HEAT, sector=MUNICIPAL, target=180),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=150),
             AddKpi("Budovy s dálkovým odečtem", by=PM, unit="budov", target=24),
             Move("finish_implementation", by=PM),
@@ -527,7 +539,14 @@ VZOROV_STORIES = (
                 "Žádost o připojení k distribuční soustavě", by=PM, due_in_days=150, assignee=PM, status=IN_PROGRESS
             ),
             AddTask("Výukový panel s daty o výrobě", by=PM, due_in_days=240, assignee=HEAD_ICT),
-            AddKpi("Vyrobená a spotřebovaná elektřina", by=PM, kind=RENEWABLE, carrier=ELECTRICITY, target=170),
+            AddKpi(
+                "Vyrobená a spotřebovaná elektřina",
+                by=PM,
+                kind=RENEWABLE,
+                carrier=ELECTRICITY,
+                sector=LOCAL_ELECTRICITY,
+                target=170,
+            ),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=145),
             Remark(
                 by=FIRM_GUEST,
@@ -658,7 +677,7 @@ VZOROV_STORIES = (
             AddTask("Zateplení domu Polní 12", by=PM, due_in_days=90, assignee=FIRM_GUEST, status=DONE),
             AddTask("Zateplení domů Polní 14 a 16", by=PM, due_in_days=200, assignee=FIRM_GUEST, status=IN_PROGRESS),
             AddTask("Instalace tepelných čerpadel", by=PM, due_in_days=300, assignee=FIRM_GUEST),
-            AddKpi("Úspora tepla", by=PM, kind=ENERGY, carrier=HEAT, target=520),
+            AddKpi("Úspora tepla", by=PM, kind=ENERGY, carrier=HEAT, sector=RESIDENTIAL, target=520),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=140),
             Remark(
                 by=PM,
@@ -1282,7 +1301,7 @@ VZOROV_STORIES = (
                 deadline_in_days=120,
                 note="Výzva zatím nebyla vyhlášena, čekáme na harmonogram MŽP.",
             ),
-            AddKpi("Úspora tepla", by=PM, kind=ENERGY, carrier=GAS, target=410),
+            AddKpi("Úspora tepla", by=PM, kind=ENERGY, carrier=GAS, sector=MUNICIPAL, target=410),
             AddKpi("Snížení emisí CO₂", by=PM, kind=CO2, target=95),
             Move(
                 "put_on_hold",

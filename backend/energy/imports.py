@@ -21,7 +21,15 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Municipality, User
 from backend.accounts.selectors import user_access
-from backend.energy.models import Building, ConsumptionImport, ImportStatus, MonthlyConsumption
+from backend.core.spreadsheets import sheet_read
+from backend.energy.models import (
+    Building,
+    ConsumptionImport,
+    DegreeDays,
+    ImportKind,
+    ImportStatus,
+    MonthlyConsumption,
+)
 from backend.projects.choices import EnergyCarrier
 from backend.projects.uploads import _check_unpacked_size
 
@@ -140,14 +148,14 @@ def parse_consumption(*, municipality: Municipality, file_name: str, content: by
         if carrier is None:
             problems.append(_("unknown energy carrier “%(name)s”") % {"name": cells["energonositel"]})
         try:
-            year = int(_decimal(cells["rok"]))
+            year = _whole(cells["rok"])
             if not 1990 <= year <= 2100:
                 raise ValueError
         except (InvalidOperation, ValueError):
             year = None
             problems.append(_("the year “%(value)s” is not a year") % {"value": cells["rok"]})
         try:
-            month = int(_decimal(cells["měsíc"]))
+            month = _whole(cells["měsíc"])
             if not 1 <= month <= 12:
                 raise ValueError
         except (InvalidOperation, ValueError):
@@ -216,6 +224,7 @@ def consumption_import_preview(
         return None, parsed
     upload = ConsumptionImport.objects.create(
         municipality=municipality,
+        kind=ImportKind.CONSUMPTION,
         uploaded_by=actor,
         file_name=file_name[:255],
         content=content,
@@ -228,7 +237,7 @@ def consumption_import_preview(
 def consumption_import_confirm(*, actor: User, upload: ConsumptionImport) -> int:
     """Import a previewed file, all its rows or none: a reading already stored for a month is replaced."""
     _require_energy_manager(actor=actor, municipality=upload.municipality)
-    upload = ConsumptionImport.objects.select_for_update().get(pk=upload.pk)
+    upload = ConsumptionImport.objects.select_for_update().get(pk=upload.pk, kind=ImportKind.CONSUMPTION)
     if upload.status != ImportStatus.PREVIEW:
         raise ValidationError(_("This file has already been imported."))
     parsed = parse_consumption(
@@ -241,6 +250,145 @@ def consumption_import_confirm(*, actor: User, upload: ConsumptionImport) -> int
         update_conflicts=True,
         unique_fields=("building", "carrier", "year", "month"),
         update_fields=("mwh",),
+    )
+    upload.status = ImportStatus.IMPORTED
+    upload.imported_at = timezone.now()
+    upload.save(update_fields=("status", "imported_at"))
+    return len(parsed.rows)
+
+
+# --- heating degree days ----------------------------------------------------------------------------------------
+
+DEGREE_DAY_COLUMNS = ("rok", "měsíc", "denostupně")
+_DEGREE_DAY_ALIASES = {"mesic": "měsíc", "denostupne": "denostupně", "dd": "denostupně", "d": "denostupně"}
+MAX_DEGREE_DAYS = Decimal("1000")  # no month has more than 31 × 32 °C of heating need
+
+
+@dataclass
+class ParsedDegreeDays:
+    rows: list[DegreeDays] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _whole(text: str) -> int:
+    number = _decimal(text)
+    if number != number.to_integral_value():
+        raise ValueError
+    return int(number)
+
+
+def parse_degree_days(*, municipality: Municipality, file_name: str, content: bytes) -> ParsedDegreeDays:
+    """Read a file of heating degree days (``rok``, ``měsíc``, ``denostupně``) through the shared table reader.
+
+    Each row is checked; the result holds either the months to import or the errors that refuse the file. Row
+    numbers count the rows the reader keeps (the header is row 1; empty rows are skipped).
+    """
+    parsed = ParsedDegreeDays()
+    try:
+        sheet = sheet_read(name=file_name, content=content)
+    except ValidationError as error:
+        parsed.errors.extend(RowError(None, message) for message in error.messages)
+        return parsed
+    header = [_DEGREE_DAY_ALIASES.get(cell.lower(), cell.lower()) for cell in sheet.headers]
+    missing = [column for column in DEGREE_DAY_COLUMNS if column not in header]
+    if missing:
+        parsed.errors.append(
+            RowError(1, _("The header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        )
+        return parsed
+    index = {column: header.index(column) for column in DEGREE_DAY_COLUMNS}
+    seen: dict[tuple[int, int], int] = {}
+    for number, row in enumerate(sheet.rows, start=2):
+        cells = {column: _text(row[position]) for column, position in index.items()}
+        problems = []
+        try:
+            year = _whole(cells["rok"])
+            if not 1990 <= year <= 2100:
+                raise ValueError
+        except (InvalidOperation, ValueError):
+            year = None
+            problems.append(_("the year “%(value)s” is not a year") % {"value": cells["rok"]})
+        try:
+            month = _whole(cells["měsíc"])
+            if not 1 <= month <= 12:
+                raise ValueError
+        except (InvalidOperation, ValueError):
+            month = None
+            problems.append(_("the month “%(value)s” is not 1 to 12") % {"value": cells["měsíc"]})
+        try:
+            value = _decimal(cells["denostupně"])
+            if not value.is_finite():
+                raise InvalidOperation
+            if value < 0:
+                problems.append(_("the degree days %(value)s are negative") % {"value": cells["denostupně"]})
+            elif value > MAX_DEGREE_DAYS:
+                problems.append(_("the degree days %(value)s are implausibly many") % {"value": cells["denostupně"]})
+            else:
+                value = value.quantize(Decimal("0.1"))
+        except InvalidOperation:
+            value = None
+            problems.append(_("the degree days “%(value)s” are not a number") % {"value": cells["denostupně"]})
+        if year and month:
+            if (year, month) in seen:
+                problems.append(
+                    _("the month %(month)d/%(year)d appears twice (also on row %(row)d)")
+                    % {"month": month, "year": year, "row": seen[(year, month)]}
+                )
+            else:
+                seen[(year, month)] = number
+        if problems:
+            parsed.errors.append(RowError(number, "; ".join(problems)))
+        else:
+            parsed.rows.append(DegreeDays(municipality=municipality, year=year, month=month, value=value))
+    if not parsed.rows and not parsed.errors:
+        parsed.errors.append(RowError(None, _("The file has no rows of degree days.")))
+    return parsed
+
+
+def degree_days_import_preview(
+    *, actor: User, municipality: Municipality, file_name: str, content: bytes
+) -> tuple[ConsumptionImport | None, ParsedDegreeDays]:
+    """Check an uploaded degree-day file; keep it for confirmation only when every row is right."""
+    _require_energy_manager(actor=actor, municipality=municipality)
+    parsed = parse_degree_days(municipality=municipality, file_name=file_name, content=content)
+    if not parsed.is_valid:
+        return None, parsed
+    upload = ConsumptionImport.objects.create(
+        municipality=municipality,
+        kind=ImportKind.DEGREE_DAYS,
+        uploaded_by=actor,
+        file_name=file_name[:255],
+        content=content,
+        row_count=len(parsed.rows),
+    )
+    return upload, parsed
+
+
+@transaction.atomic
+def degree_days_import_confirm(*, actor: User, upload: ConsumptionImport) -> int:
+    """Import a previewed degree-day file in one transaction: a month already entered is replaced."""
+    _require_energy_manager(actor=actor, municipality=upload.municipality)
+    upload = ConsumptionImport.objects.select_for_update().get(pk=upload.pk, kind=ImportKind.DEGREE_DAYS)
+    if upload.status != ImportStatus.PREVIEW:
+        raise ValidationError(_("This file has already been imported."))
+    parsed = parse_degree_days(
+        municipality=upload.municipality, file_name=upload.file_name, content=bytes(upload.content)
+    )
+    if not parsed.is_valid:
+        raise ValidationError([f"{error.row}: {error.message}" for error in parsed.errors])
+    DegreeDays.objects.bulk_create(
+        parsed.rows,
+        update_conflicts=True,
+        unique_fields=("municipality", "year", "month"),
+        update_fields=("value",),
     )
     upload.status = ImportStatus.IMPORTED
     upload.imported_at = timezone.now()

@@ -229,14 +229,22 @@ class ImportStatus(models.TextChoices):
     IMPORTED = "imported", _("Imported")
 
 
+class ImportKind(models.TextChoices):
+    CONSUMPTION = "consumption", _("Monthly consumption of buildings")
+    DEGREE_DAYS = "degree_days", _("Heating degree days")
+
+
 class ConsumptionImport(models.Model):
-    """An uploaded consumption file, kept between its preview and the confirmation that imports it."""
+    """An uploaded consumption or degree-day file, kept between its preview and the confirmation that imports it."""
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="consumption_imports", verbose_name=_("municipality")
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    kind = models.CharField(
+        _("what the file holds"), max_length=16, choices=ImportKind.choices, default=ImportKind.CONSUMPTION
     )
     file_name = SingleLineCharField(_("file name"), max_length=255)
     content = models.BinaryField(_("content"))

@@ -8,7 +8,7 @@ import csv
 import io
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -18,8 +18,15 @@ from backend.accounts.models import User
 from backend.energy.models import EmissionInventory, Sector
 from backend.energy.portfolio import inventory_co2
 from backend.energy.selectors import municipality_ids_staff
-from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, KpiKind, ThematicArea
-from backend.projects.models import Project
+from backend.projects.choices import (
+    COVENANT_KPI_KINDS,
+    ENERGY_KPI_KINDS,
+    CovenantSector,
+    EnergyCarrier,
+    KpiKind,
+    ThematicArea,
+)
+from backend.projects.models import Kpi, Project
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
 
@@ -46,7 +53,10 @@ def _action_headers() -> list[str]:
 
 
 def _sector(project: Project) -> str:
-    """The Covenant sector where the project says it; otherwise left for the town to fill in."""
+    """The Covenant sector its KPIs state (the first that states one); else what the project implies; else empty
+    for the town to fill in."""
+    if project.kpi_sector:
+        return CovenantSector(project.kpi_sector).label
     if project.renewable:
         return _("Local energy production")
     if project.thematic_area == ThematicArea.MOBILITY:
@@ -77,6 +87,12 @@ def action_rows(*, user: User) -> list[list]:
             co2_actual=Sum("kpis__emission__co2_actual"),
             co2_by_hand_target=Sum("kpis__target", filter=Q(kpis__kind=KpiKind.CO2_REDUCTION)),
             co2_by_hand_actual=Sum("kpis__actual", filter=Q(kpis__kind=KpiKind.CO2_REDUCTION)),
+            kpi_sector=Subquery(
+                Kpi.objects.filter(project=OuterRef("pk"), kind__in=COVENANT_KPI_KINDS)
+                .exclude(sector="")
+                .order_by("pk")
+                .values("sector")[:1]
+            ),
         )
         .order_by("planned_start", "title", "pk")
     )

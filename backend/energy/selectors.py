@@ -91,6 +91,16 @@ def inventory_list_visible(*, user: User) -> QuerySet[EmissionInventory]:
     return EmissionInventory.objects.filter(municipality_id__in=municipality_ids_staff(user=user))
 
 
+def inventory_list_with_totals(*, user: User, municipality_id: int) -> QuerySet[EmissionInventory]:
+    """The town's inventories, newest first, each with its total MWh (one query)."""
+    return (
+        inventory_list_visible(user=user)
+        .filter(municipality_id=municipality_id)
+        .annotate(total_mwh=Sum("entries__mwh"), entry_count=Count("entries"))
+        .order_by("-year")
+    )
+
+
 @dataclass(frozen=True)
 class EnergyTotal:
     """Planned and achieved MWh/year and t CO₂/year of one carrier (or of hand-typed CO₂ KPIs) in one stage."""

@@ -18,6 +18,7 @@ from backend.energy.models import (
     EmissionFactor,
     EmissionFactorSet,
     EmissionInventory,
+    InventoryEntry,
     KpiEmission,
     KpiMeasuredActual,
 )
@@ -263,3 +264,45 @@ def climate_target_set(
     target.full_clean()
     target.save()
     return target
+
+
+@transaction.atomic
+def inventory_save(
+    *,
+    actor: User,
+    municipality: Municipality,
+    year: int,
+    entries: dict[tuple[str, str], Decimal],
+    note: str = "",
+    inventory: EmissionInventory | None = None,
+) -> EmissionInventory:
+    """Create or replace the town's baseline emission inventory of ``year``: MWh by (sector, carrier).
+
+    The entries given replace all the inventory's entries; its t CO₂ is computed from the factors in force in
+    its year whenever it is read (``portfolio.inventory_co2``), never stored.
+    """
+    _require_coordinator(actor=actor, municipality=municipality)
+    if inventory is not None and inventory.municipality_id != municipality.pk:
+        raise PermissionDenied(_("Only the coordinator of the municipality may do this."))
+    if not entries:
+        raise ValidationError(_("Enter the consumption of at least one sector and energy carrier."))
+    if (
+        EmissionInventory.objects.filter(municipality=municipality, year=year)
+        .exclude(pk=inventory.pk if inventory else None)
+        .exists()
+    ):
+        raise ValidationError({"year": _("The town already has an emission inventory of %(year)d.") % {"year": year}})
+    inventory = inventory or EmissionInventory(municipality=municipality)
+    inventory.year = year
+    inventory.note = note
+    inventory.full_clean()
+    inventory.save()
+    rows = [
+        InventoryEntry(inventory=inventory, sector=sector, carrier=carrier, mwh=mwh)
+        for (sector, carrier), mwh in sorted(entries.items())
+    ]
+    for row in rows:
+        row.full_clean(exclude=["inventory"])
+    InventoryEntry.objects.filter(inventory=inventory).delete()
+    InventoryEntry.objects.bulk_create(rows)
+    return inventory

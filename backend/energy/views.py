@@ -18,9 +18,15 @@ from backend.accounts.models import Municipality
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound
 from backend.energy import reports
-from backend.energy.imports import MAX_BYTES, consumption_import_confirm, consumption_import_preview
-from backend.energy.models import ConsumptionImport, ImportStatus, TargetKind
-from backend.energy.portfolio import Figures, portfolio_with_groups, target_progress
+from backend.energy.imports import (
+    MAX_BYTES,
+    consumption_import_confirm,
+    consumption_import_preview,
+    degree_days_import_confirm,
+    degree_days_import_preview,
+)
+from backend.energy.models import ConsumptionImport, ImportKind, ImportStatus, Sector, TargetKind
+from backend.energy.portfolio import Figures, inventory_co2, portfolio_with_groups, target_progress
 from backend.energy.selectors import (
     building_list_visible,
     climate_target_of,
@@ -28,16 +34,19 @@ from backend.energy.selectors import (
     degree_days_years,
     energy_kpis_without_co2,
     inventory_list_visible,
+    inventory_list_with_totals,
     municipality_ids_staff,
 )
 from backend.energy.services import (
     climate_target_set,
     degree_days_set,
+    inventory_save,
     kpi_actual_from_building,
     kpi_emission_compute,
     kpi_emission_set_manual,
 )
 from backend.projects.access import project_access
+from backend.projects.choices import EnergyCarrier
 from backend.projects.selectors import kpi_list_visible, project_get_visible
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.forms.project_detail import add_service_errors
@@ -134,15 +143,21 @@ def consumption_import(request: HttpRequest) -> HttpResponse:
     return render_page(request, "energy/import.html", context, status=400 if form.errors else 200)
 
 
+def _pending_upload(request: HttpRequest, municipality: Municipality, pk: int, kind: str) -> ConsumptionImport:
+    """The user's own file waiting for confirmation; anything else is 404."""
+    upload = ConsumptionImport.objects.filter(
+        pk=pk, municipality=municipality, kind=kind, status=ImportStatus.PREVIEW, uploaded_by=request.user
+    ).first()
+    if upload is None:
+        raise Http404(_("Page not found."))
+    return upload
+
+
 @login_required
 @require_POST
 def consumption_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = _coordinated_municipality(request)
-    upload = ConsumptionImport.objects.filter(
-        pk=pk, municipality=municipality, status=ImportStatus.PREVIEW, uploaded_by=request.user
-    ).first()
-    if upload is None:
-        raise Http404(_("Page not found."))
+    upload = _pending_upload(request, municipality, pk, ImportKind.CONSUMPTION)
     try:
         count = consumption_import_confirm(actor=request.user, upload=upload)
     except ValidationError as error:
@@ -329,6 +344,45 @@ def degree_days(request: HttpRequest) -> HttpResponse:
     return render_page(request, "energy/degree_days.html", context, status=400 if form.errors else 200)
 
 
+class DegreeDaysFileForm(ConsumptionFileForm):
+    file = forms.FileField(
+        label=gettext_lazy("Degree-day file (CSV or XLSX)"),
+        help_text=gettext_lazy("Columns: rok, měsíc, denostupně. CSV separated by semicolons or commas."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def degree_days_import(request: HttpRequest) -> HttpResponse:
+    """Upload a file of monthly heating degree days: a preview with row errors, then one import of all rows."""
+    municipality = _coordinated_municipality(request)
+    form = DegreeDaysFileForm(request.POST or None, request.FILES or None)
+    context = {"nav": "energy", "form": form, "upload": None, "parsed": None}
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        upload, parsed = degree_days_import_preview(
+            actor=request.user, municipality=municipality, file_name=file.name, content=file.read()
+        )
+        context.update(upload=upload, parsed=parsed, preview_rows=parsed.rows[:120])
+        return render_page(request, "energy/degree_days_import.html", context, status=200 if upload else 400)
+    return render_page(request, "energy/degree_days_import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def degree_days_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    municipality = _coordinated_municipality(request)
+    upload = _pending_upload(request, municipality, pk, ImportKind.DEGREE_DAYS)
+    try:
+        count = degree_days_import_confirm(actor=request.user, upload=upload)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("energy:degree_days_import")
+    messages.success(request, _("Degree days of %(count)d months imported.") % {"count": count})
+    return redirect("energy:degree_days")
+
+
 class ClimateTargetForm(forms.Form):
     baseline = forms.ModelChoiceField(label=gettext_lazy("Baseline inventory"), queryset=None)
     target_year = forms.IntegerField(label=gettext_lazy("Target year"), min_value=1990, max_value=2100)
@@ -375,6 +429,94 @@ def climate_target(request: HttpRequest) -> HttpResponse:
     return render_page(request, "energy/climate_target.html", context, status=400 if form.errors else 200)
 
 
+class InventoryForm(forms.Form):
+    """A baseline emission inventory: its year and MWh per sector × carrier, one field per cell of the grid."""
+
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for sector in Sector:
+            for carrier in EnergyCarrier:
+                label = f"{sector.label} – {carrier.label}"
+                self.fields[self.cell_name(sector, carrier)] = forms.DecimalField(
+                    label=label,
+                    min_value=0,
+                    max_digits=16,
+                    decimal_places=3,
+                    required=False,
+                    localize=True,
+                    widget=forms.TextInput(attrs={"aria-label": label, "inputmode": "decimal", "size": 8}),
+                )
+
+    @staticmethod
+    def cell_name(sector: str, carrier: str) -> str:
+        return f"mwh_{sector}_{carrier}"
+
+    def grid(self) -> list[tuple[str, list]]:
+        return [
+            (sector.label, [self[self.cell_name(sector, carrier)] for carrier in EnergyCarrier]) for sector in Sector
+        ]
+
+    def entries(self) -> dict[tuple[str, str], object]:
+        return {
+            (sector.value, carrier.value): self.cleaned_data[self.cell_name(sector, carrier)]
+            for sector in Sector
+            for carrier in EnergyCarrier
+            if self.cleaned_data.get(self.cell_name(sector, carrier)) is not None
+        }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inventory_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The coordinator enters or corrects a baseline emission inventory; its t CO₂ is shown as computed."""
+    municipality = _coordinated_municipality(request)
+    inventory = None
+    initial = {}
+    if pk is not None:
+        inventory = inventory_list_visible(user=request.user).filter(pk=pk, municipality=municipality).first()
+        if inventory is None:
+            raise Http404(_("Page not found."))
+        initial = {"year": inventory.year, "note": inventory.note} | {
+            InventoryForm.cell_name(entry.sector, entry.carrier): entry.mwh for entry in inventory.entries.all()
+        }
+    form = InventoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = inventory_save(
+                actor=request.user,
+                municipality=municipality,
+                inventory=inventory,
+                year=form.cleaned_data["year"],
+                note=form.cleaned_data["note"],
+                entries=form.entries(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The emission inventory of %(year)d was saved.") % {"year": saved.year})
+            return redirect("energy:inventory_edit", pk=saved.pk)
+    co2 = inventory_co2(inventory=inventory) if inventory else None
+    context = {
+        "nav": "energy",
+        "form": form,
+        "grid": form.grid(),
+        "carriers": [carrier.label for carrier in EnergyCarrier],
+        "inventory": inventory,
+        "co2": co2,
+        "co2_rows": [
+            (Sector(sector).label, EnergyCarrier(carrier).label, mwh, tonnes)
+            for sector, carrier, mwh, tonnes in (co2.rows if co2 else [])
+        ],
+        "inventories": inventory_list_with_totals(user=request.user, municipality_id=municipality.pk),
+    }
+    return render_page(request, "energy/inventory.html", context, status=400 if form.errors else 200)
+
+
 @login_required
 @require_GET
 def report_download(request: HttpRequest, file_format: str) -> HttpResponse:
@@ -393,7 +535,11 @@ urlpatterns = [
     path("vykaz.csv", report_download, {"file_format": "csv"}, name="report_csv"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/co2/", kpi_co2_compute, name="kpi_co2_compute"),
     path("denostupne/", degree_days, name="degree_days"),
+    path("denostupne/import/", degree_days_import, name="degree_days_import"),
+    path("denostupne/import/<int:pk>/", degree_days_import_apply, name="degree_days_import_apply"),
     path("cil/", climate_target, name="climate_target"),
+    path("bilance/", inventory_edit, name="inventory_new"),
+    path("bilance/<int:pk>/", inventory_edit, name="inventory_edit"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/co2/rucne/", kpi_co2_manual, name="kpi_co2_manual"),
     path("projekty/<int:project_pk>/kpi/<int:pk>/mereni/", kpi_measured_actual, name="kpi_measured_actual"),
 ]

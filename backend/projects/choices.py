@@ -60,6 +60,22 @@ class KpiKind(models.TextChoices):
 
 # KPIs measured in MWh of one energy carrier; their CO₂ effect comes from emission factors (backend.energy).
 ENERGY_KPI_KINDS = (KpiKind.ENERGY_SAVINGS, KpiKind.RENEWABLE_PRODUCTION)
+# KPIs that appear in the Covenant of Mayors action list and so may state the sector the action belongs to.
+COVENANT_KPI_KINDS = (*ENERGY_KPI_KINDS, KpiKind.CO2_REDUCTION)
+
+
+class CovenantSector(models.TextChoices):
+    """Sectors of the Covenant of Mayors action plan (SECAP) that an action is reported under."""
+
+    MUNICIPAL_BUILDINGS = "municipal_buildings", _("Municipal buildings and facilities")
+    TERTIARY = "tertiary", _("Tertiary (non-municipal) buildings")
+    RESIDENTIAL = "residential", _("Residential buildings")
+    PUBLIC_LIGHTING = "public_lighting", _("Public lighting")
+    INDUSTRY = "industry", _("Industry")
+    TRANSPORT = "transport", _("Transport")
+    LOCAL_ELECTRICITY = "local_electricity", _("Local electricity production")
+    LOCAL_HEAT = "local_heat", _("Local heat and cold production")
+    OTHER = "other", _("Other")
 
 
 class EnergyCarrier(models.TextChoices):

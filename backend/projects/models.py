@@ -21,10 +21,12 @@ from backend.accounts.models import Department, Municipality, PartnerOrganizatio
 from backend.core.fields import SingleLineCharField
 from backend.core.models import TimeStampedModel
 from backend.projects.choices import (
+    COVENANT_KPI_KINDS,
     ENERGY_KPI_KINDS,
     KPI_FIXED_UNIT_LABELS,
     KPI_FIXED_UNITS,
     CommentVisibility,
+    CovenantSector,
     EnergyCarrier,
     FundingProgramme,
     FundingStatus,
@@ -356,6 +358,15 @@ class Kpi(TimeStampedModel):
         blank=True,
         help_text=_("For energy savings and renewable production: the carrier saved or produced."),
     )
+    # The Covenant of Mayors report needs each action's sector, which the project's area does not determine
+    # (an LED project is public lighting, a PV roof local electricity production).
+    sector = models.CharField(
+        _("Covenant of Mayors sector"),
+        max_length=24,
+        choices=CovenantSector.choices,
+        blank=True,
+        help_text=_("For energy and CO₂ KPIs: the sector the Covenant of Mayors report lists the project under."),
+    )
     unit = SingleLineCharField(
         _("unit"), max_length=32, blank=True, help_text=_("Set automatically for energy savings and CO₂ reduction.")
     )
@@ -386,6 +397,8 @@ class Kpi(TimeStampedModel):
             raise ValidationError(
                 {"carrier": _("Only energy savings and renewable production KPIs have an energy carrier.")}
             )
+        if self.sector and self.kind not in COVENANT_KPI_KINDS:
+            raise ValidationError({"sector": _("Only energy and CO₂ KPIs have a Covenant of Mayors sector.")})
 
 
 class EventKind(models.TextChoices):

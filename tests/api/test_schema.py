@@ -493,6 +493,7 @@ def _full_bodies(town, world: dict[str, list[int]]) -> dict[tuple[str, str], tup
         "name": "Úspora CO₂",
         "kind": "co2_reduction",
         "carrier": "",
+        "sector": "transport",
         "unit": "t CO₂/year",
         "baseline": "0",
         "target": "12",

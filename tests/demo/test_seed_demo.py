@@ -230,6 +230,12 @@ def test_finished_projects_carry_their_measured_kpis(seeded):
     assert Kpi.objects.filter(kind="co2_reduction", unit="t CO₂/year", actual__isnull=False).exists()
 
 
+def test_energy_kpis_state_their_covenant_sector(seeded):
+    sectors = dict(Kpi.objects.exclude(sector="").values_list("project__title", "sector"))
+    assert sectors["Modernizace veřejného osvětlení na LED"] == "public_lighting"
+    assert sectors["Fotovoltaické elektrárny na střechách základních škol"] == "local_electricity"
+
+
 def test_mentions_resolve_to_people(seeded):
     assert Comment.mentions.through.objects.filter(user__username="head.env").exists()
     assert Comment.objects.filter(visibility="shared", author__username="partner.firm").exists()

@@ -72,6 +72,8 @@ def test_every_screen_passes_axe_and_reflows(browse):
             ("integrations:project_calls", [project.pk]),
             ("energy:overview", []),
             ("energy:consumption_import", []),
+            ("energy:inventory_new", []),  # the grid of sector × carrier inputs
+            ("energy:degree_days_import", []),
             ("web:former_guests", []),
         ],
         "partner.ngo": [

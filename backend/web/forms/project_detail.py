@@ -208,7 +208,7 @@ class KpiForm(ParseOnlyModelForm):
     class Meta:
         model = Kpi
         formfield_callback = localized_formfield
-        fields = ("name", "kind", "carrier", "unit", "baseline", "target", "actual")
+        fields = ("name", "kind", "carrier", "sector", "unit", "baseline", "target", "actual")
 
     def __init__(self, *args, **kwargs) -> None:
         instance = kwargs.get("instance")
