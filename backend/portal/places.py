@@ -27,7 +27,7 @@ from backend.portal.views import public_page
 
 PAGE_SIZE = 50
 # Markers one answer of mista.json carries at most: a map stays readable (and its answer small) at any size.
-POINTS_LIMIT = 500
+POINTS_LIMIT = 200
 GEOJSON_CONTENT_TYPE = "application/geo+json"
 
 

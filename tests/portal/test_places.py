@@ -61,7 +61,7 @@ def test_with_a_tile_server_the_map_is_drawn_over_the_same_list_from_our_static_
     assert 'id="portal-map"' in text and 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in text
     assert "/static/vendor/leaflet/leaflet.js" in text and "/static/portal/map.js" in text
     assert 'id="portal-map-note" class="muted" hidden' in text
-    assert "Mapa ukazuje nejvýše 500 projektů zobrazené oblasti" in text
+    assert "Mapa ukazuje nejvýše 200 projektů zobrazené oblasti" in text
     policy = response["Content-Security-Policy"]
     img_src = next(part for part in policy.split(";") if part.strip().startswith("img-src"))
     assert img_src.split() == ["img-src", "'self'", "data:", "https://tiles.example.org"]
