@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from backend.portal.public import BoundingBox, public_place, public_place_rows, public_points
@@ -29,6 +30,15 @@ PAGE_SIZE = 50
 # Markers one answer of mista.json carries at most: a map stays readable (and its answer small) at any size.
 POINTS_LIMIT = 200
 GEOJSON_CONTENT_TYPE = "application/geo+json"
+
+
+class PlacesPaginator(Paginator):
+    """Counts the places without sorting them: the union's order only matters for the page (at 10,000 projects
+    the sorted count took 35 ms, the plain one 15)."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().count()
 
 
 def tile_origin() -> str:
@@ -42,7 +52,8 @@ def tile_origin() -> str:
 @public_page
 def places(request: HttpRequest, slug: str) -> HttpResponse:
     portal = portal_get_open(slug=slug)
-    page = Paginator(public_place_rows(municipality=portal.municipality), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = public_place_rows(municipality=portal.municipality)
+    page = PlacesPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     origin = tile_origin()
     context = {
         "portal": portal,
