@@ -428,10 +428,12 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
 # Public portal (backend.portal): seconds browsers and proxies may keep a public page before asking again (with
 # its ETag, answered 304 when unchanged).
 PORTAL_CACHE_SECONDS = env.int("PORTAL_CACHE_SECONDS", default=60)
-# A tile server for the portal's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (follow its usage policy);
-# empty: no map, the places are a list. The attribution the tile server requires is shown under the map.
 # An idea's optional photo: JPEG, PNG or WebP of at most this size.
 PORTAL_IDEA_PHOTO_MAX_BYTES = env.int("PORTAL_IDEA_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# ... and of at most this many pixels, refused before it is decoded (a small file can declare a huge picture).
+PORTAL_IDEA_PHOTO_MAX_PIXELS = env.int("PORTAL_IDEA_PHOTO_MAX_PIXELS", default=40_000_000)
+# A tile server for the portal's map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (follow its usage policy);
+# empty: no map, the places are a list. The attribution the tile server requires is shown under the map.
 PORTAL_MAP_TILE_URL = env.str("PORTAL_MAP_TILE_URL", default="")
 PORTAL_MAP_ATTRIBUTION = env.str("PORTAL_MAP_ATTRIBUTION", default="")
 # Citizen ideas (backend.portal.ideas): submissions a client address and an e-mail may make in an hour, days a

@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 import warnings
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +60,9 @@ GUARDED_SIZE = (
 # The web pages: bounded (the board's columns) or a page at a time (lists, inbox, my tasks), so guarded too.
 GUARDED_SIZE += ("board", "board fragment", "project list", "dashboard", "my tasks", "approvals inbox",
                  "notifications")  # fmt: skip
-# The public portal (anonymous, every project of the town public): a page of 20 cards, a page of 50 places.
-GUARDED_SIZE += ("portal list", "portal places")
+# The public portal (anonymous, every project of the town public): a page of 20 cards, a page of 50 places, the
+# map's markers (at most backend.portal.places.POINTS_LIMIT).
+GUARDED_SIZE += ("portal list", "portal places", "portal points")
 UNGUARDED_SIZE = ()
 # API lists whose time against their raw baseline (psycopg + json of the same page and shape) the guard checks.
 # Approvals and comments nest people and decisions (a second query a page) and measure 9-12 × raw on a loaded
@@ -91,8 +93,9 @@ PINNED |= {
     "notifications": 4,
 }
 # Anonymous (no session): the portal, the count, the page, the goals and measures of the filter, the latest updates
-# (the seed has none, so no query for their files); the places: the portal, the count, the page.
-PINNED |= {"portal list": 8, "portal places": 3}
+# (the seed has none, so no query for their files); the places: the portal, the count, the page; the points: the
+# portal, the markers.
+PINNED |= {"portal list": 8, "portal places": 3, "portal points": 2}
 
 
 def _database_url(base_url: str, suffix: str) -> str:
@@ -306,6 +309,7 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
     portal_requests = {
         "portal list": (Client(), "/obec/bench/", {}),
         "portal places": (Client(), "/obec/bench/mista/", {}),
+        "portal points": (Client(), "/obec/bench/mista.json", {}),
     }
     results = {"projects in the town": total, "requests": {}, "raw": {}}
     for name, (client, url, headers) in [*requests.items(), *portal_requests.items()]:
@@ -313,7 +317,9 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
             continue
         if name in portal_requests and not Portal.objects.filter(slug="bench").exists():
             Portal.objects.create(municipality_id=municipality_id, slug="bench")
-            Project.objects.filter(municipality_id=municipality_id).update(is_public=True, address="Náměstí 1")
+            Project.objects.filter(municipality_id=municipality_id).update(
+                is_public=True, address="Náměstí 1", latitude=Decimal("49.396700"), longitude=Decimal("15.587900")
+            )
 
         def get(client=client, url=url, headers=headers):
             response = client.get(url, **headers)

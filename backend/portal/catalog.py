@@ -22,6 +22,8 @@ OFN on conditions of use). Texts are language maps in Czech and English.
 - The datasets hold no personal data: projects name no person (backend.portal.public), ideas never their authors.
 
 Every IRI is absolute on ``SITE_URL``, so the catalogue is the same whichever host name it was asked on.
+tests/portal/test_catalog.py expands each document with a JSON-LD processor against the norm's context: every key
+here must be one of the norm's terms, or the test fails.
 """
 
 from collections.abc import Callable

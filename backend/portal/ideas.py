@@ -37,6 +37,7 @@ from backend.portal.models import (
     IdeaSupport,
     Portal,
 )
+from backend.portal.photos import photo_without_metadata
 from backend.portal.public import public_idea_card
 from backend.projects.models import Project
 from backend.projects.services import project_create
@@ -200,8 +201,8 @@ def idea_submit(
 
 
 def _checked_photo(photo) -> CheckedUpload | None:
-    """The photo through the upload checks of every file, then as an image of ours: JPEG, PNG or WebP only, and
-    at most ``PORTAL_IDEA_PHOTO_MAX_BYTES``. Its metadata (EXIF) is kept as sent: Pillow is not a dependency."""
+    """The photo through the upload checks of every file, then as an image of ours: JPEG, PNG or WebP only, at
+    most ``PORTAL_IDEA_PHOTO_MAX_BYTES``, and redrawn without its metadata (EXIF, GPS: backend.portal.photos)."""
     if not photo:
         return None
     limit = settings.PORTAL_IDEA_PHOTO_MAX_BYTES
@@ -218,7 +219,7 @@ def _checked_photo(photo) -> CheckedUpload | None:
         raise ValidationError({"photo": _("A photo must be a JPEG, PNG or WebP image.")}, code="type")
     if checked.size > limit:
         raise too_large
-    return checked
+    return photo_without_metadata(upload=checked)
 
 
 def idea_confirmation_token(*, idea: Idea) -> str:

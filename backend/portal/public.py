@@ -591,18 +591,40 @@ def public_place(row: tuple) -> PublicPlace:
     return PublicPlace(place=place, kind=kind, id=pk, title=title, latitude=latitude, longitude=longitude)
 
 
-def public_points(*, municipality: Municipality) -> list[PublicPlace]:
-    """The public projects that carry coordinates: the markers of the map (one query)."""
-    projects = (
-        public_project_queryset(municipality=municipality)
-        .filter(latitude__isnull=False, longitude__isnull=False)
-        .order_by("id")
-        .values_list("address", "id", "title", "latitude", "longitude")
+@dataclass(frozen=True)
+class BoundingBox:
+    """An area of the map in degrees (WGS 84): west and east longitudes, south and north latitudes."""
+
+    west: Decimal
+    south: Decimal
+    east: Decimal
+    north: Decimal
+
+
+@dataclass(frozen=True)
+class PublicPoints:
+    """At most ``limit`` markers of the map, and whether more public projects have coordinates there."""
+
+    points: list[PublicPlace]
+    truncated: bool
+
+
+def public_points(*, municipality: Municipality, limit: int, bbox: BoundingBox | None = None) -> PublicPoints:
+    """The public projects that carry coordinates (within ``bbox``, if given): the markers of the map, at most
+    ``limit`` of them in one query, which reads one row more to know whether there were more."""
+    projects = public_project_queryset(municipality=municipality).filter(
+        latitude__isnull=False, longitude__isnull=False
     )
-    return [
+    if bbox is not None:
+        projects = projects.filter(
+            latitude__gte=bbox.south, latitude__lte=bbox.north, longitude__gte=bbox.west, longitude__lte=bbox.east
+        )
+    rows = list(projects.order_by("id").values_list("address", "id", "title", "latitude", "longitude")[: limit + 1])
+    points = [
         PublicPlace(place=address, kind=PLACE_KIND_PROJECT, id=pk, title=title, latitude=latitude, longitude=longitude)
-        for address, pk, title, latitude, longitude in projects
+        for address, pk, title, latitude, longitude in rows[:limit]
     ]
+    return PublicPoints(points=points, truncated=len(rows) > limit)
 
 
 # --- public consultations of strategy amendments ------------------------------------------------------------------

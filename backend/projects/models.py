@@ -157,8 +157,17 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ("-created_at", "-id")
-        # The board's columns: a stage's cards, longest in the stage first.
-        indexes = [models.Index(fields=("stage", "stage_changed_at", "id"), name="project_board_column")]
+        indexes = [
+            # The board's columns: a stage's cards, longest in the stage first.
+            models.Index(fields=("stage", "stage_changed_at", "id"), name="project_board_column"),
+            # The portal map's markers (backend.portal.public.public_points): the first of a town's public
+            # projects with coordinates, read up to the limit instead of sorting all of them.
+            models.Index(
+                fields=("municipality", "id"),
+                condition=Q(is_public=True, latitude__isnull=False),
+                name="project_public_point",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),
             models.CheckConstraint(condition=Q(assessment_score__lte=100), name="project_score_at_most_100"),

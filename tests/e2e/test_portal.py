@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from backend.portal import places as portal_places
 from backend.portal.models import Idea, IdeaStatus
 from backend.projects.models import Project
 from tests.mail import outbox_send_all
@@ -98,7 +99,7 @@ TILE_PNG = bytes.fromhex(
 )
 
 
-def test_the_places_are_a_list_without_a_tile_server_and_a_map_over_it_with_one(browse, settings):
+def test_the_places_are_a_list_without_a_tile_server_and_a_map_over_it_with_one(browse, settings, monkeypatch):
     places = reverse("portal:places", args=["vzorov"])
     settings.PORTAL_MAP_TILE_URL = ""
     page = browse.page_for(None)
@@ -132,4 +133,16 @@ def test_the_places_are_a_list_without_a_tile_server_and_a_map_over_it_with_one(
     expect(map_page.get_by_role("heading", name="Nádražní 780", exact=True)).to_be_visible()
     problems += browse.a11y_problems(map_page)
     browse.shot(map_page, "places-map")
+    expect(map_page.locator("#portal-map-note")).to_be_hidden()  # every marker is there: nothing to say
+
+    # A town with more markers than one answer carries: the map says so and asks for the area it shows.
+    monkeypatch.setattr(portal_places, "POINTS_LIMIT", 2)
+    cut_page = browse.page_for(None)
+    cut_page.route("https://tiles.example.org/**", tile)
+    with cut_page.expect_request(lambda request: "mista.json?bbox=" in request.url):
+        cut_page.goto(browse.live_server_url + places)
+    expect(cut_page.locator("#portal-map-note")).to_be_visible()
+    expect(cut_page.locator("#portal-map-note")).to_contain_text("Mapa ukazuje nejvýše 2 projektů")
+    assert 0 < cut_page.locator(".leaflet-marker-icon").count() <= 2
+    problems += browse.a11y_problems(cut_page)
     assert not problems, "Accessibility problems:\n" + "\n".join(problems)

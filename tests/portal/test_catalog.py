@@ -1,9 +1,10 @@
 """The municipality's DCAT-AP-CZ local catalogue (LKOD) and the open data it describes.
 
-No JSON-LD processor is installed (pyld is not a dependency) and the norm's context cannot be fetched in a test,
-so the documents are checked against the norm's structure: the context and the class of each document, the
-required keys with their types (language maps in Czech and English, IRIs from the right code lists), and every
-distribution answers 200 with the media type it states.
+The documents are checked twice: against the norm's structure (the context and the class of each document, the
+required keys with their types, IRIs from the right code lists, every distribution answers 200 with the media type
+it states), and with a JSON-LD processor (pyld) that expands them against the norm's context, served from
+tests/portal/dcat_ap_cz.py and never fetched: every key we write must expand to the norm's property, and the
+triples NKOD harvests (the classes, the publisher, the datasets, the distributions and their URLs) must be there.
 """
 
 import csv
@@ -13,10 +14,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from pyld import jsonld
 
-from backend.portal.catalog import CONTEXT, DATASET_KEYS
+from backend.portal.catalog import CONTEXT, DATASET_KEYS, publisher_iri
 from backend.portal.models import Idea, IdeaStatus
 from tests.factories import ProjectFactory
+from tests.portal.dcat_ap_cz import CLASSES, DCAT, DCT, PU, RDF_TYPE, TEXTS, document_loader, term_iri
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +159,103 @@ def test_the_open_data_exports_cost_a_fixed_number_of_queries(
     with django_assert_num_queries(2):  # the portal, the ideas with their support counts
         response = client.get(reverse("portal:ideas_csv", args=["vzorov"]))
         b"".join(response.streaming_content)
+
+
+# --- the documents as JSON-LD: expanded against the norm's context ---------------------------------------------
+
+JSONLD_OPTIONS = {"documentLoader": document_loader}
+
+
+def _expand(document: dict) -> dict:
+    """The one node of the document, expanded; fails on any key the context does not define."""
+    dropped = []
+    [node] = jsonld.expand(document, JSONLD_OPTIONS, on_property_dropped=dropped.append)
+    assert dropped == [], f"keys the norm's context does not define: {dropped}"
+    return node
+
+
+def _assert_every_key_kept(compact: dict, node: dict) -> None:
+    """Each key of the compact document is in the expanded node as the norm's property, with all its values:
+    language maps as language-tagged strings, references as IRIs, nested entities (distributions, conditions of
+    use) likewise, recursively."""
+    assert set(node) == {term_iri(key) for key in compact if key != "@context"}, sorted(compact)
+    assert node["@type"] == [CLASSES[compact["typ"]]]
+    if "iri" in compact:
+        assert node["@id"] == compact["iri"]
+    for key, value in compact.items():
+        if key in ("@context", "iri", "typ"):
+            continue
+        expanded = node[term_iri(key)]
+        if key in TEXTS:
+            texts = {(language, text) for language, texts in value.items() for text in _as_list(texts)}
+            assert {(item["@language"], item["@value"]) for item in expanded} == texts, key
+            continue
+        values = _as_list(value)
+        assert len(expanded) == len(values), key
+        for compact_value, expanded_value in zip(values, expanded, strict=True):
+            if isinstance(compact_value, dict):
+                _assert_every_key_kept(compact_value, expanded_value)
+            else:
+                assert expanded_value == {"@id": compact_value}, key
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _triples(document: dict) -> set[tuple[str, str, str]]:
+    dataset = jsonld.to_rdf(document, JSONLD_OPTIONS)
+    return {(t["subject"]["value"], t["predicate"]["value"], t["object"]["value"]) for t in dataset["@default"]}
+
+
+def test_the_catalogue_expands_against_the_norms_context_with_nothing_dropped(client, portal):
+    catalog = client.get(reverse("portal:catalog", args=["vzorov"])).json()
+    node = _expand(catalog)
+    _assert_every_key_kept(catalog, node)
+    triples = _triples(catalog)
+    iri = catalog["iri"]
+    publisher = f"https://rpp-opendata.egon.gov.cz/odrpp/zdroj/orgán-veřejné-moci/{portal.municipality.ico}"
+    assert (iri, RDF_TYPE, DCAT + "Catalog") in triples
+    assert (iri, DCT + "publisher", publisher) in triples
+    assert (iri, DCT + "title", "Otevřená data projektů Smart City – Město Vzorov") in triples
+    datasets = {obj for subject, predicate, obj in triples if (subject, predicate) == (iri, DCAT + "dataset")}
+    assert datasets == set(catalog["datová_sada"]) and len(datasets) == 3
+
+
+@pytest.mark.parametrize("key", sorted(DATASET_KEYS))
+def test_each_dataset_expands_against_the_norms_context_to_the_triples_nkod_harvests(client, portal, key):
+    portal.ruian_code = 574724
+    portal.save()
+    dataset = client.get(reverse("portal:catalog_dataset", args=["vzorov", key])).json()
+    node = _expand(dataset)
+    _assert_every_key_kept(dataset, node)
+    triples = _triples(dataset)
+    iri = dataset["iri"]
+    assert (iri, RDF_TYPE, DCAT + "Dataset") in triples
+    assert (iri, DCT + "publisher", publisher_iri(portal.municipality.ico)) in triples
+    assert (iri, DCT + "accrualPeriodicity", FREQUENCIES + "IRREG") in triples
+    assert (iri, DCT + "spatial", "https://linked.cuzk.cz/resource/ruian/obec/574724") in triples
+    assert any(s == iri and p == DCAT + "theme" and o.startswith(DATA_THEMES) for s, p, o in triples)
+    distributions = {obj for subject, predicate, obj in triples if (subject, predicate) == (iri, DCAT + "distribution")}
+    assert len(distributions) == 2
+    media_types = set()
+    for distribution in distributions:
+        assert (distribution, RDF_TYPE, DCAT + "Distribution") in triples
+        [download] = [o for s, p, o in triples if (s, p) == (distribution, DCAT + "downloadURL")]
+        assert (distribution, DCAT + "accessURL", download) in triples
+        assert _path(download)
+        [media_type] = [o for s, p, o in triples if (s, p) == (distribution, DCAT + "mediaType")]
+        media_types.add(media_type)
+        [conditions] = [o for s, p, o in triples if (s, p) == (distribution, PU + "specifikace")]
+        assert (conditions, RDF_TYPE, PU + "Specifikace") in triples
+        no_personal_data = "https://data.gov.cz/podmínky-užití/neobsahuje-osobní-údaje/"
+        assert (conditions, PU + "osobní-údaje", no_personal_data) in triples
+    assert media_types == {MEDIA_TYPES + "application/json", MEDIA_TYPES + "text/csv"}
+
+
+def test_a_key_outside_the_norm_would_be_caught(client, portal):
+    """The check above is not vacuous: a misspelt key (here without its diacritics) is what expansion drops."""
+    catalog = client.get(reverse("portal:catalog", args=["vzorov"])).json()
+    catalog["datova_sada"] = catalog.pop("datová_sada")
+    with pytest.raises(AssertionError, match="datova_sada"):
+        _expand(catalog)

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from backend.portal import places
 from backend.portal.models import Idea, IdeaStatus
 from tests.factories import ProjectFactory
 
@@ -59,6 +60,8 @@ def test_with_a_tile_server_the_map_is_drawn_over_the_same_list_from_our_static_
     assert "Lavičky" in text
     assert 'id="portal-map"' in text and 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in text
     assert "/static/vendor/leaflet/leaflet.js" in text and "/static/portal/map.js" in text
+    assert 'id="portal-map-note" class="muted" hidden' in text
+    assert "Mapa ukazuje nejvýše 200 projektů zobrazené oblasti" in text
     policy = response["Content-Security-Policy"]
     img_src = next(part for part in policy.split(";") if part.strip().startswith("img-src"))
     assert img_src.split() == ["img-src", "'self'", "data:", "https://tiles.example.org"]
@@ -77,17 +80,65 @@ def test_the_points_are_geojson_of_public_projects_with_coordinates(client, town
     assert feature["geometry"] == {"type": "Point", "coordinates": [15.5879, 49.3967]}
     assert feature["properties"]["title"] == "Lavičky"
     assert feature["properties"]["url"] == reverse("portal:project", args=["vzorov", shown.pk])
+    assert collection["numberReturned"] == 1 and collection["truncated"] is False
 
 
 @pytest.mark.parametrize("count", [1, 12])
-def test_the_places_page_and_the_points_cost_fixed_queries(client, town, portal, count, django_assert_num_queries):
+def test_the_places_page_and_the_points_cost_fixed_queries(
+    client, town, portal, count, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(places, "POINTS_LIMIT", 5)  # 12 is over it: the points are cut, in the same queries
     for number in range(count):
         _public(town, f"Projekt {number}", f"Ulice {number}", latitude=Decimal("49.4"), longitude=Decimal("15.5"))
         _idea(town, f"Podnět {number}", f"Ulice {number}")
     with django_assert_num_queries(3):  # the portal, the count, the page of places
         assert client.get(reverse("portal:places", args=["vzorov"])).status_code == 200
-    with django_assert_num_queries(2):  # the portal, the points
-        assert client.get(reverse("portal:points_json", args=["vzorov"])).status_code == 200
+    for query in ("", "?bbox=15,49,16,50"):
+        with django_assert_num_queries(2):  # the portal, the points (one more than the limit, to know if cut)
+            response = client.get(reverse("portal:points_json", args=["vzorov"]) + query)
+        assert len(response.json()["features"]) == min(count, 5)
+
+
+def test_the_points_are_bounded_whatever_the_number_of_projects_and_say_when_they_are_cut(
+    client, town, portal, monkeypatch
+):
+    monkeypatch.setattr(places, "POINTS_LIMIT", 3)
+    projects = [
+        _public(town, f"Projekt {n}", "", latitude=Decimal("49.4"), longitude=Decimal("15.5")) for n in range(4)
+    ]
+    collection = client.get(reverse("portal:points_json", args=["vzorov"])).json()
+    assert [feature["id"] for feature in collection["features"]] == [project.pk for project in projects[:3]]
+    assert collection["numberReturned"] == 3 and collection["truncated"] is True
+    projects[-1].delete()
+    collection = client.get(reverse("portal:points_json", args=["vzorov"])).json()
+    assert collection["numberReturned"] == 3 and collection["truncated"] is False
+
+
+def test_the_points_of_an_area_are_those_within_its_bbox(client, town, portal):
+    square = _public(town, "Lavičky", "", latitude=Decimal("49.396700"), longitude=Decimal("15.587900"))
+    pond = _public(town, "Molo", "", latitude=Decimal("49.420000"), longitude=Decimal("15.640000"))
+    url = reverse("portal:points_json", args=["vzorov"])
+
+    def ids(bbox: str) -> list[int]:
+        response = client.get(url, {"bbox": bbox})
+        assert response.status_code == 200 and "public" in response["Cache-Control"]
+        return [feature["id"] for feature in response.json()["features"]]
+
+    assert ids("15.58,49.39,15.60,49.40") == [square.pk]
+    assert ids("15.6, 49.41, 15.7, 49.43") == [pond.pk]
+    assert ids("15.587900,49.396700,15.587900,49.396700") == [square.pk]  # the edges belong to the area
+    assert ids("16,50,17,51") == []
+    assert ids("-200,-100,200,100") == [square.pk, pond.pk]  # a map zoomed out past the globe
+
+
+@pytest.mark.parametrize(
+    "bbox", ["", "abc", "15,49,16", "15,49,16,50,1", "16,49,15,50", "15,50,16,49", "nan,49,16,50", "15,49,inf,50"]
+)
+def test_a_bbox_that_is_no_area_is_refused_in_czech(client, portal, bbox):
+    response = client.get(reverse("portal:points_json", args=["vzorov"]), {"bbox": bbox})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Parametr bbox musí být čtyři čísla ve stupních: západ,jih,východ,sever."}
+    assert "public" not in response.get("Cache-Control", "")
 
 
 def test_the_places_list_is_paginated(client, town, portal):
