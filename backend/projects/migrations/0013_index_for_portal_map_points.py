@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("projects", "0011_event_kinds_project_sharing"),
+        ("projects", "0012_kpi_covenant_sector"),
     ]
 
     operations = [
