@@ -25,6 +25,7 @@ urlpatterns = [
     path("obec/podnety/potvrdit/<str:token>/", idea_views.idea_confirm_view, name="idea_confirm"),
     path("obec/odber/potvrdit/<str:token>/", views_subscriptions.follow_confirm_view, name="follow_confirm"),
     path("obec/odber/odhlasit/<str:token>/", views_subscriptions.unsubscribe, name="unsubscribe"),
+    path("obec/podnety/odhlasit/<str:token>/", views_subscriptions.idea_unsubscribe, name="idea_unsubscribe"),
     path("obec/odber/<str:token>/", views_subscriptions.subscriptions, name="subscriptions"),
     path("obec/odber/<str:token>/zrusit/", views_subscriptions.subscriptions_cancel, name="subscriptions_cancel"),
     path("obec/<slug:slug>/projekty/<int:pk>/sledovat/", views_subscriptions.follow, name="follow"),
