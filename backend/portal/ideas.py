@@ -100,13 +100,13 @@ def idea_list_for_project(*, project_id: int) -> QuerySet[Idea]:
 
 
 def may_moderate(*, user: User | None, municipality_id: int) -> bool:
-    return user_access(user=user).is_coordinator_in(municipality_id)
+    return user_access(user=user).moderates_ideas_in(municipality_id)
 
 
 def idea_list_moderated(*, user: User) -> QuerySet[Idea]:
     """The ideas of the municipalities the user moderates: confirmed ones (waiting, published, decided)."""
     access = user_access(user=user)
-    municipality_ids = [pk for pk in access.municipality_ids if access.is_coordinator_in(pk)]
+    municipality_ids = [pk for pk in access.municipality_ids if access.moderates_ideas_in(pk)]
     return (
         Idea.objects.filter(municipality_id__in=municipality_ids)
         .exclude(status=IdeaStatus.UNCONFIRMED)
@@ -453,7 +453,7 @@ def idea_comment_add(*, actor: User, idea: Idea, body: str) -> IdeaComment:
 def idea_counts_moderated(*, user: User) -> dict[str, int] | None:
     """How many ideas the user moderates are in each status (one aggregate query); None for a user who moderates
     none (no query)."""
-    if not user_access(user=user).coordinator_of:
+    if not user_access(user=user).moderates_ideas:
         return None
     counts = dict.fromkeys(IdeaStatus.values, 0)
     counts.pop(IdeaStatus.UNCONFIRMED)

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from backend.portal import consultations, feeds, idea_views, places, staff, views, views_subscriptions
+from backend.portal import (
+    consultations,
+    feeds,
+    idea_views,
+    places,
+    settings_views,
+    staff,
+    views,
+    views_subscriptions,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -49,6 +58,7 @@ urlpatterns = [
         name="consultation_comment_confirm",
     ),
     path("ideas/", idea_views.idea_queue, name="idea_queue"),
+    path("portal-settings/<int:municipality_id>/", settings_views.portal_settings, name="settings"),
     path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
     path("ideas/<int:pk>/photo/", idea_views.idea_photo_moderated, name="idea_photo_moderated"),
     path("ideas/<int:pk>/comments/", idea_views.idea_comment, name="idea_comment"),
