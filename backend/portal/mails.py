@@ -16,7 +16,6 @@ from backend.portal.idea_news import idea_news_token
 from backend.portal.ideas import SUPPORT_SALT, idea_confirmation_token
 from backend.portal.models import (
     Idea,
-    IdeaAnswerState,
     IdeaDecision,
     IdeaDecisionKind,
     IdeaStatus,
@@ -89,7 +88,7 @@ def _idea_rejection(delivery: Delivery) -> EmailMessage:
 def _idea_news_context(delivery: Delivery, idea: Idea) -> dict:
     """What the decision named by the topic told the public: only what the idea's public page shows."""
     kind, _separator, number = delivery.topic.partition("-")
-    decision = IdeaDecision.objects.filter(pk=int(number or 0), idea_id=idea.pk, kind=kind).only("id").first()
+    decision = IdeaDecision.objects.filter(pk=int(number or 0), idea_id=idea.pk, kind=kind).only("id", "reason").first()
     if decision is None:
         raise Undeliverable("The decision is gone.")
     portal = Portal.objects.filter(municipality_id=idea.municipality_id, is_open=True).first()
@@ -103,9 +102,8 @@ def _idea_news_context(delivery: Delivery, idea: Idea) -> dict:
         raise Undeliverable("The idea is no longer public.")
     context = {"what": kind, "idea_link": site_link(reverse("portal:idea", args=[portal.slug, idea.pk]))}
     if kind == IdeaDecisionKind.ANSWER:
-        if idea.answer_state == IdeaAnswerState.PROJECT:
-            raise Undeliverable("The answer was overtaken by the project.")
-        context.update(answer_state=idea.get_answer_state_display(), answer=idea.answer)
+        # The answer as it was published (the idea may have become a project since, which its own mail tells).
+        context.update(answer_state=idea.get_answer_state_display(), answer=decision.reason)
     elif kind == IdeaDecisionKind.TO_PROJECT:
         if idea.project_id is None:
             raise Undeliverable("The idea no longer names a project.")
