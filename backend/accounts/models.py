@@ -204,6 +204,8 @@ class Membership(TimeStampedModel):
         related_name="memberships",
         verbose_name=_("partner organisation"),
     )
+    # Set by the municipality's coordinator (portal settings): this member moderates citizen ideas too.
+    moderates_ideas = models.BooleanField(_("moderates citizen ideas"), default=False)
 
     class Meta:
         verbose_name = _("membership")

@@ -21,6 +21,8 @@ class Access:
     manager_of: frozenset[int] = field(default_factory=frozenset)
     department_ids: frozenset[int] = field(default_factory=frozenset)
     partner_of: frozenset[int] = field(default_factory=frozenset)
+    # Municipalities where a member other than the coordinator was made a moderator of citizen ideas.
+    idea_moderator_of: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_anonymous(self) -> bool:
@@ -32,6 +34,14 @@ class Access:
 
     def is_coordinator_in(self, municipality_id: int) -> bool:
         return self.is_platform_admin or municipality_id in self.coordinator_of
+
+    def moderates_ideas_in(self, municipality_id: int) -> bool:
+        """Moderates the municipality's citizen ideas: its coordinator, or a member the coordinator named."""
+        return self.is_coordinator_in(municipality_id) or municipality_id in self.idea_moderator_of
+
+    @property
+    def moderates_ideas(self) -> bool:
+        return self.is_platform_admin or bool(self.coordinator_of or self.idea_moderator_of)
 
     def is_staff_in(self, municipality_id: int) -> bool:
         """Any municipal role (not partner) in this municipality."""
@@ -49,13 +59,17 @@ def user_access(*, user: User | None) -> Access:
     if cached is not None:
         return cached
     municipality_ids, coordinator_of, head_of, manager_of, department_ids, partner_of = (set() for _ in range(6))
-    for role, municipality_id, department_id, organization_id in Membership.objects.filter(user=user).values_list(
-        "role", "municipality_id", "department_id", "organization_id"
-    ):
+    idea_moderator_of = set()
+    rows = Membership.objects.filter(user=user).values_list(
+        "role", "municipality_id", "department_id", "organization_id", "moderates_ideas"
+    )
+    for role, municipality_id, department_id, organization_id, moderates_ideas in rows:
         if role == Role.PARTNER:
             partner_of.add(organization_id)
             continue
         municipality_ids.add(municipality_id)
+        if moderates_ideas:
+            idea_moderator_of.add(municipality_id)
         if role == Role.COORDINATOR:
             coordinator_of.add(municipality_id)
         else:
@@ -73,6 +87,7 @@ def user_access(*, user: User | None) -> Access:
         manager_of=frozenset(manager_of),
         department_ids=frozenset(department_ids),
         partner_of=frozenset(partner_of),
+        idea_moderator_of=frozenset(idea_moderator_of),
     )
     setattr(user, _CACHE_ATTRIBUTE, access)
     return access

@@ -84,6 +84,8 @@ class MailKind(models.TextChoices):
     IDEA_CONFIRMATION = "idea_confirmation", _("Confirmation of a citizen idea")
     IDEA_REJECTION = "idea_rejection", _("Rejection of a citizen idea")
     SUPPORT_CONFIRMATION = "support_confirmation", _("Confirmation of supporting a citizen idea")
+    IDEA_NEWS = "idea_news", _("News of a citizen idea to its author")
+    IDEA_SUPPORT_NEWS = "idea_support_news", _("News of a citizen idea to its supporter")
     FOLLOW_CONFIRMATION = "follow_confirmation", _("Confirmation of following a project")
     FOLLOW_UPDATE = "follow_update", _("News of a followed project")
     CONSULTATION_COMMENT_CONFIRMATION = (

@@ -106,3 +106,24 @@ class FollowForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail"), help_text=_("We send you a link to confirm that you follow it."))
     consent = forms.BooleanField(label=_("I agree to the processing of my e-mail as described above."))
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+
+class PortalSettingsForm(forms.Form):
+    is_open = forms.BooleanField(label=_("open to the public"), required=False)
+    introduction = forms.CharField(
+        label=_("introduction"), required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=IDEA_TEXT_MAX
+    )
+    ruian_code = forms.CharField(
+        label=_("RÚIAN code of the municipality"),
+        required=False,
+        max_length=9,
+        help_text=_("The municipality's code in RÚIAN (obec), digits only, e.g. 554782."),
+    )
+
+    def clean_ruian_code(self):
+        value = self.cleaned_data["ruian_code"].strip()
+        if not value:
+            return None
+        if not value.isascii() or not value.isdigit() or int(value) == 0:
+            raise ValidationError(_("The RÚIAN code is made of digits only, e.g. 554782."), code="ruian")
+        return int(value)

@@ -142,6 +142,8 @@ def idea_queue(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": [(value, label) for value, label in IdeaStatus.choices if value != IdeaStatus.UNCONFIRMED],
         "published": list(published),
+        # The coordinator's settings of each portal (and its idea moderators): ids only, no query.
+        "settings_ids": sorted(user_access(user=request.user).coordinator_of),
         "nav": "ideas",
     }
     return render(request, "portal/staff/ideas.html", context)
@@ -184,7 +186,7 @@ def idea_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _moderates_anything(request: HttpRequest) -> bool:
     access = user_access(user=request.user)
-    return any(access.is_coordinator_in(pk) for pk in access.municipality_ids)
+    return any(access.moderates_ideas_in(pk) for pk in access.municipality_ids)
 
 
 @never_cache

@@ -27,6 +27,7 @@ from backend.integrations.services import webhook_messages_record
 from backend.notifications.models import MailKind
 from backend.notifications.outbox import mail_enqueue, subject_mails_forget
 from backend.notifications.services import site_url
+from backend.portal.idea_news import idea_news_enqueue, idea_people_follow
 from backend.portal.models import (
     Idea,
     IdeaAnswerState,
@@ -100,13 +101,13 @@ def idea_list_for_project(*, project_id: int) -> QuerySet[Idea]:
 
 
 def may_moderate(*, user: User | None, municipality_id: int) -> bool:
-    return user_access(user=user).is_coordinator_in(municipality_id)
+    return user_access(user=user).moderates_ideas_in(municipality_id)
 
 
 def idea_list_moderated(*, user: User) -> QuerySet[Idea]:
     """The ideas of the municipalities the user moderates: confirmed ones (waiting, published, decided)."""
     access = user_access(user=user)
-    municipality_ids = [pk for pk in access.municipality_ids if access.is_coordinator_in(pk)]
+    municipality_ids = [pk for pk in access.municipality_ids if access.moderates_ideas_in(pk)]
     return (
         Idea.objects.filter(municipality_id__in=municipality_ids)
         .exclude(status=IdeaStatus.UNCONFIRMED)
@@ -184,6 +185,7 @@ def idea_submit(
         place=place,
         author_name=name,
         author_email=email.strip(),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     checked = _checked_photo(photo)
     idea.full_clean(exclude=["photo"])
@@ -196,7 +198,7 @@ def idea_submit(
         if idea.photo:  # nothing half-saved: no file without its idea
             idea.photo.storage.delete(idea.photo.name)
         raise
-    mail_enqueue(kind=MailKind.IDEA_CONFIRMATION, object_id=idea.pk, language=translation.get_language())
+    mail_enqueue(kind=MailKind.IDEA_CONFIRMATION, object_id=idea.pk, language=idea.language)
     return idea
 
 
@@ -256,13 +258,15 @@ def idea_support_request(*, idea: Idea, email: str, honeypot: str, client_addres
         raise BotSubmission
     email = (email or "").strip().lower()
     _check_limits(client_address=client_address, email=email)
-    support, _created = IdeaSupport.objects.get_or_create(idea=idea, email=email)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    support, created = IdeaSupport.objects.get_or_create(idea=idea, email=email, defaults={"language": language})
     if support.confirmed_at is not None:
         raise ValidationError({"email": _("This e-mail already supports the idea.")})
+    if not created and support.language != language:
+        support.language = language
+        support.save(update_fields=["language"])
     # Asking again sends the link again (the hourly limits above bound how often).
-    mail_enqueue(
-        kind=MailKind.SUPPORT_CONFIRMATION, object_id=support.pk, language=translation.get_language(), again=True
-    )
+    mail_enqueue(kind=MailKind.SUPPORT_CONFIRMATION, object_id=support.pk, language=language, again=True)
     return support
 
 
@@ -306,8 +310,11 @@ def _require_moderator(*, actor: User, idea: Idea) -> Idea:
     return idea
 
 
-def _decided(*, idea: Idea, actor: User, kind: str, reason: str = "") -> None:
-    IdeaDecision.objects.create(idea=idea, actor=actor, kind=kind, reason=reason)
+def _decided(*, idea: Idea, actor: User, kind: str, reason: str = "") -> IdeaDecision:
+    """The audit log's row of a decision; its news go to the idea's author and supporters in this transaction."""
+    decision = IdeaDecision.objects.create(idea=idea, actor=actor, kind=kind, reason=reason)
+    idea_news_enqueue(idea=idea, decision=decision)
+    return decision
 
 
 def _reason(reason: str, message: str) -> str:
@@ -331,7 +338,8 @@ def idea_moderate(*, actor: User, idea: Idea, decision: str, reason: str = "", i
             raise ValidationError(_("This idea can no longer be rejected."))
         reason = _reason(reason, _("Give the reason: the author is told it."))
         idea.status, idea.rejection_reason = IdeaStatus.REJECTED, reason
-        mail_enqueue(kind=MailKind.IDEA_REJECTION, object_id=idea.pk, language=translation.get_language())
+        if idea.news_by_email:
+            mail_enqueue(kind=MailKind.IDEA_REJECTION, object_id=idea.pk, language=idea.language)
     elif decision == IdeaDecisionKind.SPAM:
         if idea.status not in (IdeaStatus.PENDING, IdeaStatus.PUBLISHED) or idea.project_id:
             raise ValidationError(_("This idea can no longer be marked as spam."))
@@ -422,6 +430,7 @@ def idea_to_project(*, actor: User, idea: Idea) -> Project:
     )
     idea.project, idea.answer_state = project, IdeaAnswerState.PROJECT
     idea.save(update_fields=["project", "answer_state"])
+    idea_people_follow(idea=idea, project=project)
     _decided(idea=idea, actor=actor, kind=IdeaDecisionKind.TO_PROJECT, reason=project.title)
     return project
 
@@ -445,7 +454,7 @@ def idea_comment_add(*, actor: User, idea: Idea, body: str) -> IdeaComment:
 def idea_counts_moderated(*, user: User) -> dict[str, int] | None:
     """How many ideas the user moderates are in each status (one aggregate query); None for a user who moderates
     none (no query)."""
-    if not user_access(user=user).coordinator_of:
+    if not user_access(user=user).moderates_ideas:
         return None
     counts = dict.fromkeys(IdeaStatus.values, 0)
     counts.pop(IdeaStatus.UNCONFIRMED)

@@ -12,8 +12,17 @@ from django.utils.translation import gettext as _
 
 from backend.notifications.models import Delivery, MailKind
 from backend.notifications.outbox import Undeliverable, mail_kind
+from backend.portal.idea_news import idea_news_token
 from backend.portal.ideas import SUPPORT_SALT, idea_confirmation_token
-from backend.portal.models import Idea, IdeaStatus, IdeaSupport, Portal, ProjectFollower
+from backend.portal.models import (
+    Idea,
+    IdeaDecision,
+    IdeaDecisionKind,
+    IdeaStatus,
+    IdeaSupport,
+    Portal,
+    ProjectFollower,
+)
 from backend.portal.public import public_project_queryset, public_update_queryset
 from backend.portal.subscriptions import CONFIRM_SALT as FOLLOW_CONFIRM_SALT
 from backend.portal.subscriptions import LINK_SALT, follow_token
@@ -51,20 +60,97 @@ def _idea_confirmation(delivery: Delivery) -> EmailMessage:
     )
 
 
+def _idea_unsubscribe(*, idea_id: int, support_id: int | None = None) -> tuple[str, dict]:
+    """The one-click unsubscribe of the mails about an idea and the headers that carry it (RFC 2369, 8058)."""
+    link = site_link(reverse("portal:idea_unsubscribe", args=[idea_news_token(idea_id=idea_id, support_id=support_id)]))
+    return link, {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 @mail_kind(MailKind.IDEA_REJECTION)
 def _idea_rejection(delivery: Delivery) -> EmailMessage:
     idea = Idea.objects.select_related("municipality").filter(pk=delivery.object_id).first()
-    if idea is None or idea.status != IdeaStatus.REJECTED:
+    if idea is None or idea.status != IdeaStatus.REJECTED or not idea.news_by_email:
         raise Undeliverable("The idea is gone or no longer rejected.")
+    unsubscribe, headers = _idea_unsubscribe(idea_id=idea.pk)
     with translation.override(delivery.language):
         subject = _("Your idea for %(name)s") % {"name": idea.municipality.name}
-    return citizen_message(
+    message = citizen_message(
         delivery=delivery,
         to=idea.author_email,
         subject=subject,
         template="emails/idea_rejected.txt",
-        context={"idea": idea},
+        context={"idea": idea, "unsubscribe_link": unsubscribe},
     )
+    message.extra_headers.update(headers)
+    return message
+
+
+def _idea_news_context(delivery: Delivery, idea: Idea) -> dict:
+    """What the decision named by the topic told the public: only what the idea's public page shows."""
+    kind, _separator, number = delivery.topic.partition("-")
+    decision = IdeaDecision.objects.filter(pk=int(number or 0), idea_id=idea.pk, kind=kind).only("id", "reason").first()
+    if decision is None:
+        raise Undeliverable("The decision is gone.")
+    portal = Portal.objects.filter(municipality_id=idea.municipality_id, is_open=True).first()
+    if portal is None:
+        raise Undeliverable("The portal is closed.")
+    if kind == IdeaDecisionKind.REJECT:
+        if idea.status != IdeaStatus.REJECTED:
+            raise Undeliverable("The idea is no longer rejected.")
+        return {"what": kind}
+    if idea.status != IdeaStatus.PUBLISHED:
+        raise Undeliverable("The idea is no longer public.")
+    context = {"what": kind, "idea_link": site_link(reverse("portal:idea", args=[portal.slug, idea.pk]))}
+    if kind == IdeaDecisionKind.ANSWER:
+        # The answer as it was published (the idea may have become a project since, which its own mail tells).
+        context.update(answer_state=idea.get_answer_state_display(), answer=decision.reason)
+    elif kind == IdeaDecisionKind.TO_PROJECT:
+        if idea.project_id is None:
+            raise Undeliverable("The idea no longer names a project.")
+        if public_project_queryset().filter(pk=idea.project_id).exists():
+            context["project_link"] = _project_link(portal=portal, project_id=idea.project_id)
+    return context
+
+
+def _idea_news_message(*, delivery: Delivery, idea: Idea, to: str, support_id: int | None) -> EmailMessage:
+    unsubscribe, headers = _idea_unsubscribe(idea_id=idea.pk, support_id=support_id)
+    with translation.override(delivery.language):
+        context = {
+            **_idea_news_context(delivery, idea),
+            "title": idea.title,
+            "town": idea.municipality.name,
+            "supporter": support_id is not None,
+            "unsubscribe_link": unsubscribe,
+        }
+        if support_id is None:
+            subject = _("News of your idea “%(title)s”") % {"title": idea.title}
+        else:
+            subject = _("News of the idea you support: “%(title)s”") % {"title": idea.title}
+    message = citizen_message(
+        delivery=delivery, to=to, subject=subject, template="emails/idea_news.txt", context=context
+    )
+    message.extra_headers.update(headers)
+    return message
+
+
+@mail_kind(MailKind.IDEA_NEWS)
+def _idea_news(delivery: Delivery) -> EmailMessage:
+    idea = Idea.objects.select_related("municipality").filter(pk=delivery.object_id, news_by_email=True).first()
+    if idea is None:
+        raise Undeliverable("The idea is gone or its author unsubscribed.")
+    return _idea_news_message(delivery=delivery, idea=idea, to=idea.author_email, support_id=None)
+
+
+@mail_kind(MailKind.IDEA_SUPPORT_NEWS)
+def _idea_support_news(delivery: Delivery) -> EmailMessage:
+    support = (
+        IdeaSupport.objects.select_related("idea__municipality")
+        .filter(pk=delivery.object_id, news_by_email=True, confirmed_at__isnull=False)
+        .first()
+    )
+    if support is None:
+        raise Undeliverable("The support is gone or its supporter unsubscribed.")
+    return _idea_news_message(delivery=delivery, idea=support.idea, to=support.email, support_id=support.pk)
 
 
 @mail_kind(MailKind.SUPPORT_CONFIRMATION)

@@ -90,6 +90,10 @@ class Idea(models.Model):
     photo_type = models.CharField(_("type of the photo"), max_length=32, blank=True)
     author_name = SingleLineCharField(_("name"), max_length=120)
     author_email = models.EmailField(_("e-mail"))
+    # The language the author used on the portal: every mail about the idea is written in it.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="cs")
+    # Off once the author unsubscribes (the one-click link of each mail about the idea).
+    news_by_email = models.BooleanField(_("news of the idea by e-mail"), default=True)
     status = models.CharField(
         _("status"), max_length=16, choices=IdeaStatus.choices, default=IdeaStatus.UNCONFIRMED, db_index=True
     )
@@ -157,6 +161,8 @@ class IdeaSupport(models.Model):
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports", verbose_name=_("idea"))
     email = models.EmailField(_("e-mail"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="cs")
+    news_by_email = models.BooleanField(_("news of the idea by e-mail"), default=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from backend.portal import consultations, feeds, idea_views, places, staff, views, views_subscriptions
+from backend.portal import (
+    consultations,
+    feeds,
+    idea_views,
+    places,
+    settings_views,
+    staff,
+    views,
+    views_subscriptions,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -25,6 +34,7 @@ urlpatterns = [
     path("obec/podnety/potvrdit/<str:token>/", idea_views.idea_confirm_view, name="idea_confirm"),
     path("obec/odber/potvrdit/<str:token>/", views_subscriptions.follow_confirm_view, name="follow_confirm"),
     path("obec/odber/odhlasit/<str:token>/", views_subscriptions.unsubscribe, name="unsubscribe"),
+    path("obec/podnety/odhlasit/<str:token>/", views_subscriptions.idea_unsubscribe, name="idea_unsubscribe"),
     path("obec/odber/<str:token>/", views_subscriptions.subscriptions, name="subscriptions"),
     path("obec/odber/<str:token>/zrusit/", views_subscriptions.subscriptions_cancel, name="subscriptions_cancel"),
     path("obec/<slug:slug>/projekty/<int:pk>/sledovat/", views_subscriptions.follow, name="follow"),
@@ -48,6 +58,7 @@ urlpatterns = [
         name="consultation_comment_confirm",
     ),
     path("ideas/", idea_views.idea_queue, name="idea_queue"),
+    path("portal-settings/<int:municipality_id>/", settings_views.portal_settings, name="settings"),
     path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
     path("ideas/<int:pk>/photo/", idea_views.idea_photo_moderated, name="idea_photo_moderated"),
     path("ideas/<int:pk>/comments/", idea_views.idea_comment, name="idea_comment"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.core.client_ip import client_ip
 from backend.core.errors import NotFound
 from backend.portal.forms import FollowForm, add_errors
+from backend.portal.idea_news import idea_news_check, idea_news_stop
 from backend.portal.idea_views import confirmation_page
 from backend.portal.ideas import BotSubmission
 from backend.portal.public import public_project_card
@@ -126,3 +127,22 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     with contextlib.suppress(ValidationError):
         unfollow(token=token)
     return render(request, "portal/subscriptions/unsubscribed.html", {})
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def idea_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The ``List-Unsubscribe`` address of the mails about an idea (to its author or one supporter): a POST stops
+    them, a GET only shows the button."""
+    if request.method == "GET":
+        try:
+            idea_news_check(token=token)
+        except ValidationError as error:
+            return render(
+                request, "portal/subscriptions/unsubscribed.html", {"invalid": True, "error": error}, status=404
+            )
+        return render(request, "portal/subscriptions/unsubscribe.html", {"idea": True})
+    with contextlib.suppress(ValidationError):
+        idea_news_stop(token=token)
+    return render(request, "portal/subscriptions/unsubscribed.html", {"idea": True})

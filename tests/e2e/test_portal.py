@@ -53,14 +53,27 @@ def test_the_public_pages_pass_axe_and_reflow_without_javascript(browse):
     assert not problems, "Accessibility problems:\n" + "\n".join(problems)
 
 
-def test_a_citizen_idea_from_the_sign_in_page_to_a_project(browse):
+def _transition_button(page, name: str):
+    return page.locator(f"#transition-panel form:has(input[name=name][value={name}]) button[type=submit]")
+
+
+def test_a_citizen_idea_from_the_sign_in_page_to_a_project_whose_move_reaches_the_citizen(browse):
+    """The issue's Done-when: sign-in page → portal → project → idea → e-mail confirmation → the coordinator
+    publishes, answers and turns it into a project → the project moves stage → the citizen's news arrive."""
+    problems = []
     citizen = browse.page_for(None)
     citizen.goto(browse.url("web:login"))
+    problems += browse.a11y_problems(citizen)
     citizen.get_by_role("link", name="Podívejte se na veřejné projekty a podejte podnět").click()
+    problems += browse.a11y_problems(citizen)
     citizen.get_by_role("link", name="Město Vzorov").click()
+    problems += browse.a11y_problems(citizen)
     citizen.get_by_role("link", name=re.compile(SHOWCASE)).first.click()
     expect(citizen.locator("main h1")).to_contain_text(SHOWCASE)
+    problems += browse.a11y_problems(citizen)
     citizen.get_by_role("link", name="Podat podnět").click()
+    expect(citizen.locator("main")).to_contain_text("bude váš e-mail, potvrzený tímto odkazem, projekt sledovat")
+    problems += browse.a11y_problems(citizen)
     citizen.get_by_label("Co navrhujete?").fill("Pítko na náměstí")
     citizen.get_by_label("Popište podnět").fill("V létě by se hodilo pítko s pitnou vodou.")
     citizen.get_by_label("Vaše jméno").fill("Eva Občanová")
@@ -68,12 +81,15 @@ def test_a_citizen_idea_from_the_sign_in_page_to_a_project(browse):
     citizen.get_by_label("Souhlasím se zpracováním").check()
     citizen.get_by_role("button", name="Odeslat podnět").click()
     expect(citizen.locator("main h1")).to_have_text("Děkujeme za váš podnět")
+    problems += browse.a11y_problems(citizen)
     browse.shot(citizen, "thanks")
 
     outbox_send_all()  # the worker's job
     (message,) = [message for message in mail.outbox if message.to == ["eva@example.org"]]
+    mail.outbox.clear()
     link = re.search(r"http\S+/obec/podnety/potvrdit/\S+/", message.body).group(0)
     citizen.goto(browse.live_server_url + "/obec/" + link.split("/obec/", 1)[1])
+    problems += browse.a11y_problems(citizen)
     citizen.get_by_role("button", name="Potvrdit můj podnět").click()
     expect(citizen.locator("main h1")).to_have_text("Podnět je potvrzen")
 
@@ -81,15 +97,54 @@ def test_a_citizen_idea_from_the_sign_in_page_to_a_project(browse):
     coordinator.goto(browse.url("portal:idea_queue"))
     heading = coordinator.get_by_role("heading", name="Pítko na náměstí")
     coordinator.locator("article", has=heading).get_by_role("button", name="Zveřejnit").click()
+    expect(coordinator.get_by_text("Rozhodnutí bylo uloženo.")).to_be_visible()
+    coordinator.goto(browse.url("portal:idea_queue") + "?status=published")
+    article = coordinator.locator("article", has=coordinator.get_by_role("heading", name="Pítko na náměstí"))
+    answer = article.locator("form:has(input[name=decision][value=answer])")
+    answer.locator("select[name=state]").select_option("accepted")
+    answer.locator("textarea[name=answer]").fill("Pítko objednáme.")
+    answer.locator("button[type=submit]").click()
+    expect(coordinator.get_by_text("Rozhodnutí bylo uloženo.")).to_be_visible()
     coordinator.goto(browse.url("portal:idea_queue") + "?status=published")
     heading = coordinator.get_by_role("heading", name="Pítko na náměstí")
     coordinator.locator("article", has=heading).get_by_role("button", name="Převést na projekt").click()
     expect(coordinator.locator("main h1")).to_contain_text("Pítko na náměstí")
     browse.shot(coordinator, "project-from-idea")
+    outbox_send_all()
+    subjects = [message.subject for message in mail.outbox if message.to == ["eva@example.org"]]
+    assert subjects == ["Novinka o vašem podnětu „Pítko na náměstí“"] * 3  # published, answered, a project
+    mail.outbox.clear()
 
     idea = Idea.objects.get(title="Pítko na náměstí")
     citizen.goto(browse.url("portal:idea", "vzorov", idea.pk))
     expect(citizen.locator("main .meta")).to_contain_text("Převedeno na projekt: Námět")
+    problems += browse.a11y_problems(citizen)
+
+    # The coordinator completes the project, makes it public and submits it: the citizen follows it already.
+    project = idea.project
+    department = project.municipality.departments.order_by("pk").first()
+    coordinator.goto(browse.url("web:project_edit", project.pk))
+    coordinator.locator("#project-lead_department").select_option(str(department.pk))
+    coordinator.locator("#project-thematic_area").select_option("environment")
+    coordinator.locator("#overview-section form button[type=submit]").click()
+    expect(coordinator.locator("#overview-section form")).to_have_count(0)
+    coordinator.goto(browse.url("portal:project_public", project.pk))
+    coordinator.locator("#id_is_public").check()
+    coordinator.locator("form:has(input[name=form][value=profile]) button[type=submit]").click()
+    expect(coordinator.get_by_text("Projekt je veřejný.")).to_be_visible()
+    coordinator.goto(browse.url("web:project_detail", project.pk))
+    _transition_button(coordinator, "submit").click()
+    expect(coordinator.locator("#project-stage .stage-badge")).to_have_class(re.compile(r"\bstage-assessment\b"))
+    project.refresh_from_db()
+    assert (project.is_public, project.stage, project.lead_department_id) == (True, "assessment", department.pk)
+    outbox_send_all()
+    (news,) = [message for message in mail.outbox if message.to == ["eva@example.org"]]
+    assert news.subject == "Novinka v projektu „Pítko na náměstí“"
+    assert "Posouzení" in news.body
+    unsubscribe = news.extra_headers["List-Unsubscribe"].strip("<>")
+    citizen.goto(browse.live_server_url + "/obec/" + unsubscribe.split("/obec/", 1)[1])
+    problems += browse.a11y_problems(citizen)
+    assert not problems, "Accessibility problems:\n" + "\n".join(problems)
 
 
 # The smallest PNG: what the blocked tile server "answers", so the map draws without reaching any network.
