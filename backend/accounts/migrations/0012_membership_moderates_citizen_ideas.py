@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_invitation_mail_in_the_outbox'),
+        ('accounts', '0011_municipality_kind_and_group_members'),
     ]
 
     operations = [
