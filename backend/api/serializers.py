@@ -471,8 +471,9 @@ class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
 class NotificationSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="event.kind")
     text = serializers.CharField(source="event.get_kind_display")
-    project = serializers.IntegerField(source="event.project_id")
-    project_title = serializers.CharField(source="event.project.title")
+    # Null for a strategy's event (an amendment, a consultation): its title then names the strategy's matter.
+    project = serializers.IntegerField(source="event.project_id", allow_null=True)
+    project_title = serializers.CharField(source="event.subject_title")
     actor = UserSummarySerializer(source="event.actor", allow_null=True)
 
     class Meta:
