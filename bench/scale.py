@@ -350,7 +350,7 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
     return results
 
 
-def _bench_strategy(municipality_id: int, Strategy, Goal, Measure, Project) -> int:  # noqa: N803 (the models)
+def _bench_strategy(municipality_id: int, Strategy, Goal, Measure, Project) -> int:
     """The town's strategy in force (made once): 3 goals, 10 measures, each project linked to one or two of them."""
     strategy = Strategy.objects.filter(municipality_id=municipality_id, title="Strategie benchmarku").first()
     if strategy is not None:

@@ -43,7 +43,13 @@ def _consultations(town, strategy, measures, count: int):  # noqa: F811
 
 @pytest.mark.parametrize("count", [1, 6])
 def test_the_public_list_costs_the_same_for_one_and_for_six_consultations(
-    client, town, portal, strategy, measures, count, django_assert_num_queries  # noqa: F811
+    client,
+    town,
+    portal,
+    strategy,
+    measures,
+    count,
+    django_assert_num_queries,  # noqa: F811
 ):
     _consultations(town, strategy, measures, count)
     with django_assert_num_queries(LIST_QUERIES):
@@ -54,7 +60,12 @@ def test_the_public_list_costs_the_same_for_one_and_for_six_consultations(
 
 @pytest.mark.parametrize("count", [1, 8])
 def test_the_staff_screen_costs_the_same_for_one_and_for_eight_comments(
-    client, town, strategy, measures, count, django_assert_num_queries  # noqa: F811
+    client,
+    town,
+    strategy,
+    measures,
+    count,
+    django_assert_num_queries,  # noqa: F811
 ):
     (consultation,) = _consultations(town, strategy, measures, 1)
     for number in range(count):
