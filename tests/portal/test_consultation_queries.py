@@ -43,15 +43,9 @@ def _consultations(town, strategy, measures, count: int):  # noqa: F811
 
 @pytest.mark.parametrize("count", [1, 6])
 def test_the_public_list_costs_the_same_for_one_and_for_six_consultations(
-    client,
-    town,
-    portal,
-    strategy,
-    measures,
-    count,
-    django_assert_num_queries,  # noqa: F811
+    client, town, portal, request, count, django_assert_num_queries
 ):
-    _consultations(town, strategy, measures, count)
+    _consultations(town, request.getfixturevalue("strategy"), request.getfixturevalue("measures"), count)
     with django_assert_num_queries(LIST_QUERIES):
         page = client.get(reverse("portal:consultations", args=[portal.slug]))
     assert page.status_code == 200
@@ -60,14 +54,9 @@ def test_the_public_list_costs_the_same_for_one_and_for_six_consultations(
 
 @pytest.mark.parametrize("count", [1, 8])
 def test_the_staff_screen_costs_the_same_for_one_and_for_eight_comments(
-    client,
-    town,
-    strategy,
-    measures,
-    count,
-    django_assert_num_queries,  # noqa: F811
+    client, town, request, count, django_assert_num_queries
 ):
-    (consultation,) = _consultations(town, strategy, measures, 1)
+    (consultation,) = _consultations(town, request.getfixturevalue("strategy"), request.getfixturevalue("measures"), 1)
     for number in range(count):
         ConsultationComment.objects.create(
             consultation=consultation,

@@ -152,3 +152,16 @@ def test_the_notifications_page_lists_a_strategy_notice(town, strategy, measures
         assert "Navržena změna strategie" in page
         assert "Strategie Smart City Vzorov 2024–2030: Rozšíření 2.1" in page
         assert f"/strategie/{strategy.pk}/#amendment-{amendment.pk}" in page
+
+
+def test_the_api_lists_a_strategy_notice_without_a_project(town, strategy, measures):
+    from rest_framework.test import APIClient
+
+    _propose(town, strategy, measures)
+    api = APIClient()
+    api.force_authenticate(town.user("coordinator"))
+
+    (row,) = api.get("/api/v1/notifications/").json()["results"]
+    assert row["kind"] == "amendment_proposed"
+    assert row["project"] is None
+    assert row["project_title"] == "Strategie Smart City Vzorov 2024–2030: Rozšíření 2.1"
