@@ -1,6 +1,6 @@
 """The demo's strategies: Vzorov's Smart City strategy 2024–2030 and Lhota's development programme, each adopted
-by its council, and two amendments of Vzorov's (one approved by the board's resolution, one waiting in public
-consultation, with a citizen's comment answered and another waiting for moderation).
+by its council, and three amendments of Vzorov's: one approved by the board's resolution, one waiting for the
+coordinator, one in public consultation (a citizen's comment answered, another waiting for moderation).
 
 Built through ``backend.strategy.services`` like everything else in the demo, so the strategy carries real
 revisions and versions. Codes follow MMR's Databáze strategií: goal ``1``, specific goal ``1.1``, measure ``1.1.1``.
@@ -225,14 +225,32 @@ VZOROV_STRATEGY = StrategySpec(
                     data={"code": "2.1.2", "title": "Chytré parkování a zóny placeného stání", "goal": "2.1"},
                 ),
             ),
+        ),
+        AmendmentSpec(
+            title="Otevřená data v opatření 3.1.2",
+            reason=(
+                "Městské systémy sbírají data o parkování, energiích a ovzduší; opatření má vedle kybernetické "
+                "bezpečnosti zajistit i jejich zveřejňování jako otevřených dat."
+            ),
+            by="staff.dvorak",
+            changes=(
+                ChangeSpec(
+                    action="change",
+                    kind=ItemKind.MEASURE,
+                    data={
+                        "code": "3.1.2",
+                        "title": "Kybernetická bezpečnost a otevřená data městských systémů",
+                        "goal": "3.1",
+                    },
+                ),
+            ),
             consultation=(5, 30),
             comments=(
                 (
                     "Marie Sousedová",
                     "marie.sousedova@example.org",
-                    "Zóny placeného stání ano, ale rezidenti z centra by měli mít parkovací kartu za rozumnou cenu.",
-                    "Děkujeme. Rezidentní karty počítá parkovací generel; jejich cenu stanoví rada města "
-                    "nařízením po skončení projednání.",
+                    "Otevřená data ano, ale bez osobních údajů: data z kamer by se zveřejňovat neměla.",
+                    "Děkujeme. Zveřejníme jen souhrnná data bez osobních údajů; záznamy kamer zveřejňovány nebudou.",
                 ),
                 (
                     "Tomáš Řidič",
