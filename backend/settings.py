@@ -225,6 +225,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-webhook-deliveries": {"task": "backend.integrations.tasks.sweep_webhook_deliveries", "schedule": 30.0},
     "prune-audit-log": {"task": "backend.core.tasks.audit_prune", "schedule": crontab(hour=3, minute=30)},
+    "announce-closed-consultations": {
+        "task": "backend.strategy.tasks.consultations_closed_announce",
+        "schedule": crontab(hour=6, minute=30),  # the day after a consultation's last day, before the digests
+    },
     "prune-unconfirmed-ideas": {
         "task": "backend.portal.tasks.ideas_prune_unconfirmed",
         "schedule": crontab(hour=3, minute=45),

@@ -63,6 +63,9 @@ GUARDED_SIZE += ("board", "board fragment", "project list", "dashboard", "my tas
 # The public portal (anonymous, every project of the town public): a page of 20 cards, a page of 50 places, the
 # map's markers (at most backend.portal.places.POINTS_LIMIT).
 GUARDED_SIZE += ("portal list", "portal places", "portal points")
+# The town's strategy with every project of the town linked to one or two of its 10 measures: the page (tree,
+# figures, charts) and the API's coverage, both aggregated in the database whatever the number of projects.
+GUARDED_SIZE += ("strategy page", "API strategy coverage")
 UNGUARDED_SIZE = ()
 # API lists whose time against their raw baseline (psycopg + json of the same page and shape) the guard checks.
 # Approvals and comments nest people and decisions (a second query a page) and measure 9-12 × raw on a loaded
@@ -96,6 +99,10 @@ PINNED |= {
 # (the seed has none, so no query for their files); the places: the portal, the count, the page; the points: the
 # portal, the markers.
 PINNED |= {"portal list": 8, "portal places": 3, "portal points": 2}
+# The strategy page: session and user, the strategy, its goals and measures, the coverage's aggregates (per measure
+# and per goal), the ideas per goal, the amendments, the changelog; the API's coverage: the token, the strategy, the
+# tree and the same aggregates.
+PINNED |= {"strategy page": 17, "API strategy coverage": 11}
 
 
 def _database_url(base_url: str, suffix: str) -> str:
@@ -194,6 +201,7 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
     from backend.accounts.models import User
     from backend.portal.models import Portal
     from backend.projects.models import Project
+    from backend.strategy.models import Goal, Measure, Strategy
 
     manager = User.objects.get(username=MANAGER)
     head = User.objects.get(username=HEAD)
@@ -311,8 +319,13 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
         "portal places": (Client(), "/obec/bench/mista/", {}),
         "portal points": (Client(), "/obec/bench/mista.json", {}),
     }
+    # The town's strategy, measured last: made before its requests, so that nothing above sees it.
+    strategy_requests = {
+        "strategy page": (web, "/strategie/{strategy}/", {}),
+        "API strategy coverage": (api, "/api/v1/strategies/{strategy}/coverage/", {}),
+    }
     results = {"projects in the town": total, "requests": {}, "raw": {}}
-    for name, (client, url, headers) in [*requests.items(), *portal_requests.items()]:
+    for name, (client, url, headers) in [*requests.items(), *portal_requests.items(), *strategy_requests.items()]:
         if only is not None and name not in only:
             continue
         if name in portal_requests and not Portal.objects.filter(slug="bench").exists():
@@ -320,6 +333,8 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
             Project.objects.filter(municipality_id=municipality_id).update(
                 is_public=True, address="Náměstí 1", latitude=Decimal("49.396700"), longitude=Decimal("15.587900")
             )
+        if name in strategy_requests:
+            url = url.format(strategy=_bench_strategy(municipality_id, Strategy, Goal, Measure, Project))
 
         def get(client=client, url=url, headers=headers):
             response = client.get(url, **headers)
@@ -339,6 +354,37 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
             entry["ms"] = _median_ms(get, runs)
         results["requests"][name] = entry
     return results
+
+
+def _bench_strategy(municipality_id: int, Strategy, Goal, Measure, Project) -> int:
+    """The town's strategy in force (made once): 3 goals, 10 measures, each project linked to one or two of them."""
+    strategy = Strategy.objects.filter(municipality_id=municipality_id, title="Strategie benchmarku").first()
+    if strategy is not None:
+        return strategy.pk
+    strategy = Strategy.objects.create(
+        municipality_id=municipality_id, title="Strategie benchmarku", status="in_force", period_start=2024
+    )
+    goals = [Goal.objects.create(strategy=strategy, code=str(number), title=f"Cíl {number}") for number in (1, 2, 3)]
+    measures = [
+        Measure.objects.create(
+            strategy=strategy,
+            municipality_id=municipality_id,
+            goal=goals[number % 3],
+            code=f"{number % 3 + 1}.{number + 1}",
+            title=f"Opatření {number + 1}",
+        )
+        for number in range(10)
+    ]
+    links = Measure.projects.through
+    rows = []
+    for position, project_id in enumerate(
+        Project.objects.filter(municipality_id=municipality_id).order_by("pk").values_list("pk", flat=True)
+    ):
+        rows.append(links(measure_id=measures[position % 10].pk, project_id=project_id))
+        if position % 3 == 0:
+            rows.append(links(measure_id=measures[(position + 1) % 10].pk, project_id=project_id))
+    links.objects.bulk_create(rows, batch_size=5000)
+    return strategy.pk
 
 
 # --- transitions under load against gunicorn ---------------------------------------------------------------------

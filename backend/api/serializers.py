@@ -480,12 +480,20 @@ class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
         extra_kwargs = {"unit": {"required": False, "allow_blank": True}}
 
 
+def _subject_title(project_title: str | None, payload: dict | None) -> str:
+    """``Event.subject_title`` from a row's columns."""
+    return project_title if project_title is not None else (payload or {}).get("subject", "")
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="event.kind")
     text = serializers.CharField(source="event.get_kind_display")
-    project = serializers.IntegerField(source="event.project_id")
-    project_title = serializers.CharField(source="event.project.title")
+    # Null for a strategy's event (an amendment, a consultation): its title then names the strategy's matter.
+    project = serializers.IntegerField(source="event.project_id", allow_null=True)
+    project_title = serializers.CharField(source="event.subject_title")
     actor = UserSummarySerializer(source="event.actor", allow_null=True)
+
+    row_computed = {"project_title": (("event__project__title", "event__payload"), _subject_title)}
 
     class Meta:
         model = Notification

@@ -1,19 +1,29 @@
 """The demo's strategies: Vzorov's Smart City strategy 2024–2030, Lhota's development programme and the DSO
-Mikroregion Vzorovsko's strategy (read by both members), each adopted by its council, and two amendments of
-Vzorov's (one approved by the board's resolution, one waiting).
+Mikroregion Vzorovsko's strategy (read by both members), each adopted by its council, and three amendments of
+Vzorov's: one approved by the board's resolution, one waiting for the coordinator, one in public consultation (a
+citizen's comment answered, another waiting for moderation).
 
 Built through ``backend.strategy.services`` like everything else in the demo, so the strategy carries real
 revisions and versions. Codes follow MMR's Databáze strategií: goal ``1``, specific goal ``1.1``, measure ``1.1.1``.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.core.resolutions import ResolutionBody
 from backend.projects.choices import KpiKind
-from backend.strategy.models import AmendmentAction, ItemKind, Measure, Strategy
+from backend.strategy.consultation import (
+    consultation_comment_answer,
+    consultation_comment_confirm,
+    consultation_comment_moderate,
+    consultation_comment_submit,
+    consultation_open,
+)
+from backend.strategy.models import Amendment, AmendmentAction, ItemKind, Measure, Strategy
 from backend.strategy.services import (
     ChangeSpec,
     amendment_propose,
@@ -58,6 +68,10 @@ class AmendmentSpec:
     changes: tuple[ChangeSpec, ...]
     # When set, the coordinator records this resolution and the amendment applies: (body, number, date).
     resolution: tuple[str, str, date] | None = None
+    # When set, the proposer puts it to public consultation from so many days ago for so many days, and these
+    # citizens comment: (name, e-mail, text, the proposer's answer or "" for a comment waiting for moderation).
+    consultation: tuple[int, int] | None = None
+    comments: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +227,40 @@ VZOROV_STRATEGY = StrategySpec(
                 ),
             ),
         ),
+        AmendmentSpec(
+            title="Otevřená data v opatření 3.1.2",
+            reason=(
+                "Městské systémy sbírají data o parkování, energiích a ovzduší; opatření má vedle kybernetické "
+                "bezpečnosti zajistit i jejich zveřejňování jako otevřených dat."
+            ),
+            by="staff.dvorak",
+            changes=(
+                ChangeSpec(
+                    action="change",
+                    kind=ItemKind.MEASURE,
+                    data={
+                        "code": "3.1.2",
+                        "title": "Kybernetická bezpečnost a otevřená data městských systémů",
+                        "goal": "3.1",
+                    },
+                ),
+            ),
+            consultation=(5, 30),
+            comments=(
+                (
+                    "Marie Sousedová",
+                    "marie.sousedova@example.org",
+                    "Otevřená data ano, ale bez osobních údajů: data z kamer by se zveřejňovat neměla.",
+                    "Děkujeme. Zveřejníme jen souhrnná data bez osobních údajů; záznamy kamer zveřejňovány nebudou.",
+                ),
+                (
+                    "Tomáš Řidič",
+                    "tomas.ridic@example.org",
+                    "Prosím zveřejněte data ze senzorů obsazenosti jako otevřená data.",
+                    "",
+                ),
+            ),
+        ),
     ),
 )
 
@@ -333,6 +381,8 @@ def _strategy_build(*, spec: StrategySpec, municipality, departments, users) -> 
             reason=amendment_spec.reason,
             changes=changes,
         )
+        if amendment_spec.consultation:
+            _consultation(amendment=amendment, spec=amendment_spec, coordinator=coordinator)
         if amendment_spec.resolution:
             body, number, approved_on = amendment_spec.resolution
             amendment_resolution_record(
@@ -344,6 +394,26 @@ def _strategy_build(*, spec: StrategySpec, municipality, departments, users) -> 
             )
         strategy.refresh_from_db()
     return strategy
+
+
+def _consultation(*, amendment: Amendment, spec: AmendmentSpec, coordinator: User) -> None:
+    """The amendment in public consultation: comments confirmed, published and answered, or waiting."""
+    days_ago, days = spec.consultation
+    today = timezone.localdate()
+    consultation = consultation_open(
+        actor=amendment.proposed_by,
+        amendment=amendment,
+        starts_on=today - timedelta(days=days_ago),
+        ends_on=today - timedelta(days=days_ago) + timedelta(days=days),
+    )
+    for name, email, body, answer in spec.comments:
+        _comment, token = consultation_comment_submit(
+            consultation=consultation, author_name=name, email=email, body=body, today=today
+        )
+        comment = consultation_comment_confirm(token=token)
+        if answer:
+            consultation_comment_moderate(actor=coordinator, comment=comment, publish=True)
+            consultation_comment_answer(actor=amendment.proposed_by, comment=comment, answer=answer)
 
 
 def _resolved(*, strategy: Strategy, change: ChangeSpec) -> ChangeSpec:

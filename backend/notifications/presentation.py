@@ -6,7 +6,7 @@ never only to the project's overview; a comment is quoted as a short plain-text 
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
@@ -26,6 +26,14 @@ _DECIDED_KINDS = {EventKind.APPROVAL_GRANTED, EventKind.APPROVAL_REJECTED, Event
 APPROVAL_KINDS = _TO_DECIDE_KINDS | _DECIDED_KINDS
 
 
+# Where an event without a project leads, by kind: registered by the app that records it (the strategy's).
+MUNICIPAL_PATHS: dict[str, Callable[[Event], str]] = {}
+
+
+def path_register(kind: str, path: Callable[[Event], str]) -> None:
+    MUNICIPAL_PATHS[kind] = path
+
+
 def _tab(project_id: int, tab: str, anchor: str = "") -> str:
     path = reverse("web:project_tab", kwargs={"pk": project_id, "tab": tab})
     return f"{path}#{anchor}" if anchor else path
@@ -34,6 +42,12 @@ def _tab(project_id: int, tab: str, anchor: str = "") -> str:
 def notification_path(event: Event, *, recipient_id: int) -> str:
     """The path (with its anchor) of the place ``event`` is about, as ``recipient_id`` may open it."""
     payload = event.payload or {}
+    if event.project_id is None:
+        path = MUNICIPAL_PATHS.get(event.kind)
+        try:
+            return path(event) if path else "/"
+        except NoReverseMatch:  # a deployment without the web UI
+            return "/"
     try:
         if event.kind == EventKind.COMMENT_POSTED and payload.get("comment_id"):
             return _tab(event.project_id, "comments", f"comment-{payload['comment_id']}")

@@ -3,12 +3,13 @@
 Every rule returns user ids; ``recipients_for`` removes the actor and everyone who may not see the
 project, and drops partner guests from internal matters (approvals, internal comments, funding). Who holds
 which role and who sees the project (in which shape) are ``backend.projects.access``'s answers, the same
-the people pickers use.
+the people pickers use. An event without a project (a strategy's) reaches only the municipality's own staff;
+the apps above that record such events register their rules here (``rule_register``).
 """
 
 from collections.abc import Callable
 
-from backend.accounts.models import Membership, Role
+from backend.accounts.models import Membership, Role, User
 from backend.projects.access import AUTHOR, COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_audience
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, EventKind, Project, Task
@@ -162,6 +163,18 @@ def _partner_visible(event: Event) -> bool:
     return True
 
 
+def rule_register(kind: str, rule: Rule) -> None:
+    """Who hears of ``kind``, for kinds recorded by an app above this one (the strategy's): it knows its subject."""
+    RULES[kind] = rule
+
+
+def municipal_staff(*, municipality_id: int):
+    """Active people with a municipal role (not partner guests) in the municipality: the audience of its own
+    matters, such as its strategy."""
+    staff = Membership.objects.filter(municipality_id=municipality_id).exclude(role=Role.PARTNER)
+    return User.objects.filter(pk__in=staff.values("user_id"), is_active=True)
+
+
 def recipients_for(event: Event) -> set[int]:
     """Everyone who should hear of ``event``: the kind's rule, minus the actor and whoever may not see it."""
     rule = RULES.get(event.kind)
@@ -170,6 +183,8 @@ def recipients_for(event: Event) -> set[int]:
     candidates = rule(event) - {event.actor_id}
     if not candidates:
         return set()
+    if event.project_id is None:
+        return _ids(municipal_staff(municipality_id=event.municipality_id).filter(pk__in=candidates))
     audience = project_audience(project=event.project)
     allowed = audience.everyone() if _partner_visible(event) else audience.internal()
     return candidates & _ids(allowed.filter(pk__in=candidates))

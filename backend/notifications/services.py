@@ -36,7 +36,7 @@ from backend.notifications.models import (
 )
 from backend.notifications.outbox import Undeliverable, mail_kind, task_publish
 from backend.notifications.presentation import comment_previews, is_mention, notification_path
-from backend.notifications.recipients import recipients_for
+from backend.notifications.recipients import municipal_staff, recipients_for
 from backend.projects.models import Event, EventKind
 from backend.projects.selectors import project_list_visible
 from workflows.machine import TRANSITION_LABELS
@@ -61,6 +61,13 @@ DEFAULT_CHANNELS = {
     EventKind.COMMENT_POSTED: Channel.DIGEST,
     EventKind.PARTNER_INVITED: Channel.IMMEDIATE,
     EventKind.FUNDING_DEADLINE: Channel.IMMEDIATE,
+    # A strategy's amendments: who decides hears at once, as of an approval request; the proposer of the decision.
+    EventKind.AMENDMENT_PROPOSED: Channel.IMMEDIATE,
+    EventKind.AMENDMENT_APPROVED: Channel.IMMEDIATE,
+    EventKind.AMENDMENT_REJECTED: Channel.IMMEDIATE,
+    EventKind.CONSULTATION_OPENED: Channel.DIGEST,
+    EventKind.CONSULTATION_CLOSED: Channel.IMMEDIATE,
+    EventKind.CONSULTATION_COMMENT_WAITING: Channel.DIGEST,
     # Being mentioned by name is worth an e-mail now, unless the person chose otherwise for mentions.
     MENTION: Channel.IMMEDIATE,
 }
@@ -241,15 +248,29 @@ def _visible_project_ids(*, recipient: User, project_ids: set[int]) -> set[int]:
     return set(project_list_visible(user=recipient).filter(pk__in=project_ids).values_list("pk", flat=True))
 
 
+def _still_concerned(*, recipient: User, events: list[Event]) -> set[int]:
+    """The ids of the events the recipient may still hear of: a project they still see, or a municipality whose
+    staff they still are (for an event without a project)."""
+    project_ids = {e.project_id for e in events} - {None}
+    visible = _visible_project_ids(recipient=recipient, project_ids=project_ids) if project_ids else set()
+    municipality_ids = {e.municipality_id for e in events if e.project_id is None}
+    staff_of = {
+        municipality_id
+        for municipality_id in municipality_ids
+        if municipal_staff(municipality_id=municipality_id).filter(pk=recipient.pk).exists()
+    }
+    return {e.pk for e in events if e.project_id in visible or (e.project_id is None and e.municipality_id in staff_of)}
+
+
 @mail_kind(MailKind.EVENT)
 def _event_mail(delivery: Delivery) -> EmailMultiAlternatives:
     """An event's e-mail to one person, if they still may see its project."""
     recipient = delivery.recipient
     if not recipient.email or not recipient.is_active:
         raise Undeliverable("The recipient has no e-mail address or is inactive.")
-    if not _visible_project_ids(recipient=recipient, project_ids={delivery.event.project_id}):
-        raise Undeliverable(NO_LONGER_VISIBLE)
     event = delivery.event
+    if not _still_concerned(recipient=recipient, events=[event]):
+        raise Undeliverable(NO_LONGER_VISIBLE)
     context = {
         "event": event,
         "project": event.project,
@@ -299,11 +320,11 @@ def _digest_send(*, recipient_id: int, delivery_ids: list[int]) -> int:
                 status=DeliveryStatus.FAILED, last_error="The recipient has no e-mail address or is inactive."
             )
             return 0
-        visible = _visible_project_ids(recipient=recipient, project_ids={d.event.project_id for d in deliveries})
-        hidden = [d.pk for d in deliveries if d.event.project_id not in visible]
+        concerned = _still_concerned(recipient=recipient, events=[d.event for d in deliveries])
+        hidden = [d.pk for d in deliveries if d.event_id not in concerned]
         if hidden:
             Delivery.objects.filter(pk__in=hidden).update(status=DeliveryStatus.FAILED, last_error=NO_LONGER_VISIBLE)
-            deliveries = [d for d in deliveries if d.event.project_id in visible]
+            deliveries = [d for d in deliveries if d.event_id in concerned]
             if not deliveries:
                 return 0
         items = [{"event": d.event, **_event_context(d.event, recipient=recipient)} for d in deliveries]

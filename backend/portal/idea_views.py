@@ -21,6 +21,7 @@ from backend.accounts.selectors import user_access
 from backend.core.client_ip import client_ip
 from backend.core.errors import NotFound, PermissionDenied
 from backend.portal.forms import IdeaDecisionForm, IdeaForm, IdeaSupportForm, add_errors
+from backend.portal.idea_goals import goal_choices_for, idea_goal_set
 from backend.portal.ideas import (
     BotSubmission,
     idea_answer,
@@ -144,6 +145,7 @@ def idea_queue(request: HttpRequest) -> HttpResponse:
         "published": list(published),
         # The coordinator's settings of each portal (and its idea moderators): ids only, no query.
         "settings_ids": sorted(user_access(user=request.user).coordinator_of),
+        "goals": goal_choices_for(user=request.user),
         "nav": "ideas",
     }
     return render(request, "portal/staff/ideas.html", context)
@@ -278,3 +280,22 @@ def idea_photo_moderated(request: HttpRequest, pk: int) -> HttpResponse:
     response = _photo_response(idea)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+def idea_goal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The moderator links the idea to the strategy goal it serves (or unlinks it); back to the idea in the queue."""
+    raw = request.POST.get("goal", "")
+    try:
+        idea = idea_get_moderated(user=request.user, pk=pk)
+        idea_goal_set(actor=request.user, idea=idea, goal_id=int(raw) if raw.isdigit() else None)
+    except NotFound as error:
+        raise Http404(str(error)) from None
+    except PermissionDenied as error:
+        raise HttpPermissionDenied(str(error)) from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The goal of the idea was saved."))
+    return redirect(reverse("portal:idea_queue") + f"?status={idea.status}#idea-{idea.pk}")

@@ -66,7 +66,7 @@ def idea_list_public(*, portal: Portal) -> QuerySet[Idea]:
     """Published ideas of the portal's municipality, newest first; never the author's name or e-mail."""
     return (
         Idea.objects.filter(municipality_id=portal.municipality_id, status__in=PUBLIC_STATUSES)
-        .select_related("project")
+        .select_related("project", "goal__strategy")
         .only(
             "id",
             "title",
@@ -82,6 +82,11 @@ def idea_list_public(*, portal: Portal) -> QuerySet[Idea]:
             "project__id",
             "project__stage",
             "project__is_public",
+            "goal__id",
+            "goal__code",
+            "goal__title",
+            "goal__strategy__id",
+            "goal__strategy__title",
         )
         .annotate(support_count=Count("supports", filter=Q(supports__confirmed_at__isnull=False)))
         .order_by("-published_at", "-id")

@@ -113,6 +113,15 @@ class Idea(models.Model):
         related_name="source_idea",
         verbose_name=_("project"),
     )
+    # The strategy goal the idea serves, set by the moderator (``backend.portal.idea_goals``).
+    goal = models.ForeignKey(
+        "strategy.Goal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ideas",
+        verbose_name=_("strategy goal"),
+    )
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)

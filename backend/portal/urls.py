@@ -62,6 +62,7 @@ urlpatterns = [
     path("ideas/<int:pk>/decide/", idea_views.idea_decide, name="idea_decide"),
     path("ideas/<int:pk>/photo/", idea_views.idea_photo_moderated, name="idea_photo_moderated"),
     path("ideas/<int:pk>/comments/", idea_views.idea_comment, name="idea_comment"),
+    path("ideas/<int:pk>/goal/", idea_views.idea_goal, name="idea_goal"),
     path("projects/<int:pk>/public/", staff.project_public, name="project_public"),
     path(
         "projects/<int:pk>/public/updates/<int:update_id>/withdraw/",

@@ -430,15 +430,35 @@ class EventKind(models.TextChoices):
     EVALUATION_CORRECTED = "evaluation_corrected", _("Evaluation of a completed project corrected")
     PROJECT_SHARED = "project_shared", _("Project shared with a municipality")
     PROJECT_UNSHARED = "project_unshared", _("Project sharing withdrawn")
+    # A municipality's strategy, not a project (``Event.municipality`` names the town, the payload the amendment).
+    AMENDMENT_PROPOSED = "amendment_proposed", _("Strategy amendment proposed")
+    AMENDMENT_APPROVED = "amendment_approved", _("Strategy amendment approved")
+    AMENDMENT_REJECTED = "amendment_rejected", _("Strategy amendment rejected")
+    CONSULTATION_OPENED = "consultation_opened", _("Public consultation opened")
+    CONSULTATION_CLOSED = "consultation_closed", _("Public consultation closed")
+    CONSULTATION_COMMENT_WAITING = "consultation_comment", _("Consultation comment waiting for moderation")
 
 
 class Event(models.Model):
     """Something that happened to a project, written in the same transaction as the change itself.
 
-    The timeline shows events; notifications turn them into deliveries. Never edited after writing.
+    The timeline shows events; notifications turn them into deliveries. Never edited after writing. An event of a
+    municipality's own (a strategy amendment, its consultation) has no project: it names the municipality, and its
+    payload names its subject and its ``subject`` title.
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("project")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+        help_text=_("Only for an event that is not about a project."),
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -455,9 +475,23 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(project__isnull=False, municipality__isnull=True)
+                | models.Q(project__isnull=True, municipality__isnull=False),
+                name="event_names_project_or_municipality",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} – {self.project}"
+        return f"{self.get_kind_display()} – {self.subject_title}"
+
+    @property
+    def subject_title(self) -> str:
+        """What the event is about, in the words of a notification: the project's title, else the payload's."""
+        if self.project_id is not None:
+            return self.project.title
+        return (self.payload or {}).get("subject", "")
 
 
 class ProjectUpdate(TimeStampedModel):

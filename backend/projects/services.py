@@ -85,6 +85,18 @@ def event_record(*, project: Project, kind: str, actor: User | None, **payload: 
     return event
 
 
+def municipal_event_record(
+    *, municipality: Municipality, kind: str, actor: User | None, subject: str, **payload: Any
+) -> Event:
+    """Announce what happened to a municipality's own matter (its strategy), not to a project: as ``event_record``,
+    in the caller's transaction; ``subject`` is what notifications call it ("Strategie …: Změna …")."""
+    event = Event.objects.create(
+        municipality=municipality, kind=kind, actor=actor, payload={"subject": subject, **payload}
+    )
+    event_recorded.send(sender=Event, event=event)
+    return event
+
+
 def require_editor(*, actor: User, project: Project) -> None:
     """Refuse anyone but the project's editors (``ProjectAccess.may_edit``)."""
     if not project_access(user=actor, project=project).may_edit:

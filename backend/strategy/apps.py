@@ -6,3 +6,8 @@ class StrategyConfig(AppConfig):
     name = "backend.strategy"
     label = "strategy"
     verbose_name = _("Strategy")
+
+    def ready(self) -> None:
+        from backend.strategy import notices
+
+        notices.register()

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.core.errors import NotFound, PermissionDenied
+from backend.projects.models import EventKind
 from backend.strategy.models import Amendment, CommentStatus, Consultation, ConsultationComment
+from backend.strategy.notices import amendment_event_record
 from workflows.models import ApprovalStatus
 
 
@@ -42,6 +44,14 @@ def consultation_open(*, actor: User, amendment: Amendment, starts_on: date, end
         raise ValidationError({"ends_on": _("The consultation cannot end before it starts.")})
     consultation.full_clean()
     consultation.save()
+    amendment_event_record(
+        amendment=amendment,
+        kind=EventKind.CONSULTATION_OPENED,
+        actor=actor,
+        consultation_id=consultation.pk,
+        starts_on=starts_on.isoformat(),
+        ends_on=ends_on.isoformat(),
+    )
     return consultation
 
 
@@ -87,6 +97,14 @@ def consultation_comment_confirm(*, token: str) -> ConsultationComment:
         comment.status = CommentStatus.PENDING
         comment.confirmed_at = timezone.now()
         comment.save(update_fields=["status", "confirmed_at"])
+        amendment = Amendment.objects.select_related("strategy__municipality").get(pk=comment.consultation.amendment_id)
+        amendment_event_record(
+            amendment=amendment,
+            kind=EventKind.CONSULTATION_COMMENT_WAITING,
+            actor=None,
+            consultation_id=comment.consultation_id,
+            comment_id=comment.pk,
+        )
     return comment
 
 

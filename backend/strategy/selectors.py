@@ -7,7 +7,7 @@
 Partner guests and other municipalities get ``NotFound`` exactly as for a strategy that does not exist.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
@@ -93,3 +93,19 @@ def revision_list(*, strategy: Strategy) -> QuerySet[Revision]:
 
 def version_list(*, strategy: Strategy) -> QuerySet[ItemVersion]:
     return ItemVersion.objects.filter(strategy=strategy).order_by("revision", "kind", "item_id")
+
+
+# The portal's idea is public in this status (``backend.portal.ideas.PUBLIC_STATUSES``); the portal sits above the
+# strategy, so the value is named here rather than imported.
+_PUBLIC_IDEA_STATUS = "published"
+
+
+def goal_idea_counts(*, strategy: Strategy) -> dict[int, int]:
+    """Goal id → how many published citizen ideas serve it (the portal's ``Idea.goal``), in one query."""
+    rows = (
+        Goal.objects.filter(strategy=strategy, ideas__status=_PUBLIC_IDEA_STATUS)
+        .values("pk")
+        .annotate(count=Count("ideas"))
+        .values_list("pk", "count")
+    )
+    return dict(rows)

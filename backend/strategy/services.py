@@ -21,6 +21,7 @@ from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import user_access
 from backend.core.errors import PermissionDenied
 from backend.projects.choices import KPI_FIXED_UNITS, KpiKind
+from backend.projects.models import EventKind
 from backend.strategy.consultation import consultation_check_decidable
 from backend.strategy.models import (
     Amendment,
@@ -36,6 +37,7 @@ from backend.strategy.models import (
     Strategy,
     StrategyStatus,
 )
+from backend.strategy.notices import amendment_event_record
 from workflows.models import AMEND_STRATEGY, ApprovalPolicy, ApprovalStatus, ApproverRole, Decision
 from workflows.services import quorum_reached
 
@@ -414,6 +416,7 @@ def amendment_propose(
         )
         for change in changes
     )
+    amendment_event_record(amendment=amendment, kind=EventKind.AMENDMENT_PROPOSED, actor=actor)
     if amendment.required_approvals == 0:
         _amendment_apply(amendment=amendment, strategy=strategy, actor=actor)
     elif strategy.status == StrategyStatus.IN_FORCE:
@@ -464,6 +467,9 @@ def amendment_decide(*, actor: User, amendment: Amendment, decision: str, commen
     )
     if decision == Decision.REJECT:
         _amendment_close(amendment=amendment, strategy=strategy, status=ApprovalStatus.REJECTED)
+        amendment_event_record(
+            amendment=amendment, kind=EventKind.AMENDMENT_REJECTED, actor=actor, comment=comment.strip()
+        )
         return amendment
     approvals = [d.as_roles for d in amendment.decisions.filter(decision=Decision.APPROVE).only("as_roles")]
     if quorum_reached(
@@ -543,3 +549,4 @@ def _amendment_apply(*, amendment: Amendment, strategy: Strategy, actor: User) -
     latest = {(kind, item.pk): (kind, item) for kind, item in touched}
     _versions_write(strategy=strategy, items=list(latest.values()))
     _amendment_close(amendment=amendment, strategy=strategy, status=ApprovalStatus.APPROVED)
+    amendment_event_record(amendment=amendment, kind=EventKind.AMENDMENT_APPROVED, actor=actor)

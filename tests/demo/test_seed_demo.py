@@ -23,7 +23,7 @@ from backend.projects.choices import TaskStatus, ThematicArea
 from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, Task
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
-from backend.strategy.models import Amendment, ItemVersion, Strategy
+from backend.strategy.models import Amendment, Consultation, ItemVersion, Strategy
 from backend.strategy.selectors import strategy_list_visible
 from workflows.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, TransitionRecord
 from workflows.selectors import approval_list_pending_for
@@ -246,7 +246,14 @@ def test_vzorov_has_its_smart_city_strategy_with_an_approved_and_a_pending_amend
     assert (strategy.status, strategy.revision, strategy.resolution_number) == ("under_amendment", 2, "ZM 12/2024")
     assert sorted(strategy.goals.filter(parent=None).values_list("code", flat=True)) == ["1", "2", "3"]
     assert strategy.measures.count() == 11  # ten adopted, one added by the approved amendment
-    assert sorted(strategy.amendments.values_list("status", flat=True)) == ["approved", "pending"]
+    assert sorted(strategy.amendments.values_list("status", flat=True)) == ["approved", "pending", "pending"]
+    # One pending amendment is in public consultation: a comment answered, another waiting for moderation.
+    consultation = Consultation.objects.get(amendment__strategy=strategy)
+    assert consultation.is_open_on(timezone.localdate())
+    assert sorted((c.status, bool(c.answer)) for c in consultation.comments.all()) == [
+        ("pending", False),
+        ("published", True),
+    ]
     assert strategy.measures.filter(projects__isnull=True).exists()  # some measures lack projects
     assert strategy.measures.filter(projects__isnull=False).distinct().count() == 7
     lhota = Strategy.objects.get(municipality__name="Obec Lhota")

@@ -21,8 +21,9 @@ from tests.web.test_dashboard import DASHBOARD_QUERIES
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
-# Session, user, memberships, moderated municipalities, the count, the page, its comments, the published ideas.
-QUEUE_QUERIES = 8
+# Session, user, memberships, moderated municipalities, the count, the page, its comments, the published ideas,
+# the strategy goals ideas can be linked to.
+QUEUE_QUERIES = 9
 
 
 def _form(**fields) -> dict:

@@ -155,8 +155,9 @@ def _grouped(page: list[Notification], grouping: str) -> list[dict]:
     today = timezone.localdate()
     for notification in page:
         if grouping == "project":
-            key = notification.event.project_id
-            label = notification.event.project.title
+            event = notification.event
+            key = event.project_id or f"municipality-{event.municipality_id}-{event.kind}"
+            label = event.subject_title
         else:
             key = timezone.localdate(notification.created_at)
             if key == today:

@@ -31,6 +31,7 @@ from backend.strategy.selectors import (
     amendment_get_visible,
     amendment_list,
     code_key,
+    goal_idea_counts,
     goal_list,
     measure_list,
     measure_list_linkable,
@@ -173,12 +174,14 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     top_goals = sorted((goal for goal in active_goals if goal.parent_id is None), key=lambda g: code_key(g.code))
     projects_chart, money_chart = _charts(coverage, top_goals)
     tree = _tree(active_goals, active_measures)
+    ideas_by_goal = goal_idea_counts(strategy=strategy)
     for row in tree:
         if "measure" in row:
             row["figures"] = coverage.of_measure(row["measure"])
             row["indicators"] = _indicator_rows(row["measure"], coverage)
         else:
             row["figures"] = coverage.of_goal(row["goal"])
+            row["ideas"] = ideas_by_goal.get(row["goal"].pk, 0)
     amendments = list(amendment_list(strategy=strategy).select_related("consultation")[:20])
     for amendment in amendments:
         amendment.strategy = strategy
