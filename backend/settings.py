@@ -236,11 +236,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
 # Webhooks (backend.integrations): targets in private networks only where allowed (tests, an intranet install);
-# each attempt waits at most the timeout and reads at most so many bytes of the answer; retried with exponential
+# each connect and read waits at most the timeout, the whole attempt (connect, send, the answer however slowly it
+# drips in) at most the attempt deadline, and reads at most so many bytes of the answer; retried with exponential
 # backoff from the base delay; an endpoint failing so many times in a row is disabled; a rotated secret keeps
 # signing beside the new one for the overlap.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_ATTEMPT_DEADLINE_SECONDS = env.float("WEBHOOK_ATTEMPT_DEADLINE_SECONDS", default=15.0)
 WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)

@@ -4,7 +4,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backend.api import attachments, energy, exports, invitations, privacy, sharing, strategy, updates, views
+from backend.api import (
+    attachments,
+    energy,
+    exports,
+    invitations,
+    privacy,
+    sharing,
+    spreadsheets,
+    strategy,
+    updates,
+    views,
+)
 from backend.integrations.api import CalendarFeedView, FundingCallViewSet, WebhookEndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -33,6 +44,11 @@ urlpatterns = [
     path("me/calendar-feed/", CalendarFeedView.as_view(), name="me_calendar_feed"),
     # Before the router, whose project detail route would take "export" for an id.
     path("projects/export/", exports.ProjectExportView.as_view(), name="project_export"),
+    # Named as files; the router's detail routes take no dot, so nothing else could claim them.
+    path("projects/export.xlsx", spreadsheets.ProjectExportXlsxView.as_view(), name="project_export_xlsx"),
+    path("tasks/export.xlsx", spreadsheets.TaskExportXlsxView.as_view(), name="task_export_xlsx"),
+    path("funding/export.xlsx", spreadsheets.FundingExportXlsxView.as_view(), name="funding_export_xlsx"),
+    path("projects/import/", spreadsheets.ProjectImportView.as_view(), name="project_import"),
     path(
         "projects/<int:pk>/partners/<int:organization_id>/",
         invitations.ProjectPartnerRevokeView.as_view(),

@@ -58,7 +58,10 @@ def sheet_read(*, name: str, content: bytes) -> Sheet:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = content.decode("cp1250", errors="replace")
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t") if text.strip() else csv.excel
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t") if text.strip() else csv.excel
+        except csv.Error:  # no separator to find: one column (or not a table, which the headers then show)
+            dialect = csv.excel
         values = [[_plain(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
     else:
         raise ValidationError(_("Upload an XLSX or CSV file."))

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import Department, Municipality, User
 from backend.accounts.selectors import user_access
+from backend.core.errors import PermissionDenied
 from backend.core.spreadsheets import (  # noqa: F401 (the project import reads through these)
     IMPORT_MAX_BYTES,
     IMPORT_MAX_ROWS,
@@ -68,8 +69,7 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
 
     Three sheets: projects, their tasks the user may see, their funding (not for partner guests).
     """
-    access = user_access(user=user)
-    internal = access.is_platform_admin or bool(access.municipality_ids)
+    internal = _internal(user)
     columns = [column for column in COLUMNS if internal or not column.internal]
     projects = projects.select_related("municipality", "lead_department", "manager")[:EXPORT_LIMIT]
     project_ids = [project.pk for project in projects]
@@ -88,12 +88,43 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
             for project in projects
         ),
     )
-    tasks = (
-        task_list_visible(user=user)
-        .filter(project_id__in=project_ids)
-        .select_related("project", "assignee")
-        .order_by("project_id", "due_date", "pk")
+    _tasks_sheet(workbook, task_list_visible(user=user).filter(project_id__in=project_ids))
+    if internal:
+        _funding_sheet(workbook, _funding_of(user=user, projects=list(projects)))
+    return workbook_file(workbook)
+
+
+def tasks_xlsx(*, tasks: QuerySet):
+    """One sheet of ``tasks`` (already scoped to what the user may see and filtered), as a rewound file."""
+    workbook = openpyxl.Workbook(write_only=True)
+    _tasks_sheet(workbook, tasks)
+    return workbook_file(workbook)
+
+
+def funding_xlsx(*, user: User, projects: QuerySet[Project]):
+    """One sheet of the funding applications of ``projects`` (scoped and filtered); staff only, as funding is
+    never shown to partner guests."""
+    if not _internal(user):
+        raise PermissionDenied(_("Partners do not see the funding of projects."))
+    workbook = openpyxl.Workbook(write_only=True)
+    _funding_sheet(workbook, _funding_of(user=user, projects=list(projects[:EXPORT_LIMIT])))
+    return workbook_file(workbook)
+
+
+def _internal(user: User) -> bool:
+    access = user_access(user=user)
+    return access.is_platform_admin or bool(access.municipality_ids)
+
+
+def _funding_of(*, user: User, projects: list[Project]) -> QuerySet[FundingApplication]:
+    """Funding of the projects that the user sees as staff (a shared project's partner view has none)."""
+    return FundingApplication.objects.filter(
+        project__in=[p for p in projects if not project_access(user=user, project=p).is_partner_view]
     )
+
+
+def _tasks_sheet(workbook, tasks: QuerySet) -> None:
+    tasks = tasks.select_related("project", "assignee").order_by("project_id", "due_date", "pk")
     sheet_write(
         workbook,
         _("Tasks"),
@@ -107,38 +138,34 @@ def projects_xlsx(*, user: User, projects: QuerySet[Project]):
                 task.get_status_display(),
                 task.due_date,
             ]
-            for task in tasks.iterator(chunk_size=500)
+            for task in tasks[:EXPORT_LIMIT].iterator(chunk_size=500)
         ),
     )
-    if internal:
-        funding = (
-            FundingApplication.objects.filter(project_id__in=project_ids)
-            .exclude(project__in=[p for p in projects if project_access(user=user, project=p).is_partner_view])
-            .select_related("project")
-            .order_by("project_id", "pk")
-        )
-        sheet_write(
-            workbook,
-            _("Funding"),
-            [str(header) for header in FUNDING_HEADERS],
-            (
-                [
-                    application.project_id,
-                    application.project.title,
-                    application.get_programme_display(),
-                    application.amount_requested,
-                    application.amount_approved,
-                    application.get_status_display(),
-                    application.call_deadline,
-                ]
-                for application in funding.iterator(chunk_size=500)
-            ),
-        )
-    return workbook_file(workbook)
 
 
-def projects_xlsx_filename() -> str:
-    return f"ramec-projects-{timezone.localdate().isoformat()}.xlsx"
+def _funding_sheet(workbook, funding: QuerySet[FundingApplication]) -> None:
+    funding = funding.select_related("project").order_by("project_id", "pk")
+    sheet_write(
+        workbook,
+        _("Funding"),
+        [str(header) for header in FUNDING_HEADERS],
+        (
+            [
+                application.project_id,
+                application.project.title,
+                application.get_programme_display(),
+                application.amount_requested,
+                application.amount_approved,
+                application.get_status_display(),
+                application.call_deadline,
+            ]
+            for application in funding.iterator(chunk_size=500)
+        ),
+    )
+
+
+def projects_xlsx_filename(kind: str = "projects") -> str:
+    return f"ramec-{kind}-{timezone.localdate().isoformat()}.xlsx"
 
 
 # --- import -----------------------------------------------------------------------------------------------------

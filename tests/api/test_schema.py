@@ -122,6 +122,11 @@ CONTRACT = {
     # issue 17: the catalogue of funding calls
     "/api/v1/funding-calls/": {"get", "post"},
     "/api/v1/funding-calls/{id}/": {"get", "patch", "delete"},
+    # issue 17: XLSX out (with the lists' filters) and the project register in
+    "/api/v1/projects/export.xlsx": {"get"},
+    "/api/v1/tasks/export.xlsx": {"get"},
+    "/api/v1/funding/export.xlsx": {"get"},
+    "/api/v1/projects/import/": {"post"},
 }
 # Writes that take input or address an object: each documents 400, 403, 404 and 409. Signing in and
 # "mark all read" address nothing and can conflict with nothing.
@@ -305,6 +310,10 @@ def test_files_document_their_media_types(town):
     assert set(paths["/api/v1/me/export/"]["get"]["responses"]["200"]["content"]) == {"application/json"}
     upload = paths["/api/v1/projects/{id}/attachments/"]["post"]["requestBody"]["content"]
     assert set(upload) == {"multipart/form-data"}
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for path in ("/api/v1/projects/export.xlsx", "/api/v1/tasks/export.xlsx", "/api/v1/funding/export.xlsx"):
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == {xlsx}
+    assert set(paths["/api/v1/projects/import/"]["post"]["requestBody"]["content"]) == {"multipart/form-data"}
 
 
 def test_partners_shapes_of_projects_and_history_are_described_beside_the_whole_ones(town):

@@ -5,6 +5,8 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -380,3 +382,60 @@ def test_a_rejected_idea_sends_nothing(town, receiver, django_capture_on_commit_
         idea_moderate(actor=town.user("coordinator"), idea=idea, decision="reject", reason="Duplicitní.")
     assert not WebhookDelivery.objects.exists()
     assert receiver.requests == []
+
+
+class DripReceiver:
+    """A raw HTTP server on 127.0.0.1 that answers one byte at a time, never faster than the per-read timeout
+    would notice: in the status line and headers (``drip="headers"``) or in a long body (``drip="body"``)."""
+
+    def __init__(self, *, drip: str, interval: float = 0.05) -> None:
+        self.drip = drip
+        self.interval = interval
+        self.stop = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/hooks/slow"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _address = self.server.accept()
+        with connection:
+            connection.recv(65536)  # the request: its body is small
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n"
+            if self.drip == "body":
+                connection.sendall(head)
+                head = b"x" * 1000000
+            for byte in head:
+                if self.stop.wait(self.interval):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:  # the sender hung up: what the deadline is for
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.close()
+
+
+@pytest.mark.parametrize("drip", ["headers", "body"])
+def test_a_receiver_that_drips_its_answer_is_cut_at_the_attempt_deadline(
+    town, settings, django_capture_on_commit_callbacks, drip
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1.0  # each byte comes well within it: only the whole-attempt limit helps
+    settings.WEBHOOK_ATTEMPT_DEADLINE_SECONDS = 0.6
+    slow = DripReceiver(drip=drip)
+    try:
+        endpoint, _secret = register(town, slow)
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.webhook_test_send(actor=town.user("coordinator"), endpoint=endpoint)
+        took = time.monotonic() - started
+    finally:
+        slow.close()
+    attempt = WebhookAttempt.objects.get()
+    assert not attempt.succeeded
+    assert attempt.status_code is None
+    assert attempt.error == "Příjemce nedokončil odpověď do 0.6 s."
+    assert 0.6 <= attempt.duration_ms / 1000 < 1.2
+    assert took < 2.0
