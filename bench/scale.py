@@ -76,7 +76,7 @@ PINNED = {
     "API tasks (me)": 3,
     "API approvals": 4,
     "API notifications": 2,
-    "API comments": 5,
+    "API comments": 4,
     "API page for the board": 3,
 }
 # The web pages, session and user included (the approvals inbox's history is empty for the head: no page query).
