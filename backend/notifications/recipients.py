@@ -9,6 +9,7 @@ the people pickers use.
 from collections.abc import Callable
 
 from backend.accounts.models import Membership, Role
+from backend.core.expressions import AnyOf
 from backend.projects.access import AUTHOR, COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_audience
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, EventKind, Project, Task
@@ -172,4 +173,4 @@ def recipients_for(event: Event) -> set[int]:
         return set()
     audience = project_audience(project=event.project)
     allowed = audience.everyone() if _partner_visible(event) else audience.internal()
-    return candidates & _ids(allowed.filter(pk__in=candidates))
+    return candidates & _ids(allowed.filter(AnyOf("pk", candidates)))
