@@ -68,9 +68,10 @@ GUARDED_SIZE += ("portal list", "portal places", "portal points")
 GUARDED_SIZE += ("strategy page", "API strategy coverage")
 UNGUARDED_SIZE = ()
 # API lists whose time against their raw baseline (psycopg + json of the same page and shape) the guard checks.
-# Approvals and comments nest people and decisions (a second query a page) and measure 9-12 × raw on a loaded
-# 2-core machine: printed, not guarded, until they are nearer the goal.
-GUARDED_RAW = ("API list", "API tasks (me)", "API notifications")
+# Approvals nest decisions (a second query a page) and measured 7-11 × raw in four runs on a loaded 2-core machine:
+# guarded at three times the goal. Comments (their mentions now in the page query) still measure 10-23 × raw there:
+# printed, not guarded, until they are reliably nearer the goal.
+GUARDED_RAW = ("API list", "API tasks (me)", "API notifications", "API approvals")
 # Where a goal is not met yet, the ceiling the guard holds until it is (instead of three times the goal). The API
 # list now answers from values() rows (backend/api/rows.py): a serializer per row again costs 20-100 × raw.
 INTERIM_CEILINGS: dict[str, float] = {}
@@ -81,7 +82,7 @@ PINNED = {
     "API tasks (me)": 3,
     "API approvals": 4,
     "API notifications": 2,
-    "API comments": 5,
+    "API comments": 4,
     "API page for the board": 3,
 }
 # The web pages, session and user included (the approvals inbox's history is empty for the head: no page query).
@@ -583,7 +584,7 @@ def _report(small: dict, large: dict, sizes: tuple[int, int]) -> list[str]:
         if {"board fragment", "API page for the board"} <= results.keys():
             ratio(f"board fragment / API JSON at {size}",
                   results["board fragment"]["ms"] / results["API page for the board"]["ms"],
-                  "board fragment / API JSON", guarded=False)  # fmt: skip
+                  "board fragment / API JSON")  # fmt: skip
     measured_both = [name for name in (*GUARDED_SIZE, *UNGUARDED_SIZE, "API page for the board") if name in s]
     for name in measured_both:
         if name != "API page for the board":

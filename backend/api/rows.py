@@ -21,10 +21,11 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -85,6 +86,17 @@ class _Ids:
 
 
 @dataclass(frozen=True)
+class _JsonRows:
+    """A nested serializer ``many=True`` on a many-to-many relation, its rows aggregated as JSON in the rows' own
+    query (PostgreSQL; only columns whose JSON value is their Python value: integers, text, booleans)."""
+
+    name: str
+    column: str  # the annotation holding the related rows, a JSON array of objects keyed by column
+    expression: Subquery
+    reader: "RowReader"
+
+
+@dataclass(frozen=True)
 class _Many:
     """A many-valued relation: the related rows' ids, or their nested output, in the related model's order."""
 
@@ -106,7 +118,7 @@ class RowReader:
         """The ``values()`` paths this reader reads, its to-one nested readers' included."""
         columns = []
         for part in self.parts:
-            if isinstance(part, _Plain | _Moment | _Ids):
+            if isinstance(part, _Plain | _Moment | _Ids | _JsonRows):
                 columns.append(part.column)
             elif isinstance(part, _Computed):
                 columns.extend(part.columns)
@@ -116,7 +128,7 @@ class RowReader:
 
     def rows(self, queryset: QuerySet, *extra: str) -> QuerySet:
         """The queryset as the rows this reader needs (``extra``: further columns, e.g. the pagination's)."""
-        annotations = {part.column: part.expression for part in self.parts if isinstance(part, _Ids)}
+        annotations = {part.column: part.expression for part in self.parts if isinstance(part, _Ids | _JsonRows)}
         queryset = queryset.prefetch_related(None).annotate(**annotations)
         return queryset.values(*dict.fromkeys(["pk", *self.columns, *extra]))
 
@@ -146,6 +158,8 @@ class RowReader:
             elif isinstance(part, _Ids):
                 ids = row[part.column]
                 output[part.name] = [part.parse(value) for value in ids.split(",")] if ids else []
+            elif isinstance(part, _JsonRows):
+                output[part.name] = [part.reader._one(item, {}, None, zone) for item in row[part.column] or ()]
             else:
                 output[part.name] = many[part.name].get(pk, [])
         return output
@@ -189,7 +203,7 @@ def _compile(serializer_class, *, prefix: str) -> RowReader:
             reader.parts.append(_Computed(name, tuple(prefix + column for column in columns), function))
             continue
         part = _compile_field(model, name, drf_field, prefix=prefix)
-        if prefix and isinstance(part, _Many | _Ids):
+        if prefix and isinstance(part, _Many | _Ids | _JsonRows):
             raise UnsupportedField(f"{model.__name__}.{name}: a nested serializer's many-valued relation")
         reader.parts.append(part)
     return reader
@@ -212,7 +226,11 @@ def _compile_field(model, name: str, drf_field, *, prefix: str):
     if isinstance(drf_field, serializers.ListSerializer):
         if "." in source:
             raise UnsupportedField(f"{model.__name__}.{name}: a many-valued relation must be the serializer's own")
-        return _Many(name, source, _compile(type(drf_field.child), prefix=f"{source}__"))
+        nested = _compile(type(drf_field.child), prefix=f"{source}__")
+        relation = model._meta.get_field(source)
+        if connection.vendor == "postgresql" and isinstance(relation, models.ManyToManyField) and _json_safe(nested):
+            return _json_rows_of(name, relation, nested)
+        return _Many(name, source, nested)
     if isinstance(drf_field, serializers.BaseSerializer):
         nested_prefix = f"{prefix}{path}__"
         return _Nested(name, f"{nested_prefix}pk", _compile(type(drf_field), prefix=nested_prefix))
@@ -256,6 +274,44 @@ def _ids_of(name: str, relation: models.ManyToManyField | models.ManyToManyRel) 
         .values("ids")
     )
     return _Ids(name, f"rows_{name}_ids", Subquery(ids), related._meta.pk.to_python)
+
+
+# Model fields whose value survives a round trip through jsonb unchanged.
+_JSON_SAFE = (models.IntegerField, models.AutoField, models.CharField, models.TextField, models.BooleanField)
+
+
+def _json_safe(reader: RowReader) -> bool:
+    """Every column of the nested reader is plain (no datetime, no nested object) and of a JSON-safe type."""
+    if not all(isinstance(part, _Plain | _Computed) for part in reader.parts):
+        return False
+    for column in reader.columns:
+        model = reader.model
+        name = column.removeprefix(reader.prefix)
+        if "__" in name:
+            return False
+        model_field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        if not isinstance(model_field, _JSON_SAFE):
+            return False
+    return True
+
+
+def _json_rows_of(name: str, relation: models.ManyToManyField, reader: RowReader) -> _JsonRows:
+    """The related rows of each row as one jsonb array, in the related model's ordering (as ``prefetch_related``)."""
+    through = relation.remote_field.through
+    source, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
+    columns = {column: f"{target}__{column.removeprefix(reader.prefix)}" for column in reader.columns}
+    rows = (
+        through._default_manager.filter(**{source: OuterRef("pk")})
+        .values(source)
+        .annotate(
+            rows=JSONBAgg(
+                JSONObject(**columns),
+                order_by=_ordering_along(target, relation.related_model),
+            )
+        )
+        .values("rows")
+    )
+    return _JsonRows(name, f"rows_{name}_json", Subquery(rows), reader)
 
 
 def _default_datetime_output(drf_field: serializers.DateTimeField) -> bool:

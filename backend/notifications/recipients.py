@@ -10,6 +10,7 @@ the apps above that record such events register their rules here (``rule_registe
 from collections.abc import Callable
 
 from backend.accounts.models import Membership, Role, User
+from backend.core.expressions import AnyOf
 from backend.projects.access import AUTHOR, COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_audience
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, EventKind, Project, Task
@@ -184,7 +185,7 @@ def recipients_for(event: Event) -> set[int]:
     if not candidates:
         return set()
     if event.project_id is None:
-        return _ids(municipal_staff(municipality_id=event.municipality_id).filter(pk__in=candidates))
+        return _ids(municipal_staff(municipality_id=event.municipality_id).filter(AnyOf("pk", candidates)))
     audience = project_audience(project=event.project)
     allowed = audience.everyone() if _partner_visible(event) else audience.internal()
-    return candidates & _ids(allowed.filter(pk__in=candidates))
+    return candidates & _ids(allowed.filter(AnyOf("pk", candidates)))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, Role, User
 from backend.accounts.selectors import user_access
+from backend.core.expressions import AnyOf
 from backend.notifications import outbox, tasks
 from backend.notifications.models import (
     MENTION,
@@ -80,7 +81,7 @@ def channels_for(*, kind: str, user_ids: set[int], mentioned_ids: set[int] = fro
     chosen: dict[tuple[str, int], str] = {
         (preference_kind, user_id): channel
         for preference_kind, user_id, channel in NotificationPreference.objects.filter(
-            kind__in=[kind, MENTION] if mentioned_ids else [kind], user_id__in=user_ids
+            AnyOf("user_id", user_ids), kind__in=[kind, MENTION] if mentioned_ids else [kind]
         ).values_list("kind", "user_id", "channel")
     }
     channels = {}
