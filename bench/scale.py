@@ -64,9 +64,11 @@ GUARDED_SIZE += ("board", "board fragment", "project list", "dashboard", "my tas
 # map's markers (at most backend.portal.places.POINTS_LIMIT).
 GUARDED_SIZE += ("portal list", "portal places", "portal points")
 # The town's strategy with every project of the town linked to one or two of its 10 measures: the page (tree,
-# figures, charts) and the API's coverage, both aggregated in the database whatever the number of projects.
-GUARDED_SIZE += ("strategy page", "API strategy coverage")
-UNGUARDED_SIZE = ()
+# figures, charts) and the API's coverage. Their queries are fixed (pinned and compared below), but their sums run
+# over every linked project, so their time grows with the town (2000 / 200 measured 2.1-3.7 on a loaded 2-core
+# machine, next to the 3.9 the guard would hold): printed, their size ratio not guarded until the coverage is kept
+# as running totals.
+UNGUARDED_SIZE = ("strategy page", "API strategy coverage")
 # API lists whose time against their raw baseline (psycopg + json of the same page and shape) the guard checks.
 # Approvals nest decisions (a second query a page) and measured 7-11 × raw in four runs on a loaded 2-core machine:
 # guarded at three times the goal. Comments (their mentions now in the page query) still measure 10-23 × raw there:
@@ -91,7 +93,7 @@ PINNED |= {
     "board fragment": 6,
     "project list": 6,
     "dashboard": 9,  # with the energy card and the calls closing soon
-    "detail": 12,  # the manager's own project: with its transition panel
+    "detail": 13,  # the manager's own project: with its transition panel and the towns it is shared with
     "my tasks": 5,
     "approvals inbox": 7,
     "notifications": 4,
@@ -590,7 +592,8 @@ def _report(small: dict, large: dict, sizes: tuple[int, int]) -> list[str]:
         if name != "API page for the board":
             ratio(f"{name} {sizes[1]} / {sizes[0]}", l[name]["ms"] / s[name]["ms"], "large / small",
                   guarded=name in GUARDED_SIZE)  # fmt: skip
-    for name in (name for name in measured_both if name in (*GUARDED_SIZE, "API page for the board")):
+    # Query counts: every request measured at both sizes, its time ratio guarded or not.
+    for name in measured_both:
         if s[name]["queries"] != l[name]["queries"]:
             broken.append(f"{name}: {s[name]['queries']} queries at {sizes[0]}, {l[name]['queries']} at {sizes[1]}")
         if name in PINNED and s[name]["queries"] != PINNED[name]:
