@@ -214,17 +214,15 @@ def _require_energy_manager(*, actor: User, municipality: Municipality) -> None:
         raise PermissionDenied(_("Only the coordinator of the municipality may do this."))
 
 
-def consumption_import_preview(
-    *, actor: User, municipality: Municipality, file_name: str, content: bytes
-) -> tuple[ConsumptionImport | None, ParsedFile]:
-    """Check an uploaded file; keep it for confirmation only when it is right."""
+def _import_preview(*, actor: User, municipality: Municipality, file_name: str, content: bytes, kind: str, parse):
+    """Check an uploaded file of ``kind`` with ``parse``; keep it for confirmation only when every row is right."""
     _require_energy_manager(actor=actor, municipality=municipality)
-    parsed = parse_consumption(municipality=municipality, file_name=file_name, content=content)
+    parsed = parse(municipality=municipality, file_name=file_name, content=content)
     if not parsed.is_valid:
         return None, parsed
     upload = ConsumptionImport.objects.create(
         municipality=municipality,
-        kind=ImportKind.CONSUMPTION,
+        kind=kind,
         uploaded_by=actor,
         file_name=file_name[:255],
         content=content,
@@ -233,28 +231,53 @@ def consumption_import_preview(
     return upload, parsed
 
 
-@transaction.atomic
-def consumption_import_confirm(*, actor: User, upload: ConsumptionImport) -> int:
-    """Import a previewed file, all its rows or none: a reading already stored for a month is replaced."""
+def _import_confirm(
+    *, actor: User, upload: ConsumptionImport, kind: str, parse, model, unique_fields, update_fields
+) -> int:
+    """Import a previewed file of ``kind`` (inside the caller's transaction): all its rows or none, rows already
+    stored under ``unique_fields`` get their ``update_fields`` replaced."""
     _require_energy_manager(actor=actor, municipality=upload.municipality)
-    upload = ConsumptionImport.objects.select_for_update().get(pk=upload.pk, kind=ImportKind.CONSUMPTION)
+    upload = ConsumptionImport.objects.select_for_update().get(pk=upload.pk, kind=kind)
     if upload.status != ImportStatus.PREVIEW:
         raise ValidationError(_("This file has already been imported."))
-    parsed = parse_consumption(
-        municipality=upload.municipality, file_name=upload.file_name, content=bytes(upload.content)
-    )
+    parsed = parse(municipality=upload.municipality, file_name=upload.file_name, content=bytes(upload.content))
     if not parsed.is_valid:
         raise ValidationError([f"{error.row}: {error.message}" for error in parsed.errors])
-    MonthlyConsumption.objects.bulk_create(
-        parsed.rows,
-        update_conflicts=True,
-        unique_fields=("building", "carrier", "year", "month"),
-        update_fields=("mwh",),
+    model.objects.bulk_create(
+        parsed.rows, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
     )
     upload.status = ImportStatus.IMPORTED
     upload.imported_at = timezone.now()
     upload.save(update_fields=("status", "imported_at"))
     return len(parsed.rows)
+
+
+def consumption_import_preview(
+    *, actor: User, municipality: Municipality, file_name: str, content: bytes
+) -> tuple[ConsumptionImport | None, ParsedFile]:
+    """Check an uploaded file; keep it for confirmation only when it is right."""
+    return _import_preview(
+        actor=actor,
+        municipality=municipality,
+        file_name=file_name,
+        content=content,
+        kind=ImportKind.CONSUMPTION,
+        parse=parse_consumption,
+    )
+
+
+@transaction.atomic
+def consumption_import_confirm(*, actor: User, upload: ConsumptionImport) -> int:
+    """Import a previewed file, all its rows or none: a reading already stored for a month is replaced."""
+    return _import_confirm(
+        actor=actor,
+        upload=upload,
+        kind=ImportKind.CONSUMPTION,
+        parse=parse_consumption,
+        model=MonthlyConsumption,
+        unique_fields=("building", "carrier", "year", "month"),
+        update_fields=("mwh",),
+    )
 
 
 # --- heating degree days ----------------------------------------------------------------------------------------
@@ -357,40 +380,25 @@ def degree_days_import_preview(
     *, actor: User, municipality: Municipality, file_name: str, content: bytes
 ) -> tuple[ConsumptionImport | None, ParsedDegreeDays]:
     """Check an uploaded degree-day file; keep it for confirmation only when every row is right."""
-    _require_energy_manager(actor=actor, municipality=municipality)
-    parsed = parse_degree_days(municipality=municipality, file_name=file_name, content=content)
-    if not parsed.is_valid:
-        return None, parsed
-    upload = ConsumptionImport.objects.create(
+    return _import_preview(
+        actor=actor,
         municipality=municipality,
-        kind=ImportKind.DEGREE_DAYS,
-        uploaded_by=actor,
-        file_name=file_name[:255],
+        file_name=file_name,
         content=content,
-        row_count=len(parsed.rows),
+        kind=ImportKind.DEGREE_DAYS,
+        parse=parse_degree_days,
     )
-    return upload, parsed
 
 
 @transaction.atomic
 def degree_days_import_confirm(*, actor: User, upload: ConsumptionImport) -> int:
     """Import a previewed degree-day file in one transaction: a month already entered is replaced."""
-    _require_energy_manager(actor=actor, municipality=upload.municipality)
-    upload = ConsumptionImport.objects.select_for_update().get(pk=upload.pk, kind=ImportKind.DEGREE_DAYS)
-    if upload.status != ImportStatus.PREVIEW:
-        raise ValidationError(_("This file has already been imported."))
-    parsed = parse_degree_days(
-        municipality=upload.municipality, file_name=upload.file_name, content=bytes(upload.content)
-    )
-    if not parsed.is_valid:
-        raise ValidationError([f"{error.row}: {error.message}" for error in parsed.errors])
-    DegreeDays.objects.bulk_create(
-        parsed.rows,
-        update_conflicts=True,
+    return _import_confirm(
+        actor=actor,
+        upload=upload,
+        kind=ImportKind.DEGREE_DAYS,
+        parse=parse_degree_days,
+        model=DegreeDays,
         unique_fields=("municipality", "year", "month"),
         update_fields=("value",),
     )
-    upload.status = ImportStatus.IMPORTED
-    upload.imported_at = timezone.now()
-    upload.save(update_fields=("status", "imported_at"))
-    return len(parsed.rows)
