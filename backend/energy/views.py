@@ -129,18 +129,24 @@ def _coordinated_municipality(request: HttpRequest) -> Municipality:
 @login_required
 @require_http_methods(["GET", "POST"])
 def consumption_import(request: HttpRequest) -> HttpResponse:
+    return _import_page(
+        request, form_class=ConsumptionFileForm, preview=consumption_import_preview, template="energy/import.html"
+    )
+
+
+def _import_page(request: HttpRequest, *, form_class, preview, template: str, preview_limit: int = 50) -> HttpResponse:
+    """The upload page of an energy import: the form, then a preview (200) or the file's row errors (400)."""
     municipality = _coordinated_municipality(request)
-    form = ConsumptionFileForm(request.POST or None, request.FILES or None)
+    form = form_class(request.POST or None, request.FILES or None)
     context = {"nav": "energy", "form": form, "upload": None, "parsed": None}
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
-        upload, parsed = consumption_import_preview(
+        upload, parsed = preview(
             actor=request.user, municipality=municipality, file_name=file.name, content=file.read()
         )
-        context.update(upload=upload, parsed=parsed, preview_rows=parsed.rows[:50])
-        status = 200 if upload else 400
-        return render_page(request, "energy/import.html", context, status=status)
-    return render_page(request, "energy/import.html", context, status=400 if form.errors else 200)
+        context.update(upload=upload, parsed=parsed, preview_rows=parsed.rows[:preview_limit])
+        return render_page(request, template, context, status=200 if upload else 400)
+    return render_page(request, template, context, status=400 if form.errors else 200)
 
 
 def _pending_upload(request: HttpRequest, municipality: Municipality, pk: int, kind: str) -> ConsumptionImport:
@@ -355,17 +361,13 @@ class DegreeDaysFileForm(ConsumptionFileForm):
 @require_http_methods(["GET", "POST"])
 def degree_days_import(request: HttpRequest) -> HttpResponse:
     """Upload a file of monthly heating degree days: a preview with row errors, then one import of all rows."""
-    municipality = _coordinated_municipality(request)
-    form = DegreeDaysFileForm(request.POST or None, request.FILES or None)
-    context = {"nav": "energy", "form": form, "upload": None, "parsed": None}
-    if request.method == "POST" and form.is_valid():
-        file = form.cleaned_data["file"]
-        upload, parsed = degree_days_import_preview(
-            actor=request.user, municipality=municipality, file_name=file.name, content=file.read()
-        )
-        context.update(upload=upload, parsed=parsed, preview_rows=parsed.rows[:120])
-        return render_page(request, "energy/degree_days_import.html", context, status=200 if upload else 400)
-    return render_page(request, "energy/degree_days_import.html", context, status=400 if form.errors else 200)
+    return _import_page(
+        request,
+        form_class=DegreeDaysFileForm,
+        preview=degree_days_import_preview,
+        template="energy/degree_days_import.html",
+        preview_limit=120,
+    )
 
 
 @login_required
