@@ -272,14 +272,14 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
         if item_id is None:
             if request.method == "GET":
                 return Response(serializer_class(queryset, many=True).data)
-            serializer = serializer_class(data=request.data)
+            serializer = serializer_class(data=request.data, context=self.get_serializer_context())
             serializer.is_valid(raise_exception=True)
             item = create(actor=request.user, project=project, **serializer.validated_data)
             return Response(serializer_class(item).data, status=status.HTTP_201_CREATED)
         item = get_object_or_404(queryset, pk=item_id)
         if request.method == "GET":
             return Response(serializer_class(item).data)
-        serializer = serializer_class(item, data=request.data, partial=True)
+        serializer = serializer_class(item, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         item = update(actor=request.user, item=item, **serializer.validated_data)
         return Response(serializer_class(item).data)

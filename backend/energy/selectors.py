@@ -18,8 +18,9 @@ from backend.energy.models import (
     EmissionInventory,
     MonthlyConsumption,
 )
-from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, FundingProgramme, FundingStatus, KpiKind
+from backend.projects.choices import ENERGY_KPI_KINDS, EnergyCarrier, FundingStatus, KpiKind
 from backend.projects.models import FundingApplication, Kpi
+from backend.projects.programmes import programme_labels
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
 
@@ -314,7 +315,7 @@ def energy_totals_by_programme(*, user: User) -> list[GroupTotal]:
     for index in range(len(programmes)):
         sums |= _figure_sums(f"p{index}_", Q(**{f"in_{index}": True}))
     row = kpis.annotate(**annotations).aggregate(**sums)
-    labels = dict(FundingProgramme.choices)
+    labels = programme_labels(programmes)
     return [
         GroupTotal(key=programme, label=str(labels.get(programme, programme)), **_figures(row, f"p{index}_"))
         for index, programme in enumerate(programmes)

@@ -19,6 +19,7 @@ from backend.api.pagination import CursorPagination
 from backend.core.errors import PermissionDenied
 from backend.integrations import funding_calls, selectors, services
 from backend.integrations.models import FundingCall, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
+from backend.projects.programmes import programme_validate_for_user
 
 
 class ByIdPagination(CursorPagination):
@@ -218,6 +219,14 @@ class FundingCallSerializer(serializers.ModelSerializer):
         model = FundingCall
         fields = ("id", "municipality", *funding_calls.CALL_FIELDS, "application_count")
 
+    def validate_programme(self, value: str) -> str:
+        if self.instance is not None and self.instance.programme == value:
+            return value
+        try:
+            return programme_validate_for_user(user=self.context["request"].user, code=value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
 
 class FundingCallPagination(CursorPagination):
     ordering = ("closes", "id")
@@ -245,7 +254,7 @@ class FundingCallViewSet(
         )
 
     def create(self, request: Request) -> Response:
-        serializer = FundingCallSerializer(data=request.data)
+        serializer = FundingCallSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         municipalities = list(selectors.webhook_municipalities_for(user=request.user)[:2])
         if len(municipalities) != 1:
@@ -260,7 +269,7 @@ class FundingCallViewSet(
 
     def partial_update(self, request: Request, pk: str) -> Response:
         call = self.get_object()
-        serializer = FundingCallSerializer(call, data=request.data, partial=True)
+        serializer = FundingCallSerializer(call, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
             funding_calls.funding_call_update(actor=request.user, call=call, **serializer.validated_data)

@@ -17,8 +17,9 @@ from backend.accounts.selectors import user_access
 from backend.core.errors import PermissionDenied
 from backend.integrations.models import FundingApplicationCall, FundingCall
 from backend.integrations.spreadsheets import Sheet, _date, _decimal
-from backend.projects.choices import FundingProgramme, FundingStatus
+from backend.projects.choices import FundingStatus
 from backend.projects.models import FundingApplication
+from backend.projects.programmes import programme_choices, programme_require_usable
 from backend.projects.services import funding_update
 
 CALL_FIELDS = (
@@ -61,6 +62,7 @@ def _require_coordinator(actor: User, municipality: Municipality) -> None:
 def funding_call_create(*, actor: User, municipality: Municipality, **fields: Any) -> FundingCall:
     _require_coordinator(actor, municipality)
     call = FundingCall(municipality=municipality, **{name: fields[name] for name in CALL_FIELDS if name in fields})
+    programme_require_usable(code=call.programme, municipality_id=municipality.pk)
     call.full_clean()
     call.save()
     return call
@@ -72,9 +74,11 @@ def funding_call_update(*, actor: User, call: FundingCall, **fields: Any) -> Fun
     if call.municipality is None:
         raise PermissionDenied(_("The shared catalogue is kept by the operator of the installation."))
     _require_coordinator(actor, call.municipality)
+    previous = call.programme
     for name in CALL_FIELDS:
         if name in fields:
             setattr(call, name, fields[name])
+    programme_require_usable(code=call.programme, municipality_id=call.municipality_id, previous=previous)
     call.full_clean()
     call.save()
     FundingApplication.objects.filter(call_link__call=call, status__in=OPEN_APPLICATIONS).update(
@@ -125,12 +129,13 @@ def funding_application_call_set(
     return application
 
 
-def _programmes() -> dict[str, str]:
-    """Programme by code, by its name in the active language, and by its abbreviation (``IROP``, ``OP ŽP``)."""
+def _programmes(municipality_id: int) -> dict[str, str]:
+    """The municipality's active programmes by code, by name and by abbreviation (``IROP``, ``OP ŽP``)."""
+    labels = dict(programme_choices(municipality_id=municipality_id))
     return {
-        **{value: value for value in FundingProgramme.values},
-        **{str(label).casefold(): value for value, label in FundingProgramme.choices},
-        **{str(label).split(" – ")[0].casefold(): value for value, label in FundingProgramme.choices},
+        **{code: code for code in labels},
+        **{label.casefold(): code for code, label in labels.items()},
+        **{label.split(" – ")[0].casefold(): code for code, label in labels.items()},
     }
 
 
@@ -191,7 +196,7 @@ def funding_calls_import(*, actor: User, municipality: Municipality, sheet: Shee
         name: next((index for index, header in enumerate(normalised) if header in aliases), None)
         for name, aliases in HEADERS.items()
     }
-    problems, created, programmes = [], [], _programmes()
+    problems, created, programmes = [], [], _programmes(municipality.pk)
     for index, row in enumerate(sheet.rows):
         number = index + 2
         values, errors = _call_row(row, columns, programmes)

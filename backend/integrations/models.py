@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Municipality
-from backend.projects.choices import FundingProgramme
 from backend.projects.models import Event, FundingApplication
 
 SECRET_PREFIX = "whsec_"
@@ -194,7 +193,7 @@ class FundingCall(models.Model):
         verbose_name=_("municipality"),
         help_text=_("Empty: a call every municipality sees."),
     )
-    programme = models.CharField(_("programme"), max_length=32, choices=FundingProgramme.choices)
+    programme = models.CharField(_("programme"), max_length=32)  # the code of a projects.Programme
     number = models.CharField(_("call number"), max_length=64)
     name = models.CharField(_("name"), max_length=300)
     provider = models.CharField(_("provider"), max_length=200, blank=True)
@@ -219,6 +218,13 @@ class FundingCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    def get_programme_display(self) -> str:
+        if getattr(self, "programme_name", None):
+            return self.programme_name
+        from backend.projects.programmes import programme_label
+
+        return programme_label(self.programme)
 
 
 class FundingApplicationCall(models.Model):

@@ -11,12 +11,14 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.core.errors import DomainError
 from backend.integrations import funding_calls, selectors, spreadsheets
 from backend.integrations.models import FundingApplicationCall, FundingCall
+from backend.projects import programmes
 from backend.projects.access import project_access
+from backend.projects.programmes import programme_choices
 from backend.projects.selectors import funding_list_visible, project_list_visible
 from backend.web.htmx import render_page
 
@@ -29,8 +31,18 @@ class FundingCallForm(forms.ModelForm):
         fields = funding_calls.CALL_FIELDS
         widgets = {"opens": forms.DateInput(attrs={"type": "date"}), "closes": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, municipality_id: int | None = None, **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
+        instance = kwargs.get("instance")
+        if instance is not None and instance.pk:
+            municipality_id = instance.municipality_id
+        self.fields["programme"] = forms.ChoiceField(
+            label=self.fields["programme"].label,
+            choices=[
+                ("", "---------"),
+                *programme_choices(municipality_id=municipality_id, keep=instance.programme if instance else ""),
+            ],
+        )
 
 
 class CallsImportForm(forms.Form):
@@ -52,7 +64,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
     keeps = list(selectors.webhook_municipalities_for(user=request.user)[:2])  # the coordinator's municipalities
     if not calls.exists() and not keeps:
         raise Http404
-    form, import_form, status = FundingCallForm(), CallsImportForm(), 200
+    municipality_id = keeps[0].pk if keeps else None
+    form, import_form, status = FundingCallForm(municipality_id=municipality_id), CallsImportForm(), 200
     if request.method == "POST" and keeps:
         municipality = keeps[0]
         if request.POST.get("step") == "import":
@@ -72,7 +85,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("%(count)s calls were imported.") % {"count": len(created)})
                     return redirect("integrations:calls")
         else:
-            form = FundingCallForm(request.POST)
+            form = FundingCallForm(request.POST, municipality_id=municipality_id)
             if form.is_valid():
                 try:
                     funding_calls.funding_call_create(
@@ -85,6 +98,9 @@ def call_list(request: HttpRequest) -> HttpResponse:
                     return redirect("integrations:calls")
         status = 400
     page = Paginator(calls.order_by("closes", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = programmes.programme_labels(call.programme for call in page.object_list)
+    for call in page.object_list:
+        call.programme_name = labels[call.programme]
     context = {
         "nav": "projects",
         "page": page,
@@ -175,3 +191,66 @@ def project_calls(request: HttpRequest, pk: int) -> HttpResponse:
         "calls": list(calls),
     }
     return render_page(request, "integrations/project_calls.html", context)
+
+
+class ProgrammeForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    provider = forms.CharField(label=gettext_lazy("Provider"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+def _programme_municipality(request: HttpRequest):
+    """The coordinator's municipality whose programmes the page keeps; other roles are refused."""
+    municipality = selectors.webhook_municipalities_for(user=request.user).order_by("pk").first()
+    if municipality is None:
+        raise PermissionDenied(_("Only the municipality's Smart City coordinator keeps its funding programmes."))
+    return municipality
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_list(request: HttpRequest) -> HttpResponse:
+    """The funding programmes the municipality's applications and calls may name: the installation-wide ones (read
+    only) and the town's own, which the coordinator adds and deactivates."""
+    municipality = _programme_municipality(request)
+    form, status = ProgrammeForm(), 200
+    if request.method == "POST":
+        form = ProgrammeForm(request.POST)
+        if form.is_valid():
+            try:
+                programmes.programme_create(actor=request.user, municipality=municipality, **form.cleaned_data)
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(request, _("The funding programme was added."))
+                return redirect("integrations:programmes")
+        status = 400
+    rows = list(programmes.programme_list_for(municipality_id=municipality.pk).order_by("municipality_id", "name"))
+    labels = programmes.programme_labels(row.code for row in rows)
+    context = {
+        "nav": "projects",
+        "municipality": municipality,
+        "rows": [(row, labels[row.code]) for row in rows],
+        "form": form,
+    }
+    return render_page(request, "integrations/programmes.html", context, status=status)
+
+
+@login_required
+@require_POST
+def programme_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate (or offer again) one of the town's own programmes."""
+    municipality = _programme_municipality(request)
+    programme = programmes.programme_list_for(municipality_id=municipality.pk).filter(pk=pk).first()
+    if programme is None:
+        raise Http404
+    programmes.programme_active_set(
+        actor=request.user, programme=programme, is_active=request.POST.get("active") == "1"
+    )
+    if programme.is_active:
+        messages.success(request, _("The funding programme is offered again."))
+    else:
+        messages.success(request, _("The funding programme is no longer offered for new applications."))
+    return redirect("integrations:programmes")

@@ -23,8 +23,9 @@ from backend.accounts.models import Municipality
 from backend.core.errors import NotFound
 from backend.energy.selectors import energy_figures_of
 from backend.portal.models import Idea, IdeaStatus
-from backend.projects.choices import FundingProgramme, FundingStatus, KpiKind, ThematicArea
+from backend.projects.choices import FundingStatus, KpiKind, ThematicArea
 from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
+from backend.projects.programmes import programme_labels
 from backend.projects.stages import Stage
 from backend.strategy.models import (
     AmendmentAction,
@@ -448,8 +449,9 @@ def _secured_funding(project: Project) -> tuple[PublicFunding, ...]:
     )
     for application in approved:
         by_programme[application.programme] += application.amount_approved or Decimal(0)
+    labels = programme_labels(by_programme)
     return tuple(
-        PublicFunding(programme=programme, programme_label=str(FundingProgramme(programme).label), amount=amount)
+        PublicFunding(programme=programme, programme_label=labels[programme], amount=amount)
         for programme, amount in sorted(by_programme.items(), key=lambda item: -item[1])
     )
 

@@ -28,7 +28,6 @@ from backend.projects.choices import (
     CommentVisibility,
     CovenantSector,
     EnergyCarrier,
-    FundingProgramme,
     FundingStatus,
     KpiKind,
     PartnerAccessLevel,
@@ -314,11 +313,40 @@ class Comment(TimeStampedModel):
         return f"{self.author}: {self.body[:50]}"
 
 
+class Programme(TimeStampedModel):
+    """A funding programme an application or a call names by its ``code``. Without a municipality it is offered to
+    every municipality of the installation (seeded from ``FundingProgramme``); a coordinator adds their town's own.
+    A code is unique in the installation, so that a stored code always names one programme."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = SingleLineCharField(_("name"), max_length=200)
+    provider = SingleLineCharField(_("provider"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("offered for new applications"), default=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="programmes",
+        verbose_name=_("municipality"),
+        help_text=_("Empty: a programme every municipality sees."),
+    )
+
+    class Meta:
+        verbose_name = _("funding programme")
+        verbose_name_plural = _("funding programmes")
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class FundingApplication(TimeStampedModel):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="funding_applications", verbose_name=_("project")
     )
-    programme = models.CharField(_("programme"), max_length=32, choices=FundingProgramme.choices)
+    # The code of a ``Programme`` (kept as text: every stored and API value stays what it was).
+    programme = models.CharField(_("programme"), max_length=32)
     call_name = SingleLineCharField(_("call"), max_length=200, blank=True)
     amount_requested = _money(_("amount requested (CZK)"))
     amount_approved = _money(_("amount approved (CZK)"), null=True, blank=True)
@@ -337,6 +365,14 @@ class FundingApplication(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_programme_display()} – {self.project}"
+
+    def get_programme_display(self) -> str:
+        """The programme's name; a list sets ``programme_name`` on its rows from one bulk lookup."""
+        if getattr(self, "programme_name", None):
+            return self.programme_name
+        from backend.projects.programmes import programme_label
+
+        return programme_label(self.programme)
 
     def clean(self) -> None:
         errors = {}

@@ -47,6 +47,7 @@ from backend.projects.models import (
     ProjectPartner,
     Task,
 )
+from backend.projects.programmes import programme_require_usable
 from backend.projects.selectors import mention_candidates, project_list_visible
 from backend.projects.signals import event_recorded
 from backend.projects.stages import ACTIVE_STAGES, Stage
@@ -517,6 +518,7 @@ def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingAp
     require_editor(actor=actor, project=project)
     _require_open(project)
     application = FundingApplication(project=project, **fields)
+    programme_require_usable(code=application.programme, municipality_id=project.municipality_id)
     application.full_clean()
     application.save()
     return application
@@ -526,8 +528,12 @@ def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingAp
 def funding_update(*, actor: User, application: FundingApplication, **changes: Any) -> FundingApplication:
     require_editor(actor=actor, project=application.project)
     _require_open(application.project)
+    previous = application.programme
     for name, value in changes.items():
         setattr(application, name, value)
+    programme_require_usable(
+        code=application.programme, municipality_id=application.project.municipality_id, previous=previous
+    )
     application.full_clean()
     application.save()
     return application

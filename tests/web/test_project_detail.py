@@ -907,7 +907,7 @@ TAB_QUERIES = {
         "overview": (OVERVIEW_QUERIES, 8),
         "tasks": (9, 7),
         "comments": (9, 7),
-        "funding": (8, 6),
+        "funding": (9, 7),  # + the programmes the new-application form offers
         "kpis": (8, 6),
         "history": (9, 7),
         "approvals": (9, 7),

@@ -8,6 +8,7 @@ from backend.accounts.models import Department, User
 from backend.projects.access import project_audience
 from backend.projects.choices import CommentVisibility, TaskStatus
 from backend.projects.models import FundingApplication, Kpi, Project, Task
+from backend.projects.programmes import programme_choices
 from backend.projects.services import EDITABLE_FIELDS, task_default_stage
 from backend.projects.stages import Stage
 from backend.web.forms.numbers import localized_formfield
@@ -197,11 +198,21 @@ class FundingForm(ParseOnlyModelForm):
             "internal_note": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, municipality_id: int | None = None, **kwargs) -> None:
         instance = kwargs.get("instance")
         kwargs.setdefault("auto_id", f"funding-{instance.pk if instance else 'new'}-%s")
         super().__init__(*args, **kwargs)
         self.fields["internal_note"].max_length = MAX_TEXT
+        # The municipality's active programmes, and an edited application's own even once deactivated.
+        if instance is not None and instance.pk:
+            municipality_id = instance.project.municipality_id
+        self.fields["programme"] = forms.ChoiceField(
+            label=self.fields["programme"].label,
+            choices=[
+                ("", "---------"),
+                *programme_choices(municipality_id=municipality_id, keep=instance.programme if instance else ""),
+            ],
+        )
 
 
 class KpiForm(ParseOnlyModelForm):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.selectors import user_access
 from backend.core.markdown import render_markdown
-from backend.projects.choices import FundingProgramme
+from backend.projects.programmes import programme_label
 from backend.projects.stages import Stage
 from backend.web.pagination import page_links, page_query
 from workflows.machine import TRANSITION_LABELS
@@ -76,10 +76,7 @@ def transition_label(value: str) -> str:
 
 @register.filter
 def funding_programme_label(value: str) -> str:
-    try:
-        return FundingProgramme(value).label
-    except ValueError:
-        return value
+    return programme_label(value)
 
 
 @register.filter(is_safe=True)

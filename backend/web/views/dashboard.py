@@ -16,8 +16,9 @@ from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.energy.portfolio import portfolio_build
 from backend.projects.access import internal_projects_filter, sees_internals_everywhere
-from backend.projects.choices import OPEN_TASK_STATUSES, FundingProgramme
+from backend.projects.choices import OPEN_TASK_STATUSES
 from backend.projects.models import Event, EventKind, FundingApplication, Project, Task
+from backend.projects.programmes import programme_labels
 from backend.projects.selectors import project_list_visible, task_list_visible
 from backend.projects.stages import Stage
 from backend.web.charts import BarChart, Series, bar_chart
@@ -75,13 +76,15 @@ def funding_by_programme(*, user: User) -> list[dict]:
     if access.is_anonymous or access.is_partner_only:
         return []
     projects = project_list_visible(user=user).filter(internal_projects_filter(access=access)).values("pk")
-    return list(
+    rows = list(
         FundingApplication.objects.filter(project_id__in=projects)
         .order_by()
         .values("programme")
         .annotate(requested=Sum("amount_requested"), approved=Sum("amount_approved"))
         .order_by("-requested", "programme")
     )
+    labels = programme_labels(row["programme"] for row in rows)
+    return [{**row, "label": labels[row["programme"]]} for row in rows]
 
 
 def recent_activity(*, user: User) -> QuerySet[Event]:
@@ -116,10 +119,7 @@ def _funding_chart(programmes: list[dict]) -> BarChart:
     return bar_chart(
         id="chart-funding",
         title=_("CZK by funding programme"),
-        rows=[
-            (FundingProgramme(row["programme"]).label, [row["requested"] or 0, row["approved"] or 0])
-            for row in programmes
-        ],
+        rows=[(row["label"], [row["requested"] or 0, row["approved"] or 0]) for row in programmes],
         series=[
             Series(css_class="bar", label=_("Requested"), format=format_czk),
             Series(css_class="bar-alt", label=_("Approved"), format=format_czk),

@@ -53,7 +53,7 @@ def project_funding_create(request: HttpRequest, pk: int) -> HttpResponse:
         project,
         viewer,
         tab="funding",
-        form=FundingForm(request.POST),
+        form=FundingForm(request.POST, municipality_id=project.municipality_id),
         form_key="funding_form",
         create=lambda fields: funding_create(actor=request.user, project=project, **fields),
         notice=lambda created: _("The funding application was added."),

@@ -21,6 +21,7 @@ from backend.projects.attachments import attachment_list_visible
 from backend.projects.choices import TaskStatus
 from backend.projects.closed import project_is_closed
 from backend.projects.models import Project, ProjectPartner
+from backend.projects.programmes import programme_labels
 from backend.projects.selectors import (
     comment_list_visible,
     funding_list_visible,
@@ -268,10 +269,15 @@ def tab_context(request: HttpRequest, project: Project, viewer: Viewer, tab: str
         context["comment_form"] = comment_form(project, viewer)
     elif tab == "funding":
         applications = list(funding_list_visible(user=user, project=project))
+        labels = programme_labels(application.programme for application in applications)
+        for application in applications:
+            application.programme_name = labels[application.programme]
         context["applications"] = applications
         context["funding_requested"] = sum(a.amount_requested for a in applications)
         context["funding_approved"] = sum(a.amount_approved or 0 for a in applications if a.status == "approved")
-        context["funding_form"] = FundingForm() if viewer.may_edit and not viewer.closed else None
+        context["funding_form"] = (
+            FundingForm(municipality_id=project.municipality_id) if viewer.may_edit and not viewer.closed else None
+        )
     elif tab == "kpis":
         # With each energy KPI's stored CO₂ effect (backend.energy), in the same query.
         context["kpis"] = kpi_list_visible(user=user, project=project).select_related("emission")
