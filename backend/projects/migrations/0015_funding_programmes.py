@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0010_invitation_mail_in_the_outbox'),
-        ('projects', '0011_event_kinds_project_sharing'),
+        ('projects', '0014_event_of_a_municipality'),
     ]
 
     operations = [
