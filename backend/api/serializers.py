@@ -1,6 +1,5 @@
 """Serializers: input parsing and output shape only. Business rules live in services."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +18,6 @@ from backend.core.resolutions import resolution_text as cited_resolution
 from backend.notifications.models import Notification
 from backend.projects.access import sees_internals_in
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, ProjectPartner, Task
-from backend.projects.programmes import programme_validate_for_user
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
 from backend.strategy.models import Measure
@@ -459,14 +457,8 @@ class FundingSerializer(StrictInputMixin, serializers.ModelSerializer):
             "internal_note": {"max_length": MAX_TEXT},
         }
 
-    def validate_programme(self, value: str) -> str:
-        instance = getattr(self, "instance", None)
-        if instance is not None and instance.programme == value:
-            return value  # an application keeps its programme once deactivated
-        try:
-            return programme_validate_for_user(user=self.context["request"].user, code=value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
+    # The programme is checked by funding_create/funding_update against the project's municipality, after who may
+    # edit the project: a field check here would answer a partner 400 where the service answers 403.
 
 
 class KpiSerializer(StrictInputMixin, serializers.ModelSerializer):
