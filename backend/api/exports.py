@@ -8,11 +8,11 @@ from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 
+from backend.api.views import ProjectOrderingFilter
 from backend.projects.exports import CSV_CONTENT_TYPE, project_csv_filename, project_csv_lines
 from backend.projects.filtersets import ProjectFilterSet
 from backend.projects.models import Project
@@ -36,7 +36,7 @@ class ProjectExportView(GenericAPIView):
     """
 
     queryset = Project.objects.none()
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, ProjectOrderingFilter]
     filterset_class = ProjectFilterSet
     ordering_fields = ("title", "created_at", "updated_at", "stage_changed_at")
     ordering = ("-created_at", "-id")

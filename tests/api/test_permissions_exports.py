@@ -11,6 +11,7 @@ exactly the people the role may know; a partner's CSV has no internal column and
 import csv
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,9 +20,9 @@ from django.urls import reverse
 
 from backend.accounts.models import User
 from backend.projects.exports import defuse
-from backend.projects.models import Project
+from backend.projects.models import Project, ProjectPartner
 from tests.api.conftest import ANONYMOUS, ROLES, World, api_client
-from tests.factories import CommentFactory, MembershipFactory, ProjectFactory
+from tests.factories import CommentFactory, MembershipFactory, ProjectFactory, ProjectPartnerFactory
 
 pytestmark = pytest.mark.usefixtures("own_throttle_cache")
 
@@ -261,3 +262,22 @@ def test_the_export_streams_with_the_same_queries_for_1_and_for_40_projects(town
     requester = client()
     with django_assert_num_queries(queries):
         assert len(_csv_rows(requester.get(url))) == 41
+
+
+def test_a_partner_cannot_order_the_csv_by_a_column_it_does_not_show(named):
+    """``created_at`` is no partner column: ordering by it is ignored, as in the API list, so the order of the rows
+    tells a partner nothing about it."""
+    shared = named.bundle("shared").project
+    organization = ProjectPartner.objects.filter(project=shared).first().organization
+    older = ProjectFactory(municipality=shared.municipality, lead_department=shared.lead_department, title="Older")
+    ProjectPartnerFactory(project=older, organization=organization)
+    Project.objects.filter(pk=older.pk).update(created_at=shared.created_at - timedelta(days=400))
+    client = api_client(named.user("partner"))
+
+    def ids(ordering: str) -> list[str]:
+        response = client.get("/api/v1/projects/export/", {"ordering": ordering}, headers=ENGLISH)
+        return [row[0] for row in _csv_rows(response)[1:]]
+
+    assert sorted(ids("created_at")) == sorted([str(shared.pk), str(older.pk)])
+    assert ids("created_at") == ids("-created_at")
+    assert ids("title") != ids("-title")  # a partner column still orders
