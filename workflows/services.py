@@ -47,6 +47,9 @@ from workflows.models import (
 )
 from workflows.policies import approver_roles_of, policy_get, quorum_reached
 
+# The columns a transition writes: the stage, where it was put on hold from, when it moved, and ``updated_at``.
+TRANSITION_FIELDS = ("stage", "stage_before_hold", "stage_changed_at", "updated_at")
+
 
 @dataclass(frozen=True)
 class TransitionOutcome:
@@ -122,7 +125,9 @@ def _execute(
     try:
         getattr(project, name)()
         project.stage_changed_at = timezone.now()
-        project.save()
+        # Only what a transition changes (``put_on_hold`` and ``resume`` keep the stage left): an UPDATE of every
+        # column rewrote the description and the rest of the row with each move.
+        project.save(update_fields=TRANSITION_FIELDS)
     except ConcurrentTransition:
         raise ConcurrentChange(_("Someone else changed the project's stage in the meantime.")) from None
     record = TransitionRecord.objects.create(

@@ -24,11 +24,6 @@ def _ids(users) -> set[int]:
     return set(users.values_list("pk", flat=True))
 
 
-def _team(project: Project) -> set[int]:
-    """The people who run the project: its manager, author, heads of lead and involved departments."""
-    return _ids(project_audience(project=project).holding(MANAGER, AUTHOR, LEAD_HEAD, INVOLVED_HEAD))
-
-
 def _coordinators(project: Project) -> set[int]:
     return _ids(project_audience(project=project).holding(COORDINATOR))
 
@@ -54,7 +49,10 @@ def _task(event: Event) -> Task | None:
 
 
 def _transitioned(event: Event) -> set[int]:
-    ids = _team(event.project) | _watchers(event.project)
+    # The people who run the project (its manager, author, heads of lead and involved departments) and its
+    # watchers, in one query.
+    team = project_audience(project=event.project).holding(MANAGER, AUTHOR, LEAD_HEAD, INVOLVED_HEAD, or_watching=True)
+    ids = _ids(team)
     if event.payload.get("approval_request_id"):
         # Whoever hears of the approval that ran the transition (the approval_granted event written with it)
         # is not told the same thing twice.

@@ -255,30 +255,50 @@ class ProjectAudience:
             seen_as_guest |= Q(pk__in=self._sharing_staff().values("user_id")) & is_guest
         return self._users(seen_as_guest).exclude(pk__in=self._owning_staff().values("user_id"))
 
-    def holding(self, *roles: str) -> QuerySet[User]:
-        """Who holds any of ``roles`` on the project (the other way round of ``ProjectAccess.roles``)."""
+    def holding(self, *roles: str, or_watching: bool = False) -> QuerySet[User]:
+        """Who holds any of ``roles`` on the project (the other way round of ``ProjectAccess.roles``); with
+        ``or_watching``, its watchers too, in the same query."""
         project = self.project
         heads = Membership.objects.filter(role=Role.HEAD)
         condition = Q(pk__in=[])
         if COORDINATOR in roles:
             coordinators = Membership.objects.filter(role=Role.COORDINATOR, municipality_id=project.municipality_id)
             condition |= Q(pk__in=coordinators.values("user_id"))
+        # Heads of the lead and of the involved departments in one subquery.
+        departments = Q(pk__in=[])
         if LEAD_HEAD in roles and project.lead_department_id is not None:
-            condition |= Q(pk__in=heads.filter(department_id=project.lead_department_id).values("user_id"))
+            departments |= Q(department_id=project.lead_department_id)
         if INVOLVED_HEAD in roles:
             involved = Project.departments.through.objects.filter(project_id=project.pk).values("department_id")
-            condition |= Q(pk__in=heads.filter(department_id__in=involved).values("user_id"))
+            departments |= Q(department_id__in=involved)
+        if LEAD_HEAD in roles or INVOLVED_HEAD in roles:
+            condition |= Q(pk__in=heads.filter(departments).values("user_id"))
         for role, user_id in ((MANAGER, project.manager_id), (AUTHOR, project.author_id)):
             if role in roles and user_id is not None:
                 condition |= Q(pk=user_id)
+        if or_watching:
+            condition |= Q(pk__in=Project.watchers.through.objects.filter(project_id=project.pk).values("user_id"))
         return self._users(condition)
 
+    # ``everyone`` and ``contributors`` are ``internal() | partners(…)`` with the condition reduced: staff of a
+    # sharing municipality see the project (inside or as guests), so the guest tests cancel out; and one condition
+    # over three or four subqueries, not two querysets combined, which cost a notification's fan-out more than
+    # running the query (8 ms a transition).
     def everyone(self) -> QuerySet[User]:
-        return self.internal() | self.partners()
+        return self._users(
+            Q(pk__in=self._owning_staff().values("user_id"))
+            | Q(pk__in=self._sharing_staff().values("user_id"))
+            | Q(pk__in=self._guests(contributing=False).values("user_id"))
+        )
 
     def contributors(self) -> QuerySet[User]:
         """Who may comment and work on tasks: everyone inside, and guests of organisations that contribute."""
-        return self.internal() | self.partners(contributing=True)
+        is_guest = Q(pk__in=Membership.objects.filter(role=Role.PARTNER).values("user_id"))
+        return self._users(
+            Q(pk__in=self._owning_staff().values("user_id"))
+            | (Q(pk__in=self._sharing_staff().values("user_id")) & ~is_guest)
+            | Q(pk__in=self._guests(contributing=True).values("user_id"))
+        )
 
 
 def project_audience(*, project: Project) -> ProjectAudience:

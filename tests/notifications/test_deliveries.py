@@ -231,6 +231,8 @@ def test_a_transition_watched_by_many_writes_every_row_once_in_the_same_queries_
         assert Notification.objects.filter(event=event).count() == len(group) + 1  # and the lead head
         assert not Notification.objects.filter(event=event, is_mention=True).exists()
     assert counts[0] == counts[1]
+    # Pinned: the team and the watchers are one query (16 before, when the watchers were asked apart).
+    assert counts[0] == 15
 
 
 def test_a_mention_is_marked_on_the_mentioned_persons_row_only(town):

@@ -31,7 +31,7 @@ from backend.web.forms.inbox import ApprovalDecisionForm
 from backend.web.htmx import htmx_partial, render_page
 from backend.web.pagination import page_of
 from workflows.models import ApprovalRequest, ApprovalStatus
-from workflows.selectors import approval_list_pending_for, approval_list_visible
+from workflows.selectors import approval_list_not_pending_for, approval_list_pending_for, approval_list_visible
 from workflows.services import TransitionOutcome, approval_decide, approval_withdraw
 
 TEMPLATE = "pages/approvals.html"
@@ -117,7 +117,7 @@ def _inbox_context(request: HttpRequest, **failed) -> dict:
         number=request.GET.get("pending_page"),
         per_page=PENDING_PAGE_SIZE,
     )
-    recent = approval_list_visible(user=request.user).exclude(pk__in=waiting.values("pk"))
+    recent = approval_list_not_pending_for(user=request.user)
     history = page_of(
         recent.order_by("-created_at", "-id"), number=request.GET.get("history_page"), per_page=HISTORY_PAGE_SIZE
     )
