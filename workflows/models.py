@@ -161,8 +161,14 @@ class ApprovalRequest(ApproverRolesMixin, models.Model):
         verbose_name = _("approval request")
         verbose_name_plural = _("approval requests")
         ordering = ("-created_at", "-id")
-        # The approvals inbox: pending requests, newest first.
-        indexes = [models.Index(fields=("status", "-created_at", "-id"), name="approval_status_newest")]
+        # The approvals inbox: pending requests, newest first; every request a user sees (the API list, the inbox's
+        # history), newest first; and one requester's own (a project manager's history). At 100,000 projects each
+        # page otherwise hashed every project and sorted every request it saw (EXPLAIN: 245-310 ms → 0.5-1.4 ms).
+        indexes = [
+            models.Index(fields=("status", "-created_at", "-id"), name="approval_status_newest"),
+            models.Index(fields=("-created_at", "-id"), name="approval_newest"),
+            models.Index(fields=("requested_by", "-created_at", "-id"), name="approval_requester_newest"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=("project", "transition"),

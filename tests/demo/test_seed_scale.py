@@ -7,6 +7,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -83,3 +84,13 @@ def test_refuses_to_load_twice():
     with pytest.raises(CommandError, match="already holds"):
         _seed(municipalities=0, projects=3)
     assert Project.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_load_is_vacuumed_as_a_live_database_would_be():
+    """Pages of the project table are marked all-visible, so counts can be answered from an index alone."""
+    _seed(municipalities=0, projects=20)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = %s", [Project._meta.db_table])
+        (all_visible,) = cursor.fetchone()
+    assert all_visible > 0

@@ -105,6 +105,14 @@ def test_sorting(as_role, projects, sort, first, second):
     assert html.index(first) < html.index(second)
 
 
+@pytest.mark.parametrize("sort", ["estimated_cost", "-estimated_cost"])
+def test_projects_without_a_cost_come_last_whichever_way_cost_is_sorted(as_role, town, projects, sort):
+    ProjectFactory(lead_department=town.env, title="Bez odhadu nákladů", estimated_cost=None)
+    html = as_role("manager").get(f"{URL}?sort={sort}").content.decode()
+    assert html.index(SHARED) < html.index("Bez odhadu nákladů")
+    assert html.index(PRIVATE) < html.index("Bez odhadu nákladů")
+
+
 def test_sort_headers_toggle_and_keep_the_filters(as_role, projects):
     html = as_role("manager").get(f"{URL}?sort=title&search=e").content.decode()
     assert re.search(r'aria-sort="ascending"[^>]*>\s*<a href="\?sort=-title&amp;search=e"', html)

@@ -83,7 +83,10 @@ def _sort(requested: str, *, access: Access) -> tuple[str, list]:
     if key not in SORTS or (key in INTERNAL_SORTS and not internal_allowed):
         requested, key = DEFAULT_SORT, DEFAULT_SORT.removeprefix("-")
     descending = requested.startswith("-")
-    column = F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True)
+    # NULLS LAST only where a column can hold NULL: on a NOT NULL column it changes no row's place but keeps
+    # PostgreSQL from reading its index backwards (at 100,000 projects the default order sorted the whole table).
+    nulls_last = True if Project._meta.get_field(key).null else None
+    column = F(key).desc(nulls_last=nulls_last) if descending else F(key).asc(nulls_last=nulls_last)
     return requested, [column, "-id" if descending else "id"]
 
 
