@@ -132,7 +132,7 @@ class Idea(models.Model):
         ordering = ("-created_at", "-id")
         indexes = [
             models.Index(fields=("municipality", "status", "-created_at"), name="idea_queue"),
-            # The portal's places (backend.portal.public.public_place_rows): a page of the published ones by place.
+            # The portal's places (backend.portal.public.public_place_page): a page of the published ones by place.
             models.Index(
                 fields=("municipality", "place", "id"),
                 condition=models.Q(status="published") & ~models.Q(place=""),

@@ -21,7 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, DecimalField, F, Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
@@ -637,14 +637,84 @@ class PublicPlace:
     longitude: Decimal | None
 
 
-def public_place_rows(*, municipality: Municipality) -> QuerySet:
-    """Public projects with an address and published ideas with a place, in one list ordered by place (one query
-    for a page of it): rows of ``place, kind, id, title, latitude, longitude`` for ``public_place``."""
+@dataclass(frozen=True)
+class PlaceCursor:
+    """Where a page of places starts or ends: a row's place, kind and id, the order of the list. In an address as
+    ``<kind>.<id>.<place>``."""
+
+    place: str
+    kind: str
+    id: int
+
+    @property
+    def token(self) -> str:
+        return f"{self.kind}.{self.id}.{self.place}"
+
+    @classmethod
+    def parse(cls, token: str) -> "PlaceCursor":
+        """Raises ValueError for anything that is not a cursor of this list."""
+        kind, _dot, rest = token.partition(".")
+        number, dot, place = rest.partition(".")
+        if kind not in (PLACE_KIND_PROJECT, PLACE_KIND_IDEA) or not dot or not number.isascii():
+            raise ValueError(token)
+        if not number.isdigit() or len(number) > 18 or len(place) > PLACE_CURSOR_MAX_LENGTH:
+            raise ValueError(token)
+        return cls(place=place, kind=kind, id=int(number))
+
+
+@dataclass(frozen=True)
+class PlacePage:
+    """A page of places, and the cursors of the pages before and after it (None: there is none)."""
+
+    places: list["PublicPlace"]
+    previous: PlaceCursor | None
+    next: PlaceCursor | None
+
+
+PLACE_CURSOR_MAX_LENGTH = 1000
+
+
+def public_place_page(
+    *, municipality: Municipality, size: int, after: PlaceCursor | None = None, before: PlaceCursor | None = None
+) -> PlacePage:
+    """Public projects with an address and published ideas with a place, in one list ordered by place, kind and id:
+    ``size`` of them after ``after`` (or the first ones), or the last ``size`` before ``before``, in one query.
+
+    Each part (projects, ideas) reads at most ``size + 1`` rows from its index after (or before) the cursor, and
+    only those are sorted together: the same time at any number of places. No count, so no "page N of M"."""
+    backwards = before is not None
+    cursor = before if backwards else after
+    projects, ideas = _place_parts(municipality)
+    parts = []
+    for part, kind, column in ((projects, PLACE_KIND_PROJECT, "address"), (ideas, PLACE_KIND_IDEA, "place")):
+        if cursor is not None:
+            part = part.filter(_beyond(cursor, kind=kind, column=column, backwards=backwards))
+        if connection.features.supports_slicing_ordering_in_compound:
+            order = (f"-{column}", "-id") if backwards else (column, "id")
+            part = part.order_by(*order)[: size + 1]
+        parts.append(part)
+    order = ("-place", "-kind", "-id") if backwards else ("place", "kind", "id")
+    rows = [public_place(row) for row in parts[0].union(parts[1], all=True).order_by(*order)[: size + 1]]
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    first = _cursor_of(rows[0]) if rows else None
+    last = _cursor_of(rows[-1]) if rows else None
+    return PlacePage(
+        places=rows,
+        previous=first if (more if backwards else cursor is not None) else None,
+        next=last if (True if backwards else more) else None,
+    )
+
+
+def _place_parts(municipality: Municipality) -> tuple[QuerySet, QuerySet]:
+    """The two parts of the list of places, as rows of the same columns (each read by its partial index)."""
     projects = (
         public_project_queryset(municipality=municipality)
         .exclude(address="")
         .annotate(place=F("address"), kind=Value(PLACE_KIND_PROJECT, output_field=CharField()))
-        .order_by()  # a part of a UNION carries no order of its own (SQLite refuses one): the union is ordered below
+        .order_by()  # a part of a UNION carries no order of its own (SQLite refuses one): the union is ordered
         .values_list("place", "kind", "id", "title", "latitude", "longitude")
     )
     no_coordinate = Value(None, output_field=DecimalField(max_digits=9, decimal_places=6))
@@ -657,7 +727,28 @@ def public_place_rows(*, municipality: Municipality) -> QuerySet:
         .order_by()
         .values_list("place", "kind", "id", "title", "latitude", "longitude")
     )
-    return projects.union(ideas, all=True).order_by("place", "kind", "id")
+    return projects, ideas
+
+
+def _beyond(cursor: PlaceCursor, *, kind: str, column: str, backwards: bool) -> Q:
+    """The rows of one part (all of ``kind``) after the cursor in the order (place, kind, id), or before it.
+
+    Bounded by the place (``>=``/``<=``), so that the index is read from the cursor on rather than filtered."""
+    if not backwards:
+        if kind > cursor.kind:
+            return Q(**{f"{column}__gte": cursor.place})
+        if kind < cursor.kind:
+            return Q(**{f"{column}__gt": cursor.place})
+        return Q(**{f"{column}__gte": cursor.place}) & (Q(**{f"{column}__gt": cursor.place}) | Q(id__gt=cursor.id))
+    if kind < cursor.kind:
+        return Q(**{f"{column}__lte": cursor.place})
+    if kind > cursor.kind:
+        return Q(**{f"{column}__lt": cursor.place})
+    return Q(**{f"{column}__lte": cursor.place}) & (Q(**{f"{column}__lt": cursor.place}) | Q(id__lt=cursor.id))
+
+
+def _cursor_of(place: "PublicPlace") -> PlaceCursor:
+    return PlaceCursor(place=place.place, kind=place.kind, id=place.id)
 
 
 def public_place(row: tuple) -> PublicPlace:

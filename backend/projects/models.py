@@ -173,7 +173,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
                 condition=Q(is_public=True),
                 name="project_public_newest",
             ),
-            # The portal's places (backend.portal.public.public_place_rows): a page of them by address.
+            # The portal's places (backend.portal.public.public_place_page): a page of them by address.
             models.Index(
                 fields=("municipality", "address", "id"),
                 condition=Q(is_public=True) & ~Q(address=""),
