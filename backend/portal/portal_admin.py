@@ -58,14 +58,8 @@ def portal_settings_update(*, actor: User, portal: Portal, changes: dict) -> Por
     }
     if changed:
         labels = ", ".join(str(Portal._meta.get_field(name).verbose_name) for name in changed)
-        audit_record(
-            action=AuditAction.PORTAL_SETTINGS_CHANGED,
-            actor=actor,
-            municipality_ids=[portal.municipality_id],
-            object_type="portal",
-            object_id=portal.pk,
-            details={"changes": changed, "message": _("Changed: %(fields)s.") % {"fields": labels}},
-        )
+        message = _("Changed: %(fields)s.") % {"fields": labels}
+        _audit(AuditAction.PORTAL_SETTINGS_CHANGED, actor=actor, portal=portal, changes=changed, message=message)
     return portal
 
 
@@ -87,19 +81,27 @@ def idea_moderators_set(*, actor: User, portal: Portal, membership_ids: list[int
             parts.append(_("Moderate now: %(people)s.") % {"people": _names(granted)})
         if revoked:
             parts.append(_("No longer moderate: %(people)s.") % {"people": _names(revoked)})
-        audit_record(
-            action=AuditAction.IDEA_MODERATORS_CHANGED,
+        _audit(
+            AuditAction.IDEA_MODERATORS_CHANGED,
             actor=actor,
-            municipality_ids=[portal.municipality_id],
-            object_type="portal",
-            object_id=portal.pk,
-            details={
-                "granted": [_person(membership) for membership in granted],
-                "revoked": [_person(membership) for membership in revoked],
-                "message": " ".join(parts),
-            },
+            portal=portal,
+            granted=[_person(membership) for membership in granted],
+            revoked=[_person(membership) for membership in revoked],
+            message=" ".join(parts),
         )
     return count
+
+
+def _audit(action: AuditAction, *, actor: User, portal: Portal, **details) -> None:
+    """The coordinator's decision about the portal as an audit entry of its municipality."""
+    audit_record(
+        action=action,
+        actor=actor,
+        municipality_ids=[portal.municipality_id],
+        object_type="portal",
+        object_id=portal.pk,
+        details=details,
+    )
 
 
 def _shown(value) -> str | int | bool | None:
