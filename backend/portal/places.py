@@ -57,7 +57,7 @@ def places(request: HttpRequest, slug: str) -> HttpResponse:
         "portal": portal,
         "error": error,
         "places": page.places,
-        "first_page": page.previous is not None or bool(error),
+        "first_page": page.previous is not None or bool(error) or after is not None or before is not None,
         "previous_query": urlencode({"before": page.previous.token}) if page.previous else "",
         "next_query": urlencode({"after": page.next.token}) if page.next else "",
         "map_tiles": settings.PORTAL_MAP_TILE_URL if origin else "",
