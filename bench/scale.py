@@ -60,8 +60,8 @@ GUARDED_SIZE = (
 # The web pages: bounded (the board's columns) or a page at a time (lists, inbox, my tasks), so guarded too.
 GUARDED_SIZE += ("board", "board fragment", "project list", "dashboard", "my tasks", "approvals inbox",
                  "notifications")  # fmt: skip
-# The public portal (anonymous, every project of the town public): a page of 20 cards, a page of 50 places, the
-# map's markers (at most backend.portal.places.POINTS_LIMIT).
+# The public portal (anonymous, every project of the town public): a page of 20 cards, a page of 50 places (read
+# after a cursor), the map's markers (at most backend.portal.places.POINTS_LIMIT).
 GUARDED_SIZE += ("portal list", "portal places", "portal points")
 # The town's strategy with every project of the town linked to one or two of its 10 measures: the page (tree,
 # figures, charts) and the API's coverage. Their queries are fixed (pinned and compared below), but their sums run
@@ -98,10 +98,11 @@ PINNED |= {
     "approvals inbox": 7,
     "notifications": 4,
 }
-# Anonymous (no session): the portal, the count, the page, the goals and measures of the filter, the latest updates
-# (the seed has none, so no query for their files); the places: the portal, the count, the page; the points: the
-# portal, the markers.
-PINNED |= {"portal list": 8, "portal places": 3, "portal points": 2}
+# Anonymous (no session): the portal, the page, the goals and measures of the filter, the latest updates (the seed
+# has none, so no query for their files), whether a consultation runs (the town's energy figures and count of public
+# projects come from the cache: summed by the first request, which is not counted); the places: the portal, the page
+# (after a cursor, no count); the points: the portal, the markers.
+PINNED |= {"portal list": 6, "portal places": 2, "portal points": 2}
 # The strategy page: session and user, the strategy, its goals and measures, the coverage's aggregates (per measure
 # and per goal), the ideas per goal, the amendments, the changelog; the API's coverage: the token, the strategy, the
 # tree and the same aggregates.

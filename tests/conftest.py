@@ -1,5 +1,6 @@
 """Shared fixtures: a town with every kind of user of DESIGN.md, and projects in any stage."""
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,6 +41,14 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _own_portal_summary_keys(monkeypatch):
+    """The portal keeps each town's energy figures and project count in the cache, keyed by the town's id: the test
+    Redis outlives the test databases (a new run's towns reuse ids), so each test keys them in a namespace of its
+    own."""
+    monkeypatch.setattr("backend.portal.public.SUMMARY_CACHE_PREFIX", f"portal:summary:test-{uuid.uuid4().hex}")
 
 
 @dataclass

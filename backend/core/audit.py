@@ -1,4 +1,5 @@
-"""The audit log of refusals: refused transitions and approvals, refused object access, failed sign-ins, lockouts.
+"""The audit log: refusals (refused transitions and approvals, refused object access, failed sign-ins, lockouts) and
+coordinators' decisions about access to the public portal (its settings, who moderates citizen ideas).
 
 ``audit_record`` is the one writer. It runs in its own savepoint and never lets a failure to write escape:
 a refusal must still answer the user when the audit table is unreachable (the failure is logged instead).

@@ -21,6 +21,9 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", _("Access refused")
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     LOCKED_OUT = "locked_out", _("Locked out after repeated failed sign-ins")
+    # Coordinators' decisions about who may do what on the public portal.
+    PORTAL_SETTINGS_CHANGED = "portal_settings_changed", _("Portal settings changed")
+    IDEA_MODERATORS_CHANGED = "idea_moderators_changed", _("Moderators of citizen ideas changed")
 
 
 class AuditImmutableError(Exception):
@@ -38,7 +41,8 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    """One security-relevant refusal: who tried what, when, from where. Written by ``backend.core.audit`` only.
+    """One security-relevant refusal (who tried what, when, from where) or a coordinator's decision about access.
+    Written by ``backend.core.audit`` only.
 
     The municipality scopes who may read it (its coordinator); an entry about a person of two municipalities
     is written once for each. Entries are never edited; they are deleted only by the retention prune.

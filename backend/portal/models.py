@@ -130,7 +130,15 @@ class Idea(models.Model):
         verbose_name = _("citizen idea")
         verbose_name_plural = _("citizen ideas")
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("municipality", "status", "-created_at"), name="idea_queue")]
+        indexes = [
+            models.Index(fields=("municipality", "status", "-created_at"), name="idea_queue"),
+            # The portal's places (backend.portal.public.public_place_page): a page of the published ones by place.
+            models.Index(
+                fields=("municipality", "place", "id"),
+                condition=models.Q(status="published") & ~models.Q(place=""),
+                name="idea_published_place",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -11,11 +11,17 @@ Each read costs a fixed number of queries: a page of cards one, a project's publ
 """
 
 import datetime
+import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import CharField, DecimalField, F, Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
@@ -68,6 +74,12 @@ PROGRESS_STAGES = (
     Stage.COMPLETED,
 )
 SEARCH_MAX_LENGTH = 200
+# The town's public energy figures and project count are kept in the cache under these keys; a stored sum lives at
+# most this long (a change renews the town's version at once: the limit only bounds a renewal the cache missed).
+SUMMARY_CACHE_PREFIX = "portal:summary"
+SUMMARY_CACHE_SECONDS = 60 * 60
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -391,9 +403,69 @@ def public_goals(*, municipality: Municipality) -> QuerySet[Goal]:
 
 
 def public_energy(*, municipality: Municipality) -> PublicEnergy | None:
-    """The energy figures of the municipality's public projects (one aggregate), None when none has any."""
-    figures = energy_figures_of(projects=public_project_queryset(municipality=municipality))
+    """The energy figures of the municipality's public projects, None when none has any (kept in the cache: see
+    ``public_summary``)."""
+    figures = public_summary(municipality=municipality)["energy"]
     return PublicEnergy(**figures) if figures["projects"] else None
+
+
+def public_project_count(*, municipality: Municipality) -> int:
+    """How many public projects the municipality has: the unfiltered list's count (kept in the cache)."""
+    return public_summary(municipality=municipality)["projects"]
+
+
+def public_summary(*, municipality: Municipality) -> dict:
+    """The town's public energy figures and its number of public projects.
+
+    Summed by an aggregate over every public KPI and a count of every public project of the town, which grow with
+    the town; so they are kept in the cache with the town's version they were summed under, and both are read in
+    one round trip. A change of any project, KPI or CO₂ effect of the town gives it a new version
+    (``public_summary_changed``, called by backend.portal.receivers), and the next read sums again. The version is
+    read before the sums: sums that raced a change are stored under the version before it, which no later read
+    takes. Without a reachable cache it sums every time.
+    """
+    key, version_key = _summary_keys(municipality.pk)
+    try:
+        found = cache.get_many([key, version_key])
+        version, stored = found.get(version_key), found.get(key)
+        if version is not None and stored is not None and stored[0] == version:
+            return stored[1]
+        if version is None:
+            cache.add(version_key, uuid.uuid4().hex, SUMMARY_CACHE_SECONDS)
+            version = cache.get(version_key)
+    except Exception:  # an unreachable cache must not take the portal down: sum as without one
+        logger.warning("The portal's summary cache could not be read.", exc_info=True)
+        version = None
+    projects = public_project_queryset(municipality=municipality)
+    summary = {"energy": energy_figures_of(projects=projects), "projects": projects.count()}
+    if version is not None:
+        try:
+            cache.set(key, (version, summary), SUMMARY_CACHE_SECONDS)
+        except Exception:
+            logger.warning("The portal's summary cache could not be written.", exc_info=True)
+    return summary
+
+
+def public_summary_changed(*, municipality_id: int) -> None:
+    """The town's public energy figures or its public projects may have changed: a new version now (reads later in
+    this transaction sum again) and once more when the transaction commits (reads that summed before the commit are
+    not taken)."""
+    _summary_version_bump(municipality_id)
+    transaction.on_commit(partial(_summary_version_bump, municipality_id))
+
+
+def _summary_keys(municipality_id: int) -> tuple[str, str]:
+    # The database's name too: two databases that share one cache (the bench's sizes, a test run's workers)
+    # have towns of the same id.
+    prefix = f"{SUMMARY_CACHE_PREFIX}:{settings.DATABASES['default']['NAME']}:{municipality_id}"
+    return f"{prefix}:figures", f"{prefix}:version"
+
+
+def _summary_version_bump(municipality_id: int) -> None:
+    try:
+        cache.set(_summary_keys(municipality_id)[1], uuid.uuid4().hex, SUMMARY_CACHE_SECONDS)
+    except Exception:  # the change itself must stand; the stored sum expires within SUMMARY_CACHE_SECONDS
+        logger.warning("The portal's summary cache of town %s could not be renewed.", municipality_id, exc_info=True)
 
 
 def public_measures(*, municipality: Municipality) -> QuerySet[Measure]:
@@ -565,14 +637,84 @@ class PublicPlace:
     longitude: Decimal | None
 
 
-def public_place_rows(*, municipality: Municipality) -> QuerySet:
-    """Public projects with an address and published ideas with a place, in one list ordered by place (one query
-    for a page of it): rows of ``place, kind, id, title, latitude, longitude`` for ``public_place``."""
+@dataclass(frozen=True)
+class PlaceCursor:
+    """Where a page of places starts or ends: a row's place, kind and id, the order of the list. In an address as
+    ``<kind>.<id>.<place>``."""
+
+    place: str
+    kind: str
+    id: int
+
+    @property
+    def token(self) -> str:
+        return f"{self.kind}.{self.id}.{self.place}"
+
+    @classmethod
+    def parse(cls, token: str) -> "PlaceCursor":
+        """Raises ValueError for anything that is not a cursor of this list."""
+        kind, _dot, rest = token.partition(".")
+        number, dot, place = rest.partition(".")
+        if kind not in (PLACE_KIND_PROJECT, PLACE_KIND_IDEA) or not dot or not number.isascii():
+            raise ValueError(token)
+        if not number.isdigit() or len(number) > 18 or len(place) > PLACE_CURSOR_MAX_LENGTH:
+            raise ValueError(token)
+        return cls(place=place, kind=kind, id=int(number))
+
+
+@dataclass(frozen=True)
+class PlacePage:
+    """A page of places, and the cursors of the pages before and after it (None: there is none)."""
+
+    places: list["PublicPlace"]
+    previous: PlaceCursor | None
+    next: PlaceCursor | None
+
+
+PLACE_CURSOR_MAX_LENGTH = 1000
+
+
+def public_place_page(
+    *, municipality: Municipality, size: int, after: PlaceCursor | None = None, before: PlaceCursor | None = None
+) -> PlacePage:
+    """Public projects with an address and published ideas with a place, in one list ordered by place, kind and id:
+    ``size`` of them after ``after`` (or the first ones), or the last ``size`` before ``before``, in one query.
+
+    Each part (projects, ideas) reads at most ``size + 1`` rows from its index after (or before) the cursor, and
+    only those are sorted together: the same time at any number of places. No count, so no "page N of M"."""
+    backwards = before is not None
+    cursor = before if backwards else after
+    projects, ideas = _place_parts(municipality)
+    parts = []
+    for part, kind, column in ((projects, PLACE_KIND_PROJECT, "address"), (ideas, PLACE_KIND_IDEA, "place")):
+        if cursor is not None:
+            part = part.filter(_beyond(cursor, kind=kind, column=column, backwards=backwards))
+        if connection.features.supports_slicing_ordering_in_compound:
+            order = (f"-{column}", "-id") if backwards else (column, "id")
+            part = part.order_by(*order)[: size + 1]
+        parts.append(part)
+    order = ("-place", "-kind", "-id") if backwards else ("place", "kind", "id")
+    rows = [public_place(row) for row in parts[0].union(parts[1], all=True).order_by(*order)[: size + 1]]
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    first = _cursor_of(rows[0]) if rows else None
+    last = _cursor_of(rows[-1]) if rows else None
+    return PlacePage(
+        places=rows,
+        previous=first if (more if backwards else cursor is not None) else None,
+        next=last if (True if backwards else more) else None,
+    )
+
+
+def _place_parts(municipality: Municipality) -> tuple[QuerySet, QuerySet]:
+    """The two parts of the list of places, as rows of the same columns (each read by its partial index)."""
     projects = (
         public_project_queryset(municipality=municipality)
         .exclude(address="")
         .annotate(place=F("address"), kind=Value(PLACE_KIND_PROJECT, output_field=CharField()))
-        .order_by()  # a part of a UNION carries no order of its own (SQLite refuses one): the union is ordered below
+        .order_by()  # a part of a UNION carries no order of its own (SQLite refuses one): the union is ordered
         .values_list("place", "kind", "id", "title", "latitude", "longitude")
     )
     no_coordinate = Value(None, output_field=DecimalField(max_digits=9, decimal_places=6))
@@ -585,7 +727,28 @@ def public_place_rows(*, municipality: Municipality) -> QuerySet:
         .order_by()
         .values_list("place", "kind", "id", "title", "latitude", "longitude")
     )
-    return projects.union(ideas, all=True).order_by("place", "kind", "id")
+    return projects, ideas
+
+
+def _beyond(cursor: PlaceCursor, *, kind: str, column: str, backwards: bool) -> Q:
+    """The rows of one part (all of ``kind``) after the cursor in the order (place, kind, id), or before it.
+
+    Bounded by the place (``>=``/``<=``), so that the index is read from the cursor on rather than filtered."""
+    if not backwards:
+        if kind > cursor.kind:
+            return Q(**{f"{column}__gte": cursor.place})
+        if kind < cursor.kind:
+            return Q(**{f"{column}__gt": cursor.place})
+        return Q(**{f"{column}__gte": cursor.place}) & (Q(**{f"{column}__gt": cursor.place}) | Q(id__gt=cursor.id))
+    if kind < cursor.kind:
+        return Q(**{f"{column}__lte": cursor.place})
+    if kind > cursor.kind:
+        return Q(**{f"{column}__lt": cursor.place})
+    return Q(**{f"{column}__lte": cursor.place}) & (Q(**{f"{column}__lt": cursor.place}) | Q(id__lt=cursor.id))
+
+
+def _cursor_of(place: "PublicPlace") -> PlaceCursor:
+    return PlaceCursor(place=place.place, kind=place.kind, id=place.id)
 
 
 def public_place(row: tuple) -> PublicPlace:

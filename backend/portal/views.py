@@ -27,6 +27,7 @@ from backend.portal.public import (
     public_consultation_running,
     public_energy,
     public_project_cards,
+    public_project_count,
     public_project_get,
     public_update_list,
 )
@@ -75,7 +76,11 @@ def municipality(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         if not form.is_bound:
             form.cleaned_data = {}
-        page = Paginator(form.projects(), PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = Paginator(form.projects(), PAGE_SIZE)
+        if not form.is_filtered():
+            # The unfiltered count is kept in the cache with the energy figures: no count of every public project.
+            paginator.count = public_project_count(municipality=portal.municipality)
+        page = paginator.get_page(request.GET.get("page"))
     context = {
         "portal": portal,
         "form": form,

@@ -166,6 +166,19 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
                 condition=Q(is_public=True, latitude__isnull=False),
                 name="project_public_point",
             ),
+            # The portal's list (backend.portal.public.public_project_list): a town's public projects, latest
+            # change first, a page read from the index (backwards) instead of sorting all of them.
+            models.Index(
+                fields=("municipality", "stage_changed_at", "id"),
+                condition=Q(is_public=True),
+                name="project_public_newest",
+            ),
+            # The portal's places (backend.portal.public.public_place_page): a page of them by address.
+            models.Index(
+                fields=("municipality", "address", "id"),
+                condition=Q(is_public=True) & ~Q(address=""),
+                name="project_public_place",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),

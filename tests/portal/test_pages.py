@@ -126,10 +126,14 @@ def test_the_list_costs_the_same_queries_for_1_and_many_projects(
 ):
     for project in _public(town, count):
         ProjectUpdateFactory(project=project)
-    # Portal, count, page, the goals and the measures of the filter, the latest updates and their files, the energy
-    # figures, whether a consultation runs.
+    # Portal, the town's energy figures and count of public projects (summed on the first visit), the page, the
+    # goals and the measures of the filter, the latest updates and their files, whether a consultation runs.
     with django_assert_num_queries(9):
         response = client.get(reverse("portal:municipality", args=["vzorov"]))
+    assert response.status_code == 200
+    # The next visits read the energy figures and the count from the cache: no sum over the town's projects.
+    with django_assert_num_queries(7):
+        response = client.get(reverse("portal:municipality", args=["vzorov"]) + "?page=1")
     assert response.status_code == 200
 
 

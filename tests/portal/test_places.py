@@ -1,5 +1,7 @@
 """Public projects and published ideas by place: a list without a tile server, a map over the same list with one."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -7,6 +9,7 @@ from django.urls import reverse
 
 from backend.portal import places
 from backend.portal.models import Idea, IdeaStatus
+from backend.portal.public import PlaceCursor, public_place_page
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +94,7 @@ def test_the_places_page_and_the_points_cost_fixed_queries(
     for number in range(count):
         _public(town, f"Projekt {number}", f"Ulice {number}", latitude=Decimal("49.4"), longitude=Decimal("15.5"))
         _idea(town, f"Podnět {number}", f"Ulice {number}")
-    with django_assert_num_queries(3):  # the portal, the count, the page of places
+    with django_assert_num_queries(2):  # the portal, the page of places (no count)
         assert client.get(reverse("portal:places", args=["vzorov"])).status_code == 200
     for query in ("", "?bbox=15,49,16,50"):
         with django_assert_num_queries(2):  # the portal, the points (one more than the limit, to know if cut)
@@ -146,5 +149,55 @@ def test_the_places_list_is_paginated(client, town, portal):
         _idea(town, f"Podnět {number:02}", f"Ulice {number:02}")
     first = client.get(reverse("portal:places", args=["vzorov"])).content.decode()
     assert first.count('class="card place-group"') == 50
-    second = client.get(reverse("portal:places", args=["vzorov"]) + "?page=2").content.decode()
-    assert second.count('class="card place-group"') == 1
+    assert "Předchozí" not in first and "První stránka" not in first
+    next_link = re.search(r'<a rel="next" href="([^"]+)">Další</a>', first).group(1)
+    second = client.get(reverse("portal:places", args=["vzorov"]) + html.unescape(next_link)).content.decode()
+    assert second.count('class="card place-group"') == 1 and "Ulice 50" in second
+    assert 'rel="next"' not in second and "První stránka" in second
+    previous_link = re.search(r'<a rel="prev" href="([^"]+)">Předchozí</a>', second).group(1)
+    back = client.get(reverse("portal:places", args=["vzorov"]) + html.unescape(previous_link)).content.decode()
+    assert back.count('class="card place-group"') == 50 and "Ulice 00" in back and "Ulice 49" in back
+
+
+def test_pages_of_places_walk_every_place_once_in_order_both_ways(town, portal):
+    """Projects and ideas at the same places (the order's ties: place, then kind, then id), read 3 at a time."""
+    for number in range(5):
+        _public(town, f"Projekt {number}", f"Ulice {number % 3}")
+        _idea(town, f"Podnět {number}", f"Ulice {number % 2}")
+    _public(town, "Náměstí", "Náměstí Míru")
+    everything = public_place_page(municipality=town.municipality, size=100)
+    assert len(everything.places) == 11 and everything.next is None and everything.previous is None
+    assert [(place.place, place.kind) for place in everything.places][:3] == [
+        ("Náměstí Míru", "project"),
+        ("Ulice 0", "idea"),
+        ("Ulice 0", "idea"),
+    ]
+    pages, cursor = [], None
+    while True:
+        page = public_place_page(municipality=town.municipality, size=3, after=cursor)
+        pages.append(page.places)
+        if page.next is None:
+            break
+        cursor = page.next
+    assert [place for part in pages for place in part] == everything.places
+    assert [len(part) for part in pages] == [3, 3, 3, 2]
+    backwards = []
+    cursor = PlaceCursor(place=pages[-1][0].place, kind=pages[-1][0].kind, id=pages[-1][0].id)
+    while cursor is not None:
+        page = public_place_page(municipality=town.municipality, size=3, before=cursor)
+        backwards[:0] = page.places
+        cursor = page.previous
+    assert backwards + pages[-1] == everything.places
+
+
+@pytest.mark.parametrize(
+    "query", ["after=", "after=x", "after=project.abc.Ulice", "before=ideaa.1.Ulice", "after=idea.1"]
+)
+def test_a_bad_link_to_a_page_of_places_is_a_czech_400_with_the_first_page(client, town, portal, query):
+    _idea(town, "Strom", "Náměstí Míru")
+    response = client.get(reverse("portal:places", args=["vzorov"]) + "?" + query)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Tento odkaz na stránku míst není platný. Začněte znovu od první stránky." in text
+    assert "Strom" in text
+    assert "public" not in response.get("Cache-Control", "")

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from backend.accounts.models import Membership
+from backend.core.models import AuditAction, AuditEntry
 from backend.portal.models import Idea, IdeaStatus
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,62 @@ def test_only_the_coordinator_names_moderators(client, town, portal):
     response = client.post(_settings_url(town), {"part": "moderators", "moderator": [membership.pk]})
     assert response.status_code == 403
     assert not Membership.objects.get(pk=membership.pk).moderates_ideas
+
+
+# --- the coordinator's decisions in the audit log ------------------------------------------------------------------
+
+
+def _decisions(town, action):
+    return list(AuditEntry.objects.filter(action=action, municipality=town.municipality).order_by("pk"))
+
+
+def test_changed_settings_are_in_the_audit_log_with_what_changed(client, town, portal):
+    client.force_login(town.user("coordinator"))
+    assert _save(client, town, introduction="Vítejte.", ruian_code="554782").status_code == 302
+    [entry] = _decisions(town, AuditAction.PORTAL_SETTINGS_CHANGED)
+    assert entry.actor == town.user("coordinator") and entry.object_type == "portal"
+    assert entry.object_id == str(portal.pk)
+    assert entry.details["changes"] == {
+        "introduction": {"from": "Vítejte v **Vzorově**.", "to": "Vítejte."},
+        "ruian_code": {"from": None, "to": 554782},
+    }
+    assert entry.details["message"] == "Změněno: úvod, Kód obce v RÚIAN."
+    assert _save(client, town, introduction="Vítejte.", ruian_code="554782").status_code == 302  # nothing new
+    assert len(_decisions(town, AuditAction.PORTAL_SETTINGS_CHANGED)) == 1
+    closed = client.post(_settings_url(town), {"part": "settings", "introduction": "x" * 5000, "ruian_code": ""})
+    assert closed.status_code == 302
+    entry = _decisions(town, AuditAction.PORTAL_SETTINGS_CHANGED)[-1]
+    assert entry.details["changes"]["is_open"] == {"from": True, "to": False}
+    assert len(entry.details["changes"]["introduction"]["to"]) == 200
+    page = client.get(reverse("web:audit")).content.decode()
+    assert "Změna nastavení portálu" in page and "Změněno: otevřen veřejnosti, úvod, Kód obce v RÚIAN." in page
+
+
+def test_who_was_given_or_lost_moderation_is_in_the_audit_log(client, town, portal):
+    staff = Membership.objects.get(user=town.user("staff"))
+    head = Membership.objects.get(user=town.user("lead_head"))
+    town.user("staff").first_name, town.user("staff").last_name = "Jana", "Malá"
+    town.user("staff").save()
+    client.force_login(town.user("coordinator"))
+    assert client.post(_settings_url(town), {"part": "moderators", "moderator": [staff.pk]}).status_code == 302
+    [granted] = _decisions(town, AuditAction.IDEA_MODERATORS_CHANGED)
+    assert [person["membership"] for person in granted.details["granted"]] == [staff.pk]
+    assert granted.details["revoked"] == [] and granted.details["message"] == "Nově moderují: Jana Malá."
+    # The same list again changes nothing and records nothing.
+    assert client.post(_settings_url(town), {"part": "moderators", "moderator": [staff.pk]}).status_code == 302
+    assert len(_decisions(town, AuditAction.IDEA_MODERATORS_CHANGED)) == 1
+    assert client.post(_settings_url(town), {"part": "moderators", "moderator": [head.pk]}).status_code == 302
+    swapped = _decisions(town, AuditAction.IDEA_MODERATORS_CHANGED)[-1]
+    assert [person["membership"] for person in swapped.details["granted"]] == [head.pk]
+    assert [person["username"] for person in swapped.details["revoked"]] == [town.user("staff").username]
+    assert "Už nemoderují: Jana Malá." in swapped.details["message"]
+    assert swapped.actor == town.user("coordinator")
+    page = client.get(reverse("web:audit")).content.decode()
+    assert "Změna moderátorů podnětů občanů" in page
+
+
+def test_a_refused_change_of_moderators_records_no_decision(client, town, portal):
+    membership = Membership.objects.get(user=town.user("staff"))
+    client.force_login(town.user("manager"))
+    assert client.post(_settings_url(town), {"part": "moderators", "moderator": [membership.pk]}).status_code == 403
+    assert _decisions(town, AuditAction.IDEA_MODERATORS_CHANGED) == []
