@@ -94,3 +94,22 @@ def test_outside_a_transaction_the_load_is_vacuumed_as_a_live_database_would_be(
         cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = %s", [Project._meta.db_table])
         (all_visible,) = cursor.fetchone()
     assert all_visible > 0
+
+
+def test_a_seed_renews_the_portal_figures_a_cache_kept_for_a_town_of_the_same_id():
+    from django.core.cache import cache
+
+    from backend.portal.public import _summary_keys, public_summary
+
+    with connection.cursor() as cursor:  # the id the big town will get (an earlier database's town had it too)
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('accounts_municipality', 'id'))")
+        next_id = cursor.fetchone()[0] + 1
+    stale = {"stale": True}
+    figures_key, version_key = _summary_keys(next_id)
+    cache.set_many({version_key: "earlier", figures_key: ("earlier", stale)})
+
+    _seed(municipalities=0, projects=10)
+
+    big = Municipality.objects.get(name=BIG_TOWN_NAME)
+    assert big.pk == next_id
+    assert public_summary(municipality=big) != stale
