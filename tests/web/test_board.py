@@ -91,6 +91,19 @@ def test_card_shows_department_code_cost_days_in_stage_and_open_tasks(as_role, t
     assert reverse("web:project_detail", kwargs={"pk": shared.pk}) in card
 
 
+def test_card_escapes_its_title_and_marks_a_missing_department_or_cost(as_role, town):
+    project = town.project(Stage.IDEA, ready=False, title="Kašna <b>na návsi</b>")
+    Project.objects.filter(pk=project.pk).update(
+        lead_department=None, estimated_cost=None, stage_changed_at=timezone.now()
+    )
+    card = _card(as_role("coordinator").get(URL, **HTMX).content.decode(), project.pk)
+    url = reverse("web:project_detail", kwargs={"pk": project.pk})
+    assert f'<a href="{url}">Kašna &lt;b&gt;na návsi&lt;/b&gt;</a>' in card
+    assert '<p class="card-meta">–</p>' in card
+    assert re.search(r'class="badge badge-days">ve fázi 0 dní<', card)
+    assert "badge-tasks" not in card
+
+
 def test_partner_card_has_no_costs_and_no_internal_people(as_role, town, projects):
     shared = projects[0]
     TaskFactory(project=shared, status="open")

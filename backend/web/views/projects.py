@@ -41,6 +41,8 @@ SORTS = {
     "estimated_cost": gettext_lazy("estimated cost (CZK)"),
 }
 INTERNAL_SORTS = {"estimated_cost"}
+# Sort keys whose column may be empty: projects without a value come last in either direction.
+NULLABLE_SORTS = {"estimated_cost"}
 DEFAULT_SORT = "-created_at"
 
 
@@ -83,10 +85,12 @@ def _sort(requested: str, *, access: Access) -> tuple[str, list]:
     if key not in SORTS or (key in INTERNAL_SORTS and not internal_allowed):
         requested, key = DEFAULT_SORT, DEFAULT_SORT.removeprefix("-")
     descending = requested.startswith("-")
-    # NULLS LAST only where a column can hold NULL: on a NOT NULL column it changes no row's place but keeps
-    # PostgreSQL from reading its index backwards (at 100,000 projects the default order sorted the whole table).
-    nulls_last = True if Project._meta.get_field(key).null else None
-    column = F(key).desc(nulls_last=nulls_last) if descending else F(key).asc(nulls_last=nulls_last)
+    if key in NULLABLE_SORTS:
+        column = F(key).desc(nulls_last=True) if descending else F(key).asc(nulls_last=True)
+    else:
+        # A plain ORDER BY, which the index on the order can serve: "NULLS LAST" on a column without nulls
+        # changes no row's place but matches no index (and SQLite's indexes cannot say it).
+        column = F(key).desc() if descending else F(key).asc()
     return requested, [column, "-id" if descending else "id"]
 
 
@@ -114,16 +118,15 @@ def project_list(request: HttpRequest) -> HttpResponse:
         departments=filter_departments(projects=project_list_visible(user=request.user)),
         request=request,
     )
-    # The pager counts the filtered projects alone; only the page's rows are joined to their tasks.
-    page = page_of(filterset.qs, number=request.GET.get("page"), per_page=PAGE_SIZE)
-    rows = project_cards(user=request.user, projects=Project.objects.filter(pk__in=page.object_list.values("pk")))
+    # The pager's COUNT leaves the unused task count out; the page query computes it for the page's rows alone
+    # (PostgreSQL evaluates the subquery after the LIMIT), so nothing reads all visible projects twice.
+    rows = project_cards(user=request.user, projects=filterset.qs).select_related("lead_department", "manager")
+    page = page_of(rows, number=request.GET.get("page"), per_page=PAGE_SIZE)
     context = {
         "nav": "projects",
         "filter_form": filterset.form,
         "page": page,
-        "projects": mark_internals(
-            user=request.user, projects=rows.select_related("lead_department", "manager").order_by(*ordering)
-        ),
+        "projects": mark_internals(user=request.user, projects=page.object_list),
         "sort": sort,
         "headers": _sort_headers(sort, access=access),
         "show_internal_columns": access.is_platform_admin or bool(access.municipality_ids),
