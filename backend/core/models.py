@@ -21,6 +21,10 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", _("Access refused")
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     LOCKED_OUT = "locked_out", _("Locked out after repeated failed sign-ins")
+    # Changes of a municipality's configuration that its coordinator should be able to trace.
+    PROGRAMME_ADDED = "programme_added", _("Funding programme added")
+    PROGRAMME_DEACTIVATED = "programme_deactivated", _("Funding programme deactivated")
+    PROGRAMME_RESUMED = "programme_resumed", _("Funding programme offered again")
 
 
 class AuditImmutableError(Exception):
