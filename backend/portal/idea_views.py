@@ -287,9 +287,11 @@ def idea_photo_moderated(request: HttpRequest, pk: int) -> HttpResponse:
 def idea_goal(request: HttpRequest, pk: int) -> HttpResponse:
     """The moderator links the idea to the strategy goal it serves (or unlinks it); back to the idea in the queue."""
     raw = request.POST.get("goal", "")
+    # Empty unlinks; anything but an id (``²`` passes isdigit, not int) is id 0, no goal: refused, nothing changed.
+    goal_id = None if raw == "" else int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
     try:
         idea = idea_get_moderated(user=request.user, pk=pk)
-        idea_goal_set(actor=request.user, idea=idea, goal_id=int(raw) if raw.isdigit() else None)
+        idea_goal_set(actor=request.user, idea=idea, goal_id=goal_id)
     except NotFound as error:
         raise Http404(str(error)) from None
     except PermissionDenied as error:
