@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.sites import NotRegistered
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +44,15 @@ def coordinated_municipality_ids(user: User) -> frozenset[int]:
     organisation.
     """
     return user_access(user=user).coordinator_of
+
+
+def shared_and_coordinated(request, queryset: QuerySet) -> QuerySet:
+    """Rows of every town (no municipality) and of the towns the user coordinates; everything for an operator."""
+    if request.user.is_superuser:
+        return queryset
+    return queryset.filter(
+        Q(municipality__isnull=True) | Q(municipality_id__in=coordinated_municipality_ids(request.user))
+    )
 
 
 class ReadOnlyAdminMixin:

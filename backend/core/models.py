@@ -24,6 +24,10 @@ class AuditAction(models.TextChoices):
     # Coordinators' decisions about who may do what on the public portal.
     PORTAL_SETTINGS_CHANGED = "portal_settings_changed", _("Portal settings changed")
     IDEA_MODERATORS_CHANGED = "idea_moderators_changed", _("Moderators of citizen ideas changed")
+    # Changes of a municipality's configuration that its coordinator should be able to trace.
+    PROGRAMME_ADDED = "programme_added", _("Funding programme added")
+    PROGRAMME_DEACTIVATED = "programme_deactivated", _("Funding programme deactivated")
+    PROGRAMME_RESUMED = "programme_resumed", _("Funding programme offered again")
 
 
 class AuditImmutableError(Exception):

@@ -3,9 +3,12 @@ ones are read-only here), buildings, degree days, the baseline inventory and the
 services compute or import (CO₂ effects, measured actuals, consumption, imports) is shown read-only."""
 
 from django.contrib import admin
-from django.db.models import Q
 
-from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin, coordinated_municipality_ids
+from backend.accounts.admin import (
+    MunicipalityScopedMixin,
+    ReadOnlyAdminMixin,
+    shared_and_coordinated,
+)
 from backend.core.formsets import ConstraintCheckedInlineFormSet
 from backend.energy.models import (
     Building,
@@ -49,13 +52,8 @@ class EmissionFactorSetAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
     inlines = (EmissionFactorInline,)
 
     def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
         # The shared sets are every town's; a coordinator reads them and edits only their own.
-        return queryset.filter(
-            Q(municipality__isnull=True) | Q(municipality_id__in=coordinated_municipality_ids(request.user))
-        )
+        return shared_and_coordinated(request, admin.ModelAdmin.get_queryset(self, request))
 
     def get_exclude(self, request, obj=None):
         return () if request.user.is_superuser else ("is_statutory",)

@@ -22,6 +22,7 @@ from backend.notifications.services import project_link
 from backend.projects.access import project_access
 from backend.projects.choices import TaskStatus
 from backend.projects.models import FundingApplication, Project
+from backend.projects.programmes import with_programme_names
 from backend.projects.selectors import project_list_visible, task_list_visible
 from workflows.machine import TRANSITION_LABELS
 from workflows.models import ApprovalRequest, ApprovalStatus
@@ -137,7 +138,7 @@ def personal_entries(*, user: User) -> list[Entry]:
     funding = (
         FundingApplication.objects.none()
         if user_access(user=user).is_partner_only
-        else FundingApplication.objects.select_related("project")
+        else with_programme_names(FundingApplication.objects.select_related("project"))
         .filter(project__in=mine, status__in=OPEN_FUNDING, call_deadline__range=(start, end))
         .order_by("call_deadline", "pk")[:FEED_LIMIT]
     )
@@ -161,7 +162,7 @@ def project_entries(*, user: User, project: Project) -> list[Entry]:
         approvals = ApprovalRequest.objects.select_related("project").filter(
             project=project, status=ApprovalStatus.PENDING
         )
-        funding = FundingApplication.objects.select_related("project").filter(
+        funding = with_programme_names(FundingApplication.objects.select_related("project")).filter(
             project=project, status__in=OPEN_FUNDING, call_deadline__range=(start, end)
         )
         entries += _approval_entries(approvals[:FEED_LIMIT]) + _funding_entries(funding[:FEED_LIMIT])

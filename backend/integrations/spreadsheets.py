@@ -41,6 +41,7 @@ from backend.projects.access import project_access
 from backend.projects.choices import ThematicArea
 from backend.projects.exports import COLUMNS
 from backend.projects.models import FundingApplication, Project
+from backend.projects.programmes import with_programme_names
 from backend.projects.selectors import task_list_visible
 from backend.projects.services import project_create
 
@@ -144,7 +145,7 @@ def _tasks_sheet(workbook, tasks: QuerySet) -> None:
 
 
 def _funding_sheet(workbook, funding: QuerySet[FundingApplication]) -> None:
-    funding = funding.select_related("project").order_by("project_id", "pk")
+    funding = with_programme_names(funding.select_related("project")).order_by("project_id", "pk")
     sheet_write(
         workbook,
         _("Funding"),

@@ -161,7 +161,9 @@ def project_calls(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_list_visible(user=request.user).filter(pk=pk).first()
     if project is None or project_access(user=request.user, project=project).is_partner_view:
         raise Http404
-    applications = list(funding_list_visible(user=request.user, project=project).order_by("pk"))
+    applications = list(
+        programmes.with_programme_names(funding_list_visible(user=request.user, project=project)).order_by("pk")
+    )
     calls = (
         funding_calls.funding_call_list_visible(user=request.user)
         .filter(closes__gte=timezone.localdate())

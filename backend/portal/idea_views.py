@@ -235,9 +235,20 @@ def idea_support_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def idea_comment(request: HttpRequest, pk: int) -> HttpResponse:
     """An internal comment on an idea, from the moderation queue; back to the idea in the queue."""
+    body = request.POST.get("body", "")
+    return _on_moderated_idea(
+        request,
+        pk,
+        lambda idea: idea_comment_add(actor=request.user, idea=idea, body=body),
+        saved=_("The internal comment was saved."),
+    )
+
+
+def _on_moderated_idea(request: HttpRequest, pk: int, act, *, saved: str) -> HttpResponse:
+    """Do ``act`` to an idea the user moderates (404/403 otherwise, a refusal as a message); back to it in the queue."""
     try:
         idea = idea_get_moderated(user=request.user, pk=pk)
-        idea_comment_add(actor=request.user, idea=idea, body=request.POST.get("body", ""))
+        act(idea)
     except NotFound as error:
         raise Http404(str(error)) from None
     except PermissionDenied as error:
@@ -245,7 +256,7 @@ def idea_comment(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The internal comment was saved."))
+        messages.success(request, saved)
     return redirect(reverse("portal:idea_queue") + f"?status={idea.status}#idea-{idea.pk}")
 
 
@@ -287,15 +298,11 @@ def idea_photo_moderated(request: HttpRequest, pk: int) -> HttpResponse:
 def idea_goal(request: HttpRequest, pk: int) -> HttpResponse:
     """The moderator links the idea to the strategy goal it serves (or unlinks it); back to the idea in the queue."""
     raw = request.POST.get("goal", "")
-    try:
-        idea = idea_get_moderated(user=request.user, pk=pk)
-        idea_goal_set(actor=request.user, idea=idea, goal_id=int(raw) if raw.isdigit() else None)
-    except NotFound as error:
-        raise Http404(str(error)) from None
-    except PermissionDenied as error:
-        raise HttpPermissionDenied(str(error)) from None
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The goal of the idea was saved."))
-    return redirect(reverse("portal:idea_queue") + f"?status={idea.status}#idea-{idea.pk}")
+    # Empty unlinks; anything but an id (``²`` passes isdigit, not int) is id 0, no goal: refused, nothing changed.
+    goal_id = None if raw == "" else int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
+    return _on_moderated_idea(
+        request,
+        pk,
+        lambda idea: idea_goal_set(actor=request.user, idea=idea, goal_id=goal_id),
+        saved=_("The goal of the idea was saved."),
+    )

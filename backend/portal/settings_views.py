@@ -33,7 +33,12 @@ def portal_settings(request: HttpRequest, municipality_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if request.POST.get("part") == "moderators":
-            ids = [int(value) for value in request.POST.getlist("moderator") if value.isdigit()]
+            # ASCII digits only ("²" passes isdigit, not int) and no longer than a key: anything else names nobody.
+            ids = [
+                int(value)
+                for value in request.POST.getlist("moderator")
+                if value.isascii() and value.isdigit() and len(value) <= 18
+            ]
             idea_moderators_set(actor=request.user, portal=portal, membership_ids=ids)
             messages.success(request, _("The moderators of citizen ideas were saved."))
             return redirect("portal:settings", municipality_id)

@@ -10,13 +10,14 @@ this admin again with it (this package knows no workflows). Strategic measures l
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin
+from backend.accounts.admin import MunicipalityScopedMixin, ReadOnlyAdminMixin, shared_and_coordinated
 from backend.projects.models import (
     Attachment,
     Comment,
     Event,
     FundingApplication,
     Kpi,
+    Programme,
     Project,
     ProjectPartner,
     Task,
@@ -120,6 +121,43 @@ class FundingApplicationAdmin(ProjectWorkAdminMixin, admin.ModelAdmin):
     list_filter = ("programme", "status")
     list_select_related = ("project",)
     search_fields = ("project__title", "call_name")
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(MunicipalityScopedMixin, admin.ModelAdmin):
+    """Funding programmes. A coordinator reads the installation-wide ones and their town's own here; theirs are added
+    and deactivated on /integrations/programmes/, through the service that makes the code and writes the audit
+    entry. The platform operator keeps the installation-wide ones here. Nobody deletes a programme: stored
+    applications and calls name it by its code, which therefore never changes either."""
+
+    list_display = ("name", "code", "provider", "municipality", "is_active")
+    list_filter = ("is_active",)
+    list_select_related = ("municipality",)
+    search_fields = ("name", "code", "provider")
+
+    def get_queryset(self, request):
+        return shared_and_coordinated(request, admin.ModelAdmin.get_queryset(self, request))
+
+    def get_fields(self, request, obj=None):
+        # What the operator adds is installation-wide: a town's programme comes from its coordinator's page.
+        return (
+            ("code", "name", "provider", "is_active")
+            if obj is None
+            else ("code", "municipality", "name", "provider", "is_active")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("code", "municipality")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        installation_wide = obj is None or obj.municipality_id is None
+        return request.user.is_superuser and installation_wide and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Kpi)

@@ -6,12 +6,14 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Municipality, User
 from backend.accounts.selectors import user_access
+from backend.core.audit import audit_record
+from backend.core.models import AuditAction
 from backend.projects.choices import FundingProgramme
 from backend.projects.models import Programme
 
@@ -30,6 +32,14 @@ def programme_labels(codes: Iterable[str]) -> dict[str, str]:
 
 def programme_label(code: str) -> str:
     return programme_labels([code])[code]
+
+
+def with_programme_names(rows: QuerySet) -> QuerySet:
+    """``rows`` (applications or calls) with ``programme_name`` read in their own query for the programmes that are
+    not seeded ones (those are named, translated, without a query), so that a streamed list or feed never looks
+    a town's programme up one row at a time (``get_programme_display`` uses the name)."""
+    names = Programme.objects.filter(code=OuterRef("programme")).exclude(code__in=_BUILTIN).values("name")[:1]
+    return rows.annotate(programme_name=Subquery(names))
 
 
 def programme_list_for(*, municipality_id: int | None) -> QuerySet[Programme]:
@@ -89,6 +99,7 @@ def programme_create(*, actor: User, municipality: Municipality, name: str, prov
     programme = Programme(municipality=municipality, name=name, provider=provider, code=_free_code(name))
     programme.full_clean()
     programme.save()
+    _audit(AuditAction.PROGRAMME_ADDED, actor=actor, programme=programme)
     return programme
 
 
@@ -98,9 +109,25 @@ def programme_active_set(*, actor: User, programme: Programme, is_active: bool) 
     if programme.municipality is None:
         raise PermissionDenied(_("The installation-wide programmes are kept by the operator of the installation."))
     _require_coordinator(actor, programme.municipality)
+    if programme.is_active == is_active:
+        return programme
     programme.is_active = is_active
     programme.save(update_fields=["is_active", "updated_at"])
+    action = AuditAction.PROGRAMME_RESUMED if is_active else AuditAction.PROGRAMME_DEACTIVATED
+    _audit(action, actor=actor, programme=programme)
     return programme
+
+
+def _audit(action: AuditAction, *, actor: User, programme: Programme) -> None:
+    """The change in the municipality's audit log, in the change's transaction."""
+    audit_record(
+        action=action,
+        actor=actor,
+        municipality_ids=[programme.municipality_id],
+        object_type="programme",
+        object_id=programme.pk,
+        details={"message": f"{programme.name} ({programme.code})"},
+    )
 
 
 def programme_validate_for_user(*, user: User, code: str) -> str:

@@ -147,7 +147,7 @@ def _year(value: Any, field: str) -> int | None:
     value = _text(value).strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 4):  # "²" passes isdigit, not int
         raise ValidationError({field: _("Enter a year, e.g. 2030.")})
     return int(value)
 

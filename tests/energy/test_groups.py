@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from backend.energy.services import kpi_emission_compute
+from backend.projects.programmes import programme_create
 from backend.projects.stages import Stage
 from tests.energy.test_web import OVERVIEW_QUERIES, _cells
 from tests.factories.projects import FundingApplicationFactory, KpiFactory
@@ -96,3 +97,17 @@ def test_the_group_queries_do_not_grow_with_projects(client, town, measures, dja
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_a_towns_own_programme_is_a_group_by_its_name(client, town):
+    own = programme_create(
+        actor=town.user("coordinator"), municipality=town.municipality, name="Vzorovský fond klimatu"
+    )
+    _project(town, carrier="electricity", target="50", programmes=(own.code,))
+    client.force_login(town.user("lead_head"))
+    html = client.get(URL).content.decode()
+    assert _cells(html, "energy-by-programme", "Vzorovský fond klimatu") == ["50,0", "0,0", "43,0", "0,0"]
+    by_programme = client.get(API).json()["by_programme"]
+    assert [(row["key"], row["label"], row["co2_planned"]) for row in by_programme] == [
+        (own.code, "Vzorovský fond klimatu", "43.000")
+    ]

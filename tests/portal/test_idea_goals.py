@@ -86,3 +86,15 @@ def test_the_strategy_counts_ideas_in_the_status_the_portal_publishes():
     from backend.strategy.selectors import _PUBLIC_IDEA_STATUS
 
     assert PUBLIC_STATUSES == (_PUBLIC_IDEA_STATUS,)
+
+
+@pytest.mark.parametrize("junk", ["²", "abc", "9" * 40])
+def test_a_goal_that_is_no_id_is_refused_in_czech_and_the_link_stays(client, town, portal, idea, strategy, junk):  # noqa: F811
+    client.force_login(town.user("coordinator"))
+    goal = _goal(strategy, "2")
+    _set(client, idea, goal.pk)
+    response = _set(client, idea, junk)
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)][-1] == "Vyberte cíl ze strategie obce."
+    idea.refresh_from_db()
+    assert idea.goal == goal

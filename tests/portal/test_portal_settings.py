@@ -184,3 +184,15 @@ def test_a_refused_change_of_moderators_records_no_decision(client, town, portal
     client.force_login(town.user("manager"))
     assert client.post(_settings_url(town), {"part": "moderators", "moderator": [membership.pk]}).status_code == 403
     assert _decisions(town, AuditAction.IDEA_MODERATORS_CHANGED) == []
+
+
+@pytest.mark.parametrize("junk", ["²", "٣", "9" * 40, "-1", "x"])
+def test_junk_moderator_ids_are_ignored_and_another_towns_staff_cannot_be_named(client, town, portal, junk):
+    """Superscript and Arabic-Indic digits pass ``str.isdigit`` but not ``int``; a 40-digit id is beyond any key."""
+    mine = Membership.objects.get(user=town.user("staff"))
+    theirs = Membership.objects.get(user=town.user("other_coordinator"))
+    client.force_login(town.user("coordinator"))
+    response = client.post(_settings_url(town), {"part": "moderators", "moderator": [junk, mine.pk, theirs.pk]})
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=mine.pk).moderates_ideas
+    assert not Membership.objects.get(pk=theirs.pk).moderates_ideas

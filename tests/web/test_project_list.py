@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 from backend.projects.models import Event, EventKind, Project
 from backend.projects.stages import Stage
@@ -123,6 +124,23 @@ def test_partner_cannot_sort_by_cost(as_role, projects):
     response = as_role("partner").get(f"{URL}?sort=-estimated_cost")
     assert response.status_code == 200
     assert 'name="sort" value="-created_at"' in response.content.decode()
+
+
+@pytest.mark.parametrize("sort", ["-estimated_cost", "created_at"])
+def test_partner_cannot_sort_by_an_internal_column(as_role, projects, sort):
+    """The creation time is internal, as in the API's and the CSV's partner shape: not shown, not sortable."""
+    response = as_role("partner").get(f"{URL}?sort={sort}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="sort" value="-created_at"' in html  # the default, unchanged by the request
+    assert 'href="?sort=created_at"' not in html and 'href="?sort=-created_at"' not in html
+    assert localtime(projects[0].created_at).isoformat() not in html
+
+
+def test_staff_see_and_sort_by_the_creation_time(as_role, projects):
+    html = as_role("staff").get(URL).content.decode()
+    assert 'href="?sort=created_at"' in html
+    assert localtime(projects[0].created_at).isoformat() in html
 
 
 def test_paging_with_page_links(as_role, town):

@@ -23,7 +23,8 @@ def calendar_panel(context) -> dict:
 def calls_closing_soon(context) -> dict:
     """The dashboard's panel: the next calls of the catalogue to close within CLOSING_SOON_DAYS (at most five)."""
     from backend.integrations.funding_calls import funding_calls_closing_soon
+    from backend.projects.programmes import with_programme_names
 
     today = timezone.localdate()
-    calls = funding_calls_closing_soon(user=context["user"], today=today, days=CLOSING_SOON_DAYS)
+    calls = with_programme_names(funding_calls_closing_soon(user=context["user"], today=today, days=CLOSING_SOON_DAYS))
     return {"calls": list(calls.order_by("closes", "id")[:5]), "days": CLOSING_SOON_DAYS}

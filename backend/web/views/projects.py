@@ -33,14 +33,15 @@ from backend.web.pagination import page_of
 PAGE_SIZE = 50
 
 # Sort keys of the list (``?sort=title``, ``?sort=-title``) and the columns they order by; the id keeps
-# pages stable when values tie. The cost is an internal figure: partners can neither see nor sort by it.
+# pages stable when values tie. The cost and the creation time are internal, as in the API's and the CSV's
+# partner shape: partners can neither see nor sort by them (the default order stays the same for everyone).
 SORTS = {
     "title": gettext_lazy("title"),
     "stage_changed_at": gettext_lazy("in stage since"),
     "created_at": gettext_lazy("created at"),
     "estimated_cost": gettext_lazy("estimated cost (CZK)"),
 }
-INTERNAL_SORTS = {"estimated_cost"}
+INTERNAL_SORTS = {"estimated_cost", "created_at"}
 # Sort keys whose column may be empty: projects without a value come last in either direction.
 NULLABLE_SORTS = {"estimated_cost"}
 DEFAULT_SORT = "-created_at"

@@ -218,7 +218,9 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _diff_context(request: HttpRequest, strategy: Strategy) -> dict[str, Any]:
     def revision(name: str, default: int) -> int:
         value = request.GET.get(name, "")
-        return int(value) if value.isdigit() and 1 <= int(value) <= strategy.revision else default
+        # ASCII digits only: "²" passes isdigit but not int.
+        valid = value.isascii() and value.isdigit() and len(value) <= 9
+        return int(value) if valid and 1 <= int(value) <= strategy.revision else default
 
     after = revision("after", strategy.revision)
     before = revision("before", max(after - 1, 1))
