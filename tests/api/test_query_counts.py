@@ -254,8 +254,8 @@ PINNED: list[tuple[str, str, int, tuple[int, int]]] = [
     ("transitions:implementation", "partner", 2, (0, 0)),
     ("history", "manager", 4, (1, 50)),
     ("history", "partner", 4, (1, 50)),
-    ("comments", "manager", 3, (1, 50)),
-    ("comments", "partner", 3, (1, 50)),
+    ("comments", "manager", 2, (1, 50)),  # the project's visibility checked in the page's query
+    ("comments", "partner", 2, (1, 50)),
     ("partners", "manager", 3, (1, 50)),
     ("partners", "partner", 3, (1, 1)),
     ("funding", "manager", 3, (1, 50)),

@@ -167,3 +167,33 @@ def test_the_reader_and_the_serializer_agree_on_every_project_field(town):
     (row,) = reader.represent(list(reader.rows(Project.objects.filter(pk=project.pk))))
 
     assert row == s.ProjectSerializer(project, context=_context(town.user("manager"))).data
+
+
+def test_comments_check_the_project_in_their_own_query_hidden_missing_and_empty_answer_as_before(town):
+    """The comment page reads no Project first: the project's visibility and the partner rule are in the page's
+    query. A staff member who is also a partner guest on another town's project sees only its shared comments;
+    another town's project with comments is 404, as is a missing one; a visible project without comments is []."""
+    viewer = town.user("manager")
+    MembershipFactory(user=viewer, role="partner", department=None, organization=town.ngo)
+    own = town.project(Stage.IDEA, ready=False)
+    CommentFactory(project=own, author=town.user("staff"), visibility="internal", body="Interně")
+    CommentFactory(project=own, author=town.user("staff"), visibility="shared", body="Sdíleně")
+    guest = ProjectFactory(municipality=town.other_municipality, lead_department=None, manager=None)
+    ProjectPartnerFactory(project=guest, organization=town.ngo)
+    CommentFactory(project=guest, visibility="internal", body="Jen pro Lhotu")
+    CommentFactory(project=guest, visibility="shared", body="Pro partnery")
+    hidden = ProjectFactory(municipality=town.other_municipality, lead_department=None, manager=None)
+    CommentFactory(project=hidden, visibility="shared", body="Cizí")
+    empty = town.project(Stage.IDEA, ready=False)
+    client = _client(viewer)
+
+    assert [row["body"] for row in _results(client, f"/api/v1/projects/{own.pk}/comments/")] == [
+        "Interně",
+        "Sdíleně",
+    ]
+    assert [row["body"] for row in _results(client, f"/api/v1/projects/{guest.pk}/comments/")] == ["Pro partnery"]
+    assert _results(client, f"/api/v1/projects/{empty.pk}/comments/") == []
+    for path in (hidden.pk, Project.objects.order_by("pk").last().pk + 1, "x1"):
+        response = client.get(f"/api/v1/projects/{path}/comments/")
+        assert response.status_code == 404, path
+        assert "Cizí" not in response.content.decode()
