@@ -78,14 +78,15 @@ GUARDED_RAW = ("API list", "API tasks (me)", "API notifications", "API approvals
 # list now answers from values() rows (backend/api/rows.py): a serializer per row again costs 20-100 × raw.
 INTERIM_CEILINGS: dict[str, float] = {}
 # Queries per request, the same at every size (web pages include the session and user look-ups).
+# API requests: the token (its query brings the user's roles), the page, one more for approvals' decisions.
 PINNED = {
-    "API list": 3,
-    "API deep page": 3,
-    "API tasks (me)": 3,
-    "API approvals": 4,
+    "API list": 2,
+    "API deep page": 2,
+    "API tasks (me)": 2,
+    "API approvals": 3,
     "API notifications": 2,
-    "API comments": 4,
-    "API page for the board": 3,
+    "API comments": 2,
+    "API page for the board": 2,
 }
 # The web pages, session and user included (the approvals inbox's history is empty for the head: no page query).
 PINNED |= {
@@ -104,8 +105,8 @@ PINNED |= {
 PINNED |= {"portal list": 8, "portal places": 3, "portal points": 2}
 # The strategy page: session and user, the strategy, its goals and measures, the coverage's aggregates (per measure
 # and per goal), the ideas per goal, the amendments, the changelog; the API's coverage: the token, the strategy, the
-# tree and the same aggregates.
-PINNED |= {"strategy page": 17, "API strategy coverage": 11}
+# tree and the same aggregates (the token's query brings the roles).
+PINNED |= {"strategy page": 17, "API strategy coverage": 10}
 
 
 def _database_url(base_url: str, suffix: str) -> str:
