@@ -262,9 +262,9 @@ PINNED: list[tuple[str, str, int, tuple[int, int]]] = [
     ("funding", "partner", 2, (0, 0)),
     ("kpis", "manager", 3, (1, 50)),
     ("kpis", "partner", 3, (1, 50)),
-    ("approvals", "manager", 3, (1, 50)),
-    ("approvals", "lead_head", 3, (1, 50)),
-    ("approvals", "coordinator", 3, (1, 50)),
+    ("approvals", "manager", 2, (1, 50)),  # the decisions aggregated in the page's query
+    ("approvals", "lead_head", 2, (1, 50)),
+    ("approvals", "coordinator", 2, (1, 50)),
     ("approvals", "partner", 1, (0, 0)),
     ("tasks", "manager", 2, (1, 50)),
     ("tasks", "partner", 2, (1, 50)),

@@ -1,6 +1,7 @@
 """List endpoints (and a project's detail) answer from ``values()`` rows (``backend/api/rows.py``): each row
 reads as the serializer of that object writes it, the shape the schema shows."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -23,7 +24,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-from workflows.models import ApprovalRequest
+from workflows.models import ApprovalDecision, ApprovalRequest
 from workflows.services import approval_decide, project_transition
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,46 @@ def test_approvals_read_as_their_detail_decisions_included(town):
     decided, escalated = sorted(listed, key=lambda row: row["status"])
     assert [decision["approver"]["username"] for decision in decided["decisions"]] == ["lead.head"]
     assert (decided["escalated"], escalated["escalated"]) == (False, True)
+
+
+def test_approval_decisions_read_from_the_page_query_as_the_serializer_writes_them(town):
+    """The decisions come in the page's own query as jsonb: their moments (with and without microseconds), the
+    resolution's date and text, the approver and the roles read as the serializer writes them, in its order."""
+    project = town.project(Stage.ASSESSMENT)
+    project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
+    request = ApprovalRequest.objects.get(project=project)
+    moment = datetime.datetime(2026, 3, 3, 22, 30, 5, 120000, tzinfo=datetime.UTC)
+    ApprovalDecision.objects.create(
+        request=request,
+        approver=town.user("coordinator"),
+        decision="approve",
+        as_roles=["coordinator"],
+        comment="Podle usnesení.",
+        created_at=moment + datetime.timedelta(hours=1),
+        resolution_body="board",
+        resolution_number="12/2026",
+        resolution_date=datetime.date(2026, 3, 3),
+    )
+    ApprovalDecision.objects.create(
+        request=request,
+        approver=town.user("lead_head"),
+        decision="reject",
+        comment="Ne.",
+        created_at=moment.replace(microsecond=0),
+    )
+    client = _client(town.user("coordinator"))
+
+    listed = _results(client, "/api/v1/approvals/")
+
+    assert len(listed) == 1
+    decisions = listed[0]["decisions"]
+    expected = ApprovalRequest.objects.prefetch_related("decisions__approver").get(pk=request.pk)
+    assert listed[0] == s.ApprovalRequestSerializer(expected).data
+    assert [decision["approver"]["username"] for decision in decisions] == ["lead.head", "coordinator"]
+    assert decisions[0]["at"] == "2026-03-03T23:30:05+01:00"
+    assert decisions[1]["at"] == "2026-03-04T00:30:05.120000+01:00"
+    assert (decisions[1]["resolution_date"], decisions[1]["as_roles"]) == ("2026-03-03", ["coordinator"])
+    assert "12/2026" in decisions[1]["resolution_text"]
 
 
 def test_notifications_read_as_the_serializer_writes_them_in_the_reader_s_language(town):
