@@ -1,8 +1,11 @@
 """What a user is, read once per request: their municipalities, departments, organisations and roles."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONArray
 
 from backend.accounts.models import GROUP_KINDS, Department, Membership, Municipality, PartnerOrganization, Role, User
 
@@ -51,6 +54,10 @@ class Access:
 ANONYMOUS_ACCESS = Access()
 
 
+# The membership columns the roles are computed from, in the order ``_access_from`` reads them.
+MEMBERSHIP_COLUMNS = ("role", "municipality_id", "department_id", "organization_id", "moderates_ideas")
+
+
 def user_access(*, user: User | None) -> Access:
     """The user's roles, computed with one query and cached on the user object."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -58,12 +65,17 @@ def user_access(*, user: User | None) -> Access:
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
+    return user_access_prime(
+        user=user, memberships=Membership.objects.filter(user=user).order_by().values_list(*MEMBERSHIP_COLUMNS)
+    )
+
+
+def user_access_prime(*, user: User, memberships: Iterable[Sequence]) -> Access:
+    """The user's roles from their memberships read elsewhere (each a row of ``MEMBERSHIP_COLUMNS``), e.g. in the
+    same query as the user (API token authentication); cached on the user object as ``user_access`` caches."""
     municipality_ids, coordinator_of, head_of, manager_of, department_ids, partner_of = (set() for _ in range(6))
     idea_moderator_of = set()
-    rows = Membership.objects.filter(user=user).values_list(
-        "role", "municipality_id", "department_id", "organization_id", "moderates_ideas"
-    )
-    for role, municipality_id, department_id, organization_id, moderates_ideas in rows:
+    for role, municipality_id, department_id, organization_id, moderates_ideas in memberships:
         if role == Role.PARTNER:
             partner_of.add(organization_id)
             continue
@@ -91,6 +103,19 @@ def user_access(*, user: User | None) -> Access:
     )
     setattr(user, _CACHE_ATTRIBUTE, access)
     return access
+
+
+def user_memberships_json(user_column: str) -> Subquery:
+    """The memberships of the user whose id is in ``user_column`` of the outer query, as one jsonb array of
+    ``MEMBERSHIP_COLUMNS`` rows (PostgreSQL), for ``user_access_prime``."""
+    rows = (
+        Membership.objects.filter(user_id=OuterRef(user_column))
+        .order_by()
+        .values("user_id")
+        .annotate(rows=JSONBAgg(JSONArray(*MEMBERSHIP_COLUMNS)))
+        .values("rows")
+    )
+    return Subquery(rows)
 
 
 def user_access_forget(*, user: User) -> None:

@@ -94,6 +94,8 @@ class _JsonRows:
     column: str  # the annotation holding the related rows, a JSON array of objects keyed by column
     expression: Subquery
     reader: "RowReader"
+    # Columns whose JSON text becomes their Python value first (dates, moments), as values() would give them.
+    parsers: tuple[tuple[str, Callable[[str], Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,12 @@ class RowReader:
                 ids = row[part.column]
                 output[part.name] = [part.parse(value) for value in ids.split(",")] if ids else []
             elif isinstance(part, _JsonRows):
-                output[part.name] = [part.reader._one(item, {}, None, zone) for item in row[part.column] or ()]
+                items = row[part.column] or ()
+                for item in items if part.parsers else ():
+                    for column, parse in part.parsers:
+                        if item[column] is not None:
+                            item[column] = parse(item[column])
+                output[part.name] = [part.reader._one(item, {}, None, zone) for item in items]
             else:
                 output[part.name] = many[part.name].get(pk, [])
         return output
@@ -230,6 +237,10 @@ def _compile_field(model, name: str, drf_field, *, prefix: str):
         relation = model._meta.get_field(source)
         if connection.vendor == "postgresql" and isinstance(relation, models.ManyToManyField) and _json_safe(nested):
             return _json_rows_of(name, relation, nested)
+        if connection.vendor == "postgresql" and isinstance(relation, models.ManyToOneRel):
+            parsers = _json_parsers(nested)
+            if parsers is not None:
+                return _json_rows_of_reverse(name, relation, nested, parsers)
         return _Many(name, source, nested)
     if isinstance(drf_field, serializers.BaseSerializer):
         nested_prefix = f"{prefix}{path}__"
@@ -293,6 +304,56 @@ def _json_safe(reader: RowReader) -> bool:
         if not isinstance(model_field, _JSON_SAFE):
             return False
     return True
+
+
+# Model fields whose jsonb text is parsed back into what values() gives (PostgreSQL writes ISO 8601 in UTC, the
+# connection's time zone).
+_JSON_PARSED = {
+    models.DateTimeField: datetime.datetime.fromisoformat,
+    models.DateField: datetime.date.fromisoformat,
+}
+
+
+def _field_at(model: type[models.Model], path: str):
+    """The model field a ``values()`` path (``approver__username``) ends on, following to-one relations."""
+    *relations, last = path.split("__")
+    for name in relations:
+        model = model._meta.get_field(name).related_model
+    return model._meta.pk if last == "pk" else model._meta.get_field(last)
+
+
+def _json_parsers(reader: RowReader) -> tuple[tuple[str, Callable[[str], Any]], ...] | None:
+    """For a nested reader read from jsonb: the columns to parse back (dates and moments) and how; None when some
+    column does not survive jsonb (decimals, files, ...) or a part is many-valued."""
+    if not all(isinstance(part, _Plain | _Moment | _Computed | _Nested) for part in reader.parts):
+        return None
+    if any(isinstance(part, _Nested) and _json_parsers(part.reader) is None for part in reader.parts):
+        return None
+    parsers = []
+    for column in reader.columns:
+        model_field = _field_at(reader.model, column.removeprefix(reader.prefix))
+        parse = next((parse for kind, parse in _JSON_PARSED.items() if isinstance(model_field, kind)), None)
+        if parse is not None:
+            parsers.append((column, parse))
+        elif not isinstance(model_field, (*_JSON_SAFE, models.JSONField, models.ForeignKey)):
+            return None
+    return tuple(parsers)
+
+
+def _json_rows_of_reverse(name: str, relation: models.ManyToOneRel, reader: RowReader, parsers) -> _JsonRows:
+    """The rows pointing at each row by a foreign key (``decisions`` of an approval request) as one jsonb array
+    in the related model's ordering (as ``prefetch_related``), their to-one relations joined in."""
+    related = relation.related_model
+    columns = {column: column.removeprefix(reader.prefix) for column in reader.columns}
+    ordering = [*related._meta.ordering, "pk"]
+    rows = (
+        related._default_manager.filter(**{relation.field.name: OuterRef("pk")})
+        .order_by()
+        .values(relation.field.name)
+        .annotate(rows=JSONBAgg(JSONObject(**columns), order_by=ordering))
+        .values("rows")
+    )
+    return _JsonRows(name, f"rows_{name}_json", Subquery(rows), reader, parsers)
 
 
 def _json_rows_of(name: str, relation: models.ManyToManyField, reader: RowReader) -> _JsonRows:

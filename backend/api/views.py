@@ -37,7 +37,7 @@ from backend.projects.access import project_access, sees_internals_everywhere
 from backend.projects.filtersets import PersonFilterSet, ProjectFilterSet, TaskFilterSet
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import (
-    comment_list_visible,
+    comment_list_of_visible,
     funding_list_visible,
     kpi_list_visible,
     project_get_visible,
@@ -235,9 +235,14 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
     @extend_schema(methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=OldestFirstPagination, filter_backends=[])
     def comments(self, request: Request, pk: str) -> Response:
-        project = self.get_object()
         if request.method == "GET":
-            return self.row_page(comment_list_visible(user=request.user, project=project), s.CommentSerializer)
+            # The project's visibility is checked in the page's own query; only an empty page asks whether the
+            # project is there at all (an empty list, or 404 when it is missing or hidden).
+            response = self.row_page(comment_list_of_visible(user=request.user, project_pk=pk), s.CommentSerializer)
+            if not response.data["results"] and not project_one_visible(user=request.user, pk=pk).exists():
+                raise NotFound(_("Project not found."))
+            return response
+        project = self.get_object()
         serializer = s.CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = project_services.comment_create(actor=request.user, project=project, **serializer.validated_data)

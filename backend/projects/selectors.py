@@ -12,7 +12,12 @@ from backend.accounts.models import User
 from backend.accounts.selectors import Access, user_access
 from backend.core.errors import NotFound
 from backend.core.expressions import InSubquery
-from backend.projects.access import project_access, project_audience
+from backend.projects.access import (
+    internal_projects_filter,
+    project_access,
+    project_audience,
+    sees_internals_everywhere,
+)
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, FundingApplication, Kpi, Project, ProjectPartner, Task
 
@@ -77,6 +82,19 @@ def comment_list_visible(*, user: User | None, project: Project) -> QuerySet[Com
     if not project_access(user=user, project=project).sees_internals:
         queryset = queryset.filter(visibility=CommentVisibility.SHARED)
     return queryset
+
+
+def comment_list_of_visible(*, user: User | None, project_pk: int | str) -> QuerySet[Comment]:
+    """``comment_list_visible`` without the Project loaded first: the project's visibility and the partner rule
+    (``ProjectAccess.sees_internals`` as ``internal_projects_filter``) in the comments' own query. Empty when the
+    project is missing or hidden: a caller that finds no rows tells "no comments" from 404 with
+    ``project_one_visible(...).exists()``. NotFound for a malformed id."""
+    access = user_access(user=user)
+    queryset = Comment.objects.filter(project__in=project_one_visible(user=user, pk=project_pk).values("pk"))
+    if not sees_internals_everywhere(access=access):
+        shared = Q(visibility=CommentVisibility.SHARED)
+        queryset = queryset.filter(shared | internal_projects_filter(access=access, prefix="project__"))
+    return queryset.select_related("author")
 
 
 def task_list_visible(*, user: User | None) -> QuerySet[Task]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from backend.accounts.models import User
 from backend.notifications.models import Notification
@@ -539,6 +540,27 @@ def test_token_authentication(world):
     assert refused.status_code == AUTH
     assert refused["WWW-Authenticate"] == "Token"
     assert refused.json()["detail"]
+
+
+def test_a_token_reads_the_roles_of_its_user_and_refuses_a_deactivated_one(world):
+    """The token's query brings its user's roles: a partner's token sees the partner's projects, shapes and shared
+    comments only; a token of a deactivated user is refused as DRF refuses it, with nothing shown."""
+    partner = User.objects.get(username="partner")
+    client = api_client()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=partner).key}")
+
+    listed = client.get("/api/v1/projects/").json()["results"]
+    assert [row["id"] for row in listed] == [world.shared.project.pk]
+    assert "estimated_cost" not in listed[0] and "municipality_name" in listed[0]
+    comments = client.get(f"/api/v1/projects/{world.shared.project.pk}/comments/").json()["results"]
+    assert {row["id"] for row in comments} == {world.shared.comments["shared"].pk}
+    assert client.get(f"/api/v1/projects/{world.private.project.pk}/comments/").status_code == HID
+
+    User.objects.filter(pk=partner.pk).update(is_active=False)
+    refused = client.get("/api/v1/projects/")
+    assert refused.status_code == AUTH
+    assert refused["WWW-Authenticate"] == "Token"
+    assert "results" not in refused.json() and refused.json()["detail"]
 
 
 def test_session_authentication(world):

@@ -1,6 +1,7 @@
 """List endpoints (and a project's detail) answer from ``values()`` rows (``backend/api/rows.py``): each row
 reads as the serializer of that object writes it, the shape the schema shows."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -23,7 +24,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-from workflows.models import ApprovalRequest
+from workflows.models import ApprovalDecision, ApprovalRequest
 from workflows.services import approval_decide, project_transition
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,46 @@ def test_approvals_read_as_their_detail_decisions_included(town):
     assert (decided["escalated"], escalated["escalated"]) == (False, True)
 
 
+def test_approval_decisions_read_from_the_page_query_as_the_serializer_writes_them(town):
+    """The decisions come in the page's own query as jsonb: their moments (with and without microseconds), the
+    resolution's date and text, the approver and the roles read as the serializer writes them, in its order."""
+    project = town.project(Stage.ASSESSMENT)
+    project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
+    request = ApprovalRequest.objects.get(project=project)
+    moment = datetime.datetime(2026, 3, 3, 22, 30, 5, 120000, tzinfo=datetime.UTC)
+    ApprovalDecision.objects.create(
+        request=request,
+        approver=town.user("coordinator"),
+        decision="approve",
+        as_roles=["coordinator"],
+        comment="Podle usnesení.",
+        created_at=moment + datetime.timedelta(hours=1),
+        resolution_body="board",
+        resolution_number="12/2026",
+        resolution_date=datetime.date(2026, 3, 3),
+    )
+    ApprovalDecision.objects.create(
+        request=request,
+        approver=town.user("lead_head"),
+        decision="reject",
+        comment="Ne.",
+        created_at=moment.replace(microsecond=0),
+    )
+    client = _client(town.user("coordinator"))
+
+    listed = _results(client, "/api/v1/approvals/")
+
+    assert len(listed) == 1
+    decisions = listed[0]["decisions"]
+    expected = ApprovalRequest.objects.prefetch_related("decisions__approver").get(pk=request.pk)
+    assert listed[0] == s.ApprovalRequestSerializer(expected).data
+    assert [decision["approver"]["username"] for decision in decisions] == ["lead.head", "coordinator"]
+    assert decisions[0]["at"] == "2026-03-03T23:30:05+01:00"
+    assert decisions[1]["at"] == "2026-03-04T00:30:05.120000+01:00"
+    assert (decisions[1]["resolution_date"], decisions[1]["as_roles"]) == ("2026-03-03", ["coordinator"])
+    assert "12/2026" in decisions[1]["resolution_text"]
+
+
 def test_notifications_read_as_the_serializer_writes_them_in_the_reader_s_language(town):
     project = town.project(Stage.IDEA, ready=False)
     actor = UserFactory(first_name="Jana", last_name="Nováková")
@@ -167,3 +208,33 @@ def test_the_reader_and_the_serializer_agree_on_every_project_field(town):
     (row,) = reader.represent(list(reader.rows(Project.objects.filter(pk=project.pk))))
 
     assert row == s.ProjectSerializer(project, context=_context(town.user("manager"))).data
+
+
+def test_comments_check_the_project_in_their_own_query_hidden_missing_and_empty_answer_as_before(town):
+    """The comment page reads no Project first: the project's visibility and the partner rule are in the page's
+    query. A staff member who is also a partner guest on another town's project sees only its shared comments;
+    another town's project with comments is 404, as is a missing one; a visible project without comments is []."""
+    viewer = town.user("manager")
+    MembershipFactory(user=viewer, role="partner", department=None, organization=town.ngo)
+    own = town.project(Stage.IDEA, ready=False)
+    CommentFactory(project=own, author=town.user("staff"), visibility="internal", body="Interně")
+    CommentFactory(project=own, author=town.user("staff"), visibility="shared", body="Sdíleně")
+    guest = ProjectFactory(municipality=town.other_municipality, lead_department=None, manager=None)
+    ProjectPartnerFactory(project=guest, organization=town.ngo)
+    CommentFactory(project=guest, visibility="internal", body="Jen pro Lhotu")
+    CommentFactory(project=guest, visibility="shared", body="Pro partnery")
+    hidden = ProjectFactory(municipality=town.other_municipality, lead_department=None, manager=None)
+    CommentFactory(project=hidden, visibility="shared", body="Cizí")
+    empty = town.project(Stage.IDEA, ready=False)
+    client = _client(viewer)
+
+    assert [row["body"] for row in _results(client, f"/api/v1/projects/{own.pk}/comments/")] == [
+        "Interně",
+        "Sdíleně",
+    ]
+    assert [row["body"] for row in _results(client, f"/api/v1/projects/{guest.pk}/comments/")] == ["Pro partnery"]
+    assert _results(client, f"/api/v1/projects/{empty.pk}/comments/") == []
+    for path in (hidden.pk, Project.objects.order_by("pk").last().pk + 1, "x1"):
+        response = client.get(f"/api/v1/projects/{path}/comments/")
+        assert response.status_code == 404, path
+        assert "Cizí" not in response.content.decode()
