@@ -16,7 +16,7 @@ def goal_choices_for(*, user: User) -> list[Goal]:
     """The goals a moderator may link ideas to: those of the strategies (not archived) of the municipalities they
     moderate, in one query."""
     access = user_access(user=user)
-    municipality_ids = [pk for pk in access.municipality_ids if access.is_coordinator_in(pk)]
+    municipality_ids = [pk for pk in access.municipality_ids if access.moderates_ideas_in(pk)]
     goals = Goal.objects.filter(strategy__municipality_id__in=municipality_ids, is_retired=False).exclude(
         strategy__status=StrategyStatus.ARCHIVED
     )

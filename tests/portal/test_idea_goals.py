@@ -98,3 +98,15 @@ def test_a_goal_that_is_no_id_is_refused_in_czech_and_the_link_stays(client, tow
     assert [str(m) for m in get_messages(response.wsgi_request)][-1] == "Vyberte cíl ze strategie obce."
     idea.refresh_from_db()
     assert idea.goal == goal
+
+
+def test_a_moderator_the_coordinator_named_chooses_among_the_towns_goals(client, town, idea, strategy):  # noqa: F811
+    from backend.accounts.models import Membership
+
+    Membership.objects.filter(user=town.user("staff"), municipality=town.municipality).update(moderates_ideas=True)
+    client.force_login(town.user("staff"))
+    queue = client.get(reverse("portal:idea_queue") + "?status=published").content.decode()
+    assert "Strategie Smart City Vzorov 2024–2030: 2 Chytrá mobilita" in queue
+    assert _set(client, idea, _goal(strategy, "2").pk).status_code == 302
+    idea.refresh_from_db()
+    assert idea.goal.code == "2"

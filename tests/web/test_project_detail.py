@@ -520,6 +520,8 @@ def test_history_shows_who_why_when_and_the_approvals(as_role, town):
     assert f"{czech('requested by')} {town.user('lead_head')}" in staff_page  # who asked
     assert czech("Approve") in staff_page  # the coordinator's approval of the request
     assert str(town.user("lead_head")) not in partner_page and "Čekáme." not in partner_page
+    # The creation time is internal (a partner guest's list, CSV and API shape have none).
+    assert czech("Project created") in staff_page and czech("Project created") not in partner_page
 
 
 def test_approvals_tab_lists_requests_with_status_and_decisions(as_role, town):
