@@ -105,7 +105,7 @@ PINNED |= {"portal list": 8, "portal places": 3, "portal points": 2}
 # The strategy page: session and user, the strategy, its goals and measures, the coverage's aggregates (per measure
 # and per goal), the ideas per goal, the amendments, the changelog; the API's coverage: the token, the strategy, the
 # tree and the same aggregates.
-PINNED |= {"strategy page": 17, "API strategy coverage": 11}
+PINNED |= {"strategy page": 14, "API strategy coverage": 8}
 
 
 def _database_url(base_url: str, suffix: str) -> str:

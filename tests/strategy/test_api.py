@@ -51,7 +51,7 @@ def test_coverage_costs_the_same_for_one_and_for_thirty_projects(api, town, stra
         town.project(Stage.IMPLEMENTATION).strategic_measures.set([measures["1.1.1"], measures["2.1"]])
     with CaptureQueriesContext(connection) as thirty:
         body = client.get(url).json()
-    assert len(one) == len(thirty) == 9
+    assert len(one) == len(thirty) == 6
     assert first["total"]["projects"] == 1 and body["total"]["projects"] == 30
     by_code = {row["code"]: row for row in body["measures"]}
     assert by_code["1.1.2"]["has_no_project"] is True

@@ -58,7 +58,7 @@ def test_the_page_costs_the_same_queries_for_one_and_for_thirty_projects(as_role
         town.project(Stage.IMPLEMENTATION).strategic_measures.set([measures["1.1.1"], measures["2.1"]])
     with CaptureQueriesContext(connection) as thirty:
         _page(client, strategy)
-    assert len(thirty) == len(one) == 17  # the 17th: the citizen ideas of each goal
+    assert len(thirty) == len(one) == 14  # the 14th: the citizen ideas of each goal
 
 
 def test_staff_proposes_the_coordinator_approves_and_the_changelog_and_diff_show_it(as_role, strategy, measures):
