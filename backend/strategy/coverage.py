@@ -1,21 +1,36 @@
 """How far the pipeline carries a strategy: per measure and goal, linked projects by stage, their estimated cost,
 secured funding and energy and CO₂ KPI totals, and flags for measures nobody works on.
 
-Computed, never typed in, from three aggregate queries whatever the number of projects or measures: each
+Computed, never typed in, from four aggregate queries whatever the number of projects or measures: each
 measure, each goal (with its specific goals) and the whole strategy is a group of measures, and each query sums
 over the distinct (group, project) pairs of the project links (a project linked to two measures of one goal
 counts once there). A project is stalled when on hold, rejected, or in an active stage without a move for
 ``STALLED_AFTER``.
+
+The sums touch every linked project, so they grow with the town; the figures are cached per strategy (and shape
+of its tree) until a service changes what they sum (``backend.projects.coverage_stamps``) or a counted project
+becomes stalled by age, so a page that reads them again costs the same at any size.
 """
 
+import hashlib
+import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from backend.projects.choices import FundingStatus, KpiKind
+from backend.projects.coverage_stamps import (
+    COVERAGE_CACHE_SECONDS,
+    coverage_clock_tick,
+    coverage_key,
+    municipality_stamp,
+    strategy_stamp,
+)
 from backend.projects.models import FundingApplication, Kpi, Project
 from backend.projects.stages import Stage
 from backend.strategy.models import Goal, Measure, Strategy
@@ -24,6 +39,7 @@ from backend.strategy.models import Goal, Measure, Strategy
 STALLED_AFTER = timedelta(days=180)
 _ACTIVE = (Stage.IDEA, Stage.ASSESSMENT, Stage.FUNDING, Stage.IMPLEMENTATION, Stage.EVALUATION)
 _ZERO = Decimal(0)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -108,30 +124,36 @@ def _pairs_sql(groups: dict[str, list[int]]) -> tuple[str, list]:
     return sql, [value for row in rows for value in row]
 
 
-def _figures(groups: dict[str, list[int]]) -> dict[str, Figures]:
-    """Figures of every group in three aggregate queries over the strategy's links, whatever the number of groups.
+def _figures(groups: dict[str, list[int]]) -> tuple[dict[str, Figures], list[int], datetime | None]:
+    """Figures of every group in four aggregate queries over the strategy's links, whatever the number of groups;
+    the municipalities whose projects they count; when the first counted project will become stalled by age.
 
     One pass over the (group, project) pairs per kind of row summed. The former shape (an ``EXISTS`` flag per
     group, repeated by the ORM inside each ``FILTER``) ran 40 subqueries per project: 1.3 s at 2,000 linked
     projects, 12.5 s at 10,000 (bench/scale.py).
     """
-    groups = {key: ids for key, ids in groups.items() if ids}
     figures = {key: Figures() for key in groups}
     if not groups:
-        return figures
+        return figures, [], None
     pairs, params = _pairs_sql(groups)
     since = connection.ops.adapt_datetimefield_value(timezone.now() - STALLED_AFTER)
     active = ", ".join(["%s"] * len(_ACTIVE))
+    active_stages = [stage.value for stage in _ACTIVE]
     with connection.cursor() as cursor:
         cursor.execute(
             f"{pairs}SELECT coverage_pair.name, project.stage, COUNT(*), "  # noqa: S608  (placeholders, model names)
             f"SUM(CASE WHEN project.stage IN (%s, %s) OR (project.stage IN ({active}) "
-            "AND project.stage_changed_at < %s) THEN 1 ELSE 0 END), SUM(project.estimated_cost) "
+            "AND project.stage_changed_at < %s) THEN 1 ELSE 0 END), SUM(project.estimated_cost), "
+            f"MIN(CASE WHEN project.stage IN ({active}) AND project.stage_changed_at >= %s "
+            "THEN project.stage_changed_at END) "
             f"FROM coverage_pair JOIN {_table(Project)} project ON project.id = coverage_pair.project_id "
             "GROUP BY coverage_pair.name, project.stage",
-            [*params, Stage.ON_HOLD.value, Stage.REJECTED.value, *(stage.value for stage in _ACTIVE), since],
+            [*params, Stage.ON_HOLD.value, Stage.REJECTED.value, *active_stages, since, *active_stages, since],
         )
-        for name, stage, count, stalled, cost in cursor.fetchall():
+        moving_since = []
+        for name, stage, count, stalled, cost, moved in cursor.fetchall():
+            if moved is not None:
+                moving_since.append(_datetime(moved))
             item = figures[name]
             item.by_stage[stage] = count
             item.projects += count
@@ -153,7 +175,58 @@ def _figures(groups: dict[str, list[int]]) -> dict[str, Figures]:
         )
         for name, kind, target, actual in cursor.fetchall():
             _kpi_add(figures[name], kind, {"target": _decimal(target), "actual": _decimal(actual)})
+        all_measures = sorted({measure_id for ids in groups.values() for measure_id in ids})
+        cursor.execute(
+            f"SELECT DISTINCT project.municipality_id FROM {_table(Measure.projects.through)} link "  # noqa: S608
+            f"JOIN {_table(Project)} project ON project.id = link.project_id "
+            f"WHERE link.measure_id IN ({', '.join(['%s'] * len(all_measures))})",
+            all_measures,
+        )
+        municipality_ids = sorted(row[0] for row in cursor.fetchall())
+    return figures, municipality_ids, min(moving_since) + STALLED_AFTER if moving_since else None
+
+
+def _datetime(value) -> datetime:
+    """A timestamp read by raw SQL: PostgreSQL returns an aware datetime, SQLite (the demo) UTC text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def _cached_figures(strategy: Strategy, groups: dict[str, list[int]]) -> dict[str, Figures]:
+    """The figures from the cache when none of their stamps moved since they were computed, and no project they
+    count has become stalled by age since; else computed and cached (``backend.projects.coverage_stamps``)."""
+    shape = hashlib.sha256(repr(sorted(groups.items())).encode()).hexdigest()[:20]
+    # The version: bumped when ``Figures`` changes, so that no deployment reads another's pickled figures.
+    key = coverage_key(f"figures:v1:{strategy.pk}:{strategy.created_at.timestamp()}:{shape}")
+    try:
+        entry = cache.get(key)
+        if entry is not None and _fresh(entry):
+            return entry["figures"]
+        clock = coverage_clock_tick()
+    except Exception:
+        logger.exception("The strategy coverage's cache could not be read.")
+        return _figures(groups)[0]
+    figures, municipality_ids, until = _figures(groups)
+    stamps = [strategy_stamp(strategy.pk), *(municipality_stamp(pk) for pk in municipality_ids)]
+    seconds = COVERAGE_CACHE_SECONDS
+    if until is not None:
+        seconds = min(seconds, int((until - timezone.now()).total_seconds()))
+    try:
+        for stamp in stamps:
+            cache.add(stamp, 0, timeout=None)
+        if seconds > 0:
+            cache.set(key, {"clock": clock, "stamps": stamps, "until": until, "figures": figures}, timeout=seconds)
+    except Exception:
+        logger.exception("The strategy coverage's figures could not be cached.")
     return figures
+
+
+def _fresh(entry: dict) -> bool:
+    if entry["until"] is not None and timezone.now() >= entry["until"]:
+        return False
+    stamps = cache.get_many(entry["stamps"])
+    return all(stamp in stamps and stamps[stamp] < entry["clock"] for stamp in entry["stamps"])
 
 
 def strategy_coverage(*, strategy: Strategy, goals: list[Goal], measures: list[Measure]) -> Coverage:
@@ -171,7 +244,7 @@ def strategy_coverage(*, strategy: Strategy, goals: list[Goal], measures: list[M
     }
     groups |= {f"m{measure.pk}": [measure.pk] for measure in measures}
     groups["all"] = [measure.pk for measure in measures]
-    figures = _figures(groups)
+    figures = _cached_figures(strategy, {key: ids for key, ids in groups.items() if ids})
     return Coverage(
         strategy=strategy,
         total=figures.get("all") or Figures(),
