@@ -30,6 +30,7 @@ from backend.core.models import AuditAction
 from backend.core.resolutions import ResolutionBody
 from backend.core.text import trimmed
 from backend.projects.access import project_access
+from backend.projects.coverage_stamps import coverage_inputs_changed
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
 from backend.projects.stages import Stage
@@ -130,6 +131,7 @@ def _execute(
         project.save(update_fields=TRANSITION_FIELDS)
     except ConcurrentTransition:
         raise ConcurrentChange(_("Someone else changed the project's stage in the meantime.")) from None
+    coverage_inputs_changed(municipality_ids=[project.municipality_id])
     record = TransitionRecord.objects.create(
         project=project,
         transition=name,

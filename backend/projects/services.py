@@ -37,6 +37,7 @@ from backend.projects.choices import CommentVisibility, PartnerAccessLevel, Task
 from backend.projects.closed import closed_message as _closed_message
 from backend.projects.closed import project_is_closed
 from backend.projects.closed import require_open as _require_open
+from backend.projects.coverage_stamps import coverage_inputs_changed
 from backend.projects.models import (
     Comment,
     Event,
@@ -202,6 +203,10 @@ def project_create(
     project.save()
     project.departments.set(departments)
     project.strategic_measures.set(strategic_measures)
+    if strategic_measures:
+        coverage_inputs_changed(
+            municipality_ids=[municipality.pk], strategy_ids={measure.strategy_id for measure in strategic_measures}
+        )
     event_record(project=project, kind=EventKind.PROJECT_CREATED, actor=actor, title=project.title)
     return project
 
@@ -238,6 +243,12 @@ def project_update(*, actor: User, project: Project, reason: str = "", **changes
         measures = list(measures)
         _check_measures(project.municipality_id, measures)
         project.strategic_measures.set(measures)
+    if measures is not None or "estimated_cost" in changes:
+        # The measures the project leaves: their strategies counted this municipality's projects, so its stamp.
+        coverage_inputs_changed(
+            municipality_ids=[project.municipality_id],
+            strategy_ids={measure.strategy_id for measure in measures or ()},
+        )
     return project
 
 
@@ -521,6 +532,7 @@ def funding_create(*, actor: User, project: Project, **fields: Any) -> FundingAp
     programme_require_usable(code=application.programme, municipality_id=project.municipality_id)
     application.full_clean()
     application.save()
+    coverage_inputs_changed(municipality_ids=[application.project.municipality_id])
     return application
 
 
@@ -536,6 +548,7 @@ def funding_update(*, actor: User, application: FundingApplication, **changes: A
     )
     application.full_clean()
     application.save()
+    coverage_inputs_changed(municipality_ids=[application.project.municipality_id])
     return application
 
 
@@ -546,6 +559,7 @@ def kpi_create(*, actor: User, project: Project, **fields: Any) -> Kpi:
     kpi = Kpi(project=project, **fields)
     kpi.full_clean()
     kpi.save()
+    coverage_inputs_changed(municipality_ids=[kpi.project.municipality_id])
     return kpi
 
 
@@ -559,6 +573,7 @@ def kpi_update(*, actor: User, kpi: Kpi, reason: str = "", **changes: Any) -> Kp
         setattr(kpi, name, value)
     kpi.full_clean()
     kpi.save()
+    coverage_inputs_changed(municipality_ids=[kpi.project.municipality_id])
     return kpi
 
 
@@ -578,6 +593,7 @@ def _kpi_actual_correct(*, actor: User, kpi: Kpi, reason: str, changes: dict[str
     kpi.actual = changes["actual"]
     kpi.full_clean()
     kpi.save()
+    coverage_inputs_changed(municipality_ids=[project.municipality_id])
     event_record(
         project=project,
         kind=EventKind.EVALUATION_CORRECTED,

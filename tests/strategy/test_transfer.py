@@ -175,5 +175,5 @@ def test_the_export_lists_the_tree_with_coverage_and_reads_back_into_a_draft(tow
 def test_the_export_reads_a_fixed_number_of_queries(town, strategy, measures, django_assert_num_queries, projects):
     for _ in range(projects):
         town.project(Stage.IDEA).strategic_measures.set([measures["1.1.1"], measures["2.1"]])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         strategy_xlsx(strategy=strategy)
