@@ -114,14 +114,15 @@ def test_the_figures_are_right_before_any_change_and_a_second_read_sums_only_wha
     for role in READERS:
         assert before[role] == _fresh(town.user(role)), role
     client.force_login(town.user("manager"))
-    # Session, user, roles, the funnel of what is shared in, my tasks, recent activity, calls closing soon (the
-    # manager waits for no approval); cold it sums the town's funnel, funding and energy too.
-    with django_assert_num_queries(7):
+    # Session, user, roles, the funnel of what is shared in, my tasks, the projects I manage or watch, their recent
+    # activity, calls closing soon (the manager waits for no approval); cold it sums the town's funnel, funding and
+    # energy too.
+    with django_assert_num_queries(8):
         assert client.get(URL).status_code == 200
     # Lhota's coordinator: its own town from the cache, the shared project summed live with its funding.
     client.force_login(town.user("other_coordinator"))
     # A coordinator's approvals and citizen ideas waiting too, and the shared project's funding.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(10):  # it manages and watches nothing: no activity read
         html = client.get(URL).content.decode()
     assert "IROP" in html  # the shared project's funding
     assert before["other_coordinator"][0][list(Stage).index(Stage.IMPLEMENTATION)][1:] == (1, Decimal("2000000"))

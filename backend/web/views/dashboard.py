@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
+from backend.core.expressions import AnyOf, InSubquery
 from backend.energy.portfolio import Portfolio, portfolio_of
 from backend.energy.selectors import energy_totals_by_town, energy_totals_merged, municipality_ids_staff
 from backend.projects.access import internal_projects_filter, sees_internals_everywhere
@@ -33,6 +34,8 @@ from workflows.selectors import approval_list_pending_for
 TASK_LIMIT = 10
 APPROVAL_LIMIT = 10
 ACTIVITY_LIMIT = 12
+# Up to this many projects managed or watched, recent activity is read by the list of their ids.
+ACTIVITY_PROJECTS_LISTED = 200
 # The sums over each town's projects are kept in the cache under this name (per town version).
 DASHBOARD_CACHE_NAME = "dashboard"
 
@@ -158,8 +161,18 @@ def recent_activity(*, user: User) -> QuerySet[Event]:
     """
     access = user_access(user=user)
     watched = Project.watchers.through.objects.filter(user_id=user.pk).values("project_id")
-    mine = project_list_visible(user=user).filter(Q(manager_id=user.pk) | Q(pk__in=watched)).values("pk")
-    events = Event.objects.filter(project_id__in=mine).select_related("project", "actor")
+    # The watched ones as an InitPlan: the planner can then take both indexes (manager, primary key) instead of
+    # testing every visible project against a hashed subplan.
+    mine = project_list_visible(user=user).filter(Q(manager_id=user.pk) | Q(InSubquery(F("pk"), watched))).values("pk")
+    # The user's projects first, listed (one query): with their ids the planner sees how many they are and reads a
+    # few projects' events by their index, or walks the events newest first when they are many. Given only the
+    # subquery it guessed half of all events and walked every one for a head who manages or watches nothing
+    # (24,840 events read at 10,000 projects to show none).
+    ids = list(mine.order_by().values_list("pk", flat=True)[: ACTIVITY_PROJECTS_LISTED + 1])
+    if not ids:
+        return Event.objects.none()
+    mine_filter = AnyOf("project_id", ids) if len(ids) <= ACTIVITY_PROJECTS_LISTED else Q(project_id__in=mine)
+    events = Event.objects.filter(mine_filter).select_related("project", "actor")
     if not sees_internals_everywhere(access=access):
         events = events.filter(
             internal_projects_filter(access=access, prefix="project__") | Q(kind=EventKind.PROJECT_TRANSITIONED)
