@@ -94,7 +94,7 @@ PINNED |= {
     "board": 6,
     "board fragment": 6,
     "project list": 6,
-    "dashboard": 9,  # with the energy card and the calls closing soon
+    "dashboard": 8,  # with the energy card and the calls closing soon; the town's sums from the cache
     "detail": 13,  # the manager's own project: with its transition panel and the towns it is shared with
     "my tasks": 5,
     "approvals inbox": 7,

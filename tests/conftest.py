@@ -44,11 +44,11 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
-def _own_portal_summary_keys(monkeypatch):
-    """The portal keeps each town's energy figures and project count in the cache, keyed by the town's id: the test
+def _own_town_cache_keys(monkeypatch):
+    """Each town's figures (the portal's, the dashboard's) are kept in the cache, keyed by the town's id: the test
     Redis outlives the test databases (a new run's towns reuse ids), so each test keys them in a namespace of its
     own."""
-    monkeypatch.setattr("backend.portal.public.SUMMARY_CACHE_PREFIX", f"portal:summary:test-{uuid.uuid4().hex}")
+    monkeypatch.setattr("backend.projects.town_cache.CACHE_PREFIX", f"town:test-{uuid.uuid4().hex}")
 
 
 @dataclass

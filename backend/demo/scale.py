@@ -19,9 +19,9 @@ from backend.accounts.models import Department, Membership, Municipality, Partne
 from backend.core.validators import ico_check_digit
 from backend.demo.data import DEMO_PASSWORD
 from backend.notifications.models import Notification
-from backend.portal.public import public_summary_changed
 from backend.projects.models import Comment, Event, EventKind, FundingApplication, Kpi, Project, ProjectPartner, Task
 from backend.projects.stages import Stage
+from backend.projects.town_cache import town_figures_changed
 from workflows.models import ApprovalRequest, TransitionRecord
 
 SMALL_TOWN_PROJECTS = 200
@@ -491,10 +491,10 @@ def scale_seed(
         for number in range(1, municipalities + 1):
             town = _town(number, f"{TOWN_PREFIX} {number}", password, report)
             _projects(town, town_projects, rng, report, log)
-        # Bulk rows send no signals: the portal's cached public figures of these towns are renewed here (a cache
-        # shared with an earlier database of the same name would otherwise show that one's figures).
+        # Bulk rows send no signals: the cached figures of these towns (the portal's, the dashboard's) are renewed
+        # here (a cache shared with an earlier database of the same name would otherwise show that one's figures).
         for municipality_id in Municipality.objects.values_list("pk", flat=True):
-            public_summary_changed(municipality_id=municipality_id)
+            town_figures_changed(municipality_id=municipality_id)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Outside a transaction (the command, the benches) VACUUM too, as autovacuum would soon after a bulk

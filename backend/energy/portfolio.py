@@ -97,7 +97,11 @@ class Portfolio:
 
 
 def portfolio_build(*, user: User) -> Portfolio:
-    rows = energy_totals(user=user)
+    return portfolio_of(energy_totals(user=user))
+
+
+def portfolio_of(rows: list[EnergyTotal]) -> Portfolio:
+    """The portfolio of rows of ``energy_totals`` (or of ``energy_totals_merged``)."""
     portfolio = Portfolio(rows=rows)
     by_carrier: dict[str, Figures] = defaultdict(Figures)
     by_stage: dict[str, Figures] = defaultdict(Figures)

@@ -11,17 +11,12 @@ Each read costs a fixed number of queries: a page of cards one, a project's publ
 """
 
 import datetime
-import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import CharField, DecimalField, F, Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
@@ -33,6 +28,7 @@ from backend.projects.choices import FundingStatus, KpiKind, ThematicArea
 from backend.projects.models import Attachment, FundingApplication, Kpi, Project, ProjectUpdate
 from backend.projects.programmes import programme_labels
 from backend.projects.stages import Stage
+from backend.projects.town_cache import town_figures
 from backend.strategy.models import (
     AmendmentAction,
     AmendmentChange,
@@ -74,12 +70,8 @@ PROGRESS_STAGES = (
     Stage.COMPLETED,
 )
 SEARCH_MAX_LENGTH = 200
-# The town's public energy figures and project count are kept in the cache under these keys; a stored sum lives at
-# most this long (a change renews the town's version at once: the limit only bounds a renewal the cache missed).
-SUMMARY_CACHE_PREFIX = "portal:summary"
-SUMMARY_CACHE_SECONDS = 60 * 60
-
-logger = logging.getLogger(__name__)
+# The town's public energy figures and project count are kept in the cache under this name (per town version).
+SUMMARY_CACHE_NAME = "portal-summary"
 
 
 @dataclass(frozen=True)
@@ -418,54 +410,16 @@ def public_summary(*, municipality: Municipality) -> dict:
     """The town's public energy figures and its number of public projects.
 
     Summed by an aggregate over every public KPI and a count of every public project of the town, which grow with
-    the town; so they are kept in the cache with the town's version they were summed under, and both are read in
-    one round trip. A change of any project, KPI or CO₂ effect of the town gives it a new version
-    (``public_summary_changed``, called by backend.portal.receivers), and the next read sums again. The version is
-    read before the sums: sums that raced a change are stored under the version before it, which no later read
-    takes. Without a reachable cache it sums every time.
+    the town; so they are kept in the cache under the town's version (``backend.projects.town_cache``: any change of
+    a project, KPI or CO₂ effect of the town renews it, and the next read sums again).
     """
-    key, version_key = _summary_keys(municipality.pk)
-    try:
-        found = cache.get_many([key, version_key])
-        version, stored = found.get(version_key), found.get(key)
-        if version is not None and stored is not None and stored[0] == version:
-            return stored[1]
-        if version is None:
-            cache.add(version_key, uuid.uuid4().hex, SUMMARY_CACHE_SECONDS)
-            version = cache.get(version_key)
-    except Exception:  # an unreachable cache must not take the portal down: sum as without one
-        logger.warning("The portal's summary cache could not be read.", exc_info=True)
-        version = None
+    read = town_figures(name=SUMMARY_CACHE_NAME, municipality_ids=[municipality.pk])
+    if municipality.pk in read.found:
+        return read.found[municipality.pk]
     projects = public_project_queryset(municipality=municipality)
     summary = {"energy": energy_figures_of(projects=projects), "projects": projects.count()}
-    if version is not None:
-        try:
-            cache.set(key, (version, summary), SUMMARY_CACHE_SECONDS)
-        except Exception:
-            logger.warning("The portal's summary cache could not be written.", exc_info=True)
+    read.store({municipality.pk: summary})
     return summary
-
-
-def public_summary_changed(*, municipality_id: int) -> None:
-    """The town's public energy figures or its public projects may have changed: a new version now (reads later in
-    this transaction sum again) and once more when the transaction commits (reads that summed before the commit are
-    not taken)."""
-    _summary_version_bump(municipality_id)
-    transaction.on_commit(partial(_summary_version_bump, municipality_id))
-
-
-def _summary_keys(municipality_id: int) -> tuple[str, str]:
-    # The database's name too: two databases that share one cache (the bench's sizes, a test run's workers)
-    # have towns of the same id.
-    prefix = f"{SUMMARY_CACHE_PREFIX}:{settings.DATABASES['default']['NAME']}:{municipality_id}"
-    return f"{prefix}:figures", f"{prefix}:version"
-
-
-def _summary_version_bump(municipality_id: int) -> None:
-    try:
-        cache.set(_summary_keys(municipality_id)[1], uuid.uuid4().hex, SUMMARY_CACHE_SECONDS)
-    except Exception:  # the change itself must stand; the stored sum expires within SUMMARY_CACHE_SECONDS
-        logger.warning("The portal's summary cache of town %s could not be renewed.", municipality_id, exc_info=True)
 
 
 def public_measures(*, municipality: Municipality) -> QuerySet[Measure]:

@@ -25,3 +25,4 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_restore_installation_programmes, sender=self)
+        from backend.projects import receivers  # noqa: F401  (changes renew the towns' cached figures)

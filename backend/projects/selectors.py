@@ -60,6 +60,21 @@ def project_list_visible(*, user: User | None) -> QuerySet[Project]:
     return queryset if condition is None else queryset.filter(condition)
 
 
+def project_list_visible_elsewhere(*, user: User | None) -> QuerySet[Project]:
+    """The visible projects of towns other than the user's own: those shared with the user's municipalities and
+    those their partner organisations were invited to. With every project of the user's own municipalities they
+    are ``project_list_visible`` (for platform admins, who see every town as their own, there are none)."""
+    access = user_access(user=user)
+    if access.is_anonymous or access.is_platform_admin:
+        return Project.objects.none()
+    condition = Q(pk__in=[])
+    if access.municipality_ids:
+        condition |= _shared_with(access, "pk")
+    if access.partner_of:
+        condition |= _partner_on(access, "pk")
+    return Project.objects.filter(condition).exclude(municipality_id__in=access.municipality_ids)
+
+
 def project_get_visible(*, user: User | None, pk: int | str) -> Project:
     """The project if the user may see it; NotFound whether it is missing or hidden."""
     try:

@@ -99,13 +99,14 @@ def test_outside_a_transaction_the_load_is_vacuumed_as_a_live_database_would_be(
 def test_a_seed_renews_the_portal_figures_a_cache_kept_for_a_town_of_the_same_id():
     from django.core.cache import cache
 
-    from backend.portal.public import _summary_keys, public_summary
+    from backend.portal.public import SUMMARY_CACHE_NAME, public_summary
+    from backend.projects.town_cache import town_cache_keys
 
     with connection.cursor() as cursor:  # the id the big town will get (an earlier database's town had it too)
         cursor.execute("SELECT nextval(pg_get_serial_sequence('accounts_municipality', 'id'))")
         next_id = cursor.fetchone()[0] + 1
     stale = {"stale": True}
-    figures_key, version_key = _summary_keys(next_id)
+    figures_key, version_key = town_cache_keys(name=SUMMARY_CACHE_NAME, municipality_id=next_id)
     cache.set_many({version_key: "earlier", figures_key: ("earlier", stale)})
 
     _seed(municipalities=0, projects=10)

@@ -18,6 +18,7 @@ from backend.portal import public
 from backend.portal.public import public_energy
 from backend.projects.models import Kpi
 from backend.projects.stages import Stage
+from backend.projects.town_cache import town_cache_keys
 from tests.api.conftest import api_client
 from tests.factories import DepartmentFactory, ProjectFactory
 from tests.factories.projects import KpiFactory
@@ -140,7 +141,7 @@ def test_the_commit_renews_the_version_again(town, solar, django_capture_on_comm
         kpi.target = Decimal("200")
         kpi.save()
     assert callbacks
-    key, version_key = public._summary_keys(town.municipality.pk)
+    key, version_key = town_cache_keys(name=public.SUMMARY_CACHE_NAME, municipality_id=town.municipality.pk)
     stale = {"projects": 1, "mwh_planned": Decimal(100), "mwh_achieved": Decimal(0)}
     stale |= {"co2_planned": Decimal(86), "co2_achieved": Decimal(0)}
     cache.set(key, (cache.get(version_key), {"energy": stale, "projects": 1}))  # as a racing read would have

@@ -16,7 +16,7 @@ from backend.portal.ideas import CONFIRM_SALT, idea_confirmation_token
 from backend.portal.models import Idea, IdeaComment, IdeaDecision, IdeaStatus
 from backend.projects.models import Project
 from tests.mail import outbox_send_all
-from tests.web.test_dashboard import DASHBOARD_QUERIES
+from tests.web.test_dashboard import DASHBOARD_QUERIES_CACHED
 
 pytestmark = pytest.mark.django_db
 
@@ -297,6 +297,10 @@ def test_the_queue_costs_the_same_queries_for_few_and_many_comments(
         assert client.get(reverse("portal:idea_queue")).status_code == 200
 
 
+# The dashboard read a second time, of someone who neither manages nor watches a project: no activity to read.
+DASHBOARD_QUERIES_NO_ACTIVITY = DASHBOARD_QUERIES_CACHED - 1
+
+
 @pytest.mark.parametrize("count", [1, 4])
 def test_the_coordinator_dashboard_counts_ideas_by_status_in_one_query(
     client, town, portal, count, django_assert_num_queries
@@ -306,7 +310,7 @@ def test_the_coordinator_dashboard_counts_ideas_by_status_in_one_query(
     Idea.objects.filter(pk=Idea.objects.latest("id").pk).update(status=IdeaStatus.PUBLISHED)
     client.force_login(town.user("coordinator"))
     client.get("/")
-    with django_assert_num_queries(DASHBOARD_QUERIES + 1):
+    with django_assert_num_queries(DASHBOARD_QUERIES_NO_ACTIVITY + 1):
         page = client.get("/").content.decode()
     panel = page[page.index('id="ideas-heading"') :]
     panel = panel[: panel.index("</section>")]
@@ -319,7 +323,7 @@ def test_others_see_no_idea_panel_and_pay_no_query_for_it(client, town, portal, 
     _pending(client)
     client.force_login(town.user("lead_head"))  # the role whose dashboard tests/web/test_dashboard.py pins
     client.get("/")
-    with django_assert_num_queries(DASHBOARD_QUERIES):
+    with django_assert_num_queries(DASHBOARD_QUERIES_NO_ACTIVITY):
         page = client.get("/").content.decode()
     assert 'id="ideas-heading"' not in page
 

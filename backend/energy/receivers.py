@@ -1,0 +1,25 @@
+"""A KPI's CO₂ effect changes the town's cached figures (``backend.projects.town_cache``): they are summed again."""
+
+from django.db.models.signals import post_delete, post_save
+
+from backend.energy.models import KpiEmission
+from backend.projects.models import Kpi, Project
+from backend.projects.receivers import kpi_municipality_id
+from backend.projects.town_cache import town_figures_changed
+
+
+def _emission_changed(sender, instance: KpiEmission, origin=None, **kwargs) -> None:
+    if KpiEmission.kpi.is_cached(instance):
+        municipality_id = kpi_municipality_id(instance.kpi, origin)
+    elif isinstance(origin, Project):
+        municipality_id = origin.municipality_id
+    else:
+        municipality_id = (
+            Kpi.objects.filter(pk=instance.kpi_id).values_list("project__municipality_id", flat=True).first()
+        )
+    if municipality_id is not None:
+        town_figures_changed(municipality_id=municipality_id)
+
+
+post_save.connect(_emission_changed, sender=KpiEmission, dispatch_uid="town_figures_emission")
+post_delete.connect(_emission_changed, sender=KpiEmission, dispatch_uid="town_figures_emission_deleted")
