@@ -90,6 +90,7 @@ PINNED = {
     "API page for the board": 2,
 }
 # The web pages, session and user included (the approvals inbox's history is empty for the head: no page query).
+# Their counts are capped (WEB_LIST_COUNT_CAP, backend.web.pagination): at most cap + 1 rows read whatever the size.
 PINNED |= {
     "board": 6,
     "board fragment": 6,
@@ -97,7 +98,7 @@ PINNED |= {
     "dashboard": 8,  # with the energy card and the calls closing soon; the town's sums from the cache
     "detail": 13,  # the manager's own project: with its transition panel and the towns it is shared with
     "my tasks": 5,
-    "approvals inbox": 7,
+    "approvals inbox": 6,  # both sections counted (capped) in one query
     "notifications": 4,
 }
 # Anonymous (no session): the portal, the page, the goals and measures of the filter, the latest updates (the seed

@@ -229,11 +229,11 @@ def _add_requests(town, count: int) -> None:
         ProjectPartnerFactory(project=decided.project, organization=town.firm)
 
 
-# session, user, roles, the pending requests' count, their page (with the funding), its decisions, the history's
-# count, its page and its decisions; each pager costs one count whatever its length.
-PINNED_INBOX_QUERIES = 9
-# A section paged by htmx: both counts (each pager needs its own), and only that section's page and decisions.
-PINNED_SECTION_QUERIES = 7
+# session, user, roles, both sections' counts (capped, in one query), the pending page (with the funding), its
+# decisions, the history's page and its decisions; the counts cost one query whatever the lists' length.
+PINNED_INBOX_QUERIES = 8
+# A section paged by htmx: both counts (one query), and only that section's page and decisions.
+PINNED_SECTION_QUERIES = 6
 
 
 @pytest.mark.parametrize("htmx_target", ["", "approval-pending", "approval-history"])

@@ -14,7 +14,7 @@ from backend.accounts.selectors import user_access
 from backend.core.markdown import render_markdown
 from backend.projects.programmes import programme_label
 from backend.projects.stages import Stage
-from backend.web.pagination import page_links, page_query
+from backend.web.pagination import list_count_cap, page_links, page_query
 from workflows.machine import TRANSITION_LABELS
 
 register = template.Library()
@@ -37,6 +37,19 @@ def format_czk(value) -> str:
 @register.filter
 def czk(value) -> str:
     return format_czk(value)
+
+
+@register.filter
+def grouped(value) -> str:
+    """A whole number with the local digit grouping: ``1 000`` in Czech, ``1,000`` in English."""
+    return formats.number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def capped_number(value: int) -> str:
+    """A count from ``capped_count``: the number, or ``1 000+`` past the cap (a badge has no room for words)."""
+    cap = list_count_cap()
+    return f"{grouped(cap)}+" if value > cap else grouped(value)
 
 
 # Each language in its own name, as a language switch shows them (Django's "česky" is an adverb).

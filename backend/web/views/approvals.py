@@ -29,7 +29,7 @@ from backend.projects.models import FundingApplication
 from backend.projects.stages import Stage
 from backend.web.forms.inbox import ApprovalDecisionForm
 from backend.web.htmx import htmx_partial, render_page
-from backend.web.pagination import page_of
+from backend.web.pagination import capped_counts, page_of
 from workflows.models import ApprovalRequest, ApprovalStatus
 from workflows.selectors import approval_list_not_pending_for, approval_list_pending_for, approval_list_visible
 from workflows.services import TransitionOutcome, approval_decide, approval_withdraw
@@ -112,14 +112,20 @@ def approval_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _inbox_context(request: HttpRequest, **failed) -> dict:
     """Both sections a page at a time; the pages come from the query (the decision forms post it along)."""
     waiting = approval_list_pending_for(user=request.user)
+    recent = approval_list_not_pending_for(user=request.user)
+    # Both sections' counts, capped (backend.web.pagination), in one query.
+    waiting_count, recent_count = capped_counts(waiting, recent)
     pending = page_of(
         _with_decision_facts(waiting).order_by("created_at", "id"),
         number=request.GET.get("pending_page"),
         per_page=PENDING_PAGE_SIZE,
+        count=waiting_count,
     )
-    recent = approval_list_not_pending_for(user=request.user)
     history = page_of(
-        recent.order_by("-created_at", "-id"), number=request.GET.get("history_page"), per_page=HISTORY_PAGE_SIZE
+        recent.order_by("-created_at", "-id"),
+        number=request.GET.get("history_page"),
+        per_page=HISTORY_PAGE_SIZE,
+        count=recent_count,
     )
     return {
         "nav": "approvals",

@@ -24,6 +24,7 @@ from backend.notifications.presentation import APPROVAL_KINDS, comment_previews,
 from backend.notifications.selectors import notification_list_for
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
 from backend.web.htmx import htmx_partial, render_page
+from backend.web.pagination import capped_count
 from workflows.selectors import approval_list_pending_for
 
 TEMPLATE = "pages/notifications.html"
@@ -171,7 +172,8 @@ def _grouped(page: list[Notification], grouping: str) -> list[dict]:
 
 
 def _unread_count(request: HttpRequest) -> int:
-    return notification_list_for(user=request.user).filter(read_at__isnull=True).count()
+    """Capped like the lists' counts (backend.web.pagination): the bell shows "1 000+" beyond the cap."""
+    return capped_count(notification_list_for(user=request.user).filter(read_at__isnull=True))
 
 
 @never_cache
@@ -183,7 +185,7 @@ def approvals_badge(request: HttpRequest) -> HttpResponse:
     """
     if not request.user.is_authenticated:
         return HttpResponse("")
-    count = approval_list_pending_for(user=request.user).count()
+    count = capped_count(approval_list_pending_for(user=request.user))  # "1 000+" beyond the cap, as the lists
     return render_page(request, TEMPLATE, {"pending_count": count}, fragment="approvals_badge")
 
 

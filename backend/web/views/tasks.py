@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -26,7 +26,7 @@ from backend.projects.selectors import task_list_visible
 from backend.projects.services import task_set_status
 from backend.web.forms.inbox import TaskStatusForm
 from backend.web.htmx import htmx_partial, render_page
-from backend.web.pagination import page_of
+from backend.web.pagination import capped_counts, page_of
 
 TEMPLATE = "pages/my_tasks.html"
 PAGE_SIZE = 50
@@ -41,21 +41,19 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     tasks = task_list_visible(user=request.user).filter(assignee=request.user)
     if not show_finished:
         tasks = tasks.filter(status__in=OPEN_TASK_STATUSES)
-    # One aggregate gives the pager its count and the summary its numbers.
-    counts = tasks.aggregate(
-        total=Count("pk"), overdue=Count("pk", filter=Q(status__in=OPEN_TASK_STATUSES, due_date__lt=today))
-    )
+    # One query gives the pager its count and the summary its overdue number, both capped (backend.web.pagination).
+    total, overdue = capped_counts(tasks, tasks.filter(status__in=OPEN_TASK_STATUSES, due_date__lt=today))
     page = page_of(
         tasks.order_by(F("due_date").asc(nulls_last=True), "project__title", "id"),
         number=request.GET.get("page"),
         per_page=PAGE_SIZE,
-        count=counts["total"],
+        count=total,
     )
     context = {
         "nav": "tasks",
         "page": page,
         "tasks": page.object_list,
-        "overdue_count": counts["overdue"],
+        "overdue_count": overdue,
         "show_finished": show_finished,
         "today": today,
         "statuses": TaskStatus.choices,
