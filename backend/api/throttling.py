@@ -1,10 +1,46 @@
-"""Throttles that fail open: a cache outage (Redis down) must not turn every API call into a 500."""
+"""The API's throttles: a counter per client and window, and fail open (a cache outage, Redis down, must not turn
+every API call into a 500).
+
+DRF's throttles keep a list of every request's timestamp in the window, read, trimmed and written back whole on
+each request: at 1,200/minute up to 1,200 floats unpickled and pickled again per request, a cost that grows with
+the traffic it is there to limit. A fixed window keeps one integer per client and window (``cache.incr``). It
+lets through at most the limit in each window of the rate's duration (a client that spends it all at the end of
+one window and the start of the next gets twice the limit across the boundary, the usual trade-off of a fixed
+window), and a refused request waits until its window ends (``Retry-After``).
+"""
 
 import logging
+import math
 
 from rest_framework import throttling
 
 logger = logging.getLogger(__name__)
+
+
+class FixedWindowThrottle(throttling.SimpleRateThrottle):
+    """DRF's rate throttle counting per window; a base after DRF's own class in each throttle below, so that theirs
+    still decide the scope and the key (``ScopedRateThrottle`` reads the view's scope first)."""
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = math.floor(self.now / self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        key = f"{self.key}_{window}"
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # the window's first request: no counter yet
+            # Another request may have added it meanwhile: then count this one on it.
+            count = 1 if self.cache.add(key, 1, self.duration) else self.cache.incr(key)
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        """Seconds until the window ends, when the count starts again."""
+        return self.window_ends_at - self.now
 
 
 class FailOpenMixin:
@@ -16,13 +52,13 @@ class FailOpenMixin:
             return True
 
 
-class AnonRateThrottle(FailOpenMixin, throttling.AnonRateThrottle):
+class AnonRateThrottle(FailOpenMixin, throttling.AnonRateThrottle, FixedWindowThrottle):
     pass
 
 
-class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
+class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle, FixedWindowThrottle):
     pass
 
 
-class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle):
+class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle, FixedWindowThrottle):
     pass

@@ -12,8 +12,25 @@ from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle, UserRat
 LOW_RATES = {"anon": "3/minute", "user": "5/minute", "token_obtain": "2/minute"}
 
 
+class Clock:
+    """The throttles' time: 20 seconds into a minute, until a test moves it (a real minute could turn mid-test)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0 + 20  # a multiple of 60, then 20 s
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def low_limits(monkeypatch):
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(clock))
+    return clock
+
+
+@pytest.fixture
+def low_limits(monkeypatch, clock):
     """Low limits, counted in a cache of this test's own (other test runs may share the Redis cache)."""
     monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
     for throttle in (AnonRateThrottle, UserRateThrottle, ScopedRateThrottle):
@@ -50,11 +67,35 @@ def test_token_endpoint_is_throttled_against_password_guessing(town, low_limits)
     assert "Retry-After" in client.post("/api/v1/auth/token/", {"username": "manager", "password": "demo"})
 
 
+def test_a_throttled_caller_is_told_to_wait_until_the_minute_is_over_and_then_gets_through(town, low_limits, clock):
+    client = APIClient()
+    client.force_authenticate(town.user("manager"))
+    assert [client.get("/api/v1/me/").status_code for _ in range(5)] == [200] * 5
+
+    clock.now += 39  # 59 s into the minute
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+    clock.now += 1  # the next minute
+    assert [client.get("/api/v1/me/").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert client.get("/api/v1/me/")["Retry-After"] == "60"
+
+
+def test_a_refused_token_request_says_how_long_to_wait(town, low_limits):
+    client = APIClient()
+    for _ in range(2):
+        client.post("/api/v1/auth/token/", {"username": "manager", "password": "wrong"})
+    refused = client.post("/api/v1/auth/token/", {"username": "manager", "password": "demo"})
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "40"  # 20 s into the minute
+
+
 class _BrokenCache:
     def get(self, *args, **kwargs):
         raise ConnectionError("redis is down")
 
-    set = get
+    set = add = incr = get
 
 
 def test_a_cache_outage_lets_requests_through_instead_of_failing_them(town, monkeypatch):
