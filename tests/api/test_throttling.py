@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -89,6 +90,20 @@ def test_a_refused_token_request_says_how_long_to_wait(town, low_limits):
 
     assert refused.status_code == 429
     assert refused["Retry-After"] == "40"  # 20 s into the minute
+
+
+@pytest.mark.skipif("redis" not in settings.CACHES["default"]["BACKEND"], reason="counted in Redis in one round trip")
+def test_the_counter_in_redis_throttles_after_the_limit_and_lets_through_in_the_next_minute(town, clock, monkeypatch):
+    # The configured Redis cache, under keys of this test's own (other runs and workers share the server).
+    monkeypatch.setattr(SimpleRateThrottle, "cache_format", f"throttle-{uuid.uuid4()}-%(scope)s_%(ident)s")
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", LOW_RATES)
+    client = APIClient()
+    client.force_authenticate(town.user("manager"))
+
+    assert [client.get("/api/v1/me/").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert client.get("/api/v1/me/")["Retry-After"] == "40"
+    clock.now += 40
+    assert client.get("/api/v1/me/").status_code == 200
 
 
 class _BrokenCache:
