@@ -241,6 +241,7 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
     board_cards = min(total, 200)
 
     head_municipality = head.memberships.first().municipality_id
+    head_departments = list(head.memberships.filter(role="head").values_list("department_id", flat=True))
     # Raw baselines: psycopg and stdlib json, the same page and shape the API answers (the columns it lists,
     # in one query with its many-valued parts aggregated), without permission checks or conversions.
     raw_queries = {
@@ -270,8 +271,11 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
             "WHERE d.request_id = a.id) AS decisions, a.created_at::text, a.decided_at::text, a.escalates_at::text "
             "FROM workflows_approvalrequest a JOIN projects_project p ON p.id = a.project_id "
             "JOIN accounts_user u ON u.id = a.requested_by_id WHERE a.status = 'pending' AND p.municipality_id = %s "
-            "ORDER BY a.created_at DESC, a.id DESC LIMIT %s",
-            [head_municipality, PAGE],
+            # The requests the API lists for the head: those their department's head decides, and their own.
+            "AND ((a.lead_head_approves AND p.lead_department_id = ANY(%s)) OR (a.involved_heads_approve AND "
+            "a.project_id IN (SELECT pd.project_id FROM projects_project_departments pd WHERE pd.department_id = "
+            "ANY(%s))) OR a.requested_by_id = %s) ORDER BY a.created_at DESC, a.id DESC LIMIT %s",
+            [head_municipality, head_departments, head_departments, head.pk, PAGE],
         ),
         "API notifications": (
             "SELECT n.id, e.kind, e.project_id, p.title, "
