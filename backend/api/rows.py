@@ -17,6 +17,7 @@ to-one relations (``event.project.title``); a nested serializer on a to-one rela
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -252,8 +253,28 @@ def _compile_field(model, name: str, drf_field, *, prefix: str):
         return _Moment(name, prefix + path)
     if isinstance(drf_field, serializers.CharField):
         return _Plain(name, prefix + path, str)
+    if isinstance(drf_field, serializers.DecimalField):
+        return _Plain(name, prefix + path, _decimal_text(drf_field))
     convert = None if isinstance(drf_field, _AS_IS) else drf_field.to_representation
     return _Plain(name, prefix + path, convert)
+
+
+def _decimal_text(drf_field: serializers.DecimalField) -> Callable[[Decimal], Any]:
+    """DRF's conversion of a decimal, without its quantizing where the database's value has the field's places
+    already (a numeric column of that scale): quantizing to them changes nothing, and cost a context copy a value."""
+    convert = drf_field.to_representation
+    places = drf_field.decimal_places
+    as_string = getattr(drf_field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if places is None or not as_string or drf_field.localize:
+        return convert
+    exponent = -places
+
+    def text(value):
+        if isinstance(value, Decimal) and value.as_tuple().exponent == exponent:
+            return f"{value:f}"
+        return convert(value)
+
+    return text
 
 
 def _ordering_along(path: str, model: type[models.Model]) -> list[str]:

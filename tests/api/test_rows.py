@@ -210,6 +210,26 @@ def test_the_reader_and_the_serializer_agree_on_every_project_field(town):
     assert row == s.ProjectSerializer(project, context=_context(town.user("manager"))).data
 
 
+@pytest.mark.parametrize("cost", ["0.00", "1234567.50", "999999999999.99", "7"])
+def test_a_decimal_reads_as_the_serializer_writes_it(town, cost):
+    """The reader writes a decimal with the field's places without DRF's quantizing, where quantizing changes
+    nothing; the text is the serializer's."""
+    project = town.project(Stage.IDEA, estimated_cost=Decimal(cost))
+    reader = row_reader(s.ProjectSerializer)
+
+    (row,) = reader.represent(list(reader.rows(Project.objects.filter(pk=project.pk))))
+
+    expected = s.ProjectSerializer(project, context=_context(town.user("manager"))).data["estimated_cost"]
+    assert row["estimated_cost"] == expected
+    assert [_converted("1.5"), _converted(Decimal("1.5")), _converted(Decimal("2.345"))] == ["1.50", "1.50", "2.34"]
+
+
+def _converted(value):
+    """The project list's conversion of an estimated cost given some other value than the column's."""
+    (part,) = [part for part in row_reader(s.ProjectSerializer).parts if part.name == "estimated_cost"]
+    return part.convert(value)
+
+
 def test_comments_check_the_project_in_their_own_query_hidden_missing_and_empty_answer_as_before(town):
     """The comment page reads no Project first: the project's visibility and the partner rule are in the page's
     query. A staff member who is also a partner guest on another town's project sees only its shared comments;
