@@ -508,20 +508,20 @@ def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, 
 
     threads = [threading.Thread(target=client, args=(project_ids[number::clients],)) for number in range(clients)]
     server, postgres = _processes(group=server_group), _processes(name="postgres")
-    cpu_before = (_cpu_seconds(server), _cpu_seconds(postgres), time.process_time())
+    cpu_before = (_cpu_seconds(server), _cpu_seconds(postgres), {0: time.process_time()})
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    cpu_after = (_cpu_seconds(server), _cpu_seconds(postgres), time.process_time())
+    cpu_after = (_cpu_seconds(server), _cpu_seconds(postgres), {0: time.process_time()})
     requests = len(latencies["transition"]) + len(latencies["list"]) + len(failures)
     result = {"failed": len(failures), "transitions per second": len(latencies["transition"]) / wall}
     # CPU per request of the server (gunicorn's processes), of PostgreSQL's (when it runs on this machine, else 0)
     # and of this load generator's threads: on 2 cores, what the latencies are made of.
     for name, before, after in zip(("server", "postgres", "client"), cpu_before, cpu_after, strict=True):
-        result[f"cpu {name}"] = 1000 * (after - before) / max(requests, 1)
+        result[f"cpu {name}"] = 1000 * _cpu_used(before, after) / max(requests, 1)
     for kind, samples in latencies.items():
         if samples:
             samples.sort()
@@ -548,16 +548,21 @@ def _processes(*, name: str = "", group: int | None = None) -> list[int]:
     return found
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU seconds the processes used so far (those that ended meanwhile count no more)."""
-    total = 0
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU seconds each of the processes used so far (those that ended are left out)."""
+    used = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between the two readings by the processes alive at both (PostgreSQL's backends come and go)."""
+    return sum(seconds - before[pid] for pid, seconds in after.items() if pid in before)
 
 
 def _print_load(phases: dict, *, size: int) -> None:
