@@ -469,11 +469,15 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
                 raise SystemExit("bench/scale.py: gunicorn did not start")
             time.sleep(0.2)
         phases = {
-            "submit": _load_phase(port, token, project_ids[: clients * per_client], clients, reads=False),
+            "submit": _load_phase(
+                port, token, project_ids[: clients * per_client], clients, reads=False, server_group=server.pid
+            ),
             "submit with list reads": _load_phase(
-                port, token, project_ids[clients * per_client :], clients, reads=True
+                port, token, project_ids[clients * per_client :], clients, reads=True, server_group=server.pid
             ),
         }
+        for phase in phases.values():
+            phase["cpu"] = {name: phase.pop(f"cpu {name}") for name in ("server", "postgres", "client")}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -481,7 +485,7 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
     return phases
 
 
-def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, reads: bool) -> dict:
+def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, reads: bool, server_group: int) -> dict:
     """``clients`` threads at once, each submitting its share of the projects (and with ``reads``, reading the
     first page of the project list after each): latencies of each kind of request."""
     latencies: dict[str, list[float]] = {"transition": [], "list": []}
@@ -507,13 +511,21 @@ def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, 
                 timed(connection, "list", "GET", f"/api/v1/projects/?page_size={PAGE}")
 
     threads = [threading.Thread(target=client, args=(project_ids[number::clients],)) for number in range(clients)]
+    server, postgres = _processes(group=server_group), _processes(name="postgres")
+    cpu_before = (_cpu_seconds(server), _cpu_seconds(postgres), {0: time.process_time()})
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    cpu_after = (_cpu_seconds(server), _cpu_seconds(postgres), {0: time.process_time()})
+    requests = len(latencies["transition"]) + len(latencies["list"]) + len(failures)
     result = {"failed": len(failures), "transitions per second": len(latencies["transition"]) / wall}
+    # CPU per request of the server (gunicorn's processes), of PostgreSQL's (when it runs on this machine, else 0)
+    # and of this load generator's threads: on 2 cores, what the latencies are made of.
+    for name, before, after in zip(("server", "postgres", "client"), cpu_before, cpu_after, strict=True):
+        result[f"cpu {name}"] = 1000 * _cpu_used(before, after) / max(requests, 1)
     for kind, samples in latencies.items():
         if samples:
             samples.sort()
@@ -525,6 +537,38 @@ def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, 
     return result
 
 
+def _processes(*, name: str = "", group: int | None = None) -> list[int]:
+    """Ids of this machine's processes whose command name has ``name`` (in that process group), from /proc (Linux;
+    none elsewhere)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*") if Path("/proc").is_dir() else ():
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        command, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        if name in command and (group is None or int(fields[2]) == group):
+            found.append(int(entry.name))
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU seconds each of the processes used so far (those that ended are left out)."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between the two readings by the processes alive at both (PostgreSQL's backends come and go)."""
+    return sum(seconds - before[pid] for pid, seconds in after.items() if pid in before)
+
+
 def _print_load(phases: dict, *, size: int) -> None:
     print(f"\ntransitions under load at {size}: 8 clients, gunicorn 2 workers × 4 threads, DEBUG off "
           "(goal: transition p95 ≤ 50 ms)")  # fmt: skip
@@ -534,8 +578,10 @@ def _print_load(phases: dict, *, size: int) -> None:
             for kind in ("transition", "list")
             if kind in result
         ]
+        cpu = result["cpu"]
         print(f"  {phase:<24} {'; '.join(figures)}; {result['transitions per second']:.1f} transitions/s, "
-              f"{result['failed']} failed")  # fmt: skip
+              f"{result['failed']} failed; CPU per request: server {cpu['server']:.1f} ms, PostgreSQL "
+              f"{cpu['postgres']:.1f} ms, load generator {cpu['client']:.1f} ms")  # fmt: skip
 
 
 def _notify_fan_out() -> str:

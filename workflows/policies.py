@@ -50,7 +50,8 @@ def policy_defaults_create(*, municipality_id: int) -> None:
 
 def policy_get(*, municipality_id: int, transition: str) -> ApprovalPolicy:
     """The municipality's policy for a transition; the default when none was stored (never an error)."""
-    policy = ApprovalPolicy.objects.filter(municipality_id=municipality_id, transition=transition).first()
+    # One at most (unique per municipality and transition): no ordering, which joined the municipality for its name.
+    policy = ApprovalPolicy.objects.filter(municipality_id=municipality_id, transition=transition).order_by().first()
     return policy or policy_default(municipality_id=municipality_id, transition=transition)
 
 

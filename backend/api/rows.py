@@ -129,11 +129,34 @@ class RowReader:
                 columns.extend([part.key_column, *part.reader.columns])
         return list(dict.fromkeys(columns))
 
+    @property
+    def _annotations(self) -> dict[str, Subquery]:
+        return {part.column: part.expression for part in self.parts if isinstance(part, _Ids | _JsonRows)}
+
     def rows(self, queryset: QuerySet, *extra: str) -> QuerySet:
         """The queryset as the rows this reader needs (``extra``: further columns, e.g. the pagination's)."""
-        annotations = {part.column: part.expression for part in self.parts if isinstance(part, _Ids | _JsonRows)}
-        queryset = queryset.prefetch_related(None).annotate(**annotations)
+        queryset = queryset.prefetch_related(None).annotate(**self._annotations)
         return queryset.values(*dict.fromkeys(["pk", *self.columns, *extra]))
+
+    def annotate(self, queryset: QuerySet) -> QuerySet:
+        """The model's queryset with the many-valued columns the rows aggregate, for ``row_of`` its objects."""
+        return queryset.annotate(**self._annotations)
+
+    def row_of(self, instance: models.Model, *, annotated: models.Model) -> dict | None:
+        """The row ``rows()`` would read for ``instance``, from its fields as they are now and the aggregated
+        columns of ``annotated`` (the same object, read through ``annotate``); None when a column is no field of
+        the model's own (a path through a relation): then read the row."""
+        aggregated = self._annotations
+        row = {"pk": instance.pk}
+        for column in self.columns:
+            if column in aggregated:
+                row[column] = getattr(annotated, column)
+                continue
+            try:
+                row[column] = getattr(instance, self.model._meta.get_field(column).attname)
+            except FieldDoesNotExist:
+                return None
+        return row
 
     def represent(self, rows: Sequence[dict], *, key: str = "pk") -> list[dict]:
         """The serializer's output of each row; many-valued fields are read now, in one query each."""

@@ -243,6 +243,19 @@ class ProjectRowsForViewer:
     def rows(self, queryset: QuerySet[Project]) -> QuerySet:
         return self._staff.rows(queryset, "municipality", *(self._partner.columns if self._partner else ()))
 
+    def annotate(self, queryset: QuerySet[Project]) -> QuerySet[Project]:
+        """Projects with what ``represent_one`` needs besides their fields (departments and measures)."""
+        return self._staff.annotate(queryset)
+
+    def represent_one(self, project: Project, *, annotated: Project) -> dict | None:
+        """``project`` as ``represent`` gives its row, from its fields as they are now and the departments and
+        measures of ``annotated`` (read through ``annotate``), without reading it again; None for a viewer who
+        gets the partner shape (its names come through relations): read the row then."""
+        if not sees_internals_in(access=self._access, municipality_id=project.municipality_id):
+            return None
+        row = self._staff.row_of(project, annotated=annotated)
+        return None if row is None else self._staff.represent([row])[0]
+
     def represent(self, rows: list[dict]) -> list[dict]:
         partner = {
             row["pk"] for row in rows if not sees_internals_in(access=self._access, municipality_id=row["municipality"])

@@ -1,5 +1,7 @@
 """REST API v1 views: parse input, call one service or selector, render. Nothing else."""
 
+from collections.abc import Callable
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -158,8 +160,14 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return project_list_visible(user=self.request.user).prefetch_related("departments")
 
-    def get_object(self) -> Project:
-        project = project_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+    def get_object(self, annotate: Callable[[QuerySet[Project]], QuerySet[Project]] | None = None) -> Project:
+        if annotate is None:
+            project = project_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+        else:
+            try:
+                project = annotate(project_one_visible(user=self.request.user, pk=self.kwargs["pk"])).get()
+            except Project.DoesNotExist:
+                raise NotFound(_("Project not found.")) from None
         self.check_object_permissions(self.request, project)
         return project
 
@@ -206,10 +214,13 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
     @extend_schema(methods=["POST"], request=s.TransitionRequestSerializer, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def transitions(self, request: Request, pk: str) -> Response:
-        project = self.get_object()
         if request.method == "GET":
-            options = workflow_selectors.transition_options(project=project, user=request.user)
+            options = workflow_selectors.transition_options(project=self.get_object(), user=request.user)
             return Response(s.TransitionOptionSerializer(options, many=True).data)
+        # The answer is the project as it stands after the move, without reading it a third time: the service's
+        # lock read its fields, this first read its departments and measures (which no transition changes).
+        reader = s.ProjectRowsForViewer(user=request.user)
+        project = self.get_object(annotate=reader.annotate)
         serializer = s.TransitionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         outcome = workflow_services.project_transition(
@@ -220,7 +231,8 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
             expected_stage=serializer.validated_data.get("expected_stage"),
         )
         if outcome.executed:
-            return Response(self._output(outcome.project))
+            output = reader.represent_one(outcome.project, annotated=project)
+            return Response(self._output(outcome.project) if output is None else output)
         return Response(s.ApprovalRequestSerializer(outcome.approval_request).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: HISTORY_BY_VIEWER})

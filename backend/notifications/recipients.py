@@ -9,6 +9,8 @@ the apps above that record such events register their rules here (``rule_registe
 
 from collections.abc import Callable
 
+from django.db.models import QuerySet
+
 from backend.accounts.models import Membership, Role, User
 from backend.core.expressions import AnyOf
 from backend.projects.access import AUTHOR, COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_audience
@@ -17,11 +19,13 @@ from backend.projects.models import Comment, Event, EventKind, Project, Task
 from workflows.models import ApprovalRequest
 from workflows.policies import PROJECT_ROLE_OF_APPROVER
 
-Rule = Callable[[Event], set[int]]
+# A rule gives user ids, or the people as a query: then ``recipients_for`` filters them by who may see the project
+# in that same query (a transition's fan-out read its team and then the project's audience, two queries).
+Rule = Callable[[Event], set[int] | QuerySet[User]]
 
 
 def _ids(users) -> set[int]:
-    return set(users.values_list("pk", flat=True))
+    return set(users.order_by().values_list("pk", flat=True))
 
 
 def _coordinators(project: Project) -> set[int]:
@@ -48,18 +52,17 @@ def _task(event: Event) -> Task | None:
     return Task.objects.filter(pk=event.payload.get("task_id")).first()
 
 
-def _transitioned(event: Event) -> set[int]:
+def _transitioned(event: Event) -> QuerySet[User]:
     # The people who run the project (its manager, author, heads of lead and involved departments) and its
-    # watchers, in one query.
+    # watchers.
     team = project_audience(project=event.project).holding(MANAGER, AUTHOR, LEAD_HEAD, INVOLVED_HEAD, or_watching=True)
-    ids = _ids(team)
     if event.payload.get("approval_request_id"):
         # Whoever hears of the approval that ran the transition (the approval_granted event written with it)
         # is not told the same thing twice.
         request = _request(event)
         if request and request.requested_by_id != event.actor_id:
-            ids -= _decision_audience(event, request)
-    return ids
+            team = team.exclude(pk__in=_decision_audience(event, request))
+    return team
 
 
 def _approval_requested(event: Event) -> set[int]:
@@ -179,11 +182,19 @@ def recipients_for(event: Event) -> set[int]:
     rule = RULES.get(event.kind)
     if rule is None:
         return set()
-    candidates = rule(event) - {event.actor_id}
+    candidates = rule(event)
+    if isinstance(candidates, QuerySet):
+        return _ids((candidates & _allowed(event)).exclude(pk=event.actor_id))
+    candidates -= {event.actor_id}
     if not candidates:
         return set()
+    return candidates & _ids(_allowed(event).filter(AnyOf("pk", candidates)))
+
+
+def _allowed(event: Event) -> QuerySet[User]:
+    """Everyone who may hear of ``event``: who sees its project (inside, or also as a guest when the kind is for
+    partners too), or the municipality's staff when it has none."""
     if event.project_id is None:
-        return _ids(municipal_staff(municipality_id=event.municipality_id).filter(AnyOf("pk", candidates)))
+        return municipal_staff(municipality_id=event.municipality_id)
     audience = project_audience(project=event.project)
-    allowed = audience.everyone() if _partner_visible(event) else audience.internal()
-    return candidates & _ids(allowed.filter(AnyOf("pk", candidates)))
+    return audience.everyone() if _partner_visible(event) else audience.internal()

@@ -10,6 +10,7 @@
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import partial
 from smtplib import SMTPException
 
@@ -101,20 +102,35 @@ def event_fanout(*, event: Event) -> None:
     channels = channels_for(kind=event.kind, user_ids=recipients, mentioned_ids=mentioned)
     in_app = sorted(user_id for user_id, channel in channels.items() if channel != Channel.OFF)
     by_mail = sorted((user_id, channel) for user_id, channel in channels.items() if channel in EMAIL_CHANNELS)
-    _notifications_insert(event=event, recipient_ids=in_app, mentioned_ids=mentioned)
-    _deliveries_insert(event=event, recipients=by_mail)
+    _rows_insert(
+        _notification_rows(event=event, recipient_ids=in_app, mentioned_ids=mentioned),
+        _delivery_rows(event=event, recipients=by_mail),
+    )
     if any(channel == Channel.IMMEDIATE for _user_id, channel in by_mail):
         transaction.on_commit(partial(_dispatch, event.pk))
 
 
-# The fan-out's rows are written by one INSERT … SELECT over arrays each, not by ``bulk_create``: for 1,000
-# recipients ``bulk_create`` built 2,000 model instances and quoted 10,000 values one by one, three quarters of a
-# transition's time (bench/notify.py). Column names come from the models; defaults are the fields' own. SQLite (the
-# demo) has no arrays: there the same rows go through ``bulk_create``.
+# The fan-out's rows are written by one INSERT … SELECT over arrays per table, both in one statement, not by
+# ``bulk_create``: for 1,000 recipients ``bulk_create`` built 2,000 model instances and quoted 10,000 values one by
+# one, three quarters of a transition's time (bench/notify.py). Column names come from the models; defaults are the
+# fields' own. SQLite (the demo) has no arrays: there the same rows go through ``bulk_create``.
 
 
-def _notifications_insert(*, event: Event, recipient_ids: list[int], mentioned_ids: set[int]) -> None:
-    _rows_insert(
+@dataclass(frozen=True)
+class _Rows:
+    """Rows of ``model``, one per position of the ``per_row`` lists (name → values, SQL type), each with the
+    ``constant`` values besides. Fields named in neither must be nullable: PostgreSQL writes NULL there."""
+
+    model: type
+    constant: dict[str, object]
+    per_row: dict[str, tuple[list, str]]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.per_row.values()))[0])
+
+
+def _notification_rows(*, event: Event, recipient_ids: list[int], mentioned_ids: set[int]) -> _Rows:
+    return _Rows(
         Notification,
         constant={"event": event.pk, "created_at": event.created_at},
         per_row={
@@ -124,9 +140,9 @@ def _notifications_insert(*, event: Event, recipient_ids: list[int], mentioned_i
     )
 
 
-def _deliveries_insert(*, event: Event, recipients: list[tuple[int, str]]) -> None:
+def _delivery_rows(*, event: Event, recipients: list[tuple[int, str]]) -> _Rows:
     meta = Delivery._meta
-    _rows_insert(
+    return _Rows(
         Delivery,
         constant={
             "event": event.pk,
@@ -143,39 +159,53 @@ def _deliveries_insert(*, event: Event, recipients: list[tuple[int, str]]) -> No
     )
 
 
-def _rows_insert(model, *, constant: dict[str, object], per_row: dict[str, tuple[list, str]]) -> None:
-    """Insert one row per position of the ``per_row`` lists (name → values, SQL type), each with the ``constant``
-    values besides; rows the table's unique constraints already hold are skipped (so a fan-out run twice writes
-    each row once). Fields named in neither must be nullable: PostgreSQL writes NULL there."""
-    count = len(next(iter(per_row.values()))[0])
-    if not count:
+def _rows_insert(*tables: _Rows) -> None:
+    """Insert the rows of each of ``tables``, in one statement on PostgreSQL (the first ones as data-modifying
+    ``WITH`` parts of the last); rows the tables' unique constraints already hold are skipped (so a fan-out run
+    twice writes each row once)."""
+    tables = tuple(rows for rows in tables if len(rows))
+    if not tables:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            [
-                model(
-                    **{model._meta.get_field(name).attname: value for name, value in constant.items()},
-                    **{
-                        model._meta.get_field(name).attname: values[position]
-                        for name, (values, _type) in per_row.items()
-                    },
-                )
-                for position in range(count)
-            ],
-            ignore_conflicts=True,
-        )
+        for rows in tables:
+            model = rows.model
+            model.objects.bulk_create(
+                [
+                    model(
+                        **{model._meta.get_field(name).attname: value for name, value in rows.constant.items()},
+                        **{
+                            model._meta.get_field(name).attname: values[position]
+                            for name, (values, _type) in rows.per_row.items()
+                        },
+                    )
+                    for position in range(len(rows))
+                ],
+                ignore_conflicts=True,
+            )
         return
+    statements, parameters = [], []
+    for rows in tables:
+        statement, values = _insert_sql(rows)
+        statements.append(statement)
+        parameters += values
+    *first, last = statements
+    with_parts = ", ".join(f"inserted{number} AS ({statement})" for number, statement in enumerate(first))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {with_parts} {last}" if first else last, parameters)
+
+
+def _insert_sql(rows: _Rows) -> tuple[str, list]:
     quote = connection.ops.quote_name
+    model, constant, per_row = rows.model, rows.constant, rows.per_row
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in [*constant, *per_row])
     selected = ", ".join(["%s"] * len(constant) + [f"fanout.c{number}" for number in range(len(per_row))])
     arrays = ", ".join(f"%s::{sql_type}[]" for _values, sql_type in per_row.values())
     aliases = ", ".join(f"c{number}" for number in range(len(per_row)))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608  (names from the model)
-            f"SELECT {selected} FROM unnest({arrays}) AS fanout({aliases}) ON CONFLICT DO NOTHING",
-            [*constant.values(), *(values for values, _type in per_row.values())],
-        )
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608  (names from the model)
+        f"SELECT {selected} FROM unnest({arrays}) AS fanout({aliases}) ON CONFLICT DO NOTHING",
+        [*constant.values(), *(values for values, _type in per_row.values())],
+    )
 
 
 def notifications_forget_revoked(*, event: Event) -> int:

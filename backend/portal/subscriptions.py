@@ -155,9 +155,10 @@ def followers_prune_unconfirmed(*, now=None) -> int:
     return _erase(ProjectFollower.objects.filter(confirmed_at__isnull=True, created_at__lt=limit))
 
 
-def _news_enqueue(*, project_id: int, topic: str, event_id: int | None = None) -> int:
-    if not public_project_queryset().filter(pk=project_id).exists():
-        return 0  # a project that is not public tells the public nothing
+def _news_enqueue(*, project_id: int, topic: str, event_id: int | None = None, is_public: bool = True) -> int:
+    # A project that is not public tells the public nothing (``is_public``: its flag as the caller read it now).
+    if not is_public or not public_project_queryset().filter(pk=project_id).exists():
+        return 0
     languages = dict(
         ProjectFollower.objects.filter(project_id=project_id, confirmed_at__isnull=False).values_list("pk", "language")
     )
@@ -168,7 +169,10 @@ def follow_news_for_event(*, event: Event) -> int:
     """A public project moved to another stage: its followers are told, in the transaction of the change."""
     if event.kind != EventKind.PROJECT_TRANSITIONED:
         return 0
-    return _news_enqueue(project_id=event.project_id, topic=f"event-{event.pk}", event_id=event.pk)
+    # The event's project, when it came with it, is the one the transition locked and moved: its flag is current,
+    # and most projects are not public (no query then).
+    is_public = event.project.is_public if Event.project.is_cached(event) else True
+    return _news_enqueue(project_id=event.project_id, topic=f"event-{event.pk}", event_id=event.pk, is_public=is_public)
 
 
 def follow_news_for_update(*, update: ProjectUpdate) -> int:
