@@ -13,8 +13,8 @@ adds transition p50/p95 with 8 concurrent clients against gunicorn (2 workers ×
 database, and commit → 1,000 in-app notifications (``bench/notify.py``).
 
 Only ratios measured in one run are compared, never absolute times. ``--ci`` fails (exit status 1) when a
-guarded ratio exceeds three times its goal, or a request's query count differs from ``PINNED`` or between
-the two sizes.
+guarded ratio exceeds three times its goal, a request's query count differs from ``PINNED`` or between
+the two sizes, or a raw baseline reads another number of rows than its API request answers.
 """
 
 import argparse
@@ -243,7 +243,9 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
     head_municipality = head.memberships.first().municipality_id
     head_departments = list(head.memberships.filter(role="head").values_list("department_id", flat=True))
     # Raw baselines: psycopg and stdlib json, the same page and shape the API answers (the columns it lists,
-    # in one query with its many-valued parts aggregated), without permission checks or conversions.
+    # in one query with its many-valued parts aggregated), without permission checks or conversions. Each reads
+    # the rows its API request answers (the report compares the counts): the approvals the ones the head may decide,
+    # those of projects their department leads (the seed's requests are all for the lead department's head).
     raw_queries = {
         "API list": (
             "SELECT p.id, p.title, p.summary, p.description, p.municipality_id, p.lead_department_id, "
@@ -360,7 +362,12 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
             # The request and its raw baseline in turns: a load that comes and goes hits both alike.
             raw_page = raw(*raw_queries[name])
             entry["ms"], raw_ms = _paired_median_ms(get, raw_page, runs)
-            results["raw"][name] = {"ms": raw_ms, "bytes": len(raw_page())}
+            entry["rows"] = len(json.loads(body)["results"])
+            results["raw"][name] = {
+                "ms": raw_ms,
+                "bytes": len(raw_page()),
+                "rows": len(json.loads(raw_page())["results"]),
+            }
         else:
             entry["ms"] = _median_ms(get, runs)
         results["requests"][name] = entry
@@ -609,12 +616,17 @@ def _report(small: dict, large: dict, sizes: tuple[int, int]) -> list[str]:
         queries = f"{s[name]['queries']}/{l[name]['queries']}"
         print(f"{name:<26} {s[name]['ms']:>10.2f} {l[name]['ms']:>10.2f} {queries:>9} "
               f"{s[name]['bytes']:>12,} {l[name]['bytes']:>12,}")  # fmt: skip
+    broken = []
     for name in small["raw"]:
         raw_small, raw_large = small["raw"][name], large["raw"][name]
         label = "  raw " + name.removeprefix("API ")
         print(f"{label:<26} {raw_small['ms']:>10.2f} {raw_large['ms']:>10.2f} {'1/1':>9} "
               f"{raw_small['bytes']:>12,} {raw_large['bytes']:>12,}")  # fmt: skip
-    broken = []
+        # A baseline of other rows than its request's measures another page (as the approvals' did: the town's).
+        for size, measured in zip(sizes, (small, large), strict=True):
+            rows, raw_rows = measured["requests"][name].get("rows"), measured["raw"][name].get("rows")
+            if rows != raw_rows:
+                broken.append(f"{name} at {size}: {rows} rows, its raw baseline {raw_rows}")
 
     def ratio(label: str, value: float, goal_key: str, guarded: bool = True) -> None:
         goal = GOALS[goal_key]

@@ -28,11 +28,7 @@ def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
     Partner guests take no part in approvals and see none.
     """
     access = user_access(user=user)
-    queryset = ApprovalRequest.objects.select_related("project", "requested_by").prefetch_related(_decisions_prefetch())
-    if access.is_anonymous or access.is_partner_only:
-        return queryset.none()
-    visible_projects = project_list_visible(user=user).values("pk")
-    queryset = queryset.filter(project_id__in=visible_projects)
+    queryset = _on_visible_projects(user=user, access=access)
     if access.is_platform_admin:
         return queryset
     return queryset.filter(
@@ -40,6 +36,14 @@ def approval_list_visible(*, user: User | None) -> QuerySet[ApprovalRequest]:
         | Q(requested_by_id=access.user_id)
         | projects_held_filter(access=access, role=COORDINATOR, prefix="project__")
     )
+
+
+def _on_visible_projects(*, user: User | None, access) -> QuerySet[ApprovalRequest]:
+    """Requests on the projects the user sees (none for anonymous users and partner guests), whoever decides them."""
+    queryset = ApprovalRequest.objects.select_related("project", "requested_by").prefetch_related(_decisions_prefetch())
+    if access.is_anonymous or access.is_partner_only:
+        return queryset.none()
+    return queryset.filter(project_id__in=project_list_visible(user=user).values("pk"))
 
 
 def _may_decide(access) -> Q:
@@ -55,8 +59,14 @@ def _may_decide(access) -> Q:
 
 def approval_list_pending_for(*, user: User | None) -> QuerySet[ApprovalRequest]:
     """The approvals inbox: pending requests this user may decide and has not decided yet (their own requests
-    only where the policy lets the requester approve)."""
-    return approval_list_visible(user=user).filter(_waiting_for(user_access(user=user)))
+    only where the policy lets the requester approve).
+
+    The visible requests that wait for the user, without the visible list's "may decide, made or coordinates":
+    waiting implies it, and repeated it made PostgreSQL expect a tenth of the rows and hash every project of the
+    installation instead of reading the pending requests oldest first (EXPLAIN at 10,000 projects: 24-36 → 0.3 ms).
+    """
+    access = user_access(user=user)
+    return _on_visible_projects(user=user, access=access).filter(_waiting_for(access))
 
 
 def approval_list_not_pending_for(*, user: User | None) -> QuerySet[ApprovalRequest]:

@@ -70,6 +70,10 @@ ORDER = (Stage.IDEA, Stage.ASSESSMENT, Stage.FUNDING, Stage.IMPLEMENTATION, Stag
 TASK_TITLES = ("příprava", "rozpočet", "zadávací řízení", "realizace", "vyhodnocení")
 TASKS_PER_PROJECT = len(TASK_TITLES)
 COMMENTS_PER_PROJECT = 10
+# The head of the big town's first department (the benches' approver) heads a big department: at least this many
+# requests wait for their decision at any size, a full page of the API's 50 and more than the inbox's 20. From the
+# stage shares alone they had ~4 at 200 projects and ~67 at 2,000, and each size showed a different page.
+HEAD_INBOX = 60
 
 
 class ScaleDataError(Exception):
@@ -218,8 +222,32 @@ def _path(stage: str, rng: random.Random) -> tuple[list[tuple[str, str, str]], s
     return list(FORWARD[: ORDER.index(stage)]), ""
 
 
-def _projects(town: _Town, count: int, rng: random.Random, report: ScaleReport, log: Callable | None) -> None:
-    """``count`` projects of one town with everything that hangs on them."""
+def _fill_first_head_inbox(stages: list[str], lead: list[int], minimum: int) -> None:
+    """The newest projects move to assessment under the first department until ``minimum`` of them (at most half
+    the town's) wait for its head's approval: recently submitted ones, as in a big department."""
+    minimum = min(minimum, len(stages) // 2)
+    waiting = sum(
+        1 for stage, department in zip(stages, lead, strict=True) if stage == Stage.ASSESSMENT and not department
+    )
+    for i in reversed(range(len(stages))):
+        if waiting >= minimum:
+            return
+        if stages[i] != Stage.ASSESSMENT or lead[i]:
+            stages[i], lead[i] = Stage.ASSESSMENT, 0
+            waiting += 1
+
+
+def _projects(
+    town: _Town,
+    count: int,
+    rng: random.Random,
+    report: ScaleReport,
+    log: Callable | None,
+    *,
+    head_inbox: int = 0,
+) -> None:
+    """``count`` projects of one town with everything that hangs on them; at least ``head_inbox`` of them wait for
+    the approval of the head of its first department."""
     now = timezone.now()
     stages = _stages(count, rng)
     paths = [_path(stage, rng) for stage in stages]
@@ -227,6 +255,11 @@ def _projects(town: _Town, count: int, rng: random.Random, report: ScaleReport, 
     span = 4 * 365 * 24 * 3600
     created = sorted(now - timedelta(seconds=rng.randrange(3600, span)) for _ in range(count))
     lead = [rng.randrange(len(town.departments)) for _ in range(count)]
+    if head_inbox:
+        _fill_first_head_inbox(stages, lead, head_inbox)
+        paths = [
+            _path(stage, rng) if stage == Stage.ASSESSMENT else path for stage, path in zip(stages, paths, strict=True)
+        ]
     changed = [
         created[i] + (now - created[i]) * (len(paths[i][0]) / (len(paths[i][0]) + 1)) if paths[i][0] else created[i]
         for i in range(count)
@@ -487,7 +520,7 @@ def scale_seed(
     password = make_password(DEMO_PASSWORD)
     with transaction.atomic():
         big = _town(0, BIG_TOWN_NAME, password, report)
-        _projects(big, projects, rng, report, log)
+        _projects(big, projects, rng, report, log, head_inbox=HEAD_INBOX)
         for number in range(1, municipalities + 1):
             town = _town(number, f"{TOWN_PREFIX} {number}", password, report)
             _projects(town, town_projects, rng, report, log)

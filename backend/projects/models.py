@@ -183,6 +183,11 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
             # read from the index up to the limit instead of sorting every visible project (EXPLAIN at 2,000:
             # 4.8 ms -> 0.3 ms).
             models.Index(fields=("-created_at", "-id"), name="project_list_newest"),
+            # What every "on a project the user sees and holds a role on" check reads of a project (the approvals
+            # inbox's counts, the visibility semi-joins): from the index alone, without the project's wide row.
+            # The inbox's two capped counts at 100,000 projects read every project's row (EXPLAIN: 322 -> 68 ms,
+            # 12,903 -> 4,017 buffers); still a scan of the installation's requests, but not of its projects' rows.
+            models.Index(fields=("id",), include=("municipality", "lead_department"), name="project_scope"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),

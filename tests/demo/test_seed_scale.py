@@ -12,7 +12,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from backend.accounts.models import Municipality, User
-from backend.demo.scale import BIG_TOWN_NAME
+from backend.demo.scale import BIG_TOWN_NAME, HEAD_INBOX
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, FundingApplication, Kpi, Project, Task
 from backend.projects.stages import Stage
@@ -54,6 +54,20 @@ def test_history_matches_each_stage_and_assessments_wait_for_approval():
     in_assessment = Project.objects.filter(stage=Stage.ASSESSMENT).count()
     assert ApprovalRequest.objects.filter(status="pending").count() == in_assessment > 0
     assert Notification.objects.count() == TransitionRecord.objects.count()
+
+
+@pytest.mark.parametrize("projects", [120, 400])
+def test_the_head_of_the_first_department_has_more_than_a_page_waiting_at_any_size(projects):
+    """The benches' approver sees the same page at every size (from the stage shares alone: 4 rows at 200)."""
+    _seed(municipalities=1, projects=projects, town_projects=20)
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username="scale.0.head.env"))
+
+    body = client.get("/api/v1/approvals/", {"status": "pending", "page_size": 100}).json()
+
+    assert len(body["results"]) >= HEAD_INBOX
+    assert {row["transition"] for row in body["results"]} == {"approve_for_funding"}
+    assert len(set(Project.objects.values_list("stage", flat=True))) >= 5
 
 
 def test_its_people_sign_in_and_see_their_town_only():
