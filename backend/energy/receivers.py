@@ -4,13 +4,13 @@ from django.db.models.signals import post_delete, post_save
 
 from backend.energy.models import KpiEmission
 from backend.projects.models import Kpi, Project
-from backend.projects.receivers import kpi_municipality_id
+from backend.projects.receivers import part_municipality_id
 from backend.projects.town_cache import town_figures_changed
 
 
 def _emission_changed(sender, instance: KpiEmission, origin=None, **kwargs) -> None:
     if KpiEmission.kpi.is_cached(instance):
-        municipality_id = kpi_municipality_id(instance.kpi, origin)
+        municipality_id = part_municipality_id(instance.kpi, origin)
     elif isinstance(origin, Project):
         municipality_id = origin.municipality_id
     else:

@@ -1,20 +1,27 @@
-"""Figures summed over every project of a town, kept in the cache under the town's version.
+"""Figures summed over many projects, kept in the cache until what they sum changes: one stamp per town (and per
+strategy), renewed by whatever changes what they sum.
 
 Sums over all of a town's projects (the portal's public energy figures and project count, the dashboard's funnel,
-funding and energy totals) grow with the town; so they are kept in the cache, each under a name, with the town's
-version they were summed under. Any change of a project of the town, of its KPIs, their CO₂ effects or its funding
-applications gives the town a new version (``town_figures_changed``, called by ``backend.projects.receivers`` and
-the energy and workflows apps' receivers, and by bulk loaders), and the next read sums again.
+funding and energy totals) and over every project linked to a strategy's measures (``backend.strategy.coverage``)
+grow with the town; so they are kept in the cache. Each depends on stamps: the town's, and the strategy's for its
+coverage. Any change of a project of the town, of its KPIs, their CO₂ effects or its funding applications renews the
+town's stamp (``town_figures_changed``, called by ``backend.projects.receivers`` and the energy and workflows apps'
+receivers, and by bulk loaders); the services that change what the coverage sums renew the towns' and strategies'
+stamps (``coverage_inputs_changed``). A renewal happens at once (reads later in the same transaction sum again) and
+again when the transaction commits (sums read before the commit are not taken).
 
-A read takes the version before it sums: sums that raced a change are stored under the version before it, which
-no later read takes. Without a reachable cache every read sums.
+A stamp is a value of one clock (``clock_tick``: larger than every value given before, atomic on Redis). A town's
+figures are stored with the stamp read before they were summed and taken while the stamp is still that value; the
+coverage is stored with the clock read before it was computed and taken while every stamp it depends on is older.
+Sums that raced a change are therefore never taken. Without a reachable cache every read sums; a renewal that
+could not reach it is logged, and the stored figures expire by their own time (``CACHE_SECONDS``).
 
-What is stored here is what the town's own staff see of its own projects: a reader who sees less (a partner guest,
-a user of another town) never reads these keys; who sees more (projects shared in) adds those live.
+What is stored for a town is what the town's own staff see of its own projects: a reader who sees less (a partner
+guest, a user of another town) never reads these keys; who sees more (projects shared in) adds those live.
 """
 
 import logging
-import uuid
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,34 +32,84 @@ from django.core.cache import cache
 from django.db import transaction
 
 CACHE_PREFIX = "town"
-# A stored sum lives at most this long (a change renews the town's version at once: the limit only bounds a renewal
-# the cache missed).
+# A stored sum lives at most this long (a change renews its stamps at once: the limit only bounds a renewal the
+# cache missed, or a stamp evicted while the figures were kept).
 CACHE_SECONDS = 60 * 60
 
 logger = logging.getLogger(__name__)
 
 
-def _prefix(municipality_id: int) -> str:
+def figures_key(name: str) -> str:
+    """A cache key of this database's figures and stamps."""
     # The database's name too: two databases that share one cache (the bench's sizes, a test run's workers) have
     # towns of the same id.
-    return f"{CACHE_PREFIX}:{settings.DATABASES['default']['NAME']}:{municipality_id}"
+    return f"{CACHE_PREFIX}:{settings.DATABASES['default']['NAME']}:{name}"
+
+
+def municipality_stamp(municipality_id: int) -> str:
+    """The key of the town's stamp."""
+    return figures_key(f"{municipality_id}:stamp")
+
+
+def strategy_stamp(strategy_id: int) -> str:
+    """The key of the stamp of the links to a strategy's measures."""
+    return figures_key(f"strategy:{strategy_id}:stamp")
 
 
 def town_cache_keys(*, name: str, municipality_id: int) -> tuple[str, str]:
-    """The key of the town's stored figures called ``name``, and the key of the town's version."""
-    prefix = _prefix(municipality_id)
-    return f"{prefix}:{name}", f"{prefix}:version"
+    """The key of the town's stored figures called ``name``, and the key of the town's stamp."""
+    return figures_key(f"{municipality_id}:{name}"), municipality_stamp(municipality_id)
+
+
+def clock_tick() -> int:
+    """The next value of the clock: larger than every value given before (atomic on Redis)."""
+    key = figures_key("clock")
+    # A clock that was evicted starts again from the time in microseconds: past every value it gave before (it
+    # would have to tick a million times a second to catch up with the time).
+    cache.add(key, time.time_ns() // 1000, timeout=None)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between the two calls
+        cache.add(key, time.time_ns() // 1000, timeout=None)
+        return cache.incr(key)
+
+
+def stamps_renew(keys: Iterable[str]) -> None:
+    """What the figures of these stamps sum changed: a new value now, and once more when the transaction commits."""
+    keys = sorted(set(keys))
+    if keys:
+        _stamp(keys)
+        transaction.on_commit(partial(_stamp, keys))
+
+
+def _stamp(keys: list[str]) -> None:
+    try:
+        cache.set_many(dict.fromkeys(keys, clock_tick()), timeout=None)
+    except Exception:  # the change itself must stand; the stored figures expire within CACHE_SECONDS
+        logger.warning("The stamps %s could not be renewed: figures may be stale for up to %s s.", keys,
+                       CACHE_SECONDS, exc_info=True)  # fmt: skip
+
+
+def town_figures_changed(*, municipality_id: int) -> None:
+    """The town's figures may have changed: its stamp renewed now and on commit."""
+    stamps_renew([municipality_stamp(municipality_id)])
+
+
+def coverage_inputs_changed(*, municipality_ids: Iterable[int] = (), strategy_ids: Iterable[int] = ()) -> None:
+    """What the strategy coverage sums changed for the projects of these towns, or the links to these strategies'
+    measures: their stamps renewed now and on commit."""
+    stamps_renew([*(municipality_stamp(pk) for pk in municipality_ids), *(strategy_stamp(pk) for pk in strategy_ids)])
 
 
 @dataclass
 class TownFigures:
-    """What one read found: ``found`` the stored figures per town (current version), ``missing`` the towns to sum.
+    """What one read found: ``found`` the stored figures per town (current stamp), ``missing`` the towns to sum.
 
-    Sum the missing towns, then ``store`` them: they are kept under the versions read before the sums."""
+    Sum the missing towns, then ``store`` them: they are kept under the stamps read before the sums."""
 
     name: str
     found: dict[int, Any] = field(default_factory=dict)
-    versions: dict[int, str | None] = field(default_factory=dict)
+    versions: dict[int, int | None] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[int]:
@@ -74,8 +131,8 @@ class TownFigures:
 
 
 def town_figures(*, name: str, municipality_ids: Iterable[int]) -> TownFigures:
-    """The towns' stored figures called ``name`` that are of the town's current version, in one round trip (two
-    when a town has no version yet)."""
+    """The towns' stored figures called ``name`` that are of the town's current stamp, in one round trip (three
+    when a town has no stamp yet: it gets a new value, which no stored figures have)."""
     ids = sorted(set(municipality_ids))
     read = TownFigures(name=name)
     if not ids:
@@ -83,34 +140,21 @@ def town_figures(*, name: str, municipality_ids: Iterable[int]) -> TownFigures:
     try:
         keys = {pk: town_cache_keys(name=name, municipality_id=pk) for pk in ids}
         found = cache.get_many([key for pair in keys.values() for key in pair])
-        for pk, (key, version_key) in keys.items():
-            version, stored = found.get(version_key), found.get(key)
-            if version is not None and stored is not None and stored[0] == version:
+        for pk, (key, stamp_key) in keys.items():
+            stamp, stored = found.get(stamp_key), found.get(key)
+            if stamp is not None and stored is not None and stored[0] == stamp:
                 read.found[pk] = stored[1]
             else:
-                read.versions[pk] = version
-        new = [pk for pk, version in read.versions.items() if version is None]
+                read.versions[pk] = stamp
+        new = [pk for pk, stamp in read.versions.items() if stamp is None]
         if new:
+            tick = clock_tick()
             for pk in new:
-                cache.add(keys[pk][1], uuid.uuid4().hex, CACHE_SECONDS)
-            versions = cache.get_many([keys[pk][1] for pk in new])
+                cache.add(keys[pk][1], tick, timeout=None)
+            stamps = cache.get_many([keys[pk][1] for pk in new])
             for pk in new:
-                read.versions[pk] = versions.get(keys[pk][1])
+                read.versions[pk] = stamps.get(keys[pk][1])
     except Exception:  # an unreachable cache must not take a page down: sum as without one
         logger.warning("The towns' figures %r could not be read from the cache.", name, exc_info=True)
         read.found, read.versions = {}, dict.fromkeys(ids)
     return read
-
-
-def town_figures_changed(*, municipality_id: int) -> None:
-    """The town's figures may have changed: a new version now (reads later in this transaction sum again) and once
-    more when the transaction commits (reads that summed before the commit are not taken)."""
-    _version_bump(municipality_id)
-    transaction.on_commit(partial(_version_bump, municipality_id))
-
-
-def _version_bump(municipality_id: int) -> None:
-    try:
-        cache.set(f"{_prefix(municipality_id)}:version", uuid.uuid4().hex, CACHE_SECONDS)
-    except Exception:  # the change itself must stand; the stored sums expire within CACHE_SECONDS
-        logger.warning("The cached figures of town %s could not be renewed.", municipality_id, exc_info=True)
