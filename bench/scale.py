@@ -98,6 +98,9 @@ PINNED |= {
     "board fragment": 6,
     "project list": 6,
     "dashboard": 8,  # with the energy card and the calls closing soon; the town's sums from the cache
+    # The same and two sums more: the funnel's query (what is shared in, read warm too) reads the slice of the town's
+    # projects the change renewed beside it; then that slice's funding and its energy.
+    "dashboard after a change": 10,
     "detail": 13,  # the manager's own project: with its transition panel and the towns it is shared with
     "my tasks": 5,
     "approvals inbox": 6,  # both sections counted (capped) in one query

@@ -27,13 +27,13 @@ def part_municipality_id(part: Kpi | FundingApplication, origin=None) -> int | N
 
 
 def project_changed(sender, instance: Project, **kwargs) -> None:
-    town_figures_changed(municipality_id=instance.municipality_id)
+    town_figures_changed(municipality_id=instance.municipality_id, project_id=instance.pk)
 
 
 def _part_changed(sender, instance: Kpi | FundingApplication, origin=None, **kwargs) -> None:
     municipality_id = part_municipality_id(instance, origin)
     if municipality_id is not None:
-        town_figures_changed(municipality_id=municipality_id)
+        town_figures_changed(municipality_id=municipality_id, project_id=instance.project_id)
 
 
 post_save.connect(project_changed, sender=Project, dispatch_uid="town_figures_project")

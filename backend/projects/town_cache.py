@@ -16,6 +16,10 @@ coverage is stored with the clock read before it was computed and taken while ev
 Sums that raced a change are therefore never taken. Without a reachable cache every read sums; a renewal that
 could not reach it is logged, and the stored figures expire by their own time (``CACHE_SECONDS``).
 
+A town's figures may also be kept in slices (``town_slice_figures``: the projects by their id modulo
+``TOWN_SLICES``, each slice with a stamp of its own): a change of one project renews its slice's stamp beside the
+town's, so the first read after it sums that slice again, not the whole town, and adds the slices kept.
+
 What is stored for a town is what the town's own staff see of its own projects: a reader who sees less (a partner
 guest, a user of another town) never reads these keys; who sees more (projects shared in) adds those live.
 """
@@ -32,6 +36,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 CACHE_PREFIX = "town"
+# A town's projects in this many slices (by id): the first read after a change sums a slice again, one in
+# TOWN_SLICES of the town (some 300 projects of 10,000), and reads the others from the cache.
+TOWN_SLICES = 32
 # A stored sum lives at most this long (a change renews its stamps at once: the limit only bounds a renewal the
 # cache missed, or a stamp evicted while the figures were kept).
 CACHE_SECONDS = 60 * 60
@@ -54,6 +61,21 @@ def municipality_stamp(municipality_id: int) -> str:
 def strategy_stamp(strategy_id: int) -> str:
     """The key of the stamp of the links to a strategy's measures."""
     return figures_key(f"strategy:{strategy_id}:stamp")
+
+
+def project_slice(project_id: int) -> int:
+    """The slice of the town's figures a project is summed in."""
+    return project_id % TOWN_SLICES
+
+
+def slice_stamp(municipality_id: int, slice_number: int) -> str:
+    """The key of the stamp of one slice of the town's projects."""
+    return figures_key(f"{municipality_id}:slice:{slice_number}:stamp")
+
+
+def slices_stamp(municipality_id: int) -> str:
+    """The key of the stamp of every slice of the town (renewed by a change whose project is not known)."""
+    return figures_key(f"{municipality_id}:slices:stamp")
 
 
 def town_cache_keys(*, name: str, municipality_id: int) -> tuple[str, str]:
@@ -90,9 +112,13 @@ def _stamp(keys: list[str]) -> None:
                        CACHE_SECONDS, exc_info=True)  # fmt: skip
 
 
-def town_figures_changed(*, municipality_id: int) -> None:
-    """The town's figures may have changed: its stamp renewed now and on commit."""
-    stamps_renew([municipality_stamp(municipality_id)])
+def town_figures_changed(*, municipality_id: int, project_id: int | None = None) -> None:
+    """The town's figures may have changed (those of the project ``project_id``, or of any): its stamp and the
+    stamp of the project's slice (of every slice) renewed now and on commit."""
+    slices = (
+        slices_stamp(municipality_id) if project_id is None else slice_stamp(municipality_id, project_slice(project_id))
+    )
+    stamps_renew([municipality_stamp(municipality_id), slices])
 
 
 def coverage_inputs_changed(*, municipality_ids: Iterable[int] = (), strategy_ids: Iterable[int] = ()) -> None:
@@ -109,15 +135,19 @@ class TownFigures:
 
     name: str
     found: dict[int, Any] = field(default_factory=dict)
-    versions: dict[int, int | None] = field(default_factory=dict)
+    versions: dict[int, Any] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[int]:
         return sorted(self.versions)
 
+    def key(self, pk: int) -> str:
+        """The key the figures of ``pk`` (here a town) are stored under."""
+        return town_cache_keys(name=self.name, municipality_id=pk)[0]
+
     def store(self, figures: dict[int, Any]) -> None:
         stored = {
-            town_cache_keys(name=self.name, municipality_id=pk)[0]: (self.versions[pk], value)
+            self.key(pk): (self.versions[pk], value)
             for pk, value in figures.items()
             if self.versions.get(pk) is not None
         }
@@ -158,3 +188,50 @@ def town_figures(*, name: str, municipality_ids: Iterable[int]) -> TownFigures:
         logger.warning("The towns' figures %r could not be read from the cache.", name, exc_info=True)
         read.found, read.versions = {}, dict.fromkeys(ids)
     return read
+
+
+@dataclass
+class TownSlices(TownFigures):
+    """What one read of a town's slices found: ``found`` the stored figures per slice (current stamps),
+    ``missing`` the slices to sum; ``store`` them then (kept under the stamps read before the sums)."""
+
+    municipality_id: int = field(kw_only=True)
+
+    def key(self, pk: int) -> str:
+        return _slice_key(self.name, self.municipality_id, pk)
+
+
+def _slice_key(name: str, municipality_id: int, slice_number: int) -> str:
+    return figures_key(f"{municipality_id}:{name}:slice:{slice_number}")
+
+
+def town_slice_figures(*, name: str, municipality_ids: Iterable[int]) -> dict[int, TownSlices]:
+    """Each town's stored slices of the figures called ``name`` that are of their current stamps, in one round trip
+    (more the first time: each stamp missing gets a new value, which no stored figures have)."""
+    ids = sorted(set(municipality_ids))
+    reads = {pk: TownSlices(name=name, municipality_id=pk) for pk in ids}
+    if not ids:
+        return reads
+    numbers = range(TOWN_SLICES)
+    try:
+        stamps = [key for pk in ids for key in (slices_stamp(pk), *(slice_stamp(pk, n) for n in numbers))]
+        found = cache.get_many([*stamps, *(_slice_key(name, pk, n) for pk in ids for n in numbers)])
+        new = [key for key in stamps if key not in found]
+        if new:
+            tick = clock_tick()
+            for key in new:
+                cache.add(key, tick, timeout=None)
+            found |= cache.get_many(new)
+        for pk, read in reads.items():
+            every = found.get(slices_stamp(pk))
+            for number in numbers:
+                one, stored = found.get(slice_stamp(pk, number)), found.get(_slice_key(name, pk, number))
+                version = None if every is None or one is None else (every, one)
+                if version is not None and stored is not None and stored[0] == version:
+                    read.found[number] = stored[1]
+                else:
+                    read.versions[number] = version
+    except Exception:  # an unreachable cache must not take a page down: sum as without one
+        logger.warning("The towns' figures %r could not be read from the cache.", name, exc_info=True)
+        reads = {pk: TownSlices(name=name, municipality_id=pk, versions=dict.fromkeys(numbers)) for pk in ids}
+    return reads
