@@ -30,10 +30,10 @@ from backend.core.models import AuditAction
 from backend.core.resolutions import ResolutionBody
 from backend.core.text import trimmed
 from backend.projects.access import project_access
-from backend.projects.coverage_stamps import coverage_inputs_changed
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
 from backend.projects.stages import Stage
+from backend.projects.town_cache import coverage_inputs_changed
 from workflows import guards
 from workflows.machine import TRANSITION_NAMES, TRANSITIONS, transition_from_current_stage
 from workflows.models import (

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.energy.models import ClimateTarget, EmissionInventory, InventoryEntry
 from backend.energy.selectors import (
+    EnergySums,
     EnergyTotal,
     GroupTotal,
     energy_totals,
@@ -101,7 +102,7 @@ def portfolio_build(*, user: User) -> Portfolio:
 
 
 def portfolio_of(rows: list[EnergyTotal]) -> Portfolio:
-    """The portfolio of rows of ``energy_totals`` (or of ``energy_totals_merged``)."""
+    """The portfolio of rows of ``energy_totals``."""
     portfolio = Portfolio(rows=rows)
     by_carrier: dict[str, Figures] = defaultdict(Figures)
     by_stage: dict[str, Figures] = defaultdict(Figures)
@@ -119,6 +120,21 @@ def portfolio_of(rows: list[EnergyTotal]) -> Portfolio:
     portfolio.by_stage = dict(by_stage)
     portfolio.by_area = dict(by_area)
     portfolio.by_year = dict(by_year)
+    return portfolio
+
+
+def portfolio_of_kinds(sums: EnergySums) -> Portfolio:
+    """The portfolio's totals per KPI kind only (savings, renewable production, CO₂ by hand: the dashboard's card),
+    of ``energy_sums_by_slice`` added up; no rows, nothing per carrier, stage, area or year."""
+    portfolio = Portfolio(rows=[])
+    for kind, (mwh_planned, mwh_achieved, co2_planned, co2_achieved) in sums.items():
+        figures = {KpiKind.ENERGY_SAVINGS: portfolio.savings, KpiKind.RENEWABLE_PRODUCTION: portfolio.renewables}.get(
+            kind, portfolio.co2_by_hand
+        )
+        figures.mwh_planned += mwh_planned
+        figures.mwh_achieved += mwh_achieved
+        figures.co2_planned += co2_planned
+        figures.co2_achieved += co2_achieved
     return portfolio
 
 

@@ -4,21 +4,21 @@ from django.db.models.signals import post_delete, post_save
 
 from backend.energy.models import KpiEmission
 from backend.projects.models import Kpi, Project
-from backend.projects.receivers import kpi_municipality_id
+from backend.projects.receivers import part_municipality_id
 from backend.projects.town_cache import town_figures_changed
 
 
 def _emission_changed(sender, instance: KpiEmission, origin=None, **kwargs) -> None:
     if KpiEmission.kpi.is_cached(instance):
-        municipality_id = kpi_municipality_id(instance.kpi, origin)
+        project_id, municipality_id = instance.kpi.project_id, part_municipality_id(instance.kpi, origin)
     elif isinstance(origin, Project):
-        municipality_id = origin.municipality_id
+        project_id, municipality_id = origin.pk, origin.municipality_id
     else:
-        municipality_id = (
-            Kpi.objects.filter(pk=instance.kpi_id).values_list("project__municipality_id", flat=True).first()
-        )
+        project_id, municipality_id = Kpi.objects.filter(pk=instance.kpi_id).values_list(
+            "project_id", "project__municipality_id"
+        ).first() or (None, None)
     if municipality_id is not None:
-        town_figures_changed(municipality_id=municipality_id)
+        town_figures_changed(municipality_id=municipality_id, project_id=project_id)
 
 
 post_save.connect(_emission_changed, sender=KpiEmission, dispatch_uid="town_figures_emission")

@@ -1,12 +1,11 @@
 """Reads of energy and climate data, scoped to what the user may see, and the town-wide totals."""
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractYear, Mod
 
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
@@ -203,65 +202,50 @@ def energy_totals(*, user: User) -> list[EnergyTotal]:
     kpis = _counted_kpis(user=user)
     if kpis is None:
         return []
-    return _energy_total_rows(kpis)[None]
-
-
-def energy_totals_by_town(*, municipality_ids: Iterable[int]) -> dict[int, list[EnergyTotal]]:
-    """``energy_totals`` of each of these towns as its own staff see it (every project of the town), in one query.
-
-    The caller decides that the user is staff there (``municipality_ids_staff``)."""
-    ids = sorted(set(municipality_ids))
-    if not ids:
-        return {}
-    kpis = counted_kpis_of(projects=Project.objects.filter(municipality_id__in=ids))
-    return {pk: [] for pk in ids} | _energy_total_rows(kpis, by_town=True)
-
-
-def _energy_total_rows(kpis: QuerySet[Kpi], *, by_town: bool = False) -> dict[int | None, list[EnergyTotal]]:
-    """The energy totals of these KPIs by kind, carrier, stage, thematic area and year (and by town: else all
-    under None)."""
-    keys = ("kind", "carrier", "project__stage", "project__thematic_area", "year")
-    town = ("project__municipality_id",) if by_town else ()
-    rows = (
-        kpis.values(*town, *keys[:4], year=ExtractYear("project__planned_end"))
-        .annotate(**_figure_sums())
-        .order_by(*town, *keys)
-    )
-    totals: dict[int | None, list[EnergyTotal]] = {None: []} if not by_town else {}
-    for row in rows:
-        totals.setdefault(row.get("project__municipality_id"), []).append(
-            EnergyTotal(
-                carrier=row["carrier"],
-                stage=row["project__stage"],
-                kind=row["kind"],
-                thematic_area=row["project__thematic_area"],
-                year=row["year"],
-                **_figures(row),
-            )
+    keys = ("kind", "carrier", "project__stage", "project__thematic_area")
+    rows = kpis.values(*keys, year=ExtractYear("project__planned_end")).annotate(**_figure_sums())
+    return [
+        EnergyTotal(
+            carrier=row["carrier"],
+            stage=row["project__stage"],
+            kind=row["kind"],
+            thematic_area=row["project__thematic_area"],
+            year=row["year"],
+            **_figures(row),
         )
-    return totals
+        for row in rows.order_by(*keys, "year")
+    ]
 
 
-def energy_totals_merged(totals: Iterable[list[EnergyTotal]]) -> list[EnergyTotal]:
-    """Rows of several towns as one town's: the rows of the same kind, carrier, stage, area and year summed (in the
-    order ``energy_totals`` gives them)."""
-    merged: dict[tuple, EnergyTotal] = {}
-    for rows in totals:
-        for row in rows:
-            key = (row.kind, row.carrier, row.stage, row.thematic_area, row.year)
-            seen = merged.get(key)
-            merged[key] = (
-                row
-                if seen is None
-                else replace(
-                    seen,
-                    mwh_planned=seen.mwh_planned + row.mwh_planned,
-                    mwh_achieved=seen.mwh_achieved + row.mwh_achieved,
-                    co2_planned=seen.co2_planned + row.co2_planned,
-                    co2_achieved=seen.co2_achieved + row.co2_achieved,
-                )
-            )
-    return [merged[key] for key in sorted(merged, key=lambda key: (*key[:4], key[4] is None, key[4] or 0))]
+# The energy totals per KPI kind (the dashboard's card): the kind → planned and achieved MWh/year, planned and
+# achieved t CO₂/year. Cheap to keep in the cache and to add up (a town's slices, several towns).
+EnergySums = dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]
+
+
+def energy_sums_by_slice(*, projects: QuerySet[Project], slices: int) -> dict[tuple[int, int], EnergySums]:
+    """The energy totals per KPI kind of these projects as their towns' staff see them (``energy_totals``), by town
+    and slice (the project's id modulo ``slices``), in one query.
+
+    The caller decides that the user is staff in these projects' towns (``municipality_ids_staff``)."""
+    rows = (
+        counted_kpis_of(projects=projects)
+        .values("kind", town=F("project__municipality_id"), slice=Mod("project_id", slices))
+        .annotate(**_figure_sums())
+    )
+    sums: dict[tuple[int, int], EnergySums] = {}
+    for row in rows:
+        figures = _figures(row)
+        sums.setdefault((row["town"], row["slice"]), {})[row["kind"]] = (
+            figures["mwh_planned"], figures["mwh_achieved"], figures["co2_planned"], figures["co2_achieved"]
+        )  # fmt: skip
+    return sums
+
+
+def energy_sums_add(into: EnergySums, sums: EnergySums) -> None:
+    """Add ``sums`` to ``into``, kind by kind."""
+    for kind, figures in sums.items():
+        seen = into.get(kind)
+        into[kind] = figures if seen is None else tuple(a + b for a, b in zip(seen, figures, strict=True))
 
 
 def energy_kpis_without_co2(*, user: User) -> int:

@@ -18,35 +18,27 @@ def project_municipality_id(project_id: int, origin=None) -> int | None:
     return Project.objects.filter(pk=project_id).values_list("municipality_id", flat=True).first()
 
 
-def kpi_municipality_id(kpi: Kpi, origin=None) -> int | None:
-    """The town of a KPI without a query where its project is at hand (loaded with it, or being deleted)."""
-    if Kpi.project.is_cached(kpi):
-        return kpi.project.municipality_id
-    return project_municipality_id(kpi.project_id, origin)
+def part_municipality_id(part: Kpi | FundingApplication, origin=None) -> int | None:
+    """The town of a KPI or a funding application without a query where its project is at hand (loaded with it, or
+    being deleted)."""
+    if type(part).project.is_cached(part):
+        return part.project.municipality_id
+    return project_municipality_id(part.project_id, origin)
 
 
 def project_changed(sender, instance: Project, **kwargs) -> None:
-    town_figures_changed(municipality_id=instance.municipality_id)
+    town_figures_changed(municipality_id=instance.municipality_id, project_id=instance.pk)
 
 
-def _kpi_changed(sender, instance: Kpi, origin=None, **kwargs) -> None:
-    municipality_id = kpi_municipality_id(instance, origin)
+def _part_changed(sender, instance: Kpi | FundingApplication, origin=None, **kwargs) -> None:
+    municipality_id = part_municipality_id(instance, origin)
     if municipality_id is not None:
-        town_figures_changed(municipality_id=municipality_id)
-
-
-def _funding_changed(sender, instance: FundingApplication, origin=None, **kwargs) -> None:
-    if FundingApplication.project.is_cached(instance):
-        municipality_id = instance.project.municipality_id
-    else:
-        municipality_id = project_municipality_id(instance.project_id, origin)
-    if municipality_id is not None:
-        town_figures_changed(municipality_id=municipality_id)
+        town_figures_changed(municipality_id=municipality_id, project_id=instance.project_id)
 
 
 post_save.connect(project_changed, sender=Project, dispatch_uid="town_figures_project")
 post_delete.connect(project_changed, sender=Project, dispatch_uid="town_figures_project_deleted")
-post_save.connect(_kpi_changed, sender=Kpi, dispatch_uid="town_figures_kpi")
-post_delete.connect(_kpi_changed, sender=Kpi, dispatch_uid="town_figures_kpi_deleted")
-post_save.connect(_funding_changed, sender=FundingApplication, dispatch_uid="town_figures_funding")
-post_delete.connect(_funding_changed, sender=FundingApplication, dispatch_uid="town_figures_funding_deleted")
+post_save.connect(_part_changed, sender=Kpi, dispatch_uid="town_figures_kpi")
+post_delete.connect(_part_changed, sender=Kpi, dispatch_uid="town_figures_kpi_deleted")
+post_save.connect(_part_changed, sender=FundingApplication, dispatch_uid="town_figures_funding")
+post_delete.connect(_part_changed, sender=FundingApplication, dispatch_uid="town_figures_funding_deleted")

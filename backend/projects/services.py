@@ -37,7 +37,6 @@ from backend.projects.choices import CommentVisibility, PartnerAccessLevel, Task
 from backend.projects.closed import closed_message as _closed_message
 from backend.projects.closed import project_is_closed
 from backend.projects.closed import require_open as _require_open
-from backend.projects.coverage_stamps import coverage_inputs_changed
 from backend.projects.models import (
     Comment,
     Event,
@@ -52,6 +51,7 @@ from backend.projects.programmes import programme_require_usable
 from backend.projects.selectors import mention_candidates, project_list_visible
 from backend.projects.signals import event_recorded
 from backend.projects.stages import ACTIVE_STAGES, Stage
+from backend.projects.town_cache import coverage_inputs_changed
 
 # Fields a project's editors may change; the stage is never among them.
 EDITABLE_FIELDS = (

@@ -1,66 +1,171 @@
-"""Figures summed over every project of a town, kept in the cache under the town's version.
+"""Figures summed over many projects, kept in the cache until what they sum changes: one stamp per town (and per
+strategy), renewed by whatever changes what they sum.
 
 Sums over all of a town's projects (the portal's public energy figures and project count, the dashboard's funnel,
-funding and energy totals) grow with the town; so they are kept in the cache, each under a name, with the town's
-version they were summed under. Any change of a project of the town, of its KPIs, their CO₂ effects or its funding
-applications gives the town a new version (``town_figures_changed``, called by ``backend.projects.receivers`` and
-the energy and workflows apps' receivers, and by bulk loaders), and the next read sums again.
+funding and energy totals) and over every project linked to a strategy's measures (``backend.strategy.coverage``)
+grow with the town; so they are kept in the cache. Each depends on stamps: the town's, and the strategy's for its
+coverage. Any change of a project of the town, of its KPIs, their CO₂ effects or its funding applications renews the
+town's stamp (``town_figures_changed``, called by ``backend.projects.receivers`` and the energy and workflows apps'
+receivers, and by bulk loaders); the services that change what the coverage sums renew the towns' and strategies'
+stamps (``coverage_inputs_changed``). A renewal happens at once (reads later in the same transaction sum again) and
+again when the transaction commits (sums read before the commit are not taken).
 
-A read takes the version before it sums: sums that raced a change are stored under the version before it, which
-no later read takes. Without a reachable cache every read sums.
+A stamp is a value of one clock (``clock_tick``: larger than every value given before, atomic on Redis). A town's
+figures are stored with the stamp read before they were summed and taken while the stamp is still that value; the
+coverage is stored with the clock read before it was computed and taken while every stamp it depends on is older.
+Sums that raced a change are therefore never taken. Without a reachable cache every read sums; a renewal that
+could not reach it is logged, and the stored figures expire by their own time (``CACHE_SECONDS``).
 
-What is stored here is what the town's own staff see of its own projects: a reader who sees less (a partner guest,
-a user of another town) never reads these keys; who sees more (projects shared in) adds those live.
+A town's figures may also be kept in slices (``town_slice_figures``: the projects by their id modulo
+``TOWN_SLICES``, each slice with a stamp of its own): a change of one project renews its slice's stamp beside the
+town's, so the first read after it sums that slice again, not the whole town, and adds the slices kept.
+
+What is stored for a town is what the town's own staff see of its own projects: a reader who sees less (a partner
+guest, a user of another town) never reads these keys; who sees more (projects shared in) adds those live.
 """
 
 import logging
-import uuid
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 CACHE_PREFIX = "town"
-# A stored sum lives at most this long (a change renews the town's version at once: the limit only bounds a renewal
-# the cache missed).
+# A town's projects in this many slices (by id): the first read after a change sums a slice again, one in
+# TOWN_SLICES of the town (some 300 projects of 10,000), and reads the others from the cache.
+TOWN_SLICES = 32
+# A stored sum lives at most this long (a change renews its stamps at once: the limit only bounds a renewal the
+# cache missed, or a stamp evicted while the figures were kept).
 CACHE_SECONDS = 60 * 60
 
 logger = logging.getLogger(__name__)
 
 
-def _prefix(municipality_id: int) -> str:
+def figures_key(name: str) -> str:
+    """A cache key of this database's figures and stamps."""
     # The database's name too: two databases that share one cache (the bench's sizes, a test run's workers) have
     # towns of the same id.
-    return f"{CACHE_PREFIX}:{settings.DATABASES['default']['NAME']}:{municipality_id}"
+    return f"{CACHE_PREFIX}:{settings.DATABASES['default']['NAME']}:{name}"
+
+
+def municipality_stamp(municipality_id: int) -> str:
+    """The key of the town's stamp."""
+    return figures_key(f"{municipality_id}:stamp")
+
+
+def strategy_stamp(strategy_id: int) -> str:
+    """The key of the stamp of the links to a strategy's measures."""
+    return figures_key(f"strategy:{strategy_id}:stamp")
+
+
+def project_slice(project_id: int) -> int:
+    """The slice of the town's figures a project is summed in."""
+    return project_id % TOWN_SLICES
+
+
+def slice_stamp(municipality_id: int, slice_number: int) -> str:
+    """The key of the stamp of one slice of the town's projects."""
+    return figures_key(f"{municipality_id}:slice:{slice_number}:stamp")
+
+
+def slices_stamp(municipality_id: int) -> str:
+    """The key of the stamp of every slice of the town (renewed by a change whose project is not known)."""
+    return figures_key(f"{municipality_id}:slices:stamp")
 
 
 def town_cache_keys(*, name: str, municipality_id: int) -> tuple[str, str]:
-    """The key of the town's stored figures called ``name``, and the key of the town's version."""
-    prefix = _prefix(municipality_id)
-    return f"{prefix}:{name}", f"{prefix}:version"
+    """The key of the town's stored figures called ``name``, and the key of the town's stamp."""
+    return figures_key(f"{municipality_id}:{name}"), municipality_stamp(municipality_id)
+
+
+def clock_tick() -> int:
+    """The next value of the clock: larger than every value given before (atomic on Redis)."""
+    key = figures_key("clock")
+    # A clock that was evicted starts again from the time in microseconds: past every value it gave before (it
+    # would have to tick a million times a second to catch up with the time).
+    cache.add(key, time.time_ns() // 1000, timeout=None)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between the two calls
+        cache.add(key, time.time_ns() // 1000, timeout=None)
+        return cache.incr(key)
+
+
+def stamps_renew(keys: Iterable[str]) -> None:
+    """What the figures of these stamps sum changed: a new value now, and once more when the transaction commits."""
+    keys = sorted(set(keys))
+    if keys:
+        _stamp(keys)
+        transaction.on_commit(partial(_stamp, keys))
+
+
+# On Redis the clock's tick and the stamps set to it go in one round trip (a transition stamps twice: the cache's own
+# add, incr and set_many were eight round trips, about a tenth of its time). The clock starts as ``clock_tick`` starts
+# it; Redis keeps integers as their digits, which is how ``RedisCache`` stores (and reads back) an int.
+_TICK_AND_STAMP = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+local value = redis.call('INCR', KEYS[1])
+for index = 2, #KEYS do redis.call('SET', KEYS[index], value) end
+return value
+"""
+
+
+def _stamp(keys: list[str]) -> None:
+    try:
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        if isinstance(backend, RedisCache):
+            names = [backend.make_and_validate_key(key) for key in (figures_key("clock"), *keys)]
+            client = backend._cache.get_client(names[0], write=True)
+            client.eval(_TICK_AND_STAMP, len(names), *names, time.time_ns() // 1000)
+            return
+        cache.set_many(dict.fromkeys(keys, clock_tick()), timeout=None)
+    except Exception:  # the change itself must stand; the stored figures expire within CACHE_SECONDS
+        logger.warning("The stamps %s could not be renewed: figures may be stale for up to %s s.", keys,
+                       CACHE_SECONDS, exc_info=True)  # fmt: skip
+
+
+def town_figures_changed(*, municipality_id: int, project_id: int | None = None) -> None:
+    """The town's figures may have changed (those of the project ``project_id``, or of any): its stamp and the
+    stamp of the project's slice (of every slice) renewed now and on commit."""
+    slices = (
+        slices_stamp(municipality_id) if project_id is None else slice_stamp(municipality_id, project_slice(project_id))
+    )
+    stamps_renew([municipality_stamp(municipality_id), slices])
+
+
+def coverage_inputs_changed(*, municipality_ids: Iterable[int] = (), strategy_ids: Iterable[int] = ()) -> None:
+    """What the strategy coverage sums changed for the projects of these towns, or the links to these strategies'
+    measures: their stamps renewed now and on commit."""
+    stamps_renew([*(municipality_stamp(pk) for pk in municipality_ids), *(strategy_stamp(pk) for pk in strategy_ids)])
 
 
 @dataclass
 class TownFigures:
-    """What one read found: ``found`` the stored figures per town (current version), ``missing`` the towns to sum.
+    """What one read found: ``found`` the stored figures per town (current stamp), ``missing`` the towns to sum.
 
-    Sum the missing towns, then ``store`` them: they are kept under the versions read before the sums."""
+    Sum the missing towns, then ``store`` them: they are kept under the stamps read before the sums."""
 
     name: str
     found: dict[int, Any] = field(default_factory=dict)
-    versions: dict[int, str | None] = field(default_factory=dict)
+    versions: dict[int, Any] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[int]:
         return sorted(self.versions)
 
+    def key(self, pk: int) -> str:
+        """The key the figures of ``pk`` (here a town) are stored under."""
+        return town_cache_keys(name=self.name, municipality_id=pk)[0]
+
     def store(self, figures: dict[int, Any]) -> None:
         stored = {
-            town_cache_keys(name=self.name, municipality_id=pk)[0]: (self.versions[pk], value)
+            self.key(pk): (self.versions[pk], value)
             for pk, value in figures.items()
             if self.versions.get(pk) is not None
         }
@@ -74,8 +179,8 @@ class TownFigures:
 
 
 def town_figures(*, name: str, municipality_ids: Iterable[int]) -> TownFigures:
-    """The towns' stored figures called ``name`` that are of the town's current version, in one round trip (two
-    when a town has no version yet)."""
+    """The towns' stored figures called ``name`` that are of the town's current stamp, in one round trip (three
+    when a town has no stamp yet: it gets a new value, which no stored figures have)."""
     ids = sorted(set(municipality_ids))
     read = TownFigures(name=name)
     if not ids:
@@ -83,34 +188,68 @@ def town_figures(*, name: str, municipality_ids: Iterable[int]) -> TownFigures:
     try:
         keys = {pk: town_cache_keys(name=name, municipality_id=pk) for pk in ids}
         found = cache.get_many([key for pair in keys.values() for key in pair])
-        for pk, (key, version_key) in keys.items():
-            version, stored = found.get(version_key), found.get(key)
-            if version is not None and stored is not None and stored[0] == version:
+        for pk, (key, stamp_key) in keys.items():
+            stamp, stored = found.get(stamp_key), found.get(key)
+            if stamp is not None and stored is not None and stored[0] == stamp:
                 read.found[pk] = stored[1]
             else:
-                read.versions[pk] = version
-        new = [pk for pk, version in read.versions.items() if version is None]
+                read.versions[pk] = stamp
+        new = [pk for pk, stamp in read.versions.items() if stamp is None]
         if new:
+            tick = clock_tick()
             for pk in new:
-                cache.add(keys[pk][1], uuid.uuid4().hex, CACHE_SECONDS)
-            versions = cache.get_many([keys[pk][1] for pk in new])
+                cache.add(keys[pk][1], tick, timeout=None)
+            stamps = cache.get_many([keys[pk][1] for pk in new])
             for pk in new:
-                read.versions[pk] = versions.get(keys[pk][1])
+                read.versions[pk] = stamps.get(keys[pk][1])
     except Exception:  # an unreachable cache must not take a page down: sum as without one
         logger.warning("The towns' figures %r could not be read from the cache.", name, exc_info=True)
         read.found, read.versions = {}, dict.fromkeys(ids)
     return read
 
 
-def town_figures_changed(*, municipality_id: int) -> None:
-    """The town's figures may have changed: a new version now (reads later in this transaction sum again) and once
-    more when the transaction commits (reads that summed before the commit are not taken)."""
-    _version_bump(municipality_id)
-    transaction.on_commit(partial(_version_bump, municipality_id))
+@dataclass
+class TownSlices(TownFigures):
+    """What one read of a town's slices found: ``found`` the stored figures per slice (current stamps),
+    ``missing`` the slices to sum; ``store`` them then (kept under the stamps read before the sums)."""
+
+    municipality_id: int = field(kw_only=True)
+
+    def key(self, pk: int) -> str:
+        return _slice_key(self.name, self.municipality_id, pk)
 
 
-def _version_bump(municipality_id: int) -> None:
+def _slice_key(name: str, municipality_id: int, slice_number: int) -> str:
+    return figures_key(f"{municipality_id}:{name}:slice:{slice_number}")
+
+
+def town_slice_figures(*, name: str, municipality_ids: Iterable[int]) -> dict[int, TownSlices]:
+    """Each town's stored slices of the figures called ``name`` that are of their current stamps, in one round trip
+    (more the first time: each stamp missing gets a new value, which no stored figures have)."""
+    ids = sorted(set(municipality_ids))
+    reads = {pk: TownSlices(name=name, municipality_id=pk) for pk in ids}
+    if not ids:
+        return reads
+    numbers = range(TOWN_SLICES)
     try:
-        cache.set(f"{_prefix(municipality_id)}:version", uuid.uuid4().hex, CACHE_SECONDS)
-    except Exception:  # the change itself must stand; the stored sums expire within CACHE_SECONDS
-        logger.warning("The cached figures of town %s could not be renewed.", municipality_id, exc_info=True)
+        stamps = [key for pk in ids for key in (slices_stamp(pk), *(slice_stamp(pk, n) for n in numbers))]
+        found = cache.get_many([*stamps, *(_slice_key(name, pk, n) for pk in ids for n in numbers)])
+        new = [key for key in stamps if key not in found]
+        if new:
+            tick = clock_tick()
+            for key in new:
+                cache.add(key, tick, timeout=None)
+            found |= cache.get_many(new)
+        for pk, read in reads.items():
+            every = found.get(slices_stamp(pk))
+            for number in numbers:
+                one, stored = found.get(slice_stamp(pk, number)), found.get(_slice_key(name, pk, number))
+                version = None if every is None or one is None else (every, one)
+                if version is not None and stored is not None and stored[0] == version:
+                    read.found[number] = stored[1]
+                else:
+                    read.versions[number] = version
+    except Exception:  # an unreachable cache must not take a page down: sum as without one
+        logger.warning("The towns' figures %r could not be read from the cache.", name, exc_info=True)
+        reads = {pk: TownSlices(name=name, municipality_id=pk, versions=dict.fromkeys(numbers)) for pk in ids}
+    return reads

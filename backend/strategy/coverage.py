@@ -8,7 +8,7 @@ counts once there). A project is stalled when on hold, rejected, or in an active
 ``STALLED_AFTER``.
 
 The sums touch every linked project, so they grow with the town; the figures are cached per strategy (and shape
-of its tree) until a service changes what they sum (``backend.projects.coverage_stamps``) or a counted project
+of its tree) until what they sum changes (the stamps of ``backend.projects.town_cache``) or a counted project
 becomes stalled by age, so a page that reads them again costs the same at any size.
 """
 
@@ -24,17 +24,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from backend.projects.choices import FundingStatus, KpiKind
-from backend.projects.coverage_stamps import (
-    COVERAGE_CACHE_SECONDS,
-    coverage_clock_tick,
-    coverage_key,
-    municipality_stamp,
-    strategy_stamp,
-)
 from backend.projects.models import FundingApplication, Kpi, Project
 from backend.projects.stages import Stage
+from backend.projects.town_cache import clock_tick, figures_key, municipality_stamp, strategy_stamp
 from backend.strategy.models import Goal, Measure, Strategy
 
+# The longest cached figures are trusted, whatever the stamps say: the bound on staleness when a stamp was lost
+# (the cache unreachable during a write, or a stamp evicted while the figures were kept).
+COVERAGE_CACHE_SECONDS = 15 * 60
 # A project in an active stage that has not moved for this long counts as stalled, like one on hold.
 STALLED_AFTER = timedelta(days=180)
 _ACTIVE = (Stage.IDEA, Stage.ASSESSMENT, Stage.FUNDING, Stage.IMPLEMENTATION, Stage.EVALUATION)
@@ -195,15 +192,15 @@ def _datetime(value) -> datetime:
 
 def _cached_figures(strategy: Strategy, groups: dict[str, list[int]]) -> dict[str, Figures]:
     """The figures from the cache when none of their stamps moved since they were computed, and no project they
-    count has become stalled by age since; else computed and cached (``backend.projects.coverage_stamps``)."""
+    count has become stalled by age since; else computed and cached (``backend.projects.town_cache``)."""
     shape = hashlib.sha256(repr(sorted(groups.items())).encode()).hexdigest()[:20]
     # The version: bumped when ``Figures`` changes, so that no deployment reads another's pickled figures.
-    key = coverage_key(f"figures:v1:{strategy.pk}:{strategy.created_at.timestamp()}:{shape}")
+    key = figures_key(f"coverage:v1:{strategy.pk}:{strategy.created_at.timestamp()}:{shape}")
     try:
         entry = cache.get(key)
         if entry is not None and _fresh(entry):
             return entry["figures"]
-        clock = coverage_clock_tick()
+        clock = clock_tick()
     except Exception:
         logger.exception("The strategy coverage's cache could not be read.")
         return _figures(groups)[0]
@@ -214,7 +211,7 @@ def _cached_figures(strategy: Strategy, groups: dict[str, list[int]]) -> dict[st
         seconds = min(seconds, int((until - timezone.now()).total_seconds()))
     try:
         for stamp in stamps:
-            cache.add(stamp, 0, timeout=None)
+            cache.add(stamp, clock, timeout=None)  # a stamp the cache lost: as old as these figures
         if seconds > 0:
             cache.set(key, {"clock": clock, "stamps": stamps, "until": until, "figures": figures}, timeout=seconds)
     except Exception:
@@ -226,7 +223,8 @@ def _fresh(entry: dict) -> bool:
     if entry["until"] is not None and timezone.now() >= entry["until"]:
         return False
     stamps = cache.get_many(entry["stamps"])
-    return all(stamp in stamps and stamps[stamp] < entry["clock"] for stamp in entry["stamps"])
+    # A renewal after the figures' clock is later than it; a stamp set with the figures has its value.
+    return all(stamp in stamps and stamps[stamp] <= entry["clock"] for stamp in entry["stamps"])
 
 
 def strategy_coverage(*, strategy: Strategy, goals: list[Goal], measures: list[Measure]) -> Coverage:

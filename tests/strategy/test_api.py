@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from backend.projects.coverage_stamps import coverage_inputs_changed
 from backend.projects.stages import Stage
+from backend.projects.town_cache import coverage_inputs_changed
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backend.projects.coverage_stamps import coverage_inputs_changed
 from backend.projects.models import Project
 from backend.projects.stages import Stage
+from backend.projects.town_cache import coverage_inputs_changed
 from backend.strategy.coverage import strategy_coverage
 from backend.strategy.selectors import goal_list, measure_list
 from tests.factories import FundingApplicationFactory, KpiFactory

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backend.projects.coverage_stamps import coverage_inputs_changed
 from backend.projects.stages import Stage
+from backend.projects.town_cache import coverage_inputs_changed
 from backend.strategy.models import Measure
 
 

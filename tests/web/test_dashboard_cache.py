@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.urls import reverse
 
 from backend.accounts.selectors import user_access
@@ -20,6 +20,7 @@ from backend.projects.access import internal_projects_filter
 from backend.projects.models import FundingApplication, Kpi, Project
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
+from backend.projects.town_cache import project_slice, town_figures_changed
 from tests.api.conftest import api_client
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory, ProjectFactory
 from tests.factories.projects import KpiFactory
@@ -317,3 +318,26 @@ def test_without_a_reachable_cache_the_dashboard_sums_live(client, town, world, 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     for role in ("manager", "other_coordinator", "partner"):
         assert _observed(client, town.user(role)) == _fresh(town.user(role))
+
+
+def test_after_a_change_of_one_project_only_the_slice_it_is_in_is_summed_again(client, town, world):
+    """The first read after a change of a project sums again the slice of the town's projects it is in and adds the
+    other slices kept: a cost written past the services (no renewal) in another slice shows only once the whole
+    town is renewed (as a bulk loader does)."""
+    solar, idea, _ = world
+    assert project_slice(solar.pk) != project_slice(idea.pk)
+    implementation, idea_stage = list(Stage).index(Stage.IMPLEMENTATION), list(Stage).index(Stage.IDEA)
+    before = _observed(client, town.user("coordinator"))[0]
+    Project.objects.filter(pk=idea.pk).update(estimated_cost=F("estimated_cost") + 100000)  # no signal, no renewal
+    response = api_client(town.user("manager")).patch(
+        f"/api/v1/projects/{solar.pk}/", {"estimated_cost": "2500000"}, format="json"
+    )
+    assert response.status_code == 200
+
+    after = _observed(client, town.user("coordinator"))[0]
+    assert after[implementation][1:] == (1, Decimal("2500000"))  # the changed project's slice: summed again
+    assert after[idea_stage] == before[idea_stage]  # the idea's slice: kept
+    town_figures_changed(municipality_id=town.municipality.pk)
+    renewed = _observed(client, town.user("coordinator"))[0]
+    assert renewed[idea_stage][2] == before[idea_stage][2] + 100000
+    assert renewed == _fresh(town.user("coordinator"))[0]

@@ -1,10 +1,15 @@
 """The overview a user starts the day with: their tasks, approvals waiting for them, the pipeline, recent activity."""
 
+import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Mod
+from django.db.models.lookups import In
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -15,15 +20,15 @@ from django.views.decorators.http import require_GET
 from backend.accounts.models import User
 from backend.accounts.selectors import user_access
 from backend.core.expressions import AnyOf, InSubquery
-from backend.energy.portfolio import Portfolio, portfolio_of
-from backend.energy.selectors import energy_totals_by_town, energy_totals_merged, municipality_ids_staff
+from backend.energy.portfolio import Portfolio, portfolio_of_kinds
+from backend.energy.selectors import energy_sums_add, energy_sums_by_slice, municipality_ids_staff
 from backend.projects.access import internal_projects_filter, sees_internals_everywhere
 from backend.projects.choices import OPEN_TASK_STATUSES
 from backend.projects.models import Event, EventKind, FundingApplication, Project, Task
 from backend.projects.programmes import programme_labels
 from backend.projects.selectors import project_list_visible, project_list_visible_elsewhere, task_list_visible
 from backend.projects.stages import Stage
-from backend.projects.town_cache import town_figures
+from backend.projects.town_cache import TOWN_SLICES, town_figures, town_slice_figures
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.htmx import render_page
 from backend.web.templatetags.ramec import format_czk
@@ -36,8 +41,11 @@ APPROVAL_LIMIT = 10
 ACTIVITY_LIMIT = 12
 # Up to this many projects managed or watched, recent activity is read by the list of their ids.
 ACTIVITY_PROJECTS_LISTED = 200
-# The sums over each town's projects are kept in the cache under this name (per town version).
-DASHBOARD_CACHE_NAME = "dashboard"
+# The sums over each town's projects are kept in the cache under this name (per town stamp, and per slice of the
+# town's projects); its version bumped when what is stored changes shape, so that no deployment reads another's.
+DASHBOARD_CACHE_NAME = "dashboard:v2"
+# A project's slice of its town's figures (``backend.projects.town_cache.project_slice``), in SQL.
+SLICE = Mod("id", TOWN_SLICES)
 
 
 def my_open_tasks(*, user: User) -> QuerySet[Task]:
@@ -81,64 +89,91 @@ def _add_funding(funding: dict, programme: str, requested: Decimal | None, appro
     funding[programme] = (_add(requested_before, requested), _add(approved_before, approved))
 
 
+def _merged(parts: Iterable[dict]) -> dict:
+    """Figures of several towns or slices as one."""
+    merged = _figures_empty()
+    for part in parts:
+        for stage, (count, cost) in part["funnel"].items():
+            _add_funnel(merged["funnel"], stage, count, cost)
+        for programme, (requested, approved) in part["funding"].items():
+            _add_funding(merged["funding"], programme, requested, approved)
+        energy_sums_add(merged["energy"], part["energy"])
+    return merged
+
+
+def _figures_empty() -> dict:
+    """Figures of no project: the funnel per stage, funding per programme, energy per KPI kind."""
+    return {"funnel": {}, "funding": {}, "energy": {}}
+
+
 def dashboard_figures(*, user: User) -> Figures:
     """The funnel (projects and estimated cost per stage), CZK requested and approved per funding programme, and
     the energy and CO₂ totals, over the projects the user sees.
 
     The sums over every project of the user's own towns grow with the towns, so they are kept in the cache per town
     (``backend.projects.town_cache``, renewed by any change of the town's projects, KPIs, CO₂ effects and funding
-    applications): they are what every staff member of the town sees. What the user sees beyond their own towns
-    (projects shared with them, those they are a partner guest on) is summed live by the rules of access: costs
-    and funding only where they see the internals, energy only in their own towns. A read with a town missing
-    from the cache sums everything in the same three queries as without a cache and stores the towns' parts.
+    applications): they are what every staff member of the town sees. A town's figures are kept in slices of its
+    projects too: after a change of one project, the slice it is in is summed again and added to the others kept.
+    What the user sees beyond their own towns (projects shared with them, those they are a partner guest on) is
+    summed live by the rules of access: costs and funding only where they see the internals, energy only in their
+    own towns. A read with a town missing from the cache sums what is missing in the same three queries as without
+    a cache and stores the towns' parts.
     """
     access = user_access(user=user)
     own = municipality_ids_staff(user=user)
     read = town_figures(name=DASHBOARD_CACHE_NAME, municipality_ids=own)
-    missing = read.missing
+    slices = town_slice_figures(name=DASHBOARD_CACHE_NAME, municipality_ids=read.missing)
+    summed = [
+        Q(municipality_id=pk)
+        if len(town.missing) == TOWN_SLICES
+        else Q(municipality_id=pk) & Q(In(SLICE, town.missing))
+        for pk, town in slices.items()
+        if town.missing
+    ]
     elsewhere = project_list_visible_elsewhere(user=user)
-    projects = (Project.objects.filter(municipality_id__in=missing) | elsewhere) if missing else elsewhere
+    own_summed = Project.objects.filter(reduce(operator.or_, summed)) if summed else None
+    projects = (own_summed | elsewhere) if summed else elsewhere
     internal = internal_projects_filter(access=access) or None
 
-    towns: dict[int, dict] = {pk: {"funnel": {}, "funding": {}, "energy": []} for pk in missing}
-    live: dict = {"funnel": {}, "funding": {}, "energy": []}
+    parts: dict[tuple[int, int], dict] = {
+        (pk, n): _figures_empty() for pk, town in slices.items() for n in town.missing
+    }
+    live = _figures_empty()
     live_internal = 0
     funnel_rows = (
         projects.order_by()
-        .values("municipality_id", "stage")
+        .values("municipality_id", "stage", slice=Mod("id", TOWN_SLICES))
         .annotate(
             projects=Count("id"), cost=Sum("estimated_cost", filter=internal), internal=Count("id", filter=internal)
         )
     )
     for row in funnel_rows:
-        part = towns.get(row["municipality_id"], live)
+        part = parts.get((row["municipality_id"], row["slice"]), live)
         if part is live:
             live_internal += row["internal"]
         _add_funnel(part["funnel"], row["stage"], row["projects"], row["cost"])
-    if not access.is_partner_only and (missing or live_internal):
+    if not access.is_partner_only and (summed or live_internal):
         visible_internal = projects if internal is None else projects.filter(internal)
         funding_rows = (
             FundingApplication.objects.filter(project_id__in=visible_internal.values("pk"))
             .order_by()
-            .values("project__municipality_id", "programme")
+            .values("project__municipality_id", "programme", slice=Mod("project_id", TOWN_SLICES))
             .annotate(requested=Sum("amount_requested"), approved=Sum("amount_approved"))
         )
         for row in funding_rows:
-            part = towns.get(row["project__municipality_id"], live)
+            part = parts.get((row["project__municipality_id"], row["slice"]), live)
             _add_funding(part["funding"], row["programme"], row["requested"], row["approved"])
-    if missing:
-        for town, rows in energy_totals_by_town(municipality_ids=missing).items():
-            towns[town]["energy"] = rows
-        read.store(towns)
+    if summed:
+        for key, rows in energy_sums_by_slice(projects=own_summed, slices=TOWN_SLICES).items():
+            parts[key]["energy"] = rows
+    towns = {}
+    for pk, town in slices.items():
+        town.store({n: parts[pk, n] for n in town.missing})
+        towns[pk] = _merged(town.found.values())
+    read.store(towns)
 
-    funnel: dict[str, tuple[int, Decimal | None]] = {}
-    funding: dict[str, tuple[Decimal | None, Decimal | None]] = {}
-    parts = [*read.found.values(), live]
-    for part in parts:
-        for stage, (count, cost) in part["funnel"].items():
-            _add_funnel(funnel, stage, count, cost)
-        for programme, (requested, approved) in part["funding"].items():
-            _add_funding(funding, programme, requested, approved)
+    figures = _merged([*read.found.values(), live])
+    funding = figures["funding"]
     labels = programme_labels(funding)
     # Most requested first (none requested first of all, as the database orders NULL in a descending sort).
     order = sorted(funding.items(), key=lambda item: (item[1][0] is not None, -(item[1][0] or 0), item[0]))
@@ -146,11 +181,10 @@ def dashboard_figures(*, user: User) -> Figures:
         {"programme": programme, "requested": requested, "approved": approved, "label": labels[programme]}
         for programme, (requested, approved) in order
     ]
-    energy = portfolio_of(energy_totals_merged(part["energy"] for part in parts))
     return Figures(
-        funnel=[FunnelStep(stage, *funnel.get(stage, (0, None))) for stage in Stage],
+        funnel=[FunnelStep(stage, *figures["funnel"].get(stage, (0, None))) for stage in Stage],
         programmes=[] if access.is_partner_only else programmes,
-        energy=None if access.is_partner_only else energy,
+        energy=None if access.is_partner_only else portfolio_of_kinds(figures["energy"]),
     )
 
 
