@@ -1,7 +1,8 @@
 """The pipeline board: a column per stage, filtered by the API's ProjectFilterSet, bounded whatever the register's size.
 
 Each column shows at most ``COLUMN_SIZE`` cards, those longest in their stage first, and its true count from one
-aggregate over the filtered projects. "Show more" asks for the column's next page (``?stage=X&column_page=N``):
+aggregate over the filtered projects (unfiltered, the user's own towns' counts come from the cache:
+``backend.projects.stage_counts``). "Show more" asks for the column's next page (``?stage=X&column_page=N``):
 htmx appends the cards in place; without JavaScript the same link opens that column alone at that page. So the
 page costs the same queries and about the same bytes for 200 projects or 10,000.
 """
@@ -22,6 +23,7 @@ from backend.accounts.selectors import user_access
 from backend.projects.access import sees_internals_in
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
+from backend.projects.stage_counts import stage_counts_visible
 from backend.projects.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
 from backend.web.forms.projects import filter_departments, project_filters
 from backend.web.htmx import htmx_partial, render_page
@@ -175,9 +177,15 @@ def board(request: HttpRequest) -> HttpResponse:
     )
     projects = filterset.qs
     # The filterset validated its (always bound) form above; a valid stage filter holds even if another is wrong.
-    chosen = set(filterset.form.cleaned_data.get("stage") or ())
+    cleaned = filterset.form.cleaned_data
+    chosen = set(cleaned.get("stage") or ())
     page = _column_page(request)
-    counts = dict(projects.order_by().values_list("stage").annotate(Count("pk")))
+    if any(value for name, value in cleaned.items() if name != "stage"):
+        counts = dict(projects.order_by().values_list("stage").annotate(Count("pk")))
+    else:
+        # Nothing narrows what the user sees (the stage filter only picks the columns): the counts of all of it,
+        # the user's own towns' from the cache instead of counting every project of the town again.
+        counts = stage_counts_visible(user=request.user)
     stages = [stage for stage in COLUMN_ORDER if not chosen or stage in chosen]
     # A column whose count ends before the page needs no slice of its own.
     cards = _cards_by_stage(
