@@ -95,7 +95,7 @@ PINNED = {
 # Their counts are capped (WEB_LIST_COUNT_CAP, backend.web.pagination): at most cap + 1 rows read whatever the size.
 PINNED |= {
     "board": 6,
-    "board fragment": 6,
+    "board fragment": 5,  # the board alone: no filter form, so no departments for its choices
     "project list": 6,
     "dashboard": 8,  # with the energy card and the calls closing soon; the town's sums from the cache
     # The same and two sums more: the funnel's query (what is shared in, read warm too) reads the slice of the town's

@@ -2,16 +2,17 @@
 
 import re
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from backend.projects.models import Project
 from backend.projects.stages import ACTIVE_STAGES, TERMINAL_STAGES, Stage
+from backend.web.templatetags.ramec import format_czk
 from backend.web.views.board import COLUMN_SIZE
-from tests.factories import ProjectFactory, TaskFactory
+from tests.factories import DepartmentFactory, ProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,8 +171,10 @@ def test_partner_has_no_new_project_link(as_role, projects):
     assert create in as_role("staff").get(URL).content.decode()
 
 
-# session, user, the user's roles, departments for the filter, the count per stage, the cards of every column
+# session, user, the user's roles, departments for the filter, the count per stage, the cards of every column; the
+# fragment draws no filter form, so it reads no departments
 BOARD_QUERIES = 6
+BOARD_FRAGMENT_QUERIES = BOARD_QUERIES - 1
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -181,7 +184,7 @@ def test_query_count_is_the_same_for_1_and_many_projects(client, town, django_as
     first = town.project(Stage.IDEA)
     TaskFactory(project=first, assignee=town.user("partner"))
     client.force_login(town.user(role))
-    with django_assert_num_queries(BOARD_QUERIES):
+    with django_assert_num_queries(BOARD_FRAGMENT_QUERIES if htmx else BOARD_QUERIES):
         response = client.get(URL, **headers)
     assert response.content.decode().count('class="project-card"') == 1
     stages = list(Stage)
@@ -189,7 +192,7 @@ def test_query_count_is_the_same_for_1_and_many_projects(client, town, django_as
         project = town.project(stages[n % len(stages)], ready=False, lead_department=(town.env, town.tra)[n % 2])
         TaskFactory(project=project, assignee=town.user("partner"))
     _many(town, Stage.IDEA, COLUMN_SIZE + 5, partner_task=True)
-    with django_assert_num_queries(BOARD_QUERIES):
+    with django_assert_num_queries(BOARD_FRAGMENT_QUERIES if htmx else BOARD_QUERIES):
         response = client.get(URL, **headers)
     html = response.content.decode()
     # 30 projects in 8 columns, of them the idea column's 5 + 25 capped at its 20.
@@ -335,3 +338,24 @@ def test_the_filter_boxes_keep_their_state(as_role, mine):
 def _card(html: str, pk: int) -> str:
     start = html.index(f'id="project-card-{pk}"')
     return html[start : html.index("</article>", start)]
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_card_costs_are_grouped_as_djangos_number_format_groups_them(language):
+    """The cards' costs are grouped without ``number_format`` (five times faster): the same text in each language."""
+    values = [0, 7, 999, 1000, 99_999, 1_000_000, 123_456_789_012, Decimal("1234.5"), Decimal("-45000.2"), "2500"]
+    with translation.override(language):
+        for value in values:
+            amount = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            grouped = formats.number_format(amount, decimal_pos=0, use_l10n=True, force_grouping=True)
+            assert format_czk(value) == f"{grouped}\xa0Kč", value
+
+
+def test_card_texts_are_escaped_as_the_template_escaped_them(as_role, town):
+    """The cards' markup is made in Python (board.CARD_HTML): every text in it is escaped all the same."""
+    department = DepartmentFactory(municipality=town.municipality, code="<i>", name='Odbor "A" & <b>B</b>')
+    ProjectFactory(lead_department=department, title="<script>alert('x')</script> & spol.", estimated_cost=5)
+    html = as_role("manager").get(URL).content.decode()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; spol." in html
+    assert '<abbr title="Odbor &quot;A&quot; &amp; &lt;b&gt;B&lt;/b&gt;">&lt;i&gt;</abbr>' in html
+    assert "<script>alert" not in html and "<i>" not in html

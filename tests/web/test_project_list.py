@@ -171,8 +171,10 @@ def test_open_tasks_are_counted(as_role, projects):
     assert re.search(r'<td class="number">1</td>\s*</tr>', html)
 
 
-# session, user, the user's roles, departments for the filter, the count for the pager, the page of projects
+# session, user, the user's roles, departments for the filter, the count for the pager, the page of projects; the
+# fragment draws no filter form, so it reads no departments
 LIST_QUERIES = 6
+LIST_FRAGMENT_QUERIES = LIST_QUERIES - 1
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -181,12 +183,12 @@ def test_query_count_is_the_same_for_1_and_many_projects(client, town, django_as
     headers = HTMX if htmx else {}
     TaskFactory(project=town.project(Stage.IDEA))
     client.force_login(town.user(role))
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(LIST_FRAGMENT_QUERIES if htmx else LIST_QUERIES):
         response = client.get(URL, **headers)
     assert response.content.decode().count('<th scope="row"><a href="/projects/') == 1
     for n in range(PAGE_SIZE + 4):
         TaskFactory(project=town.project(list(Stage)[n % 8], ready=False, lead_department=(town.env, town.tra)[n % 2]))
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(LIST_FRAGMENT_QUERIES if htmx else LIST_QUERIES):
         response = client.get(URL, **headers)
     assert response.content.decode().count('<th scope="row"><a href="/projects/') == PAGE_SIZE
 

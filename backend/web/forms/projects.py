@@ -46,8 +46,9 @@ def project_filters(
     fields = filterset.form.fields
     fields["search"].widget = forms.SearchInput(attrs={"placeholder": _("Title or summary"), "autocomplete": "off"})
     fields["search"].label = _("Search")
+    # Read when the form is drawn: an htmx fragment of the results draws no form, so it asks for no departments.
     fields["lead_department"].widget = forms.Select(
-        choices=[("", _("All departments")), *((department.pk, str(department)) for department in departments)]
+        choices=lambda: [("", _("All departments")), *((department.pk, str(department)) for department in departments)]
     )
     fields["lead_department"].label = _label("lead_department")
     fields["thematic_area"].widget = SelectOne(choices=[("", _("All areas")), *ThematicArea.choices])
