@@ -352,7 +352,7 @@ def test_card_costs_are_grouped_as_djangos_number_format_groups_them(language):
 
 
 def test_card_texts_are_escaped_as_the_template_escaped_them(as_role, town):
-    """The cards' markup is made in Python (board.CARD_HTML): every text in it is escaped all the same."""
+    """A card's title, department name and code reach the page escaped, never as markup."""
     department = DepartmentFactory(municipality=town.municipality, code="<i>", name='Odbor "A" & <b>B</b>')
     ProjectFactory(lead_department=department, title="<script>alert('x')</script> & spol.", estimated_cost=5)
     html = as_role("manager").get(URL).content.decode()

@@ -8,7 +8,6 @@ page costs the same queries and about the same bytes for 200 projects or 10,000.
 """
 
 from dataclasses import dataclass
-from html import escape
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -16,7 +15,6 @@ from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -41,24 +39,27 @@ COLUMN_ORDER = (*ACTIVE_STAGES, Stage.ON_HOLD, *TERMINAL_STAGES)
 CARD_ORDER = (F("stage_changed_at").asc(), F("id").asc())
 
 
-# A compact card, its texts already formatted and escaped: the board draws up to 160 of them, and the template's
-# variables and conditions per card cost more than the rest of the fragment (profiled at 10,000 projects); so each
-# card is one string, drawn by components/project_cards.html as it is.
-CARD_HTML = (
-    '\n<article class="project-card" aria-labelledby="project-card-{pk}">\n'
-    '<h3 id="project-card-{pk}"><a href="{url}">{title}</a></h3>\n'
-    '<p class="card-meta">{department}{cost}</p>\n'
-    '<p class="card-badges"><span class="badge badge-days">{days}</span>{tasks}</p>\n'
-    "</article>\n"
-)
-NO_DEPARTMENT = "–"
+@dataclass(frozen=True)
+class Card:
+    """What one compact card shows, its texts already formatted: the board renders up to 160 of them, and a
+    template tag, filter or ``{% url %}`` per card cost more than the rest of the page (profiled)."""
+
+    pk: str
+    url: str
+    title: str
+    department_code: str | None
+    department_name: str | None
+    # The estimated cost in CZK; None where the user does not see the project's internals (partner guests).
+    cost: str | None
+    days_in_stage: str
+    open_tasks: str | None
 
 
 @dataclass(frozen=True)
 class Column:
     stage: Stage
     count: int
-    cards: list[SafeString]
+    cards: list[Card]
     page: int
     expanded: bool
 
@@ -101,9 +102,9 @@ def _detail_url_maker():
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-def _cards(*, request: HttpRequest, rows) -> list[SafeString]:
-    """The cards of ``rows`` (``CARD_FIELDS`` values), in their order: ``CARD_HTML`` filled once per card (the same
-    translations and formats as the template tags would use; every text escaped as the template would)."""
+def _cards(*, request: HttpRequest, rows) -> list[Card]:
+    """The cards of ``rows`` (``CARD_FIELDS`` values), in their order: the texts of the card template, made once
+    per card in Python (the same translations and formats as the template tags would use)."""
     access = user_access(user=request.user)
     url_of = _detail_url_maker()
     now = timezone.now()
@@ -111,26 +112,21 @@ def _cards(*, request: HttpRequest, rows) -> list[SafeString]:
     for row in rows:
         days = max((now - row["stage_changed_at"]).days, 0)
         tasks = row["open_task_count"]
-        # The estimated cost only where the user sees the project's internals (never for partner guests).
         sees_cost = row["estimated_cost"] is not None and sees_internals_in(
             access=access, municipality_id=row["municipality_id"]
         )
-        code, name = row["lead_department__code"], row["lead_department__name"]
-        department = f'<abbr title="{escape(str(name))}">{escape(code)}</abbr>' if code else NO_DEPARTMENT
-        cost = f' · <span class="card-cost">{escape(format_czk(row["estimated_cost"]))}</span>' if sees_cost else ""
-        open_tasks = ngettext("%(tasks)s open task", "%(tasks)s open tasks", tasks) % {"tasks": tasks} if tasks else ""
-        days_in_stage = ngettext("%(days)s day in stage", "%(days)s days in stage", days) % {"days": days}
         cards.append(
-            SafeString(
-                CARD_HTML.format(
-                    pk=row["pk"],
-                    url=escape(url_of(row["pk"])),
-                    title=escape(row["title"]),
-                    department=department,
-                    cost=cost,
-                    days=escape(days_in_stage),
-                    tasks=f' <span class="badge badge-tasks">{escape(open_tasks)}</span>' if open_tasks else "",
-                )
+            Card(
+                pk=str(row["pk"]),
+                url=url_of(row["pk"]),
+                title=row["title"],
+                department_code=row["lead_department__code"],
+                department_name=row["lead_department__name"],
+                cost=format_czk(row["estimated_cost"]) if sees_cost else None,
+                days_in_stage=ngettext("%(days)s day in stage", "%(days)s days in stage", days) % {"days": days},
+                open_tasks=(
+                    ngettext("%(tasks)s open task", "%(tasks)s open tasks", tasks) % {"tasks": tasks} if tasks else None
+                ),
             )
         )
     return cards
@@ -138,7 +134,7 @@ def _cards(*, request: HttpRequest, rows) -> list[SafeString]:
 
 def _cards_by_stage(
     *, request: HttpRequest, projects: QuerySet[Project], stages: list[Stage], page: int
-) -> dict[str, list[SafeString]]:
+) -> dict[str, list[Card]]:
     """The cards of one page of every shown column, in one query.
 
     Each column is its own ``LIMIT``ed slice in card order, glued with ``UNION ALL``: so the database walks the
