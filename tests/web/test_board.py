@@ -286,6 +286,43 @@ def test_terminal_columns_are_collapsed_with_their_counts(as_role, town):
     assert '<details class="column-details" open>' in chosen
 
 
+def _lhota(town, stage: Stage, n: int, *, days_ago: int) -> list[Project]:
+    """``n`` projects of Lhota in ``stage``, longer in it than any of the town's."""
+    department = DepartmentFactory(municipality=town.other_municipality)
+    projects = []
+    for index in range(n):
+        project = ProjectFactory(lead_department=department, stage=stage, title=f"Lhota {stage.value} {index:03d}")
+        Project.objects.filter(pk=project.pk).update(stage_changed_at=timezone.now() - timedelta(days=days_ago - index))
+        projects.append(project)
+    return projects
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_each_column_shows_the_first_cards_of_what_the_reader_sees_in_its_stage(as_role, town, htmx):
+    """Every column cut at once: each its own first page of the visible projects of its stage, in card order; the
+    older projects of another town never crowd them out, and one it shared with the town takes its place."""
+    stages = (Stage.IDEA, Stage.FUNDING, Stage.COMPLETED)
+    own = {stage: _many(town, stage, COLUMN_SIZE + 2) for stage in stages}
+    hidden = [project for stage in stages for project in _lhota(town, stage, 3, days_ago=1000)]
+    shared = _lhota(town, Stage.FUNDING, 1, days_ago=2000)[0]
+    shared.shared_with.add(town.municipality)
+    headers = HTMX if htmx else {}
+    expected = {stage: own[stage][:COLUMN_SIZE] for stage in stages}
+    expected[Stage.FUNDING] = [shared, *own[Stage.FUNDING][: COLUMN_SIZE - 1]]
+    for role, shows in (("manager", expected), ("partner", {stage: own[stage][:COLUMN_SIZE] for stage in stages})):
+        html = as_role(role).get(URL, **headers).content.decode()
+        for stage in stages:
+            cards = [int(pk) for pk in re.findall(r'id="project-card-(\d+)"', _column(html, stage))]
+            assert cards == [project.pk for project in shows[stage]], (role, stage)
+        assert not any(f'id="project-card-{project.pk}"' in html for project in hidden), role
+    # The next page of every column at once: what is left of each.
+    html = as_role("manager").get(f"{URL}?column_page=2", **headers).content.decode()
+    for stage in stages:
+        cards = [int(pk) for pk in re.findall(r'id="project-card-(\d+)"', _column(html, stage))]
+        left = own[stage][COLUMN_SIZE - 1 :] if stage == Stage.FUNDING else own[stage][COLUMN_SIZE:]
+        assert cards == [project.pk for project in left], stage
+
+
 def test_the_board_stays_small_however_many_projects(as_role, town):
     for stage in Stage:
         _many(town, stage, COLUMN_SIZE + 2, partner_task=True)
