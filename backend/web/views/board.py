@@ -186,11 +186,9 @@ def _cards_by_stage(
 @require_GET
 @vary_on_headers("HX-Request")
 def board(request: HttpRequest) -> HttpResponse:
+    visible = project_list_visible(user=request.user)
     filterset = project_filters(
-        data=request.GET,
-        queryset=project_list_visible(user=request.user),
-        departments=filter_departments(projects=project_list_visible(user=request.user)),
-        request=request,
+        data=request.GET, queryset=visible, departments=filter_departments(projects=visible), request=request
     )
     projects = filterset.qs
     # The filterset validated its (always bound) form above; a valid stage filter holds even if another is wrong.
