@@ -71,8 +71,27 @@ def approval_list_pending_for(*, user: User | None) -> QuerySet[ApprovalRequest]
 
 def approval_list_not_pending_for(*, user: User | None) -> QuerySet[ApprovalRequest]:
     """The visible requests that are not in the user's inbox (decided ones, and those they only follow): the
-    inbox's condition negated, not ``NOT IN`` the inbox's query, which ran every visibility subquery twice."""
-    return approval_list_visible(user=user).exclude(_waiting_for(user_access(user=user)))
+    inbox's condition negated, not ``NOT IN`` the inbox's query, which ran every visibility subquery twice.
+
+    A pending request the user may see and is not waiting for is one they made, one of a town they coordinate, or
+    one they decided already (whatever else: seeing it takes deciding it, making it or coordinating; not waiting for
+    a request one may decide takes having decided it or having made it). Said beside the rest, that lets PostgreSQL
+    read those few by their indexes instead of testing every pending request of the installation against the
+    user's roles (at 100,000 projects: 15,647 requests and the scope of 104,000 projects read to count none, 39 ms).
+    """
+    access = user_access(user=user)
+    decided = ApprovalDecision.objects.filter(approver_id=access.user_id).values("request_id")
+    followed = (
+        Q(requested_by_id=access.user_id)
+        | Q(pk__in=decided)
+        | projects_held_filter(access=access, role=COORDINATOR, prefix="project__")
+    )
+    not_pending = [status for status in ApprovalStatus.values if status != ApprovalStatus.PENDING]
+    return (
+        approval_list_visible(user=user)
+        .exclude(_waiting_for(access))
+        .filter(Q(status__in=not_pending) | (Q(status=ApprovalStatus.PENDING) & followed))
+    )
 
 
 def _waiting_for(access) -> Q:

@@ -36,7 +36,7 @@ from backend.projects.choices import (
     ThematicArea,
 )
 from backend.projects.stages import ACTIVE_STAGES, Stage
-from backend.projects.town_cache import TOWN_SLICES
+from backend.projects.town_cache import TOWN_PARTS
 from backend.projects.uploads import attachment_storage, type_label
 
 _NON_NEGATIVE = [MinValueValidator(0)]
@@ -190,10 +190,11 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
             # The inbox's two capped counts at 100,000 projects read every project's row (EXPLAIN: 322 -> 68 ms,
             # 12,903 -> 4,017 buffers); still a scan of the installation's requests, but not of its projects' rows.
             models.Index(fields=("id",), include=("municipality", "lead_department"), name="project_scope"),
-            # A slice of a town's projects (backend.projects.town_cache.project_slice), summed again by the first
-            # dashboard read after a change of one of them: read from the index instead of the whole town's rows
-            # (EXPLAIN at 10,000: 313 rows instead of 10,000 filtered, 9.3 ms -> 2.6 ms).
-            models.Index(F("municipality_id"), Mod("id", TOWN_SLICES), name="project_town_slice"),
+            # A part of a slice of a town's projects (backend.projects.town_cache.project_part), summed again by the
+            # first dashboard read after a change of one of them: read from the index instead of the whole town's
+            # rows (a slice, at 10,000: 313 rows instead of 10,000 filtered, 9.3 ms -> 2.6 ms; a part, at 100,000:
+            # some 100 rows instead of a slice's 3,125).
+            models.Index(F("municipality_id"), Mod("id", TOWN_PARTS), name="project_town_part"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(estimated_cost__gte=0), name="project_cost_non_negative"),
@@ -306,7 +307,13 @@ class Task(TimeStampedModel):
         verbose_name_plural = _("tasks")
         ordering = ("due_date", "id")
         indexes = [
-            models.Index(fields=("assignee", "status"), name="task_assignee_status"),
+            # The assignee's open tasks on the projects they see (my tasks' capped counts, the dashboard's list): read
+            # with the project and the due date from the index alone, then each project's scope, instead of walking
+            # the tasks by project and filtering (a manager with 41,000 open tasks at 100,000 projects: 12,648 task
+            # rows read to count 1,001; the counts 19.3 -> 5.4 ms, fastest of 30 runs).
+            models.Index(
+                fields=("assignee", "status"), include=("project", "due_date"), name="task_assignee_status_scope"
+            ),
             # My tasks: the assignee's, soonest due first.
             models.Index(fields=("assignee", "due_date", "id"), name="task_assignee_due"),
         ]

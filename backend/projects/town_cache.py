@@ -17,8 +17,12 @@ Sums that raced a change are therefore never taken. Without a reachable cache ev
 could not reach it is logged, and the stored figures expire by their own time (``CACHE_SECONDS``).
 
 A town's figures may also be kept in slices (``town_slice_figures``: the projects by their id modulo
-``TOWN_SLICES``, each slice with a stamp of its own): a change of one project renews its slice's stamp beside the
-town's, so the first read after it sums that slice again, not the whole town, and adds the slices kept.
+``TOWN_SLICES``, each slice with a stamp of its own), and each slice in parts (``town_part_figures``: the projects
+by their id modulo ``TOWN_PARTS``, ``SLICE_PARTS`` parts a slice): a change of one project renews its slice's and
+its part's stamps beside the town's, so the first read after it sums that part again, not the whole town nor the
+whole slice, and adds the parts and slices kept. Two levels keep both the part summed and the keys read small as
+the town grows (a slice of 100,000 projects is some 3,000 of them; a part some 100; one level of 1,024 slices
+would read 2,048 keys a time).
 
 What is stored for a town is what the town's own staff see of its own projects: a reader who sees less (a partner
 guest, a user of another town) never reads these keys; who sees more (projects shared in) adds those live.
@@ -37,9 +41,12 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 CACHE_PREFIX = "town"
-# A town's projects in this many slices (by id): the first read after a change sums a slice again, one in
-# TOWN_SLICES of the town (some 300 projects of 10,000), and reads the others from the cache.
+# A town's projects in this many slices (by id), each slice in this many parts: the first read after a change sums a
+# part again, one in TOWN_PARTS of the town (some 100 projects of 100,000), and reads the other parts of its slice
+# and the other slices from the cache.
 TOWN_SLICES = 32
+SLICE_PARTS = 32
+TOWN_PARTS = TOWN_SLICES * SLICE_PARTS  # a project's slice is its part modulo TOWN_SLICES
 # A stored sum lives at most this long (a change renews its stamps at once: the limit only bounds a renewal the
 # cache missed, or a stamp evicted while the figures were kept).
 CACHE_SECONDS = 60 * 60
@@ -67,6 +74,21 @@ def strategy_stamp(strategy_id: int) -> str:
 def project_slice(project_id: int) -> int:
     """The slice of the town's figures a project is summed in."""
     return project_id % TOWN_SLICES
+
+
+def project_part(project_id: int) -> int:
+    """The part of its slice a project is summed in (its slice is this modulo ``TOWN_SLICES``)."""
+    return project_id % TOWN_PARTS
+
+
+def slice_parts(slice_number: int) -> list[int]:
+    """The parts one slice is made of."""
+    return list(range(slice_number, TOWN_PARTS, TOWN_SLICES))
+
+
+def part_stamp(municipality_id: int, part: int) -> str:
+    """The key of the stamp of one part of a slice of the town's projects."""
+    return figures_key(f"{municipality_id}:part:{part}:stamp")
 
 
 def slice_stamp(municipality_id: int, slice_number: int) -> str:
@@ -132,11 +154,15 @@ def _stamp(keys: list[str]) -> None:
 
 def town_figures_changed(*, municipality_id: int, project_id: int | None = None) -> None:
     """The town's figures may have changed (those of the project ``project_id``, or of any): its stamp and the
-    stamp of the project's slice (of every slice) renewed now and on commit."""
-    slices = (
-        slices_stamp(municipality_id) if project_id is None else slice_stamp(municipality_id, project_slice(project_id))
-    )
-    stamps_renew([municipality_stamp(municipality_id), slices])
+    stamps of the project's slice and part (of every slice and part) renewed now and on commit."""
+    if project_id is None:
+        pieces = [slices_stamp(municipality_id)]
+    else:
+        pieces = [
+            slice_stamp(municipality_id, project_slice(project_id)),
+            part_stamp(municipality_id, project_part(project_id)),
+        ]
+    stamps_renew([municipality_stamp(municipality_id), *pieces])
 
 
 def coverage_inputs_changed(*, municipality_ids: Iterable[int] = (), strategy_ids: Iterable[int] = ()) -> None:
@@ -210,30 +236,46 @@ def town_figures(*, name: str, municipality_ids: Iterable[int]) -> TownFigures:
 
 @dataclass
 class TownSlices(TownFigures):
-    """What one read of a town's slices found: ``found`` the stored figures per slice (current stamps),
-    ``missing`` the slices to sum; ``store`` them then (kept under the stamps read before the sums)."""
+    """What one read of a town's slices (or of parts of them) found: ``found`` the stored figures per slice (part)
+    of current stamps, ``missing`` those to sum; ``store`` them then (kept under the stamps read before the sums)."""
 
     municipality_id: int = field(kw_only=True)
+    level: str = field(default="slice", kw_only=True)
 
     def key(self, pk: int) -> str:
-        return _slice_key(self.name, self.municipality_id, pk)
+        return _piece_key(self.name, self.municipality_id, self.level, pk)
 
 
-def _slice_key(name: str, municipality_id: int, slice_number: int) -> str:
-    return figures_key(f"{municipality_id}:{name}:slice:{slice_number}")
+def _piece_key(name: str, municipality_id: int, level: str, number: int) -> str:
+    return figures_key(f"{municipality_id}:{name}:{level}:{number}")
 
 
 def town_slice_figures(*, name: str, municipality_ids: Iterable[int]) -> dict[int, TownSlices]:
     """Each town's stored slices of the figures called ``name`` that are of their current stamps, in one round trip
     (more the first time: each stamp missing gets a new value, which no stored figures have)."""
-    ids = sorted(set(municipality_ids))
-    reads = {pk: TownSlices(name=name, municipality_id=pk) for pk in ids}
-    if not ids:
+    return _pieces(name=name, level="slice", numbers={pk: range(TOWN_SLICES) for pk in set(municipality_ids)},
+                   stamp=slice_stamp)  # fmt: skip
+
+
+def town_part_figures(*, name: str, slices: dict[int, Iterable[int]]) -> dict[int, TownSlices]:
+    """For each town, the stored parts of these of its slices (``slices``: town → slice numbers) of the figures
+    called ``name`` that are of their current stamps, in one round trip (more the first time, as for the slices)."""
+    numbers = {pk: [part for number in numbers for part in slice_parts(number)] for pk, numbers in slices.items()}
+    return _pieces(name=name, level="part", numbers={pk: parts for pk, parts in numbers.items() if parts},
+                   stamp=part_stamp)  # fmt: skip
+
+
+def _pieces(*, name: str, level: str, numbers: dict[int, Iterable[int]], stamp) -> dict[int, TownSlices]:
+    """The stored pieces (slices or parts: ``numbers`` per town) of current stamps: a piece's version is the stamp of
+    every slice of its town (renewed by a change whose project is not known) and its own."""
+    numbers = {pk: list(numbers[pk]) for pk in sorted(numbers)}
+    reads = {pk: TownSlices(name=name, municipality_id=pk, level=level) for pk in numbers}
+    if not numbers:
         return reads
-    numbers = range(TOWN_SLICES)
     try:
-        stamps = [key for pk in ids for key in (slices_stamp(pk), *(slice_stamp(pk, n) for n in numbers))]
-        found = cache.get_many([*stamps, *(_slice_key(name, pk, n) for pk in ids for n in numbers)])
+        stamps = [key for pk, own in numbers.items() for key in (slices_stamp(pk), *(stamp(pk, n) for n in own))]
+        stored = [_piece_key(name, pk, level, n) for pk, own in numbers.items() for n in own]
+        found = cache.get_many([*stamps, *stored])
         new = [key for key in stamps if key not in found]
         if new:
             tick = clock_tick()
@@ -242,14 +284,17 @@ def town_slice_figures(*, name: str, municipality_ids: Iterable[int]) -> dict[in
             found |= cache.get_many(new)
         for pk, read in reads.items():
             every = found.get(slices_stamp(pk))
-            for number in numbers:
-                one, stored = found.get(slice_stamp(pk, number)), found.get(_slice_key(name, pk, number))
+            for number in numbers[pk]:
+                one, figures = found.get(stamp(pk, number)), found.get(read.key(number))
                 version = None if every is None or one is None else (every, one)
-                if version is not None and stored is not None and stored[0] == version:
-                    read.found[number] = stored[1]
+                if version is not None and figures is not None and figures[0] == version:
+                    read.found[number] = figures[1]
                 else:
                     read.versions[number] = version
     except Exception:  # an unreachable cache must not take a page down: sum as without one
         logger.warning("The towns' figures %r could not be read from the cache.", name, exc_info=True)
-        reads = {pk: TownSlices(name=name, municipality_id=pk, versions=dict.fromkeys(numbers)) for pk in ids}
+        reads = {
+            pk: TownSlices(name=name, municipality_id=pk, level=level, versions=dict.fromkeys(numbers[pk]))
+            for pk in numbers
+        }
     return reads

@@ -1,5 +1,6 @@
 """The public pages: what a citizen reads, filters, pages, language, caching headers and pinned query counts."""
 
+import re
 from datetime import date
 
 import pytest
@@ -101,6 +102,42 @@ def test_the_strategic_goal_filter_lists_projects_serving_its_measures_and_its_s
     assert response.status_code == 400
     api = client.get(reverse("api:public_projects", args=["vzorov"]) + f"?goal={goal.pk}").json()
     assert {project["title"] for project in api["results"]} == {"Panely", "Izolace"}
+
+
+def test_the_filter_offers_the_goals_and_measures_that_serve_a_public_project(client, town, portal):
+    coordinator = town.user("coordinator")
+    strategy = strategy_create(
+        actor=coordinator, municipality=town.municipality, title="Strategie", period_start=2024, period_end=2030
+    )
+    for kind, data in (
+        (ItemKind.GOAL, {"code": "1", "title": "Úsporné město"}),
+        (ItemKind.GOAL, {"code": "2", "title": "Doprava"}),
+        (ItemKind.GOAL, {"code": "2.1", "title": "Cyklistika", "parent": "2"}),
+        (ItemKind.GOAL, {"code": "3", "title": "Voda"}),
+        (ItemKind.GOAL, {"code": "4", "title": "Školy"}),
+        (ItemKind.MEASURE, {"code": "1.0.1", "title": "Solár", "goal": "1", "department": town.env.pk}),
+        (ItemKind.MEASURE, {"code": "1.0.2", "title": "Zateplení", "goal": "1", "department": town.env.pk}),
+        (ItemKind.MEASURE, {"code": "2.1.1", "title": "Cyklostezky", "goal": "2.1", "department": town.env.pk}),
+        (ItemKind.MEASURE, {"code": "3.0.1", "title": "Retence", "goal": "3", "department": town.env.pk}),
+        (ItemKind.MEASURE, {"code": "4.0.1", "title": "Jídelny", "goal": "4", "department": town.env.pk}),
+    ):
+        strategy_item_add(actor=coordinator, strategy=strategy, kind=kind, data=data)
+    measures = {measure.code: measure for measure in Measure.objects.filter(strategy=strategy)}
+    goals = {goal.code: goal for goal in Goal.objects.filter(strategy=strategy)}
+    internal = ProjectFactory(lead_department=town.env, manager=town.user("manager"), is_public=False)
+    panels, paths = _public(town, 2)
+    measures["1.0.1"].projects.add(panels, internal)
+    measures["2.1.1"].projects.add(paths)
+    measures["3.0.1"].projects.add(internal)  # served by an internal project only: no choice
+    page = client.get(reverse("portal:municipality", args=["vzorov"])).content.decode()
+
+    def offered(name: str, items: dict) -> set[str]:
+        select = re.search(rf'<select name="{name}".*?</select>', page, re.DOTALL).group(0)
+        return {code for code, item in items.items() if f'<option value="{item.pk}"' in select}
+
+    # A top-level goal is offered for its own measures' projects and for those of its specific goals.
+    assert offered("goal", goals) == {"1", "2"}
+    assert offered("measure", measures) == {"1.0.1", "2.1.1"}
 
 
 def test_a_bad_filter_is_a_clear_400_in_czech(client, town, portal):

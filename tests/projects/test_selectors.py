@@ -15,6 +15,7 @@ from backend.projects.selectors import (
     task_list_visible,
 )
 from backend.projects.stages import Stage
+from tests.conftest import ROLES
 from tests.factories import (
     CommentFactory,
     DepartmentFactory,
@@ -24,7 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 from workflows.models import ApprovalRequest
-from workflows.selectors import approval_list_pending_for, approval_list_visible
+from workflows.selectors import approval_list_not_pending_for, approval_list_pending_for, approval_list_visible
 from workflows.services import approval_decide, project_transition
 
 
@@ -273,3 +274,32 @@ def test_a_requester_who_approves_by_asking_does_not_find_it_in_their_inbox(town
 
     assert not approval_list_pending_for(user=town.user("lead_head")).filter(pk=request.pk).exists()
     assert approval_list_pending_for(user=town.user("coordinator")).filter(pk=request.pk).exists()
+
+
+def test_the_inbox_history_is_every_visible_request_not_waiting_for_the_user(town, funding_request, start_request):
+    """The history's condition names the few pending requests it may hold (made, coordinated or decided by the
+    user) for the indexes' sake: it must still be exactly the visible requests minus the waiting ones."""
+    approval_decide(approval_request=start_request, actor=town.user("lead_head"), decision="approve")
+    own = project_transition(  # the lead head's own request, which the four-eyes rule keeps from them
+        project=town.project(Stage.ASSESSMENT), actor=town.user("lead_head"), transition="approve_for_funding"
+    ).approval_request
+    rejected = project_transition(
+        project=town.project(Stage.ASSESSMENT), actor=town.user("manager"), transition="approve_for_funding"
+    ).approval_request
+    approval_decide(approval_request=rejected, actor=town.user("lead_head"), decision="reject", comment="Ne.")
+    ids = {funding_request.pk, start_request.pk, own.pk, rejected.pk}
+    for role in ROLES:
+        user = town.user(role)
+        visible = set(approval_list_visible(user=user).values_list("pk", flat=True))
+        waiting = set(approval_list_pending_for(user=user).values_list("pk", flat=True))
+        history = set(approval_list_not_pending_for(user=user).values_list("pk", flat=True))
+        assert history == visible - waiting, role
+    # Each kind of request is in someone's history.
+    assert set(approval_list_not_pending_for(user=town.user("lead_head")).values_list("pk", flat=True)) == {
+        start_request.pk,
+        own.pk,
+        rejected.pk,
+    }
+    assert set(approval_list_not_pending_for(user=town.user("coordinator")).values_list("pk", flat=True)) == (
+        ids - {start_request.pk}
+    )

@@ -20,7 +20,7 @@ from backend.projects.access import internal_projects_filter
 from backend.projects.models import FundingApplication, Kpi, Project
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
-from backend.projects.town_cache import project_slice, town_figures_changed
+from backend.projects.town_cache import TOWN_SLICES, project_part, project_slice, town_figures_changed
 from tests.api.conftest import api_client
 from tests.factories import DepartmentFactory, MembershipFactory, MunicipalityFactory, ProjectFactory
 from tests.factories.projects import KpiFactory
@@ -340,4 +340,39 @@ def test_after_a_change_of_one_project_only_the_slice_it_is_in_is_summed_again(c
     town_figures_changed(municipality_id=town.municipality.pk)
     renewed = _observed(client, town.user("coordinator"))[0]
     assert renewed[idea_stage][2] == before[idea_stage][2] + 100000
+    assert renewed == _fresh(town.user("coordinator"))[0]
+
+
+def test_after_a_change_of_one_project_only_its_part_of_the_slice_is_summed_again(client, town, world):
+    """A big town's slice is some 3,000 projects: the first read after a change sums again only the part of the slice
+    the project is in and adds the other parts kept. A project of the same slice in another part, its cost written
+    past the services (no renewal), shows its old cost until the whole town is renewed.
+
+    The parts of a slice are kept from the first change in it on: a town summed whole keeps its slices only (its
+    1,024 parts' stamps are not read for it), so that first change sums the slice."""
+    solar, _, _ = world
+    # The same slice as the solar project, another part of it (ids far apart: the factory's sequence never gets there).
+    neighbour = town.project(Stage.EVALUATION, ready=False, id=solar.pk + TOWN_SLICES * 100, estimated_cost=1000)
+    assert project_slice(neighbour.pk) == project_slice(solar.pk)
+    assert project_part(neighbour.pk) != project_part(solar.pk)
+    implementation, evaluation = list(Stage).index(Stage.IMPLEMENTATION), list(Stage).index(Stage.EVALUATION)
+    manager = api_client(town.user("manager"))
+    _observed(client, town.user("coordinator"))
+    assert (
+        manager.patch(f"/api/v1/projects/{solar.pk}/", {"estimated_cost": "2400000"}, format="json").status_code == 200
+    )
+    before = _observed(client, town.user("coordinator"))[0]  # the slice summed by its parts, and they kept
+    assert before[implementation][1:] == (1, Decimal("2400000"))
+    assert before[evaluation][1:] == (1, Decimal("1000"))
+    Project.objects.filter(pk=neighbour.pk).update(estimated_cost=5000)  # no signal, no renewal
+    assert (
+        manager.patch(f"/api/v1/projects/{solar.pk}/", {"estimated_cost": "2500000"}, format="json").status_code == 200
+    )
+
+    after = _observed(client, town.user("coordinator"))[0]
+    assert after[implementation][1:] == (1, Decimal("2500000"))  # the changed project's part: summed again
+    assert after[evaluation][1:] == (1, Decimal("1000"))  # the other part of the same slice: kept
+    town_figures_changed(municipality_id=town.municipality.pk)
+    renewed = _observed(client, town.user("coordinator"))[0]
+    assert renewed[evaluation][1:] == (1, Decimal("5000"))
     assert renewed == _fresh(town.user("coordinator"))[0]

@@ -28,7 +28,14 @@ from backend.projects.models import Event, EventKind, FundingApplication, Projec
 from backend.projects.programmes import programme_labels
 from backend.projects.selectors import project_list_visible, project_list_visible_elsewhere, task_list_visible
 from backend.projects.stages import Stage
-from backend.projects.town_cache import TOWN_SLICES, town_figures, town_slice_figures
+from backend.projects.town_cache import (
+    TOWN_PARTS,
+    TOWN_SLICES,
+    slice_parts,
+    town_figures,
+    town_part_figures,
+    town_slice_figures,
+)
 from backend.web.charts import BarChart, Series, bar_chart
 from backend.web.htmx import render_page
 from backend.web.templatetags.ramec import format_czk
@@ -44,8 +51,8 @@ ACTIVITY_PROJECTS_LISTED = 200
 # The sums over each town's projects are kept in the cache under this name (per town stamp, and per slice of the
 # town's projects); its version bumped when what is stored changes shape, so that no deployment reads another's.
 DASHBOARD_CACHE_NAME = "dashboard:v2"
-# A project's slice of its town's figures (``backend.projects.town_cache.project_slice``), in SQL.
-SLICE = Mod("id", TOWN_SLICES)
+# A project's part of a slice of its town's figures (``backend.projects.town_cache.project_part``), in SQL.
+PART = Mod("id", TOWN_PARTS)
 
 
 def my_open_tasks(*, user: User) -> QuerySet[Task]:
@@ -113,7 +120,8 @@ def dashboard_figures(*, user: User) -> Figures:
     The sums over every project of the user's own towns grow with the towns, so they are kept in the cache per town
     (``backend.projects.town_cache``, renewed by any change of the town's projects, KPIs, CO₂ effects and funding
     applications): they are what every staff member of the town sees. A town's figures are kept in slices of its
-    projects too: after a change of one project, the slice it is in is summed again and added to the others kept.
+    projects too, and each slice in parts: after a change of one project, the part it is in is summed again and
+    added to the other parts of its slice and the other slices kept.
     What the user sees beyond their own towns (projects shared with them, those they are a partner guest on) is
     summed live by the rules of access: costs and funding only where they see the internals, energy only in their
     own towns. A read with a town missing from the cache sums what is missing in the same three queries as without
@@ -123,52 +131,66 @@ def dashboard_figures(*, user: User) -> Figures:
     own = municipality_ids_staff(user=user)
     read = town_figures(name=DASHBOARD_CACHE_NAME, municipality_ids=own)
     slices = town_slice_figures(name=DASHBOARD_CACHE_NAME, municipality_ids=read.missing)
-    summed = [
-        Q(municipality_id=pk)
-        if len(town.missing) == TOWN_SLICES
-        else Q(municipality_id=pk) & Q(In(SLICE, town.missing))
-        for pk, town in slices.items()
-        if town.missing
-    ]
+    # A town with every slice missing is summed whole (its slices stored); of another town, the parts of its missing
+    # slices are read, and only the parts missing summed (its parts and slices stored).
+    whole = {pk for pk, town in slices.items() if len(town.missing) == TOWN_SLICES}
+    pieces = town_part_figures(
+        name=DASHBOARD_CACHE_NAME, slices={pk: town.missing for pk, town in slices.items() if pk not in whole}
+    )
+    summing = {pk: set(town.missing) for pk, town in pieces.items() if town.missing}
+    summed = [Q(municipality_id=pk) for pk in sorted(whole)]
+    summed += [Q(municipality_id=pk) & Q(In(PART, sorted(parts))) for pk, parts in summing.items()]
     elsewhere = project_list_visible_elsewhere(user=user)
     own_summed = Project.objects.filter(reduce(operator.or_, summed)) if summed else None
     projects = (own_summed | elsewhere) if summed else elsewhere
     internal = internal_projects_filter(access=access) or None
 
-    parts: dict[tuple[int, int], dict] = {
-        (pk, n): _figures_empty() for pk, town in slices.items() for n in town.missing
-    }
+    sums: dict[tuple[int, int], dict] = {}  # the figures of each part summed, by town and part
     live = _figures_empty()
+
+    def part_of(municipality_id: int, part: int) -> dict:
+        if municipality_id in whole or part in summing.get(municipality_id, ()):
+            return sums.setdefault((municipality_id, part), _figures_empty())
+        return live
+
     live_internal = 0
     funnel_rows = (
         projects.order_by()
-        .values("municipality_id", "stage", slice=Mod("id", TOWN_SLICES))
+        .values("municipality_id", "stage", part=PART)
         .annotate(
             projects=Count("id"), cost=Sum("estimated_cost", filter=internal), internal=Count("id", filter=internal)
         )
     )
     for row in funnel_rows:
-        part = parts.get((row["municipality_id"], row["slice"]), live)
-        if part is live:
+        figures = part_of(row["municipality_id"], row["part"])
+        if figures is live:
             live_internal += row["internal"]
-        _add_funnel(part["funnel"], row["stage"], row["projects"], row["cost"])
+        _add_funnel(figures["funnel"], row["stage"], row["projects"], row["cost"])
     if not access.is_partner_only and (summed or live_internal):
         visible_internal = projects if internal is None else projects.filter(internal)
         funding_rows = (
             FundingApplication.objects.filter(project_id__in=visible_internal.values("pk"))
             .order_by()
-            .values("project__municipality_id", "programme", slice=Mod("project_id", TOWN_SLICES))
+            .values("project__municipality_id", "programme", part=Mod("project_id", TOWN_PARTS))
             .annotate(requested=Sum("amount_requested"), approved=Sum("amount_approved"))
         )
         for row in funding_rows:
-            part = parts.get((row["project__municipality_id"], row["slice"]), live)
-            _add_funding(part["funding"], row["programme"], row["requested"], row["approved"])
+            figures = part_of(row["project__municipality_id"], row["part"])
+            _add_funding(figures["funding"], row["programme"], row["requested"], row["approved"])
     if summed:
-        for key, rows in energy_sums_by_slice(projects=own_summed, slices=TOWN_SLICES).items():
-            parts[key]["energy"] = rows
+        for (municipality_id, part), rows in energy_sums_by_slice(projects=own_summed, slices=TOWN_PARTS).items():
+            part_of(municipality_id, part)["energy"] = rows
     towns = {}
     for pk, town in slices.items():
-        town.store({n: parts[pk, n] for n in town.missing})
+        if town.missing:
+            if pk in whole:
+                parts = {part: figures for (town_pk, part), figures in sums.items() if town_pk == pk}
+            else:
+                parts = pieces[pk]
+                parts.store({part: sums.get((pk, part), _figures_empty()) for part in parts.missing})
+                parts = parts.found
+            town.store({n: _merged(parts.get(part, _figures_empty()) for part in slice_parts(n))
+                        for n in town.missing})  # fmt: skip
         towns[pk] = _merged(town.found.values())
     read.store(towns)
 
