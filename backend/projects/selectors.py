@@ -109,8 +109,18 @@ def comment_list_of_visible(*, user: User | None, project_pk: int | str) -> Quer
     (``ProjectAccess.sees_internals`` as ``internal_projects_filter``) in the comments' own query. Empty when the
     project is missing or hidden: a caller that finds no rows tells "no comments" from 404 with
     ``project_one_visible(...).exists()``. NotFound for a malformed id."""
-    access = user_access(user=user)
-    queryset = Comment.objects.filter(project__in=project_one_visible(user=user, pk=project_pk).values("pk"))
+    try:
+        project_id = int(project_pk)
+    except (ValueError, TypeError):
+        raise NotFound(_("Project not found.")) from None
+    return comment_list_of_visible_to(access=user_access(user=user), project_id=project_id)
+
+
+def comment_list_of_visible_to(*, access: Access, project_id: int) -> QuerySet[Comment]:
+    """``comment_list_of_visible`` of someone with these roles. Its SQL depends only on which of them are empty and
+    how many ids each holds (as ``project_list_visible_to``)."""
+    visible = project_list_visible_to(access=access).filter(pk=project_id)
+    queryset = Comment.objects.filter(project__in=visible.values("pk"))
     if not sees_internals_everywhere(access=access):
         shared = Q(visibility=CommentVisibility.SHARED)
         queryset = queryset.filter(shared | internal_projects_filter(access=access, prefix="project__"))

@@ -1,5 +1,6 @@
-"""The API's project list from SQL compiled once per shape (``backend/api/compiled.py``): every page of every kind of
-viewer reads as the ORM's page does, and no viewer's ids reach another's page."""
+"""API lists from SQL compiled once per shape (``backend/api/compiled.py``): projects, a project's comments and the
+viewer's notifications; every page of every kind of viewer reads as the ORM's page does, and no viewer's ids reach
+another's page."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -10,7 +11,9 @@ from backend.api.compiled import PageQuery
 from backend.projects.models import Project
 from backend.projects.selectors import project_list_visible
 from backend.projects.stages import Stage
+from tests.api.conftest import ANONYMOUS, MISSING_ID, ROLES
 from tests.factories import (
+    CommentFactory,
     DepartmentFactory,
     MembershipFactory,
     MunicipalityFactory,
@@ -100,6 +103,7 @@ def viewers(town):
     }
 
 
+BUNDLES = ("shared", "private", "lhota")
 URLS = (
     "/api/v1/projects/",
     "/api/v1/projects/?page_size=2",
@@ -168,3 +172,34 @@ def test_a_value_compiled_into_the_page_is_bound_per_request(town):
     assert page(second.pk) == [{"pk": second.pk, "title": "2"}]
     assert len(compiled._CACHE) == 1
     assert next(iter(compiled._CACHE.values())) is not None
+
+
+def test_comments_and_notifications_read_as_the_orm_reads_them(world, monkeypatch):
+    """A project's comments (partners get the shared ones, a hidden project is 404 or an empty page as before) and
+    the viewer's notifications, page by page, every role one after another, against the ORM's answers."""
+    partner = world.user("partner")
+    for number in range(3):
+        CommentFactory(project=world.shared.project, author=partner, visibility="shared", body=f"{number}")
+        CommentFactory(project=world.shared.project, author=world.user("manager"), visibility="internal")
+    urls = [
+        *(f"/api/v1/projects/{world.bundle(name).project.pk}/comments/?page_size=2" for name in BUNDLES),
+        f"/api/v1/projects/{MISSING_ID}/comments/",
+        "/api/v1/projects/x1/comments/",
+        f"/api/v1/projects/{10**30}/comments/",
+        "/api/v1/notifications/?page_size=1",
+        "/api/v1/notifications/",
+    ]
+
+    def answers() -> dict:
+        clients = {role: _client(world.user(role)) for role in ROLES if role != ANONYMOUS}
+        return {
+            (role, url): _walk(client, url) if client.get(url).status_code == 200 else client.get(url).content
+            for role, client in clients.items()
+            for url in urls
+        }
+
+    compiled_answers = answers()
+    assert any(page is not None for page in compiled._CACHE.values()), "the compiled path was not taken"
+    compiled._CACHE.clear()
+    monkeypatch.setattr(compiled, "_prove", lambda *arguments: None)
+    assert compiled_answers == answers()
