@@ -174,9 +174,10 @@ def test_a_value_compiled_into_the_page_is_bound_per_request(town):
     assert next(iter(compiled._CACHE.values())) is not None
 
 
-def test_comments_and_notifications_read_as_the_orm_reads_them(world, monkeypatch):
-    """A project's comments (partners get the shared ones, a hidden project is 404 or an empty page as before) and
-    the viewer's notifications, page by page, every role one after another, against the ORM's answers."""
+def test_comments_tasks_and_notifications_read_as_the_orm_reads_them(world, monkeypatch):
+    """A project's comments (partners get the shared ones, a hidden project is 404 or an empty page as before), tasks
+    (all, or the viewer's own) and the viewer's notifications, page by page, every role one after another, against
+    the ORM's answers."""
     partner = world.user("partner")
     for number in range(3):
         CommentFactory(project=world.shared.project, author=partner, visibility="shared", body=f"{number}")
@@ -186,6 +187,10 @@ def test_comments_and_notifications_read_as_the_orm_reads_them(world, monkeypatc
         f"/api/v1/projects/{MISSING_ID}/comments/",
         "/api/v1/projects/x1/comments/",
         f"/api/v1/projects/{10**30}/comments/",
+        "/api/v1/tasks/?page_size=1",
+        "/api/v1/tasks/?assignee=me&page_size=1",
+        "/api/v1/tasks/?assignee=me&assignee=me",
+        "/api/v1/tasks/?assignee=me&status=open",
         "/api/v1/notifications/?page_size=1",
         "/api/v1/notifications/",
     ]
