@@ -9,7 +9,9 @@ SQL, its own values in those places, and Django's own conversions of the columns
 do not compare so (or that compiles to nothing) is read through the ORM, every time.
 
 What a caller proves: the queryset ``build`` makes from the stand-ins takes the same branches as the one it
-makes from the request's values whenever their shapes (``key``) are equal. ``tests/api/test_compiled.py``
+makes from the request's values whenever their shapes (``key``) are equal, and everything it reads of the request,
+the user or the clock comes from ``values``. A moment (``timezone.now()``) differs between the two compilations and
+so keeps a shape out; a date would not, and would stay compiled in: pass it as a value. ``tests/api/test_compiled.py``
 compares both ways for every shape the API reads.
 """
 
