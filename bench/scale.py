@@ -282,12 +282,17 @@ def _measure(runs: int, only: list[str] | None = None) -> dict:
             "'at', d.created_at) ORDER BY d.created_at, d.id), '[]') FROM workflows_approvaldecision d "
             "WHERE d.request_id = a.id) AS decisions, a.created_at::text, a.decided_at::text, a.escalates_at::text "
             "FROM workflows_approvalrequest a JOIN projects_project p ON p.id = a.project_id "
-            "JOIN accounts_user u ON u.id = a.requested_by_id WHERE a.status = 'pending' AND p.municipality_id = %s "
+            "JOIN accounts_user u ON u.id = a.requested_by_id WHERE a.status = 'pending' "
+            # On the projects the head sees, as the API asks (the town's and those shared with it): PostgreSQL then
+            # reads the pending requests newest first, as for the API, where "p.municipality_id = %s" made it join
+            # every project of the town first (EXPLAIN at 10,000: 93 → 2.7 ms; the same rows).
+            "AND a.project_id IN (SELECT v.id FROM projects_project v WHERE v.municipality_id = %s OR v.id = ANY(ARRAY("
+            "SELECT s.project_id FROM projects_project_shared_with s WHERE s.municipality_id = %s))) "
             # The requests the API lists for the head: those their department's head decides, and their own.
             "AND ((a.lead_head_approves AND p.lead_department_id = ANY(%s)) OR (a.involved_heads_approve AND "
             "a.project_id IN (SELECT pd.project_id FROM projects_project_departments pd WHERE pd.department_id = "
             "ANY(%s))) OR a.requested_by_id = %s) ORDER BY a.created_at DESC, a.id DESC LIMIT %s",
-            [head_municipality, head_departments, head_departments, head.pk, PAGE],
+            [head_municipality, head_municipality, head_departments, head_departments, head.pk, PAGE],
         ),
         "API notifications": (
             "SELECT n.id, e.kind, e.project_id, p.title, "

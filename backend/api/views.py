@@ -24,6 +24,7 @@ from backend.accounts.selectors import (
     user_list_visible,
 )
 from backend.api import serializers as s
+from backend.api.compiled import PageQuery, access_of, access_values
 from backend.api.errors import AccountLockedOut
 from backend.api.filtering import FilterBackend
 from backend.api.pagination import CursorPagination
@@ -32,7 +33,7 @@ from backend.api.schema import ERROR_DETAIL, HISTORY_BY_VIEWER, PROJECT_BY_VIEWE
 from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from backend.core.errors import NotFound, PermissionDenied
 from backend.core.lockout import lockout_message, lockout_reset_on_success, lockout_seconds
-from backend.notifications.selectors import notification_list_for
+from backend.notifications.selectors import notification_list_for, notification_list_of
 from backend.notifications.services import notification_mark_all_read, notification_mark_read
 from backend.projects import services as project_services
 from backend.projects.access import project_access, sees_internals_everywhere
@@ -40,29 +41,57 @@ from backend.projects.filtersets import PersonFilterSet, ProjectFilterSet, TaskF
 from backend.projects.models import Project, ProjectPartner
 from backend.projects.selectors import (
     comment_list_of_visible,
+    comment_list_of_visible_to,
     funding_list_visible,
     kpi_list_visible,
     project_get_visible,
     project_list_visible,
+    project_list_visible_to,
     project_one_visible,
     task_list_visible,
+    task_list_visible_to,
 )
 from workflows import selectors as workflow_selectors
 from workflows import services as workflow_services
 from workflows.filtersets import ApprovalFilterSet
 from workflows.models import Decision
 
+# The query parameters a page's compiled SQL allows (``compiled.py``): any other may be a filter or an ordering.
+PAGE_PARAMETERS = frozenset({"cursor", "page_size"})
+
 
 class RowListMixin:
     """``list`` from ``values()`` rows, in the shape of the view's serializer (``backend/api/rows.py``)."""
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        return self.row_page(self.filter_queryset(self.get_queryset()), self.get_serializer_class())
+        return self.row_page(lambda: self.filter_queryset(self.get_queryset()), self.get_serializer_class())
 
-    def row_page(self, queryset, serializer_class) -> Response:
+    def row_page(
+        self,
+        queryset: Callable[[], QuerySet],
+        serializer_class,
+        *,
+        values: dict | None = None,
+        build: Callable[[dict], QuerySet] | None = None,
+        key: tuple = (),
+        allowed: frozenset[str] = PAGE_PARAMETERS,
+    ) -> Response:
+        """The page of ``queryset()``; with ``build`` (the same queryset made from ``values`` or from stand-ins of
+        their shape, depending on nothing else) and no query parameter but the ``allowed`` ones (which ``build``
+        applies as the view's filters would), from its SQL compiled once per shape (and ``key``)."""
         reader = row_reader(serializer_class)
         ordering = [name.lstrip("-") for name in getattr(self.paginator, "ordering", ())]
-        page = self.paginate_queryset(reader.rows(queryset, *ordering))
+        if build is None or not set(self.request.query_params) <= allowed:
+            rows = reader.rows(queryset(), *ordering)
+        else:
+            rows = PageQuery(
+                model=serializer_class.Meta.model,
+                key=(type(self).__name__, self.action, *key),
+                build=lambda given: reader.rows(build(given), *ordering),
+                values=values,
+                fallback=lambda: reader.rows(queryset(), *ordering),
+            )
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(reader.represent(page))
 
 
@@ -183,8 +212,24 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         reader = s.ProjectRowsForViewer(user=request.user)
-        page = self.paginate_queryset(reader.rows(self.filter_queryset(self.get_queryset())))
+        page = self.paginate_queryset(self._page_rows(reader))
         return self.get_paginated_response(reader.represent(page))
+
+    def _page_rows(self, reader: s.ProjectRowsForViewer):
+        """The page's rows; with no filter and no ordering asked for, from SQL compiled once per shape of the
+        viewer's roles (``compiled.py``: the visibility filter depends on nothing else)."""
+        access = user_access(user=self.request.user)
+        if access.is_anonymous or not set(self.request.query_params) <= PAGE_PARAMETERS:
+            return reader.rows(self.filter_queryset(self.get_queryset()))
+        return PageQuery(
+            model=Project,
+            key=("projects", access.is_platform_admin),
+            build=lambda values: reader.rows(
+                project_list_visible_to(access=access_of(values, like=access)).prefetch_related("departments")
+            ),
+            values=access_values(access),
+            fallback=lambda: reader.rows(self.filter_queryset(self.get_queryset())),
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self._output(project_one_visible(user=request.user, pk=pk)))
@@ -250,7 +295,12 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
         if request.method == "GET":
             # The project's visibility is checked in the page's own query; only an empty page asks whether the
             # project is there at all (an empty list, or 404 when it is missing or hidden).
-            response = self.row_page(comment_list_of_visible(user=request.user, project_pk=pk), s.CommentSerializer)
+            access = user_access(user=request.user)
+            response = self.row_page(
+                lambda: comment_list_of_visible(user=request.user, project_pk=pk),
+                s.CommentSerializer,
+                **self._compiled_comments(access, pk),
+            )
             if not response.data["results"] and not project_one_visible(user=request.user, pk=pk).exists():
                 raise NotFound(_("Project not found."))
             return response
@@ -259,6 +309,19 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         comment = project_services.comment_create(actor=request.user, project=project, **serializer.validated_data)
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _compiled_comments(access, pk: str) -> dict:
+        """The comments' page by SQL compiled per shape of the viewer's roles (``comment_list_of_visible_to``
+        depends on nothing else); a malformed id, or one beyond the column's range, goes the ORM's way, to its 404."""
+        if access.is_anonymous or not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+            return {}
+        return {
+            "values": {**access_values(access), "project": (int(pk),)},
+            "build": lambda given: comment_list_of_visible_to(
+                access=access_of(given, like=access), project_id=given["project"][0]
+            ),
+        }
 
     @extend_schema(methods=["GET"], responses={200: s.ProjectPartnerSerializer(many=True)})
     @extend_schema(
@@ -436,6 +499,27 @@ class TaskViewSet(
     def get_queryset(self):
         return task_list_visible(user=self.request.user)
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """With no filter, or ``assignee=me`` alone (the filter set's ``filter_assignee``), from compiled SQL."""
+        access = user_access(user=request.user)
+        assignee = request.query_params.getlist("assignee")
+        if access.is_anonymous or assignee not in ([], ["me"]):
+            return super().list(request, *args, **kwargs)
+        mine = bool(assignee)
+
+        def build(given: dict) -> QuerySet:
+            tasks = task_list_visible_to(access=access_of(given, like=access))
+            return tasks.filter(assignee_id=given["user_id"][0]) if mine else tasks
+
+        return self.row_page(
+            lambda: self.filter_queryset(self.get_queryset()),
+            self.get_serializer_class(),
+            values=access_values(access),
+            build=build,
+            key=(mine,),
+            allowed=PAGE_PARAMETERS | {"assignee"},
+        )
+
     def perform_create(self, serializer) -> None:
         serializer.instance = project_services.task_create(actor=self.request.user, **serializer.validated_data)
 
@@ -457,6 +541,16 @@ class NotificationViewSet(RowListMixin, mixins.ListModelMixin, viewsets.GenericV
 
     def get_queryset(self):
         return notification_list_for(user=self.request.user)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        if not request.user.is_authenticated:
+            return super().list(request, *args, **kwargs)
+        return self.row_page(
+            lambda: self.filter_queryset(self.get_queryset()),
+            self.get_serializer_class(),
+            values={"user_id": (request.user.pk,)},
+            build=lambda given: notification_list_of(recipient_id=given["user_id"][0]),
+        )
 
     @extend_schema(request=None, responses={200: s.NotificationSerializer})
     @action(detail=True, methods=["post"])

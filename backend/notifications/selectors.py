@@ -13,7 +13,13 @@ from backend.projects.models import EventKind
 def notification_list_for(*, user: User) -> QuerySet[Notification]:
     if not user.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).select_related("event", "event__project", "event__actor")
+    return notification_list_of(recipient_id=user.pk)
+
+
+def notification_list_of(*, recipient_id: int) -> QuerySet[Notification]:
+    """The notifications of the user of this id (signed in: ``notification_list_for``)."""
+    queryset = Notification.objects.filter(recipient_id=recipient_id)
+    return queryset.select_related("event", "event__project", "event__actor")
 
 
 # The kinds a person may choose a channel for, in the order the preferences screen lists them.

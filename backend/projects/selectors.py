@@ -52,7 +52,12 @@ def _visibility_filter(access: Access) -> Q | None:
 
 
 def project_list_visible(*, user: User | None) -> QuerySet[Project]:
-    access = user_access(user=user)
+    return project_list_visible_to(access=user_access(user=user))
+
+
+def project_list_visible_to(*, access: Access) -> QuerySet[Project]:
+    """``project_list_visible`` of someone with these roles. Its SQL depends only on which of them are empty and how
+    many ids each holds (``backend/api/compiled.py`` relies on that: keep it so, or change the API list's key)."""
     queryset = Project.objects.select_related("municipality", "lead_department", "manager")
     if access.is_anonymous:
         return queryset.none()
@@ -104,8 +109,18 @@ def comment_list_of_visible(*, user: User | None, project_pk: int | str) -> Quer
     (``ProjectAccess.sees_internals`` as ``internal_projects_filter``) in the comments' own query. Empty when the
     project is missing or hidden: a caller that finds no rows tells "no comments" from 404 with
     ``project_one_visible(...).exists()``. NotFound for a malformed id."""
-    access = user_access(user=user)
-    queryset = Comment.objects.filter(project__in=project_one_visible(user=user, pk=project_pk).values("pk"))
+    try:
+        project_id = int(project_pk)
+    except (ValueError, TypeError):
+        raise NotFound(_("Project not found.")) from None
+    return comment_list_of_visible_to(access=user_access(user=user), project_id=project_id)
+
+
+def comment_list_of_visible_to(*, access: Access, project_id: int) -> QuerySet[Comment]:
+    """``comment_list_of_visible`` of someone with these roles. Its SQL depends only on which of them are empty and
+    how many ids each holds (as ``project_list_visible_to``)."""
+    visible = project_list_visible_to(access=access).filter(pk=project_id)
+    queryset = Comment.objects.filter(project__in=visible.values("pk"))
     if not sees_internals_everywhere(access=access):
         shared = Q(visibility=CommentVisibility.SHARED)
         queryset = queryset.filter(shared | internal_projects_filter(access=access, prefix="project__"))
@@ -114,7 +129,12 @@ def comment_list_of_visible(*, user: User | None, project_pk: int | str) -> Quer
 
 def task_list_visible(*, user: User | None) -> QuerySet[Task]:
     """Tasks of visible projects; a partner guest sees only the tasks assigned to them."""
-    access = user_access(user=user)
+    return task_list_visible_to(access=user_access(user=user))
+
+
+def task_list_visible_to(*, access: Access) -> QuerySet[Task]:
+    """``task_list_visible`` of someone with these roles. Its SQL depends only on which of them are empty and how
+    many ids each holds (as ``project_list_visible_to``)."""
     queryset = Task.objects.select_related("project", "assignee")
     if access.is_anonymous:
         return queryset.none()
