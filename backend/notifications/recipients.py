@@ -237,6 +237,7 @@ def _compiled_for(event: Event) -> bool:
     .compiled``) from the same rules, and run with the project's ids."""
     return (
         event.kind == EventKind.PROJECT_TRANSITIONED
+        and RULES.get(event.kind) is _transitioned
         and event.project_id is not None
         and not event.payload.get("approval_request_id")
     )
