@@ -185,7 +185,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backend.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             # Fail fast rather than hang a request when Redis is unreachable.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

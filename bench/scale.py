@@ -503,10 +503,22 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
             time.sleep(0.2)
         phases = {
             "submit": _load_phase(
-                port, token, project_ids[: clients * per_client], clients, reads=False, server_group=server.pid
+                port,
+                token,
+                project_ids[: clients * per_client],
+                clients,
+                reads=False,
+                server_group=server.pid,
+                database_url=database_url,
             ),
             "submit with list reads": _load_phase(
-                port, token, project_ids[clients * per_client :], clients, reads=True, server_group=server.pid
+                port,
+                token,
+                project_ids[clients * per_client :],
+                clients,
+                reads=True,
+                server_group=server.pid,
+                database_url=database_url,
             ),
         }
         for phase in phases.values():
@@ -518,7 +530,9 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
     return phases
 
 
-def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, reads: bool, server_group: int) -> dict:
+def _load_phase(
+    port: int, token: str, project_ids: list[int], clients: int, *, reads: bool, server_group: int, database_url: str
+) -> dict:
     """``clients`` threads at once, each submitting its share of the projects (and with ``reads``, reading the
     first page of the project list after each): latencies of each kind of request."""
     latencies: dict[str, list[float]] = {"transition": [], "list": []}
@@ -544,15 +558,15 @@ def _load_phase(port: int, token: str, project_ids: list[int], clients: int, *, 
                 timed(connection, "list", "GET", f"/api/v1/projects/?page_size={PAGE}")
 
     threads = [threading.Thread(target=client, args=(project_ids[number::clients],)) for number in range(clients)]
-    server, postgres = _processes(group=server_group), _processes(name="postgres")
-    cpu_before = (_cpu_seconds(server), _cpu_seconds(postgres), {0: time.process_time()})
+    server = _processes(group=server_group)
+    cpu_before = (_cpu_seconds(server), _cpu_seconds(_backends(database_url)), {0: time.process_time()})
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    cpu_after = (_cpu_seconds(server), _cpu_seconds(postgres), {0: time.process_time()})
+    cpu_after = (_cpu_seconds(server), _cpu_seconds(_backends(database_url)), {0: time.process_time()})
     requests = len(latencies["transition"]) + len(latencies["list"]) + len(failures)
     result = {"failed": len(failures), "transitions per second": len(latencies["transition"]) / wall}
     # CPU per request of the server (gunicorn's processes), of PostgreSQL's (when it runs on this machine, else 0)
@@ -585,6 +599,16 @@ def _processes(*, name: str = "", group: int | None = None) -> list[int]:
     return found
 
 
+def _backends(database_url: str) -> list[int]:
+    """Ids of the PostgreSQL backends serving the measured database (not those of other databases on the same server:
+    other benchmarks or test runs), this query's own left out."""
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        return [pid for (pid,) in connection.execute(query)]
+
+
 def _cpu_seconds(pids: list[int]) -> dict[int, float]:
     """User and system CPU seconds each of the processes used so far (those that ended are left out)."""
     used = {}
@@ -598,8 +622,9 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
 
 
 def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds used between the two readings by the processes alive at both (PostgreSQL's backends come and go)."""
-    return sum(seconds - before[pid] for pid, seconds in after.items() if pid in before)
+    """CPU seconds used between the two readings by the processes alive at the second: all of it for those that
+    started in between (the pool's connections opened under load). Those that ended in between are missed."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def _print_load(phases: dict, *, size: int) -> None:

@@ -1,7 +1,10 @@
 """Default approval policies (DESIGN.md's table), the lookup every approval goes through, and who counts
 towards a policy's quorum."""
 
+from functools import lru_cache
+
 from backend.accounts.models import User
+from backend.core.compiled import CompiledQuery, query_compile
 from backend.projects import access
 from backend.projects.access import project_access
 from backend.projects.models import Project
@@ -50,9 +53,20 @@ def policy_defaults_create(*, municipality_id: int) -> None:
 
 def policy_get(*, municipality_id: int, transition: str) -> ApprovalPolicy:
     """The municipality's policy for a transition; the default when none was stored (never an error)."""
-    # One at most (unique per municipality and transition): no ordering, which joined the municipality for its name.
-    policy = ApprovalPolicy.objects.filter(municipality_id=municipality_id, transition=transition).order_by().first()
-    return policy or policy_default(municipality_id=municipality_id, transition=transition)
+    found = _policy_query(transition).objects(ApprovalPolicy, municipality=municipality_id)
+    return found[0] if found else policy_default(municipality_id=municipality_id, transition=transition)
+
+
+@lru_cache(maxsize=64)
+def _policy_query(transition: str) -> CompiledQuery:
+    """Compiled once per transition (every transition asks). One at most (unique per municipality and transition):
+    no ordering, which joined the municipality for its name."""
+    return query_compile(
+        lambda *, municipality: ApprovalPolicy.objects.filter(
+            municipality_id=municipality, transition=transition
+        ).order_by()[:1],
+        "municipality",
+    )
 
 
 # The project role (backend.projects.access) each approving role of a policy stands for.

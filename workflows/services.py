@@ -12,12 +12,14 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
 from backend.accounts.models import User
 from backend.core.audit import audit_record, mark_audited
+from backend.core.compiled import CompiledQuery, query_compile
 from backend.core.errors import (
     ConcurrentChange,
     DomainError,
@@ -152,13 +154,25 @@ def _execute(
         approval_request_id=approval_request.pk if approval_request else None,
     )
     # Requests made for the stage the project just left can no longer run.
-    for stale in ApprovalRequest.objects.filter(project=project, status=ApprovalStatus.PENDING).exclude(
-        pk=approval_request.pk if approval_request else None
+    for stale in _pending_requests(excluding=approval_request is not None).objects(
+        ApprovalRequest, project=project.pk, running=approval_request.pk if approval_request else None
     ):
         _request_close(
             stale, project=project, status=ApprovalStatus.CANCELLED, kind=EventKind.APPROVAL_CANCELLED, actor=actor
         )
     return record
+
+
+@functools.cache
+def _pending_requests(*, excluding: bool) -> CompiledQuery:
+    """The project's pending requests (``excluding`` the one that runs the transition), compiled once: each
+    transition asks, and there are seldom any."""
+
+    def build(*, project: int, running: int) -> QuerySet[ApprovalRequest]:
+        pending = ApprovalRequest.objects.filter(project_id=project, status=ApprovalStatus.PENDING)
+        return pending.exclude(pk=running) if excluding else pending
+
+    return query_compile(build, "project", "running")
 
 
 def _require_pending(request: ApprovalRequest) -> None:

@@ -7,12 +7,15 @@ the people pickers use. An event without a project (a strategy's) reaches only t
 the apps above that record such events register their rules here (``rule_register``).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cache
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from backend.accounts.models import Membership, Role, User
+from backend.core.compiled import CompiledQuery, query_compile
 from backend.core.expressions import AnyOf
+from backend.notifications.models import NotificationPreference
 from backend.projects.access import AUTHOR, COORDINATOR, INVOLVED_HEAD, LEAD_HEAD, MANAGER, project_audience
 from backend.projects.choices import CommentVisibility
 from backend.projects.models import Comment, Event, EventKind, Project, Task
@@ -179,16 +182,88 @@ def municipal_staff(*, municipality_id: int):
 
 def recipients_for(event: Event) -> set[int]:
     """Everyone who should hear of ``event``: the kind's rule, minus the actor and whoever may not see it."""
+    return set(recipient_choices(event))
+
+
+def recipient_choices(event: Event, *, kinds: Sequence[str] = ()) -> dict[int, tuple[str | None, ...]]:
+    """``recipients_for``, each recipient with the channel they chose for each of ``kinds`` (``None`` where they
+    chose nothing), read in the same query: the preferences were a query of their own in every fan-out."""
+    kinds = tuple(kinds)
+    if _compiled_for(event):
+        project = event.project
+        query = _transition_audience(
+            kinds=kinds,
+            lead_department=project.lead_department_id is not None,
+            manager=project.manager_id is not None,
+            author=project.author_id is not None,
+            actor=event.actor_id is not None,
+        )
+        rows = query.rows(
+            project=project.pk,
+            municipality=project.municipality_id,
+            lead_department=project.lead_department_id,
+            manager=project.manager_id,
+            author=project.author_id,
+            actor=event.actor_id,
+        )
+        return {row[0]: row[1:] for row in rows}
     rule = RULES.get(event.kind)
     if rule is None:
-        return set()
+        return {}
     candidates = rule(event)
     if isinstance(candidates, QuerySet):
-        return _ids((candidates & _allowed(event)).exclude(pk=event.actor_id))
-    candidates -= {event.actor_id}
-    if not candidates:
-        return set()
-    return candidates & _ids(_allowed(event).filter(AnyOf("pk", candidates)))
+        people = (candidates & _allowed(event)).exclude(pk=event.actor_id)
+    else:
+        candidates -= {event.actor_id}
+        if not candidates:
+            return {}
+        people = _allowed(event).filter(AnyOf("pk", candidates))
+    return {row[0]: row[1:] for row in _choosing(people, kinds)}
+
+
+def _choosing(people: QuerySet[User], kinds: tuple[str, ...]) -> QuerySet:
+    choices = {
+        f"ramec_chose_{number}": Subquery(
+            NotificationPreference.objects.filter(user_id=OuterRef("pk"), kind=kind).values("channel")[:1]
+        )
+        for number, kind in enumerate(kinds)
+    }
+    return people.annotate(**choices).order_by().values_list("pk", *choices)
+
+
+def _compiled_for(event: Event) -> bool:
+    """A project's own transition (not one an approval ran) is the hot path: its audience is one query whose SQL
+    depends only on which of the project's people exist, so it is compiled once per such shape (``backend.core
+    .compiled``) from the same rules, and run with the project's ids."""
+    return (
+        event.kind == EventKind.PROJECT_TRANSITIONED
+        and RULES.get(event.kind) is _transitioned
+        and event.project_id is not None
+        and not event.payload.get("approval_request_id")
+    )
+
+
+@cache
+def _transition_audience(
+    *, kinds: tuple[str, ...], lead_department: bool, manager: bool, author: bool, actor: bool
+) -> CompiledQuery:
+    """The audience of a transition of a project with (or without) a lead department, a manager, an author; run by
+    the actor (or by nobody), with the choices for ``kinds``."""
+    shape = {"lead_department": lead_department, "manager": manager, "author": author, "actor": actor}
+
+    def build(**values: int) -> QuerySet:
+        present = {name: values[name] if shape[name] else None for name in shape}
+        project = Project(
+            pk=values["project"],
+            municipality_id=values["municipality"],
+            lead_department_id=present["lead_department"],
+            manager_id=present["manager"],
+            author_id=present["author"],
+        )
+        event = Event(kind=EventKind.PROJECT_TRANSITIONED, project=project, actor_id=present["actor"], payload={})
+        return _choosing((_transitioned(event) & _allowed(event)).exclude(pk=event.actor_id), kinds)
+
+    return query_compile(build, "project", "municipality", *shape)
 
 
 def _allowed(event: Event) -> QuerySet[User]:

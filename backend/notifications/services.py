@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, Role, User
 from backend.accounts.selectors import user_access
-from backend.core.expressions import AnyOf
 from backend.notifications import outbox, tasks
 from backend.notifications.models import (
     MENTION,
@@ -38,7 +37,7 @@ from backend.notifications.models import (
 )
 from backend.notifications.outbox import Undeliverable, mail_kind, task_publish
 from backend.notifications.presentation import comment_previews, is_mention, notification_path
-from backend.notifications.recipients import municipal_staff, recipients_for
+from backend.notifications.recipients import municipal_staff, recipient_choices
 from backend.projects.models import Event, EventKind
 from backend.projects.selectors import project_list_visible
 from workflows.machine import TRANSITION_LABELS
@@ -76,30 +75,32 @@ DEFAULT_CHANNELS = {
 EMAIL_CHANNELS = (Channel.IMMEDIATE, Channel.DIGEST)
 
 
-def channels_for(*, kind: str, user_ids: set[int], mentioned_ids: set[int] = frozenset()) -> dict[int, str]:
+def channels_chosen(
+    *, kind: str, choices: dict[int, tuple[str | None, ...]], mentioned_ids: set[int] = frozenset()
+) -> dict[int, str]:
     """Each recipient's channel for an event of ``kind``: their choice, else the kind's default. Those
-    mentioned in a comment get their choice for mentions instead of the one for comments."""
-    chosen: dict[tuple[str, int], str] = {
-        (preference_kind, user_id): channel
-        for preference_kind, user_id, channel in NotificationPreference.objects.filter(
-            AnyOf("user_id", user_ids), kind__in=[kind, MENTION] if mentioned_ids else [kind]
-        ).values_list("kind", "user_id", "channel")
-    }
+    mentioned in a comment get their choice for mentions instead of the one for comments. ``choices`` are
+    ``recipient_choices`` of ``_choice_kinds``."""
     channels = {}
-    for user_id in user_ids:
-        preference_kind = MENTION if user_id in mentioned_ids else kind
-        default = DEFAULT_CHANNELS.get(preference_kind, Channel.IN_APP)
-        channels[user_id] = chosen.get((preference_kind, user_id), default)
+    for user_id, chosen in choices.items():
+        mention = user_id in mentioned_ids
+        preference_kind = MENTION if mention else kind
+        channel = chosen[1] if mention else chosen[0]
+        channels[user_id] = channel or DEFAULT_CHANNELS.get(preference_kind, Channel.IN_APP)
     return channels
+
+
+def _choice_kinds(kind: str, mentioned_ids: set[int]) -> tuple[str, ...]:
+    return (kind, MENTION) if mentioned_ids else (kind,)
 
 
 def event_fanout(*, event: Event) -> None:
     """Write the event's in-app notifications and e-mail deliveries, in the caller's transaction."""
-    recipients = recipients_for(event)
-    if not recipients:
-        return
     mentioned = set(event.payload.get("mentioned_ids", [])) if event.kind == EventKind.COMMENT_POSTED else set()
-    channels = channels_for(kind=event.kind, user_ids=recipients, mentioned_ids=mentioned)
+    choices = recipient_choices(event, kinds=_choice_kinds(event.kind, mentioned))
+    if not choices:
+        return
+    channels = channels_chosen(kind=event.kind, choices=choices, mentioned_ids=mentioned)
     in_app = sorted(user_id for user_id, channel in channels.items() if channel != Channel.OFF)
     by_mail = sorted((user_id, channel) for user_id, channel in channels.items() if channel in EMAIL_CHANNELS)
     _rows_insert(

@@ -5,11 +5,15 @@ partner guests see only projects their organisation was invited to; everyone els
 user who sees a project is to it (partner guest, roles) is ``backend.projects.access``.
 """
 
+from collections.abc import Callable, Hashable
+
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.accounts.selectors import Access, user_access
+from backend.core.compiled import CompiledQuery, query_compile
 from backend.core.errors import NotFound
 from backend.core.expressions import InSubquery
 from backend.projects.access import (
@@ -35,7 +39,8 @@ def _partner_on(access: Access, column: str) -> Q:
 
 
 def _visibility_filter(access: Access) -> Q | None:
-    """None means everything (platform admins); an empty Q match means nothing.
+    """None means everything (platform admins); an empty Q match means nothing. Reads only ``is_platform_admin``,
+    ``municipality_ids`` and ``partner_of``: ``project_one_visible_brief`` compiles it by those.
 
     Each branch is left out when the user's roles make it empty, and the subqueries are ``InSubquery``: so
     the planner can use the indexes on ``municipality_id`` and ``created_at`` instead of testing every row.
@@ -63,6 +68,76 @@ def project_list_visible_to(*, access: Access) -> QuerySet[Project]:
         return queryset.none()
     condition = _visibility_filter(access)
     return queryset if condition is None else queryset.filter(condition)
+
+
+def project_one_visible_brief(
+    *, user: User | None, pk: int | str, annotate: Callable[[QuerySet[Project]], QuerySet[Project]], shape: Hashable
+) -> Project:
+    """``project_one_visible`` passed through ``annotate``, as a Project that carries only its id, municipality and
+    stage (any other field read would be a query of its own) and the annotations; NotFound when missing or hidden.
+
+    For a write that locks the project next and reads its fields there (a transition): the SQL is compiled once
+    per process for each shape of the user's access that ``_visibility_filter`` reads (how many municipalities and
+    partner organisations, platform admin or not) and each ``shape`` of ``annotate`` (the caller's key of what
+    it adds), then run with the user's ids. Building and compiling it cost more than the query itself."""
+    access = user_access(user=user)
+    try:
+        pk = int(pk)
+    except (ValueError, TypeError):
+        raise NotFound(_("Project not found.")) from None
+    if access.is_anonymous:
+        raise NotFound(_("Project not found."))
+    municipality_ids, partner_of = sorted(access.municipality_ids), sorted(access.partner_of)
+    query, names = _brief_query(
+        shape=shape,
+        annotate=annotate,
+        is_platform_admin=access.is_platform_admin,
+        municipalities=len(municipality_ids),
+        partners=len(partner_of),
+    )
+    values = {f"municipality_{number}": value for number, value in enumerate(municipality_ids)}
+    values |= {f"partner_{number}": value for number, value in enumerate(partner_of)}
+    rows = query.rows(project=pk, **values)
+    if not rows:
+        raise NotFound(_("Project not found."))
+    project = Project.from_db(DEFAULT_DB_ALIAS, _BRIEF_FIELDS, rows[0][: len(_BRIEF_FIELDS)])
+    for name, value in zip(names, rows[0][len(_BRIEF_FIELDS) :], strict=True):
+        setattr(project, name, value)
+    return project
+
+
+_BRIEF_FIELDS = ("id", "municipality_id", "stage")
+_brief_queries: dict[tuple, tuple[CompiledQuery, tuple[str, ...]]] = {}
+
+
+def _brief_query(
+    *, shape: Hashable, annotate: Callable, is_platform_admin: bool, municipalities: int, partners: int
+) -> tuple[CompiledQuery, tuple[str, ...]]:
+    key = (shape, is_platform_admin, municipalities, partners)
+    if key not in _brief_queries:
+        names: tuple[str, ...] = ()
+
+        def build(**values: int) -> QuerySet:
+            nonlocal names
+            placeholder = Access(
+                is_platform_admin=is_platform_admin,
+                municipality_ids=frozenset(values[f"municipality_{number}"] for number in range(municipalities)),
+                partner_of=frozenset(values[f"partner_{number}"] for number in range(partners)),
+            )
+            condition = _visibility_filter(placeholder)
+            queryset = Project.objects.filter(pk=values["project"])
+            annotated = annotate(queryset if condition is None else queryset.filter(condition))
+            names = tuple(annotated.query.annotations)
+            return annotated.order_by().values_list(*_BRIEF_FIELDS, *names)
+
+        query = query_compile(
+            build,
+            "project",
+            *(f"municipality_{number}" for number in range(municipalities)),
+            *(f"partner_{number}" for number in range(partners)),
+        )
+        _brief_queries[key] = (query, names)
+    return _brief_queries[key]
 
 
 def project_list_visible_elsewhere(*, user: User | None) -> QuerySet[Project]:

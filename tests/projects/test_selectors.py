@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count
 
 from backend.core.errors import NotFound
 from backend.projects.models import Project
@@ -12,6 +13,8 @@ from backend.projects.selectors import (
     funding_list_visible,
     project_get_visible,
     project_list_visible,
+    project_one_visible,
+    project_one_visible_brief,
     task_list_visible,
 )
 from backend.projects.stages import Stage
@@ -20,7 +23,9 @@ from tests.factories import (
     CommentFactory,
     DepartmentFactory,
     FundingApplicationFactory,
+    MembershipFactory,
     ProjectFactory,
+    ProjectPartnerFactory,
     TaskFactory,
     UserFactory,
 )
@@ -303,3 +308,53 @@ def test_the_inbox_history_is_every_visible_request_not_waiting_for_the_user(tow
     assert set(approval_list_not_pending_for(user=town.user("coordinator")).values_list("pk", flat=True)) == (
         ids - {start_request.pk}
     )
+
+
+# ``project_one_visible_brief`` reads the same rule by SQL compiled once per shape of access: for every kind of user
+# it finds exactly the projects ``project_one_visible`` finds, with the same annotations, whoever asked first.
+def _departments_named(queryset):
+    return queryset.annotate(ramec_departments=Count("departments"))
+
+
+@pytest.mark.django_db
+def test_the_brief_read_sees_what_the_visible_projects_are(town):
+    own = town.project(Stage.IDEA)
+    own.departments.add(town.tra)
+    other_town = ProjectFactory(lead_department=DepartmentFactory(municipality=town.other_municipality))
+    shared = ProjectFactory(lead_department=DepartmentFactory(municipality=town.other_municipality))
+    shared.shared_with.add(town.municipality)
+    invited_firm = ProjectFactory(lead_department=DepartmentFactory(municipality=town.other_municipality))
+    ProjectPartnerFactory(project=invited_firm, organization=town.firm)
+    in_both = UserFactory(username="in.both")
+    MembershipFactory(user=in_both, role="staff", department=town.env)
+    MembershipFactory(user=in_both, role="staff", department=DepartmentFactory(municipality=town.other_municipality))
+    admin = UserFactory(username="admin", is_superuser=True)
+    people = [
+        *(town.user(role) for role in ("manager", "partner", "partner_not_invited", "other_coordinator")),
+        in_both,
+    ]
+
+    for user in [*people, admin, *reversed(people)]:
+        for project in (own, other_town, shared, invited_firm):
+            expected = list(
+                _departments_named(project_one_visible(user=user, pk=project.pk)).values_list(
+                    "pk", "municipality_id", "stage", "ramec_departments"
+                )
+            )
+            try:
+                found = project_one_visible_brief(user=user, pk=project.pk, annotate=_departments_named, shape="test")
+                brief = [(found.pk, found.municipality_id, found.stage, found.ramec_departments)]
+            except NotFound:
+                brief = []
+            assert brief == expected, (user.username, project.pk)
+    # The table is not trivial: each kind of user sees some of the projects and not others.
+    assert (
+        project_one_visible_brief(
+            user=town.user("partner_not_invited"), pk=invited_firm.pk, annotate=_departments_named, shape="test"
+        ).pk
+        == invited_firm.pk
+    )
+    with pytest.raises(NotFound):
+        project_one_visible_brief(
+            user=town.user("other_coordinator"), pk=own.pk, annotate=_departments_named, shape="test"
+        )
