@@ -1,5 +1,7 @@
 """REST API v1 views: parse input, call one service or selector, render. Nothing else."""
 
+from collections.abc import Callable
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
