@@ -2,10 +2,10 @@
 
 Building and compiling a page's queryset cost more CPU than the database spent answering it (3-4 ms a page).
 When the SQL text of a page depends only on a shape (which branches of a visibility filter apply, how many ids
-each holds, the ordering, the cursor's offset and page size), the page is built and compiled twice per shape,
-from two different sets of stand-in values, and the two compilations are compared: the text must be the same,
-and the parameters must differ exactly where the stand-ins went. Each request then reads the page with that
-SQL, its own values in those places, and Django's own conversions of the columns. A shape whose compilations
+each holds, the ordering, the cursor's offset and page size), the page's SQL is proven reusable once per shape
+(``backend.core.compiled.query_prove``: two compilations from different stand-ins, the same text, parameters that
+differ exactly where the stand-ins went). Each request then reads the page with that SQL, its own values in
+those places, and Django's own conversions of the columns. A shape whose compilations
 do not compare so (or that compiles to nothing) is read through the ORM, every time.
 
 What a caller proves: the queryset ``build`` makes from the stand-ins takes the same branches as the one it
@@ -21,12 +21,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FullResultSet
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
 
 from backend.accounts.selectors import Access
+from backend.core.compiled import Proven, query_prove
 
 # A shape's compiled page, or None for a shape read through the ORM; bounded (shapes are few: page sizes up to
 # the maximum, cursor offsets up to DRF's cutoff, a few role shapes), emptied when full.
@@ -37,18 +38,15 @@ _LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
-    # Per parameter: (name, index) of the request's value that goes there, or (None, a constant).
-    slots: tuple[tuple[str | None, Any], ...]
+    proven: Proven
     names: tuple[str, ...]  # the dict keys of a row, as values() names them
     converters: tuple[tuple[int, tuple, Any], ...]  # (column, converters, expression), as the compiler applies them
     alias: str
 
     def rows(self, values: Mapping[str, Sequence]) -> list[dict]:
-        parameters = [where if name is None else values[name][where] for name, where in self.slots]
         connection = connections[self.alias]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, parameters)
+            cursor.execute(self.proven.sql, self.proven.parameters(values))
             fetched = cursor.fetchall()
         names = self.names
         rows = []
@@ -64,61 +62,20 @@ class _Compiled:
         return rows
 
 
-def _stand_ins(shape: Mapping[str, int], kind: Mapping[str, Callable[[int], Any]], series: int) -> dict[str, tuple]:
-    """Values no real row holds, different in each series: negative ids, or ``kind[name]`` of a negative number."""
-    values, serial = {}, 0
-    for name, count in shape.items():
-        make = kind.get(name, int)
-        values[name] = tuple(make(-(series * 1_000_000 + (serial := serial + 1))) for _ in range(count))
-    return values
-
-
-def _place(places: dict, parameter) -> tuple[str, int] | None:
-    try:
-        return places.get(parameter)
-    except TypeError:  # an unhashable parameter (a list for an array): no stand-in
-        return None
-
-
-def _compile(queryset: QuerySet):
-    if queryset._iterable_class is not ValuesIterable:
-        return None
-    compiler = queryset.query.get_compiler(using=queryset.db)
-    try:
-        sql, parameters = compiler.as_sql()
-    except (EmptyResultSet, FullResultSet):
-        return None
-    return compiler, sql, tuple(parameters)
-
-
 def _prove(build, shape, kind, prepare) -> _Compiled | None:
-    """Compile ``build`` of two series of stand-ins and keep the SQL if they differ only where the stand-ins are."""
-    series = [_stand_ins(shape, kind, number) for number in (1, 2)]
-    compiled = [_compile(build(values)) for values in series]
-    if any(result is None for result in compiled):
+    """The page's SQL proven reusable (``backend.core.compiled.query_prove``) of a ``values()`` queryset, with the
+    row's names and the columns' conversions as the ORM would apply them."""
+    iterables = set()
+
+    def built(values):
+        queryset = build(values)
+        iterables.add(queryset._iterable_class)
+        return queryset
+
+    proven = query_prove(built, shape, kind=kind, prepare=prepare)
+    if proven is None or iterables != {ValuesIterable}:
         return None
-    (compiler, sql, first), (_, other_sql, second) = compiled
-    if sql != other_sql or len(first) != len(second):
-        return None
-    places = [
-        {
-            prepare(name, value): (name, index)
-            for name, values in stand_ins.items()
-            for index, value in enumerate(values)
-        }
-        for stand_ins in series
-    ]
-    slots = []
-    for one, two in zip(first, second, strict=True):
-        place, other_place = _place(places[0], one), _place(places[1], two)
-        if place is not None or other_place is not None:
-            if place != other_place:
-                return None
-            slots.append(place)
-        elif one == two and type(one) is type(two):
-            slots.append((None, one))
-        else:
-            return None
+    compiler = proven.compiler
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     if compiler.has_composite_fields(fields):
         return None
@@ -129,7 +86,7 @@ def _prove(build, shape, kind, prepare) -> _Compiled | None:
         return None
     converters = compiler.get_converters(fields)
     converters = tuple((position, tuple(found), expression) for position, (found, expression) in converters.items())
-    return _Compiled(sql, tuple(slots), names, converters, compiler.using)
+    return _Compiled(proven, names, converters, compiler.using)
 
 
 @dataclass(frozen=True)

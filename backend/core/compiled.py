@@ -1,52 +1,128 @@
-"""A queryset's SQL compiled by the ORM once per process and run with each call's values: for hot paths where
-building and compiling the queryset costs more CPU than PostgreSQL spends running it."""
+"""A queryset's SQL compiled by the ORM once and run with each call's values: for hot paths where building and
+compiling the queryset costs more CPU than PostgreSQL spends running it (an API list page, a transition's
+audience, the town's webhook endpoints).
 
-from collections.abc import Callable
+The proof that the SQL can be reused: the queryset is built and compiled twice, from two different series of
+stand-in values, and kept only when both compilations give the same text and their parameters differ exactly
+where the stand-ins went. A value written into the SQL text, sent inside an array, used in arithmetic or
+turned into something else makes the two compilations disagree, and the SQL is refused. What the proof cannot
+see is a value that is the same in both series but comes from the caller (the clock, the user): ``build`` must
+take every such value from its arguments. The caller keys what it keeps by whatever else changes the SQL (which
+branches exist, how many ids a list holds).
+"""
+
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
-# Placeholders stand for the values a query is compiled with: integers no id ever takes, told apart by position.
-_PLACEHOLDER_BASE = -(2**62)
+
+def _stand_ins(shape: Mapping[str, int], kind: Mapping[str, Callable[[int], Any]], series: int) -> dict[str, tuple]:
+    """Values no real row holds, different in each series: negative ids, or ``kind[name]`` of a negative number."""
+    values, serial = {}, 0
+    for name, count in shape.items():
+        make = kind.get(name, int)
+        values[name] = tuple(make(-(series * 1_000_000 + (serial := serial + 1))) for _ in range(count))
+    return values
+
+
+def _place(places: dict, parameter) -> tuple[str, int] | None:
+    try:
+        return places.get(parameter)
+    except TypeError:  # an unhashable parameter (a list for an array): no stand-in
+        return None
+
+
+@dataclass(frozen=True)
+class Proven:
+    """SQL and, per parameter, ``(name, index)`` of the value that goes there, or ``(None, a constant)``; the
+    compiler of the first compilation (for its columns and their conversions)."""
+
+    sql: str
+    slots: tuple[tuple[str | None, Any], ...]
+    compiler: SQLCompiler
+
+    def parameters(self, values: Mapping[str, Sequence]) -> list:
+        return [where if name is None else values[name][where] for name, where in self.slots]
+
+
+def _compile(queryset: QuerySet) -> tuple[SQLCompiler, str, tuple] | None:
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, parameters = compiler.as_sql()
+    except (EmptyResultSet, FullResultSet):
+        return None
+    return compiler, sql, tuple(parameters)
+
+
+def query_prove(
+    build: Callable[[Mapping[str, Sequence]], QuerySet],
+    shape: Mapping[str, int],
+    *,
+    kind: Mapping[str, Callable[[int], Any]] | None = None,
+    prepare: Callable[[str, Any], Any] = lambda name, value: value,
+) -> Proven | None:
+    """The SQL of ``build(values)`` for any values of ``shape`` (``shape[name]`` values under each name), or None
+    when the two compilations of stand-ins do not prove it reusable. ``kind[name]`` makes a stand-in of a
+    negative number (``int`` by default); ``prepare(name, value)`` is the parameter a value is sent as."""
+    kind = kind or {}
+    series = [_stand_ins(shape, kind, number) for number in (1, 2)]
+    compiled = [_compile(build(values)) for values in series]
+    if compiled[0] is None or compiled[1] is None:
+        return None
+    (compiler, sql, first), (_, other_sql, second) = compiled
+    if sql != other_sql or len(first) != len(second):
+        return None
+    places = [
+        {
+            prepare(name, value): (name, index)
+            for name, values in stand_ins.items()
+            for index, value in enumerate(values)
+        }
+        for stand_ins in series
+    ]
+    slots = []
+    for one, two in zip(first, second, strict=True):
+        place, other_place = _place(places[0], one), _place(places[1], two)
+        if place is not None or other_place is not None:
+            if place != other_place:
+                return None
+            slots.append(place)
+        elif one == two and type(one) is type(two):
+            slots.append((None, one))
+        else:
+            return None
+    return Proven(sql, tuple(slots), compiler)
 
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """SQL and, per parameter, the name of the value it takes (``None``: a constant of the query's shape)."""
+    """A proven query of one value per name, run with keyword values."""
 
-    sql: str
-    slots: tuple[tuple[str | None, object], ...]
+    proven: Proven
+    alias: str
 
     def parameters(self, **values: int) -> list:
-        return [values[name] if name is not None else constant for name, constant in self.slots]
+        return self.proven.parameters({name: (value,) for name, value in values.items()})
 
     def rows(self, **values: int) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, self.parameters(**values))
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.proven.sql, self.parameters(**values))
             return cursor.fetchall()
 
     def objects(self, model: type[Model], **values: int) -> list[Model]:
         """The rows as instances of ``model``, for a query that selects its columns (the ORM's own conversions)."""
-        return list(model.objects.raw(self.sql, self.parameters(**values)))
+        return list(model.objects.using(self.alias).raw(self.proven.sql, self.parameters(**values)))
 
 
 def query_compile(build: Callable[..., QuerySet], *names: str) -> CompiledQuery:
-    """Compile the queryset ``build`` makes of placeholder integers passed as ``names``; ``rows(**values)`` then
-    runs it with the values in their places. ``build`` must use each value as a plain parameter (not in a list
-    sent as one array, not in arithmetic) and must not read the database; the caller keys the result by whatever
-    else changes the SQL (which branches exist, which constants it holds)."""
-    placeholders = {name: _PLACEHOLDER_BASE - number for number, name in enumerate(names)}
-    named = {value: name for name, value in placeholders.items()}
-    sql, parameters = build(**placeholders).query.sql_with_params()
-    slots = []
-    for parameter in parameters:
-        if isinstance(parameter, list | tuple | set | frozenset) and any(
-            type(value) is int and value in named for value in parameter
-        ):
-            raise ValueError(f"a placeholder was sent inside a list parameter: {parameter!r}")
-        name = named.get(parameter) if type(parameter) is int else None
-        slots.append((name, None if name else parameter))
-    if any(str(value) in sql for value in placeholders.values()):
-        raise ValueError("a placeholder was written into the SQL itself, not sent as a parameter")
-    return CompiledQuery(sql=sql, slots=tuple(slots))
+    """Compile the queryset ``build`` makes of stand-in integers passed as ``names``; ``rows(**values)`` then runs
+    it with the values in their places. ValueError when the SQL cannot be proven reusable (``query_prove``)."""
+    proven = query_prove(lambda values: build(**{name: values[name][0] for name in names}), dict.fromkeys(names, 1))
+    if proven is None:
+        raise ValueError(f"the SQL of {build!r} is not the same for other values of {names!r}")
+    return CompiledQuery(proven, proven.compiler.using)
