@@ -464,3 +464,16 @@ def test_a_page_a_platform_operator_compiled_first_is_not_read_by_a_user_of_the_
     else:
         assert _client(staff).get(lhota_url).status_code == 404
         assert world.shared.comments["internal"].pk in _ids(operator_staff, url)
+
+
+def test_a_platform_operator_demoted_between_two_requests_sees_only_their_roles_at_once(world):
+    """The operator's pages are compiled (no filter); made an ordinary user, the next request has no role: nothing."""
+    operator = UserFactory(username="operator", is_superuser=True, is_staff=True)
+    comments = _comments_url(world.shared.project)
+    assert _ids(operator, TASKS) and _ids(operator, PROJECTS) and _ids(operator, comments)
+    User.objects.filter(pk=operator.pk).update(is_superuser=False)
+    assert _ids(operator, TASKS) == []
+    assert _ids(operator, PROJECTS) == []
+    assert _client(operator).get(comments).status_code == 404
+    User.objects.filter(pk=operator.pk).update(is_superuser=True)
+    assert world.shared.comments["internal"].pk in _ids(operator, comments)
