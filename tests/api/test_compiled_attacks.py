@@ -22,18 +22,11 @@ from backend.projects.selectors import project_list_visible, task_list_visible
 from tests.api.conftest import MISSING_ID
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_compiled_cache")]
 
 PROJECTS = "/api/v1/projects/?page_size=200"
 TASKS = "/api/v1/tasks/?page_size=200"
 NOTIFICATIONS = "/api/v1/notifications/?page_size=200"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    compiled._CACHE.clear()
-    yield
-    compiled._CACHE.clear()
 
 
 def _client(user: User) -> APIClient:
