@@ -201,15 +201,22 @@ _ROLE_SETS = tuple(field.name for field in fields(Access) if field.name not in (
 
 
 def access_values(access: Access) -> dict[str, tuple]:
-    """Someone's roles as ``PageQuery`` values: the user's id, and the ids of each set of roles."""
-    return {"user_id": (access.user_id,), **{name: tuple(getattr(access, name)) for name in _ROLE_SETS}}
+    """Someone's roles as ``PageQuery`` values: the user's id, the ids of each set of roles, and whether they are a
+    platform operator as a value of its own (one or none), so that the flag is part of every shape made from roles.
+    An operator's visibility has no filter, no id in its SQL: were the flag left to a caller's key, the operator's
+    page would answer anyone with the same counts of roles (a user with none saw every task and every comment)."""
+    return {
+        "user_id": (access.user_id,),
+        "platform_admin": (True,) if access.is_platform_admin else (),
+        **{name: tuple(getattr(access, name)) for name in _ROLE_SETS},
+    }
 
 
-def access_of(values: Mapping[str, Sequence], *, like: Access) -> Access:
-    """The roles of ``values`` (the request's or stand-ins), platform operator or not as ``like``: every id a
-    value, so that no id of the request's user is compiled into the SQL of another."""
+def access_of(values: Mapping[str, Sequence]) -> Access:
+    """The roles of ``values`` (the request's or stand-ins of their shape): every id a value, so that no id of the
+    request's user is compiled into the SQL of another, and a platform operator when ``platform_admin`` holds one."""
     return Access(
         user_id=values["user_id"][0],
-        is_platform_admin=like.is_platform_admin,
+        is_platform_admin=bool(values["platform_admin"]),
         **{name: frozenset(values[name]) for name in _ROLE_SETS},
     )

@@ -218,9 +218,9 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
             return reader.rows(self.filter_queryset(self.get_queryset()))
         return PageQuery(
             model=Project,
-            key=("projects", access.is_platform_admin),
+            key=("projects",),
             build=lambda values: reader.rows(
-                project_list_visible_to(access=access_of(values, like=access)).prefetch_related("departments")
+                project_list_visible_to(access=access_of(values)).prefetch_related("departments")
             ),
             values=access_values(access),
             fallback=lambda: reader.rows(self.filter_queryset(self.get_queryset())),
@@ -317,9 +317,7 @@ class ProjectViewSet(RowListMixin, viewsets.GenericViewSet):
             return {}
         return {
             "values": {**access_values(access), "project": (int(pk),)},
-            "build": lambda given: comment_list_of_visible_to(
-                access=access_of(given, like=access), project_id=given["project"][0]
-            ),
+            "build": lambda given: comment_list_of_visible_to(access=access_of(given), project_id=given["project"][0]),
         }
 
     @extend_schema(methods=["GET"], responses={200: s.ProjectPartnerSerializer(many=True)})
@@ -507,7 +505,7 @@ class TaskViewSet(
         mine = bool(assignee)
 
         def build(given: dict) -> QuerySet:
-            tasks = task_list_visible_to(access=access_of(given, like=access))
+            tasks = task_list_visible_to(access=access_of(given))
             return tasks.filter(assignee_id=given["user_id"][0]) if mine else tasks
 
         return self.row_page(

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from backend.accounts.models import Department, PartnerOrganization, User
+from backend.api import compiled
 from backend.notifications.models import Notification
 from backend.projects.models import Comment, Event, EventKind, FundingApplication, Kpi, Project, Task
 from backend.projects.stages import Stage
@@ -60,6 +61,14 @@ def own_throttle_cache(monkeypatch):
     there, hundreds of requests of the tables would add up to a 429 that has nothing to do with the test.
     """
     monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
+
+
+@pytest.fixture
+def empty_compiled_cache():
+    """No page compiled by another test (``backend/api/compiled.py`` keeps them per process), none left behind."""
+    compiled._CACHE.clear()
+    yield
+    compiled._CACHE.clear()
 
 
 def api_client(user: User | None = None, *, enforce_csrf_checks: bool = False) -> APIClient:

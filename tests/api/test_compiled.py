@@ -23,14 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    compiled._CACHE.clear()
-    yield
-    compiled._CACHE.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_compiled_cache")]
 
 
 def _client(user: User) -> APIClient:

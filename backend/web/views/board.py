@@ -89,7 +89,8 @@ class Column:
 def _column_page(request: HttpRequest) -> int:
     """The page of cards each shown column starts at (1 unless a "show more" link asked for another)."""
     value = request.GET.get("column_page", "")
-    return int(value) if value.isdecimal() and 0 < int(value) < 100_000 else 1
+    # The length first: ``int`` of more than 4,300 digits raises (a 500 before).
+    return int(value) if value.isdecimal() and len(value) <= 5 and 0 < int(value) < 100_000 else 1
 
 
 CARD_FIELDS = (
