@@ -40,6 +40,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ramec"
 MANAGER = "scale.0.pm.env"
 HEAD = "scale.0.head.env"
 PAGE = 50
+WARM_UP = 2  # unmeasured submits of each client before the transitions under load
 
 # Goals of issue 12: (numerator, denominator) → the goal; CI fails above three times it.
 GOALS = {
@@ -442,7 +443,9 @@ def _free_port() -> int:
 
 def _transitions_under_load(database_url: str, clients: int, per_client: int) -> dict:
     """8 clients at once submit idea projects of the big town through the API (gunicorn, 2 workers × 4 threads),
-    ``per_client`` each; then as many again, each followed by a read of the project list."""
+    ``per_client`` each; then as many again, each followed by a read of the project list. Before both, unmeasured,
+    each client submits ``WARM_UP`` projects with a list read after each: a worker's first requests open its pool's
+    connections and compile its SQL (once per process; a worker serves ~1,000 requests before it is recycled)."""
     import psycopg
     import redis
 
@@ -459,7 +462,7 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
             for row in connection.execute(
                 "SELECT id FROM projects_project WHERE municipality_id = %s AND manager_id = %s AND stage = 'idea' "
                 "ORDER BY id LIMIT %s",
-                [municipality_id, manager_id, 2 * clients * per_client],
+                [municipality_id, manager_id, 2 * clients * per_client + clients * WARM_UP],
             )
         ]
         # The measuring step made the manager's token; a database measured only under load gets one here.
@@ -501,6 +504,8 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int) ->
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("bench/scale.py: gunicorn did not start")
             time.sleep(0.2)
+        warm, project_ids = project_ids[: clients * WARM_UP], project_ids[clients * WARM_UP :]
+        _load_phase(port, token, warm, clients, reads=True, server_group=server.pid, database_url=database_url)
         phases = {
             "submit": _load_phase(
                 port,

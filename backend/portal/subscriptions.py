@@ -155,9 +155,12 @@ def followers_prune_unconfirmed(*, now=None) -> int:
     return _erase(ProjectFollower.objects.filter(confirmed_at__isnull=True, created_at__lt=limit))
 
 
-def _news_enqueue(*, project_id: int, topic: str, event_id: int | None = None, is_public: bool = True) -> int:
-    # A project that is not public tells the public nothing (``is_public``: its flag as the caller read it now).
-    if not is_public or not public_project_queryset().filter(pk=project_id).exists():
+def _news_enqueue(*, project_id: int, topic: str, event_id: int | None = None, is_public: bool | None = None) -> int:
+    # A project that is not public tells the public nothing. ``is_public``: its flag as the caller read it in this
+    # transaction with the row locked (then no query asks again), or None when the caller has not read it.
+    if is_public is None:
+        is_public = public_project_queryset().filter(pk=project_id).exists()
+    if not is_public:
         return 0
     languages = dict(
         ProjectFollower.objects.filter(project_id=project_id, confirmed_at__isnull=False).values_list("pk", "language")
@@ -169,9 +172,9 @@ def follow_news_for_event(*, event: Event) -> int:
     """A public project moved to another stage: its followers are told, in the transaction of the change."""
     if event.kind != EventKind.PROJECT_TRANSITIONED:
         return 0
-    # The event's project, when it came with it, is the one the transition locked and moved: its flag is current,
-    # and most projects are not public (no query then).
-    is_public = event.project.is_public if Event.project.is_cached(event) else True
+    # The event's project, when it came with it, is the one the transition locked and moved: its flag is current
+    # (no query asks again whether the project is public).
+    is_public = event.project.is_public if Event.project.is_cached(event) else None
     return _news_enqueue(project_id=event.project_id, topic=f"event-{event.pk}", event_id=event.pk, is_public=is_public)
 
 

@@ -91,6 +91,14 @@ def test_the_pool_is_tunable_and_can_give_way_to_an_outside_pooler():
     assert without["CONN_MAX_AGE"] == 30
 
 
+def test_statements_are_prepared_per_connection_unless_a_pooler_forbids_it():
+    prepared = production_settings()["database"]["OPTIONS"]
+    behind_pgbouncer = production_settings(DATABASE_PREPARED_STATEMENTS="false")["database"]["OPTIONS"]
+
+    assert prepared["server_side_binding"] is True and prepared["prepare_threshold"] == 5
+    assert "server_side_binding" not in behind_pgbouncer and "prepare_threshold" not in behind_pgbouncer
+
+
 def test_production_logs_json_and_celery_logs_through_the_same_configuration():
     configured = production_settings()
 

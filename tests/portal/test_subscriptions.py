@@ -308,15 +308,21 @@ def test_a_follower_who_asked_in_english_gets_english_mails(client, town, portal
 
 
 @pytest.mark.parametrize("followers", [1, 20])
-def test_the_news_of_a_change_costs_the_same_queries_for_one_follower_and_many(town, portal, followers):
-    """Queued in the transaction of the change by three queries (is it public, who follows, one insert)."""
+@pytest.mark.parametrize("with_its_project", [True, False], ids=["with its project", "read alone"])
+def test_the_news_of_a_change_costs_the_same_queries_for_one_follower_and_many(
+    town, portal, followers, with_its_project
+):
+    """Queued in the transaction of the change by two queries (who follows, one insert) when the event came with
+    the project the transition locked (its flag is current); an event read alone asks first whether it is public."""
     project = town.project(Stage.IDEA, is_public=True)
     ProjectFollower.objects.bulk_create(
         ProjectFollower(project=project, email=f"obcan{number}@example.org", confirmed_at=timezone.now())
         for number in range(followers)
     )
     event = Event.objects.create(project=project, kind=EventKind.PROJECT_TRANSITIONED, payload={"target": "assessment"})
+    if not with_its_project:
+        event = Event.objects.get(pk=event.pk)
     with CaptureQueriesContext(connection) as queries:
         assert follow_news_for_event(event=event) == followers
-    assert len(queries) == 3
+    assert len(queries) == (2 if with_its_project else 3)
     assert Delivery.objects.filter(kind=MailKind.FOLLOW_UPDATE, topic=f"event-{event.pk}").count() == followers

@@ -1,0 +1,28 @@
+"""On PostgreSQL a statement the app runs again and again is prepared on its connection and planned once there
+(``DATABASE_PREPARED_STATEMENTS``, on by default): values travel apart from the SQL, so the text repeats."""
+
+import pytest
+from django.db import connection
+
+from backend.accounts.models import User
+from tests.factories.accounts import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+PREPARED = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s"
+
+
+def _prepared_of(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(PREPARED, [f'%FROM "{table}"%'])
+        return cursor.fetchone()[0]
+
+
+def test_a_query_run_five_times_with_other_values_is_prepared_once_and_still_answers_each():
+    users = UserFactory.create_batch(6)
+    before = _prepared_of("accounts_user")
+
+    found = [User.objects.filter(pk=user.pk).values_list("username", flat=True).get() for user in users]
+
+    assert found == [user.username for user in users]
+    assert _prepared_of("accounts_user") == before + 1
