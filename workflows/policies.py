@@ -53,7 +53,7 @@ def policy_defaults_create(*, municipality_id: int) -> None:
 
 def policy_get(*, municipality_id: int, transition: str) -> ApprovalPolicy:
     """The municipality's policy for a transition; the default when none was stored (never an error)."""
-    found = _policy_query(transition).objects(ApprovalPolicy, municipality=municipality_id)
+    found = _policy_query(transition).objects(municipality=municipality_id)
     return found[0] if found else policy_default(municipality_id=municipality_id, transition=transition)
 
 

@@ -153,7 +153,7 @@ def webhook_deliveries_record(*, event: Event) -> int:
 def _subscribed(*, municipality_id: int, event_type: str) -> list[WebhookEndpoint]:
     return [
         endpoint
-        for endpoint in _active_endpoints().objects(WebhookEndpoint, municipality=municipality_id)
+        for endpoint in _active_endpoints().objects(municipality=municipality_id)
         if event_type in endpoint.event_types
     ]
 

@@ -6,6 +6,8 @@ Abuse as for ideas: a honeypot, hourly limits per client address and per e-mail,
 whether an address already follows a project.
 """
 
+from functools import cache
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from backend.core.compiled import CompiledQuery, query_compile
 from backend.core.errors import NotFound
 from backend.notifications.models import MailKind
 from backend.notifications.outbox import mail_enqueue, mails_enqueue, subject_mails_forget
@@ -162,10 +165,19 @@ def _news_enqueue(*, project_id: int, topic: str, event_id: int | None = None, i
         is_public = public_project_queryset().filter(pk=project_id).exists()
     if not is_public:
         return 0
-    languages = dict(
-        ProjectFollower.objects.filter(project_id=project_id, confirmed_at__isnull=False).values_list("pk", "language")
-    )
+    languages = dict(_confirmed_followers().rows(project=project_id))
     return mails_enqueue(kind=MailKind.FOLLOW_UPDATE, languages=languages, topic=topic, event_id=event_id)
+
+
+@cache
+def _confirmed_followers() -> CompiledQuery:
+    """Who follows a project (id → language), compiled once: every transition of a public project asks."""
+    return query_compile(
+        lambda *, project: ProjectFollower.objects.filter(project_id=project, confirmed_at__isnull=False).values_list(
+            "pk", "language"
+        ),
+        "project",
+    )
 
 
 def follow_news_for_event(*, event: Event) -> int:
