@@ -131,14 +131,11 @@ def _instances(proven: Proven, rows: list[tuple], alias: str) -> list[Model]:
     compiled query has none of)."""
     compiler, fetch_mode = proven.compiler, proven.fetch_mode
     select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
-    converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
     model, start, end = klass_info["model"], klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     names = [column[0].target.attname for column in select[start:end]]
     populators = get_related_populators(klass_info, select, alias, fetch_mode)
     found = []
-    for row in rows:
+    for row in compiler.results_iter(results=[rows]):  # the columns' conversions, as the ORM applies them
         instance = model.from_db(alias, names, row[start:end], fetch_mode=fetch_mode)
         for populator in populators:
             populator.populate(row, instance)
