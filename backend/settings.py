@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.pool import CheckUnlessRecentlyUsed
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -143,6 +145,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # Seconds a request waits for a free connection before it fails.
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
         }
+        # A connection is checked before it is handed out only when it lay idle: one handed out less than this many
+        # seconds ago is not (backend.core.pool; 0 checks every one, as Django does).
+        check_window = env.float("DATABASE_POOL_CHECK_AFTER", default=1.0)
+        if check_window > 0:
+            DATABASES["default"]["OPTIONS"]["pool"]["check"] = CheckUnlessRecentlyUsed(check_window)
     else:
         DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

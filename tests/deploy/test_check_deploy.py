@@ -29,7 +29,7 @@ print(json.dumps({
     "formatter": settings.LOGGING["formatters"][console["formatter"]],
     "hijack": settings.CELERY_WORKER_HIJACK_ROOT_LOGGER,
     "queue": settings.CELERY_TASK_DEFAULT_QUEUE,
-}))
+}, default=repr))
 """
 
 
@@ -76,7 +76,12 @@ def test_check_deploy_still_fails_on_what_production_must_not_have():
 def test_production_pools_connections_with_psycopg_and_checks_them():
     database = production_settings()["database"]
 
-    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10.0}
+    assert database["OPTIONS"]["pool"] == {
+        "min_size": 1,
+        "max_size": 4,
+        "timeout": 10.0,
+        "check": "CheckUnlessRecentlyUsed(window=1.0)",  # backend.core.pool; tests/core/test_pool.py
+    }
     assert database["CONN_MAX_AGE"] == 0  # Django refuses persistent connections beside a pool
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["OPTIONS"]["connect_timeout"] == 5
@@ -89,6 +94,15 @@ def test_the_pool_is_tunable_and_can_give_way_to_an_outside_pooler():
     assert tuned["OPTIONS"]["pool"]["max_size"] == 8 and tuned["OPTIONS"]["pool"]["timeout"] == 3.0
     assert "pool" not in without["OPTIONS"]
     assert without["CONN_MAX_AGE"] == 30
+
+
+def test_the_pool_checks_every_connection_when_asked_to():
+    recent = production_settings(DATABASE_POOL_CHECK_AFTER="5")["database"]["OPTIONS"]["pool"]
+    every = production_settings(DATABASE_POOL_CHECK_AFTER="0")["database"]
+
+    assert recent["check"] == "CheckUnlessRecentlyUsed(window=5.0)"
+    assert "check" not in every["OPTIONS"]["pool"]  # Django's own: ConnectionPool.check_connection on every one
+    assert every["CONN_HEALTH_CHECKS"] is True
 
 
 def test_statements_are_prepared_per_connection_unless_a_pooler_forbids_it():
