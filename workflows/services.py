@@ -35,7 +35,6 @@ from backend.projects.access import project_access
 from backend.projects.models import EventKind, Project
 from backend.projects.services import event_record
 from backend.projects.stages import Stage
-from backend.projects.town_cache import coverage_inputs_changed
 from workflows import guards
 from workflows.machine import TRANSITION_NAMES, TRANSITIONS, transition_from_current_stage
 from workflows.models import (
@@ -143,7 +142,8 @@ def _execute(
         project.save(update_fields=TRANSITION_FIELDS)
     except ConcurrentTransition:
         raise ConcurrentChange(_("Someone else changed the project's stage in the meantime.")) from None
-    coverage_inputs_changed(municipality_ids=[project.municipality_id])
+    # The save renewed the town's stamps (``backend.projects.receivers``): the strategy coverage, which sums the stage,
+    # depends on the town's stamp too, so it needs no renewal of its own (that was two more Redis round trips).
     record = TransitionRecord.objects.create(
         project=project,
         transition=name,
