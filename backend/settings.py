@@ -136,6 +136,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Off behind a pooler that does not keep prepared statements (PgBouncer in transaction mode before 1.21).
         DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
+    parallel_workers = env.str("DATABASE_PARALLEL_WORKERS", default="0").strip()
+    if parallel_workers:
+        # The workers a query may start beside its own process (PostgreSQL's max_parallel_workers_per_gather, sent
+        # when the connection opens). None by default: a web request's queries are short, and starting workers
+        # costs more than the scan they share. A prepared statement's generic plan, which cannot know how few rows
+        # a value matches, chose two for the approvals inbox's count at 100,000 projects: 18 ms, 8 ms without.
+        # Empty leaves the server's own setting (behind PgBouncer, which refuses startup options unless its
+        # ignore_startup_parameters names "options", set it on the database or role instead).
+        if not parallel_workers.isdigit():
+            raise ImproperlyConfigured(
+                "DATABASE_PARALLEL_WORKERS must be a whole number of workers (0 for none) or empty, "
+                f"not {parallel_workers!r}."
+            )
+        option = f"-c max_parallel_workers_per_gather={int(parallel_workers)}"
+        existing = DATABASES["default"]["OPTIONS"].get("options")
+        DATABASES["default"]["OPTIONS"]["options"] = f"{existing} {option}" if existing else option
     if env.bool("DATABASE_POOL", default=True):
         # psycopg 3's pool, one per process (gunicorn worker, Celery child); Django requires CONN_MAX_AGE 0 with it.
         DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -113,6 +113,32 @@ def test_statements_are_prepared_per_connection_unless_a_pooler_forbids_it():
     assert "server_side_binding" not in behind_pgbouncer and "prepare_threshold" not in behind_pgbouncer
 
 
+def test_queries_start_no_parallel_workers_unless_asked_to():
+    default = production_settings()["database"]["OPTIONS"]
+    two = production_settings(DATABASE_PARALLEL_WORKERS="2")["database"]["OPTIONS"]
+    server_s_own = production_settings(DATABASE_PARALLEL_WORKERS="")["database"]["OPTIONS"]
+
+    assert default["options"] == "-c max_parallel_workers_per_gather=0"
+    assert two["options"] == "-c max_parallel_workers_per_gather=2"
+    assert "options" not in server_s_own
+
+
+def test_a_number_of_parallel_workers_that_is_no_number_is_refused_by_name():
+    result = subprocess.run(
+        [sys.executable, "-c", READ_SETTINGS],
+        cwd=ROOT,
+        env=production_environment(**{**PRODUCTION, "DATABASE_PARALLEL_WORKERS": "two"}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "DATABASE_PARALLEL_WORKERS must be a whole number of workers (0 for none) or empty, not 'two'" in (
+        result.stderr
+    )
+
+
 def test_production_logs_json_and_celery_logs_through_the_same_configuration():
     configured = production_settings()
 
