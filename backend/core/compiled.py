@@ -61,11 +61,14 @@ class Proven:
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Reader(
             model=klass_info["model"],
+            alias=compiler.using,
+            fetch_mode=self.fetch_mode,
             start=start,
             end=end,
             names=tuple(column[0].target.attname for column in select[start:end]),
             # What ``SQLCompiler.results_iter`` applies, of the same columns.
             converters=compiler.get_converters([column[0] for column in select[: compiler.col_count]]),
+            apply_converters=compiler.apply_converters,
             # Related populators keep nothing of the rows they fill in: one set serves every call.
             populators=tuple(get_related_populators(klass_info, select, compiler.using, self.fetch_mode)),
             annotations=tuple((compiler.annotation_col_map or {}).items()),
@@ -74,13 +77,33 @@ class Proven:
 
 @dataclass(frozen=True)
 class _Reader:
+    """``django.db.models.query.ModelIterable`` over rows already fetched (without known related objects, which a
+    compiled query has none of), with what it works out per queryset worked out once per proven SQL."""
+
     model: type[Model]
+    alias: str
+    fetch_mode: Any
     start: int
     end: int
     names: tuple[str, ...]
     converters: dict
+    apply_converters: Callable
     populators: tuple
     annotations: tuple[tuple[str, int], ...]
+
+    def instances(self, rows: list[tuple]) -> list[Model]:
+        if self.converters:  # the columns' conversions, as the ORM applies them
+            rows = self.apply_converters(rows, self.converters)
+        found = []
+        model, alias, names, start, end = self.model, self.alias, self.names, self.start, self.end
+        for row in rows:
+            instance = model.from_db(alias, names, row[start:end], fetch_mode=self.fetch_mode)
+            for populator in self.populators:
+                populator.populate(row, instance)
+            for name, position in self.annotations:
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
 
 
 def _compile(queryset: QuerySet) -> tuple[SQLCompiler, str, tuple, Any] | None:
@@ -154,25 +177,7 @@ class CompiledQuery:
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.proven.sql, self.parameters(**values))
             rows = cursor.fetchall()
-        return _instances(self.proven, rows, self.alias) if rows else []
-
-
-def _instances(proven: Proven, rows: list[tuple], alias: str) -> list[Model]:
-    """``django.db.models.query.ModelIterable`` over rows already fetched (without known related objects, which a
-    compiled query has none of)."""
-    reader, fetch_mode = proven.reader, proven.fetch_mode
-    model, start, end, names = reader.model, reader.start, reader.end, reader.names
-    if reader.converters:  # the columns' conversions, as the ORM applies them
-        rows = proven.compiler.apply_converters(rows, reader.converters)
-    found = []
-    for row in rows:
-        instance = model.from_db(alias, names, row[start:end], fetch_mode=fetch_mode)
-        for populator in reader.populators:
-            populator.populate(row, instance)
-        for name, position in reader.annotations:
-            setattr(instance, name, row[position])
-        found.append(instance)
-    return found
+        return self.proven.reader.instances(rows) if rows else []
 
 
 def query_compile(build: Callable[..., QuerySet], *names: str) -> CompiledQuery:

@@ -33,8 +33,9 @@ print(json.dumps({
 """
 
 
-def production_settings(**variables: str) -> dict:
-    result = subprocess.run(
+def read_settings(**variables: str) -> subprocess.CompletedProcess:
+    """The settings read in a fresh interpreter with these variables beside ``PRODUCTION``."""
+    return subprocess.run(
         [sys.executable, "-c", READ_SETTINGS],
         cwd=ROOT,
         env=production_environment(**{**PRODUCTION, **variables}),
@@ -42,6 +43,10 @@ def production_settings(**variables: str) -> dict:
         text=True,
         timeout=60,
     )
+
+
+def production_settings(**variables: str) -> dict:
+    result = read_settings(**variables)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -117,21 +122,18 @@ def test_queries_start_no_parallel_workers_unless_asked_to():
     default = production_settings()["database"]["OPTIONS"]
     two = production_settings(DATABASE_PARALLEL_WORKERS="2")["database"]["OPTIONS"]
     server_s_own = production_settings(DATABASE_PARALLEL_WORKERS="")["database"]["OPTIONS"]
+    beside_the_url_s = production_settings(
+        DATABASE_URL=PRODUCTION["DATABASE_URL"] + "?options=-c%20statement_timeout%3D5000"
+    )["database"]["OPTIONS"]
 
     assert default["options"] == "-c max_parallel_workers_per_gather=0"
     assert two["options"] == "-c max_parallel_workers_per_gather=2"
     assert "options" not in server_s_own
+    assert beside_the_url_s["options"] == "-c statement_timeout=5000 -c max_parallel_workers_per_gather=0"
 
 
 def test_a_number_of_parallel_workers_that_is_no_number_is_refused_by_name():
-    result = subprocess.run(
-        [sys.executable, "-c", READ_SETTINGS],
-        cwd=ROOT,
-        env=production_environment(**{**PRODUCTION, "DATABASE_PARALLEL_WORKERS": "two"}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = read_settings(DATABASE_PARALLEL_WORKERS="two")
 
     assert result.returncode != 0
     assert "DATABASE_PARALLEL_WORKERS must be a whole number of workers (0 for none) or empty, not 'two'" in (
