@@ -1,7 +1,10 @@
 """Default approval policies (DESIGN.md's table), the lookup every approval goes through, and who counts
 towards a policy's quorum."""
 
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 
 from backend.accounts.models import User
 from backend.core.compiled import CompiledQuery, query_compile
@@ -67,6 +70,32 @@ def _policy_query(transition: str) -> CompiledQuery:
         ).order_by()[:1],
         "municipality",
     )
+
+
+def policy_subquery(transition: str) -> Subquery:
+    """The stored policy of ``transition`` of the town of each project in a query, as one JSON value (null when the
+    town stored none), for that query to carry beside its rows: ``policy_of_row`` makes it the policy. A
+    transition's lock read carries it, which spared the policy a query of its own."""
+    return Subquery(
+        ApprovalPolicy.objects.filter(municipality_id=OuterRef("municipality_id"), transition=transition)
+        .order_by()
+        .values(policy=JSONObject(**{column: column for column in _policy_columns()}))[:1],
+        output_field=JSONField(),
+    )
+
+
+def policy_of_row(stored: dict | None, *, municipality_id: int, transition: str) -> ApprovalPolicy:
+    """The policy ``policy_subquery`` read: the stored one, or the default when the town stored none (as
+    ``policy_get``)."""
+    if stored is None:
+        return policy_default(municipality_id=municipality_id, transition=transition)
+    columns = _policy_columns()
+    return ApprovalPolicy.from_db("default", columns, [stored[column] for column in columns])
+
+
+@cache
+def _policy_columns() -> tuple[str, ...]:
+    return tuple(field.attname for field in ApprovalPolicy._meta.concrete_fields)
 
 
 # The project role (backend.projects.access) each approving role of a policy stands for.

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
@@ -47,7 +47,7 @@ from workflows.models import (
     PipelineProject,
     TransitionRecord,
 )
-from workflows.policies import approver_roles_of, policy_get, quorum_reached
+from workflows.policies import approver_roles_of, policy_of_row, policy_subquery, quorum_reached
 
 # The columns a transition writes: the stage, where it was put on hold from, when it moved, and ``updated_at``.
 TRANSITION_FIELDS = ("stage", "stage_before_hold", "stage_changed_at", "updated_at")
@@ -66,30 +66,41 @@ class TransitionOutcome:
         return self.record is not None
 
 
-def _lock_project(project_id: int) -> PipelineProject:
+def _lock_project(project_id: int, *, transition: str | None = None) -> PipelineProject:
     """The project row, locked, as the proxy that carries the state machine; only that row: ``FOR UPDATE`` of a
     join locks the joined rows too, and the municipality's row locked made every transition of a town wait for
     the one before it (p95 of 8 clients at once grew with their number). ``NO KEY UPDATE``: rows that refer to
     the project (its history, events, notifications, comments) can still be written meanwhile; no transition
-    changes its id."""
-    found = _lock_query().objects(project=project_id)
+    changes its id.
+
+    The row carries what a transition asks next, read with it: whether the project has pending approval requests
+    (``has_pending_requests``) and, for a known ``transition``, the town's stored policy of it (``stored_policy``,
+    see ``policy_of_row``). Each was a query of its own."""
+    found = _lock_query(transition if transition in TRANSITION_NAMES else None).objects(project=project_id)
     if not found:
         raise NotFound(_("Project not found."))
     return found[0]
 
 
 @functools.cache
-def _lock_query() -> CompiledQuery:
-    """The lock read compiled once (inside a transaction, as ``FOR UPDATE`` must be): building it was a third of a
-    transition's reads."""
-    return query_compile(
-        lambda *, project: (
+def _lock_query(transition: str | None) -> CompiledQuery:
+    """The lock read compiled once per transition (inside a transaction, as ``FOR UPDATE`` must be): building it
+    was a third of a transition's reads."""
+
+    def build(*, project: int) -> QuerySet[PipelineProject]:
+        locked = (
             PipelineProject.objects.select_for_update(of=("self",), no_key=True)
             .select_related("municipality")
             .filter(pk=project)
-        ),
-        "project",
-    )
+            .annotate(
+                has_pending_requests=Exists(
+                    ApprovalRequest.objects.filter(project_id=OuterRef("pk"), status=ApprovalStatus.PENDING)
+                )
+            )
+        )
+        return locked if transition is None else locked.annotate(stored_policy=policy_subquery(transition))
+
+    return query_compile(build, "project")
 
 
 def _check_known(name: str) -> None:
@@ -163,13 +174,15 @@ def _execute(
         record_id=record.pk,
         approval_request_id=approval_request.pk if approval_request else None,
     )
-    # Requests made for the stage the project just left can no longer run.
-    for stale in _pending_requests(excluding=approval_request is not None).objects(
-        project=project.pk, running=approval_request.pk if approval_request else None
-    ):
-        _request_close(
-            stale, project=project, status=ApprovalStatus.CANCELLED, kind=EventKind.APPROVAL_CANCELLED, actor=actor
-        )
+    # Requests made for the stage the project just left can no longer run. The lock read saw whether there are any:
+    # a request is made only under that lock, so none came since but the one that runs this transition.
+    if project.has_pending_requests:
+        for stale in _pending_requests(excluding=approval_request is not None).objects(
+            project=project.pk, running=approval_request.pk if approval_request else None
+        ):
+            _request_close(
+                stale, project=project, status=ApprovalStatus.CANCELLED, kind=EventKind.APPROVAL_CANCELLED, actor=actor
+            )
     return record
 
 
@@ -272,7 +285,7 @@ def project_transition(
     """
     comment = trimmed(comment or "")
     with transaction.atomic():
-        locked = _lock_project(project.pk)
+        locked = _lock_project(project.pk, transition=transition)
         if locked.stage != project.stage:
             raise ConcurrentChange(_("Someone else changed the project's stage in the meantime."))
         _check_may_move_at_all(project=locked, actor=actor)
@@ -283,7 +296,7 @@ def project_transition(
                 code="stage_changed",
             )
         _check_known(transition)
-        policy = policy_get(municipality_id=locked.municipality_id, transition=transition)
+        policy = policy_of_row(locked.stored_policy, municipality_id=locked.municipality_id, transition=transition)
         _check_requestable(project=locked, actor=actor, name=transition, comment=comment, policy=policy)
         if not policy.required_approvals:
             record = _execute(project=locked, name=transition, actor=actor, comment=comment)

@@ -339,6 +339,71 @@ def test_another_transition_cancels_the_projects_pending_requests(town):
     ]
 
 
+def test_a_transition_needing_no_approval_cancels_the_projects_pending_requests_too(town):
+    project = town.project(Stage.ASSESSMENT)
+    pending = request_transition(town, project, "manager", "approve_for_funding").approval_request
+    set_policy(town, "put_on_hold", required_approvals=0)
+
+    hold = request_transition(town, project, "manager", "put_on_hold", comment=REASON)
+
+    assert hold.executed
+    assert hold.approval_request is None
+    pending.refresh_from_db()
+    assert pending.status == ApprovalStatus.CANCELLED
+    assert event_kinds(project) == [
+        EventKind.APPROVAL_REQUESTED,
+        EventKind.PROJECT_TRANSITIONED,
+        EventKind.APPROVAL_CANCELLED,
+    ]
+
+
+def test_a_town_that_stored_no_policy_of_a_transition_gets_the_default(town):
+    ApprovalPolicy.objects.filter(municipality=town.municipality, transition__in=["submit", "reject"]).delete()
+    idea, rejected = town.project(Stage.IDEA), town.project(Stage.ASSESSMENT)
+
+    assert request_transition(town, idea, "manager", "submit").executed
+    outcome = request_transition(town, rejected, "manager", "reject", comment=REASON)
+
+    assert not outcome.executed
+    request = outcome.approval_request
+    assert (request.lead_head_approves, request.coordinator_approves, request.required_approvals) == (True, True, 1)
+    assert request.forbid_self_approval
+    assert stage_in_db(idea) == Stage.ASSESSMENT
+    assert stage_in_db(rejected) == Stage.ASSESSMENT
+
+
+def test_a_stored_policy_reaches_the_request_with_every_setting(town):
+    set_policy(
+        town,
+        "approve_for_funding",
+        lead_head_approves=False,
+        involved_heads_approve=True,
+        coordinator_approves=True,
+        required_approvals=2,
+        each_role_must_approve=True,
+        forbid_self_approval=False,
+        requires_resolution=True,
+        reminder_after_days=5,
+        escalate_after_days=9,
+    )
+    project = town.project(Stage.ASSESSMENT)
+
+    request = request_transition(town, project, "manager", "approve_for_funding").approval_request
+
+    assert [
+        request.lead_head_approves,
+        request.involved_heads_approve,
+        request.coordinator_approves,
+        request.required_approvals,
+        request.each_role_must_approve,
+        request.forbid_self_approval,
+        request.requires_resolution,
+        request.reminder_after_days,
+        request.escalate_after_days,
+    ] == [False, True, True, 2, True, False, True, 5, 9]
+    assert request.escalates_at is not None
+
+
 def test_the_quorum_is_checked_against_the_gate_again_when_it_is_reached(town):
     project = town.project(Stage.ASSESSMENT)
     request = request_transition(town, project, "manager", "approve_for_funding").approval_request
