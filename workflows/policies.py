@@ -74,8 +74,8 @@ def _policy_query(transition: str) -> CompiledQuery:
 
 def policy_subquery(transition: str) -> Subquery:
     """The stored policy of ``transition`` of the town of each project in a query, as one JSON value (null when the
-    town stored none), for that query to carry beside its rows: ``policy_of_row`` makes it the policy. A
-    transition's lock read carries it, which spared the policy a query of its own."""
+    town stored none), for that query to carry beside its rows as ``stored_policy``: ``policy_of_row`` makes it the
+    policy. A transition's lock read carries it, which spared the policy a query of its own."""
     return Subquery(
         ApprovalPolicy.objects.filter(municipality_id=OuterRef("municipality_id"), transition=transition)
         .order_by()
@@ -84,13 +84,13 @@ def policy_subquery(transition: str) -> Subquery:
     )
 
 
-def policy_of_row(stored: dict | None, *, municipality_id: int, transition: str) -> ApprovalPolicy:
-    """The policy ``policy_subquery`` read: the stored one, or the default when the town stored none (as
-    ``policy_get``)."""
-    if stored is None:
-        return policy_default(municipality_id=municipality_id, transition=transition)
+def policy_of_row(project: Project, transition: str) -> ApprovalPolicy:
+    """The policy of ``transition`` that ``policy_subquery`` read with ``project`` (as ``stored_policy``): the
+    stored one, or the default when the town stored none (as ``policy_get``)."""
+    if project.stored_policy is None:
+        return policy_default(municipality_id=project.municipality_id, transition=transition)
     columns = _policy_columns()
-    return ApprovalPolicy.from_db("default", columns, [stored[column] for column in columns])
+    return ApprovalPolicy.from_db(project._state.db, columns, [project.stored_policy[column] for column in columns])
 
 
 @cache

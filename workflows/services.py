@@ -75,7 +75,7 @@ def _lock_project(project_id: int, *, transition: str | None = None) -> Pipeline
 
     The row carries what a transition asks next, read with it: whether the project has pending approval requests
     (``has_pending_requests``) and, for a known ``transition``, the town's stored policy of it (``stored_policy``,
-    see ``policy_of_row``). Each was a query of its own."""
+    read by ``policy_of_row``). Each was a query of its own."""
     found = _lock_query(transition if transition in TRANSITION_NAMES else None).objects(project=project_id)
     if not found:
         raise NotFound(_("Project not found."))
@@ -296,7 +296,7 @@ def project_transition(
                 code="stage_changed",
             )
         _check_known(transition)
-        policy = policy_of_row(locked.stored_policy, municipality_id=locked.municipality_id, transition=transition)
+        policy = policy_of_row(locked, transition)
         _check_requestable(project=locked, actor=actor, name=transition, comment=comment, policy=policy)
         if not policy.required_approvals:
             record = _execute(project=locked, name=transition, actor=actor, comment=comment)
