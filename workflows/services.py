@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
@@ -73,9 +73,10 @@ def _lock_project(project_id: int, *, transition: str | None = None) -> Pipeline
     the project (its history, events, notifications, comments) can still be written meanwhile; no transition
     changes its id.
 
-    The row carries what a transition asks next, read with it: whether the project has pending approval requests
-    (``has_pending_requests``) and, for a known ``transition``, the town's stored policy of it (``stored_policy``,
-    read by ``policy_of_row``). Each was a query of its own."""
+    For a known ``transition`` the row carries the town's stored policy of it (``stored_policy``, read by
+    ``policy_of_row``), which was a query of its own. Not whether the project has pending requests: a lock read that
+    waited for another transaction sees that transaction's change of this row, but other tables as they stood when
+    it started, so a request made meanwhile would be missed (tests/workflows/test_concurrency.py)."""
     found = _lock_query(transition if transition in TRANSITION_NAMES else None).objects(project=project_id)
     if not found:
         raise NotFound(_("Project not found."))
@@ -92,11 +93,6 @@ def _lock_query(transition: str | None) -> CompiledQuery:
             PipelineProject.objects.select_for_update(of=("self",), no_key=True)
             .select_related("municipality")
             .filter(pk=project)
-            .annotate(
-                has_pending_requests=Exists(
-                    ApprovalRequest.objects.filter(project_id=OuterRef("pk"), status=ApprovalStatus.PENDING)
-                )
-            )
         )
         return locked if transition is None else locked.annotate(stored_policy=policy_subquery(transition))
 
@@ -174,15 +170,13 @@ def _execute(
         record_id=record.pk,
         approval_request_id=approval_request.pk if approval_request else None,
     )
-    # Requests made for the stage the project just left can no longer run. The lock read saw whether there are any:
-    # a request is made only under that lock, so none came since but the one that runs this transition.
-    if project.has_pending_requests:
-        for stale in _pending_requests(excluding=approval_request is not None).objects(
-            project=project.pk, running=approval_request.pk if approval_request else None
-        ):
-            _request_close(
-                stale, project=project, status=ApprovalStatus.CANCELLED, kind=EventKind.APPROVAL_CANCELLED, actor=actor
-            )
+    # Requests made for the stage the project just left can no longer run.
+    for stale in _pending_requests(excluding=approval_request is not None).objects(
+        project=project.pk, running=approval_request.pk if approval_request else None
+    ):
+        _request_close(
+            stale, project=project, status=ApprovalStatus.CANCELLED, kind=EventKind.APPROVAL_CANCELLED, actor=actor
+        )
     return record
 
 

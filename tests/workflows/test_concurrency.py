@@ -5,6 +5,7 @@ barrier; the row lock of ``workflows.services`` must serialise them. SQLite has 
 """
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -204,3 +205,47 @@ def test_a_transition_holds_its_own_project_only_another_of_the_town_moves_meanw
     assert isinstance(mover, TransitionOutcome) and mover.executed
     other.refresh_from_db()
     assert other.stage == Stage.ASSESSMENT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_that_waited_for_the_lock_cancels_the_request_made_meanwhile(town):
+    """A request made while another transition of the project waits for its lock is seen once that lock is taken:
+    read after the lock, not with it (a lock read that waits keeps the snapshot of its start for other tables, so
+    the request committed meanwhile would stay pending beside a project that moved on)."""
+    project = town.project(Stage.ASSESSMENT)
+    ApprovalPolicy.objects.filter(municipality=town.municipality, transition="put_on_hold").update(required_approvals=0)
+    requested = threading.Event()
+
+    def request_and_hold() -> ApprovalRequest:
+        with transaction.atomic():
+            outcome = project_transition(project=project, actor=town.user("manager"), transition="approve_for_funding")
+            requested.set()
+            _wait_until_a_lock_is_awaited()
+        return outcome.approval_request
+
+    def put_on_hold() -> TransitionOutcome:
+        requested.wait(timeout=THREAD_TIMEOUT)
+        return project_transition(
+            project=project, actor=town.user("coordinator"), transition="put_on_hold", comment=REASON
+        )
+
+    request, hold = run_at_once(request_and_hold, put_on_hold)
+
+    assert isinstance(hold, TransitionOutcome) and hold.executed, hold
+    assert Project.objects.get(pk=project.pk).stage == Stage.ON_HOLD
+    assert ApprovalRequest.objects.get(pk=request.pk).status == ApprovalStatus.CANCELLED
+
+
+def _wait_until_a_lock_is_awaited() -> None:
+    """Until another connection of this database waits for a lock (the project row's, in these tests)."""
+    for _ in range(300):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction reads the activity once
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+    raise AssertionError("no other connection came to wait for the lock")
