@@ -1,13 +1,12 @@
 """Default approval policies (DESIGN.md's table), the lookup every approval goes through, and who counts
 towards a policy's quorum."""
 
-from functools import cache, lru_cache
+from functools import cache
 
 from django.db.models import JSONField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 
 from backend.accounts.models import User
-from backend.core.compiled import CompiledQuery, query_compile
 from backend.projects import access
 from backend.projects.access import project_access
 from backend.projects.models import Project
@@ -54,24 +53,6 @@ def policy_defaults_create(*, municipality_id: int) -> None:
     )
 
 
-def policy_get(*, municipality_id: int, transition: str) -> ApprovalPolicy:
-    """The municipality's policy for a transition; the default when none was stored (never an error)."""
-    found = _policy_query(transition).objects(municipality=municipality_id)
-    return found[0] if found else policy_default(municipality_id=municipality_id, transition=transition)
-
-
-@lru_cache(maxsize=64)
-def _policy_query(transition: str) -> CompiledQuery:
-    """Compiled once per transition (every transition asks). One at most (unique per municipality and transition):
-    no ordering, which joined the municipality for its name."""
-    return query_compile(
-        lambda *, municipality: ApprovalPolicy.objects.filter(
-            municipality_id=municipality, transition=transition
-        ).order_by()[:1],
-        "municipality",
-    )
-
-
 def policy_subquery(transition: str) -> Subquery:
     """The stored policy of ``transition`` of the town of each project in a query, as one JSON value (null when the
     town stored none), for that query to carry beside its rows as ``stored_policy``: ``policy_of_row`` makes it the
@@ -86,7 +67,8 @@ def policy_subquery(transition: str) -> Subquery:
 
 def policy_of_row(project: Project, transition: str) -> ApprovalPolicy:
     """The policy of ``transition`` that ``policy_subquery`` read with ``project`` (as ``stored_policy``): the
-    stored one, or the default when the town stored none (as ``policy_get``)."""
+    stored one, or the default when the town stored none (never an error). Every column of a policy is a number, a
+    truth value or a text, which JSON carries as they are: a column of another type would need its conversion here."""
     if project.stored_policy is None:
         return policy_default(municipality_id=project.municipality_id, transition=transition)
     columns = _policy_columns()

@@ -74,9 +74,11 @@ def _lock_project(project_id: int, *, transition: str | None = None) -> Pipeline
     changes its id.
 
     For a known ``transition`` the row carries the town's stored policy of it (``stored_policy``, read by
-    ``policy_of_row``), which was a query of its own. Not whether the project has pending requests: a lock read that
-    waited for another transaction sees that transaction's change of this row, but other tables as they stood when
-    it started, so a request made meanwhile would be missed (tests/workflows/test_concurrency.py)."""
+    ``policy_of_row``), which was a query of its own. A lock read that waited for another transaction sees that
+    transaction's change of this row, but other tables as they stood when it started: a policy saved in the admin
+    while the transition waited applies from the next one (nothing orders the two; the transition may as well have
+    come first). Not whether the project has pending requests, which must be read after the lock: a request made
+    meanwhile would be missed (tests/workflows/test_concurrency.py)."""
     found = _lock_query(transition if transition in TRANSITION_NAMES else None).objects(project=project_id)
     if not found:
         raise NotFound(_("Project not found."))

@@ -401,6 +401,8 @@ def test_a_stored_policy_reaches_the_request_with_every_setting(town):
         request.reminder_after_days,
         request.escalate_after_days,
     ] == [False, True, True, 2, True, False, True, 5, 9]
+    # As the policy gave them (read from JSON): truth values and numbers, not texts.
+    assert (type(request.lead_head_approves), type(request.required_approvals)) == (bool, int)
     assert request.escalates_at is not None
 
 
