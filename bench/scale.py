@@ -1,6 +1,6 @@
 """Rámec at two sizes: every list page, the API list against a raw baseline, transitions under load, fan-out.
 
-    make bench       (or: .venv/bin/python bench/scale.py [--sizes 200 10000] [--towns 20] [--runs 15])
+    make bench       (or: .venv/bin/python bench/scale.py [--sizes 200 10000] [--towns 20] [--runs 15] [--rounds 3])
     make bench-ci    (or: .venv/bin/python bench/scale.py --ci): small sizes, fails on a broken guard
 
 For each size it builds a database of its own (``<name>_bench_<size>``, created, loaded with
@@ -12,9 +12,11 @@ API JSON of the same number of projects; each request at the large size / the sm
 adds transition p50/p95 with 8 concurrent clients against gunicorn (2 workers × 4 threads) on the large
 database, and commit → 1,000 in-app notifications (``bench/notify.py``).
 
-Only ratios measured in one run are compared, never absolute times. ``--ci`` fails (exit status 1) when a
-guarded ratio exceeds three times its goal, a request's query count differs from ``PINNED`` or between
-the two sizes, or a raw baseline reads another number of rows than its API request answers.
+On a machine whose speed drifts (a shared host), ``--rounds R`` measures the two sizes in turns R times and takes
+each request's median over the rounds. Only ratios measured in one run are compared, never absolute times.
+``--ci`` fails (exit status 1) when a guarded ratio exceeds three times its goal, a request's query count differs
+from ``PINNED`` or between the two sizes, or a raw baseline reads another number of rows than its API request
+answers.
 """
 
 import argparse
@@ -665,6 +667,31 @@ def _notify_fan_out() -> str:
     return "\n".join(lines) or f"bench/notify.py failed: {completed.stderr.strip()[-300:]}"
 
 
+def _measure_in_subprocess(url: str, runs: int, requests: list[str] | None) -> dict:
+    """One size measured in a process of its own (DEBUG off, that size's database)."""
+    completed = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--measure", url, "--runs", str(runs)]
+        + (["--requests", *requests] if requests else []),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode:
+        sys.exit(f"bench/scale.py: measuring {url.rsplit('/', 1)[1]} failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _merged(rounds: list[dict]) -> dict:
+    """One size's rounds as one measurement: each request's (and raw baseline's) median time over the rounds; its
+    queries, bytes and rows from the first round (they do not change between rounds)."""
+    merged = json.loads(json.dumps(rounds[0]))
+    for group in ("requests", "raw"):
+        for name, figures in merged[group].items():
+            figures["ms"] = statistics.median(measurement[group][name]["ms"] for measurement in rounds)
+    return merged
+
+
 # --- the report and the guard --------------------------------------------------------------------------------------
 
 
@@ -746,6 +773,12 @@ def main() -> None:
     parser.add_argument(
         "--no-load", action="store_true", help="without transitions under load and the notification fan-out"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure the two sizes in turns this many times; each request's time is the median of its rounds",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: measure the database of this URL
     arguments = parser.parse_args()
     if arguments.measure:
@@ -756,13 +789,14 @@ def main() -> None:
     sizes = tuple(arguments.sizes or ((200, 2000) if arguments.ci else (200, 10_000)))
     towns = arguments.towns if arguments.towns is not None else (2 if arguments.ci else 20)
     runs = arguments.runs or (7 if arguments.ci else 15)
+    if arguments.rounds < 1:
+        sys.exit("bench/scale.py: --rounds needs a whole number of at least 1.")
     base_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not base_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/scale.py measures PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
     started = time.monotonic()
     urls = [_database_url(base_url, f"bench_{size}") for size in sizes]
     template_url = _database_url(base_url, "bench_template")
-    measured = []
     try:
         # Migrations run once, into a template both sizes are copied from.
         if not arguments.reuse:
@@ -773,19 +807,16 @@ def main() -> None:
             if not arguments.reuse:
                 seconds = _seed(url, template_url, size, towns)
                 print(f"seeded {size} projects beside {towns} towns of 200 in {seconds:.0f} s", flush=True)
-            completed = subprocess.run(  # noqa: S603
-                [sys.executable, __file__, "--measure", url, "--runs", str(runs)]
-                + (["--requests", *arguments.requests] if arguments.requests else []),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if completed.returncode:
-                sys.exit(f"bench/scale.py: measuring {size} failed:\n{completed.stderr[-3000:]}")
-            measured.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+        # With --rounds, the sizes are measured in turns (small, large, small, large, …): a machine whose speed
+        # drifts (a shared host) then slows both sizes alike rather than one of them.
+        rounds = [[], []]
+        for _ in range(arguments.rounds):
+            for index, url in enumerate(urls):
+                rounds[index].append(_measure_in_subprocess(url, runs, arguments.requests))
+        measured = [_merged(measurements) for measurements in rounds]
         print(f"PostgreSQL, DEBUG off, Django test client as {MANAGER} (approvals as {HEAD}); "
-              f"median of {runs} runs; raw baselines: psycopg + stdlib json (orjson is not installed), "
+              f"median of {runs} runs" + (f" in each of {arguments.rounds} rounds, then of the rounds' medians"
+              if arguments.rounds > 1 else "") + "; raw baselines: psycopg + stdlib json (orjson is not installed), "
               "each run in turns with its API request")  # fmt: skip
         broken = _report(measured[0], measured[1], sizes)
         if not (arguments.ci or arguments.no_load):
