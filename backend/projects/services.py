@@ -83,8 +83,14 @@ def event_record(*, project: Project, kind: str, actor: User | None, **payload: 
     event and what it causes commit together or not at all.
     """
     event = Event.objects.create(project=project, kind=kind, actor=actor, payload=payload)
-    event_recorded.send(sender=Event, event=event)
+    event_announce(event)
     return event
+
+
+def event_announce(event: Event) -> None:
+    """Tell the listeners of ``event_recorded`` of an event just written (by ``event_record``, or by a caller that
+    writes it in one statement with the change it records: ``workflows.services``)."""
+    event_recorded.send(sender=Event, event=event)
 
 
 def municipal_event_record(
