@@ -13,6 +13,8 @@ round trip, where DRF's cost two (read, write).
 import logging
 import math
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
@@ -36,7 +38,9 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
 
     def _count(self, key: str) -> int:
         """This request counted on the window's counter: the count so far, this one included."""
-        cache = self.cache
+        # DRF's default is Django's ``cache``, a proxy of the default backend that no isinstance sees through: the
+        # backend itself says whether it is Redis (through the proxy every count took Django's incr, two round trips).
+        cache = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
         if isinstance(cache, RedisCache):
             # One round trip (Django's incr asks whether the key exists first, add is a third): INCR makes the
             # counter at 1, the expiry drops it once its window is over.

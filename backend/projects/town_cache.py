@@ -7,8 +7,9 @@ grow with the town; so they are kept in the cache. Each depends on stamps: the t
 coverage. Any change of a project of the town, of its KPIs, their CO₂ effects or its funding applications renews the
 town's stamp (``town_figures_changed``, called by ``backend.projects.receivers`` and the energy and workflows apps'
 receivers, and by bulk loaders); the services that change what the coverage sums renew the towns' and strategies'
-stamps (``coverage_inputs_changed``). A renewal happens at once (reads later in the same transaction sum again) and
-again when the transaction commits (sums read before the commit are not taken).
+stamps (``coverage_inputs_changed``). A renewal happens when the transaction commits (sums read before the commit
+are not taken) and, before that, at the first read of stored figures later in the same transaction (which sums
+again).
 
 A stamp is a value of one clock (``clock_tick``: larger than every value given before, atomic on Redis). A town's
 figures are stored with the stamp read before they were summed and taken while the stamp is still that value; the
@@ -32,7 +33,6 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -120,11 +120,65 @@ def clock_tick() -> int:
 
 
 def stamps_renew(keys: Iterable[str]) -> None:
-    """What the figures of these stamps sum changed: a new value now, and once more when the transaction commits."""
-    keys = sorted(set(keys))
-    if keys:
-        _stamp(keys)
-        transaction.on_commit(partial(_stamp, keys))
+    """What the figures of these stamps sum changed: a new value when the transaction commits, and before that at
+    the first read of stored figures later in the same transaction (``stamps_flush``), which would otherwise take
+    figures summed before the change. Outside a transaction, a new value now."""
+    keys = set(keys)
+    if not keys:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _stamp(sorted(keys))
+        return
+    _renewal(connection).add(keys)
+
+
+class _Renewal:
+    """The stamps a transaction renews: all of them when it commits (an on-commit callback), those not renewed yet
+    before a read in it (``flush``). Other transactions do not see the change until it commits, so nothing they
+    sum before then can be newer than the stamps they read: a renewal at the change itself (a Redis round trip of
+    each transition) served only reads in the same transaction."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.unflushed: set[str] = set()
+
+    def add(self, keys: set[str]) -> None:
+        self.keys |= keys
+        self.unflushed |= keys
+
+    def flush(self) -> None:
+        if self.unflushed:
+            _stamp(sorted(self.unflushed))
+            self.unflushed = set()
+
+    def __call__(self) -> None:
+        _stamp(sorted(self.keys))
+
+
+def _pending(connection) -> _Renewal | None:
+    """The renewal the current transaction registered (gone with it when it, or the savepoint that made it, rolled
+    back: Django drops those callbacks)."""
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _Renewal):
+            return callback
+    return None
+
+
+def _renewal(connection) -> _Renewal:
+    renewal = _pending(connection)
+    if renewal is None:
+        renewal = _Renewal()
+        transaction.on_commit(renewal, using=connection.alias)
+    return renewal
+
+
+def stamps_flush() -> None:
+    """Before stored figures are read: the stamps this transaction renews get their new values now, so that what was
+    stored before its changes is not taken."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and (renewal := _pending(connection)) is not None:
+        renewal.flush()
 
 
 # On Redis the clock's tick and the stamps set to it go in one round trip (a transition stamps twice: the cache's own
@@ -212,6 +266,7 @@ def town_figures(*, name: str, municipality_ids: Iterable[int]) -> TownFigures:
     if not ids:
         return read
     try:
+        stamps_flush()
         keys = {pk: town_cache_keys(name=name, municipality_id=pk) for pk in ids}
         found = cache.get_many([key for pair in keys.values() for key in pair])
         for pk, (key, stamp_key) in keys.items():
@@ -273,6 +328,7 @@ def _pieces(*, name: str, level: str, numbers: dict[int, Iterable[int]], stamp) 
     if not numbers:
         return reads
     try:
+        stamps_flush()
         stamps = [key for pk, own in numbers.items() for key in (slices_stamp(pk), *(stamp(pk, n) for n in own))]
         stored = [_piece_key(name, pk, level, n) for pk, own in numbers.items() for n in own]
         found = cache.get_many([*stamps, *stored])

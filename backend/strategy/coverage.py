@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from backend.projects.choices import FundingStatus, KpiKind
 from backend.projects.models import FundingApplication, Kpi, Project
 from backend.projects.stages import Stage
-from backend.projects.town_cache import clock_tick, figures_key, municipality_stamp, strategy_stamp
+from backend.projects.town_cache import clock_tick, figures_key, municipality_stamp, stamps_flush, strategy_stamp
 from backend.strategy.models import Goal, Measure, Strategy
 
 # The longest cached figures are trusted, whatever the stamps say: the bound on staleness when a stamp was lost
@@ -197,6 +197,7 @@ def _cached_figures(strategy: Strategy, groups: dict[str, list[int]]) -> dict[st
     # The version: bumped when ``Figures`` changes, so that no deployment reads another's pickled figures.
     key = figures_key(f"coverage:v1:{strategy.pk}:{strategy.created_at.timestamp()}:{shape}")
     try:
+        stamps_flush()
         entry = cache.get(key)
         if entry is not None and _fresh(entry):
             return entry["figures"]

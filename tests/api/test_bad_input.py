@@ -527,6 +527,26 @@ def _transition(town, role: str, project: Project, body):
     return api_client(town.user(role)).post(f"/api/v1/projects/{project.pk}/transitions/", body, format="json")
 
 
+def test_a_transition_request_with_a_bad_field_is_400_on_that_field(town, project):
+    failures = {}
+    for field, body in [
+        ("name", {}),
+        ("name", {"name": "x" * 65}),
+        ("name", {"name": ["submit"]}),
+        ("comment", {"name": "reject", "comment": ["Ne."]}),
+        ("expected_stage", {"name": "reject", "expected_stage": "nowhere"}),
+        ("colour", {"name": "reject", "colour": "red"}),
+    ]:
+        with case(failures, f"{field} {_short(body)}"), nothing_saved(project):
+            refused(_transition(town, "lead_head", project, body), 400, field)
+    assert failures == {}
+    # The fields are the declared ones each time (made anew per request, not shared between requests).
+    first = _transition(town, "lead_head", project, {"name": "reject", "expected_stage": "nowhere"}).json()
+    again = _transition(town, "lead_head", project, {"name": "reject", "expected_stage": "nowhere"}).json()
+    assert first == again
+    assert first["expected_stage"] == ['"nowhere" není platnou možností.']
+
+
 def test_a_transition_that_does_not_exist_is_409_unknown_transition(town, project):
     with nothing_saved(project):
         response = _transition(town, "lead_head", project, {"name": "teleport", "comment": "Hned."})

@@ -3,9 +3,10 @@
 import uuid
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.throttling import SimpleRateThrottle
 
 from backend.api.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
@@ -104,6 +105,28 @@ def test_the_counter_in_redis_throttles_after_the_limit_and_lets_through_in_the_
     assert client.get("/api/v1/me/")["Retry-After"] == "40"
     clock.now += 40
     assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.skipif("redis" not in settings.CACHES["default"]["BACKEND"], reason="counted in Redis in one round trip")
+def test_a_request_is_counted_in_one_round_trip_to_redis(town, monkeypatch):
+    sent = []
+    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *args, **options: sent.append(args[0]) or command(self, *args, **options),
+    )
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *args: sent.append([stack[0][0] for stack in self.command_stack]) or execute(self, *args),
+    )
+    monkeypatch.setattr(SimpleRateThrottle, "cache_format", f"throttle-{uuid.uuid4()}-%(scope)s_%(ident)s")
+    request = APIRequestFactory().get("/api/v1/me/")
+    request.user = town.user("manager")
+
+    assert UserRateThrottle().allow_request(request, None)
+    assert sent == [["INCRBY", "EXPIRE"]]
 
 
 class _BrokenCache:
