@@ -189,24 +189,9 @@ def recipient_choices(event: Event, *, kinds: Sequence[str] = ()) -> dict[int, t
     """``recipients_for``, each recipient with the channel they chose for each of ``kinds`` (``None`` where they
     chose nothing), read in the same query: the preferences were a query of their own in every fan-out."""
     kinds = tuple(kinds)
-    if _compiled_for(event):
-        project = event.project
-        query = _transition_audience(
-            kinds=kinds,
-            lead_department=project.lead_department_id is not None,
-            manager=project.manager_id is not None,
-            author=project.author_id is not None,
-            actor=event.actor_id is not None,
-        )
-        rows = query.rows(
-            project=project.pk,
-            municipality=project.municipality_id,
-            lead_department=project.lead_department_id,
-            manager=project.manager_id,
-            author=project.author_id,
-            actor=event.actor_id,
-        )
-        return {row[0]: row[1:] for row in rows}
+    if (compiled := _compiled_audience(event, kinds)) is not None:
+        query, values = compiled
+        return {row[0]: row[1:] for row in query.rows(**values)}
     rule = RULES.get(event.kind)
     if rule is None:
         return {}
@@ -219,6 +204,39 @@ def recipient_choices(event: Event, *, kinds: Sequence[str] = ()) -> dict[int, t
             return {}
         people = _allowed(event).filter(AnyOf("pk", candidates))
     return {row[0]: row[1:] for row in _choosing(people, kinds)}
+
+
+def recipient_choices_sql(event: Event, *, kinds: Sequence[str]) -> tuple[str, list] | None:
+    """The SQL and parameters of ``recipient_choices`` where it is one compiled query (a project's own transition),
+    for a caller that reads it inside a statement of its own: rows of the recipient's id, then their choice for each
+    of ``kinds``. None for other events."""
+    compiled = _compiled_audience(event, tuple(kinds))
+    if compiled is None:
+        return None
+    query, values = compiled
+    return query.proven.sql, query.parameters(**values)
+
+
+def _compiled_audience(event: Event, kinds: tuple[str, ...]) -> tuple[CompiledQuery, dict[str, int | None]] | None:
+    if not _compiled_for(event):
+        return None
+    project = event.project
+    query = _transition_audience(
+        kinds=kinds,
+        lead_department=project.lead_department_id is not None,
+        manager=project.manager_id is not None,
+        author=project.author_id is not None,
+        actor=event.actor_id is not None,
+    )
+    values = {
+        "project": project.pk,
+        "municipality": project.municipality_id,
+        "lead_department": project.lead_department_id,
+        "manager": project.manager_id,
+        "author": project.author_id,
+        "actor": event.actor_id,
+    }
+    return query, values
 
 
 def _choosing(people: QuerySet[User], kinds: tuple[str, ...]) -> QuerySet:

@@ -37,7 +37,7 @@ from backend.notifications.models import (
 )
 from backend.notifications.outbox import Undeliverable, mail_kind, task_publish
 from backend.notifications.presentation import comment_previews, is_mention, notification_path
-from backend.notifications.recipients import municipal_staff, recipient_choices
+from backend.notifications.recipients import municipal_staff, recipient_choices, recipient_choices_sql
 from backend.projects.models import Event, EventKind
 from backend.projects.selectors import project_list_visible
 from workflows.machine import TRANSITION_LABELS
@@ -97,7 +97,13 @@ def _choice_kinds(kind: str, mentioned_ids: set[int]) -> tuple[str, ...]:
 def event_fanout(*, event: Event) -> None:
     """Write the event's in-app notifications and e-mail deliveries, in the caller's transaction."""
     mentioned = set(event.payload.get("mentioned_ids", [])) if event.kind == EventKind.COMMENT_POSTED else set()
-    choices = recipient_choices(event, kinds=_choice_kinds(event.kind, mentioned))
+    kinds = _choice_kinds(event.kind, mentioned)
+    audience = recipient_choices_sql(event, kinds=kinds) if connection.vendor == "postgresql" else None
+    if audience is not None:
+        if _fanout_in_one(event, *audience):
+            transaction.on_commit(partial(_dispatch, event.pk))
+        return
+    choices = recipient_choices(event, kinds=kinds)
     if not choices:
         return
     channels = channels_chosen(kind=event.kind, choices=choices, mentioned_ids=mentioned)
@@ -196,17 +202,72 @@ def _rows_insert(*tables: _Rows) -> None:
 
 
 def _insert_sql(rows: _Rows) -> tuple[str, list]:
-    quote = connection.ops.quote_name
-    model, constant, per_row = rows.model, rows.constant, rows.per_row
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in [*constant, *per_row])
-    selected = ", ".join(["%s"] * len(constant) + [f"fanout.c{number}" for number in range(len(per_row))])
+    per_row = rows.per_row
     arrays = ", ".join(f"%s::{sql_type}[]" for _values, sql_type in per_row.values())
     aliases = ", ".join(f"c{number}" for number in range(len(per_row)))
+    return _insert_select_sql(
+        rows.model,
+        constant=rows.constant,
+        selected={name: f"fanout.c{number}" for number, name in enumerate(per_row)},
+        source=f"unnest({arrays}) AS fanout({aliases})",
+        source_parameters=[values for values, _type in per_row.values()],
+    )
+
+
+def _insert_select_sql(
+    model: type, *, constant: dict[str, object], selected: dict[str, str], source: str, source_parameters: list
+) -> tuple[str, list]:
+    """``INSERT … SELECT`` into ``model``: the ``constant`` values in each row, the ``selected`` columns (SQL of
+    ``source``) beside them; rows its unique constraints already hold are skipped."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in [*constant, *selected])
+    values = ", ".join(["%s"] * len(constant) + list(selected.values()))
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608  (names from the model)
-        f"SELECT {selected} FROM unnest({arrays}) AS fanout({aliases}) ON CONFLICT DO NOTHING",
-        [*constant.values(), *(values for values, _type in per_row.values())],
+        f"SELECT {values} FROM {source} ON CONFLICT DO NOTHING",
+        [*constant.values(), *source_parameters],
     )
+
+
+# A project's own transition (``recipient_choices_sql``): its audience, their channels and both tables' rows in one
+# statement on PostgreSQL, where the audience was a query of its own before the rows were written. The channels as
+# ``channels_chosen`` gives them without mentions (which only comments have): the choice, else the kind's default.
+_FANOUT = """WITH audience (recipient, choice) AS ({audience}),
+chosen AS (SELECT recipient, COALESCE(choice, %s) AS channel FROM audience),
+inserted0 AS ({notifications}), inserted1 AS ({deliveries})
+SELECT COALESCE(bool_or(channel = %s), false) FROM chosen"""
+
+
+def _fanout_in_one(event: Event, audience_sql: str, audience_parameters: list) -> bool:
+    """The fan-out of ``_FANOUT``: whether a recipient gets an e-mail at once."""
+    notifications, notification_parameters = _insert_select_sql(
+        Notification,
+        constant={
+            **_notification_rows(event=event, recipient_ids=[], mentioned_ids=set()).constant,
+            "is_mention": False,
+        },
+        selected={"recipient": "recipient"},
+        source="chosen WHERE channel <> %s ORDER BY recipient",
+        source_parameters=[Channel.OFF],
+    )
+    deliveries, delivery_parameters = _insert_select_sql(
+        Delivery,
+        constant=_delivery_rows(event=event, recipients=[]).constant,
+        selected={"recipient": "recipient", "channel": "channel"},
+        source=f"chosen WHERE channel IN ({', '.join(['%s'] * len(EMAIL_CHANNELS))}) ORDER BY recipient",
+        source_parameters=list(EMAIL_CHANNELS),
+    )
+    sql = _FANOUT.format(audience=audience_sql, notifications=notifications, deliveries=deliveries)
+    parameters = [
+        *audience_parameters,
+        DEFAULT_CHANNELS.get(event.kind, Channel.IN_APP),
+        *notification_parameters,
+        *delivery_parameters,
+        Channel.IMMEDIATE,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return cursor.fetchone()[0]
 
 
 def notifications_forget_revoked(*, event: Event) -> int:

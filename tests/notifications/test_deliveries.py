@@ -235,9 +235,10 @@ def test_a_transition_watched_by_many_writes_every_row_once_in_the_same_queries_
     # them may see the project is asked in it too; the in-app rows and the e-mail deliveries are one statement; a
     # project that is not public asks nothing for the portal's followers (15 before): savepoint, lock (with the
     # town's policy: 11 before, when it was asked apart), the update, history row and event with the pending requests
-    # in one statement (10 before, when they were four), recipients with their preferences (12 before, when the
-    # preferences were asked apart), fan-out rows, webhooks, release.
-    assert counts[0] == 7
+    # in one statement (10 before, when they were four), recipients with their preferences and the fan-out rows in
+    # one statement (12 before, when the preferences were asked apart; 7 before, when the rows were a statement of
+    # their own), webhooks, release.
+    assert counts[0] == 6
 
 
 def test_a_mention_is_marked_on_the_mentioned_persons_row_only(town):
@@ -246,3 +247,48 @@ def test_a_mention_is_marked_on_the_mentioned_persons_row_only(town):
     comment_create(actor=town.user("manager"), project=project, body="Prosím o kontrolu, @staff")
     rows = dict(Notification.objects.values_list("recipient__username", "is_mention"))
     assert rows == {"staff": True, "lead.head": False}
+
+
+@pytest.mark.parametrize("in_one", [True, False], ids=["one statement", "by the audience's rows"])
+def test_a_transitions_fan_out_gives_each_watcher_the_channel_they_chose_or_the_default(
+    town, monkeypatch, django_capture_on_commit_callbacks, in_one
+):
+    """On PostgreSQL a transition's audience, their channels and both tables' rows are one statement; the other
+    path (other events, SQLite) reads the audience first. Both give the same rows: off nothing, in-app a
+    notification, e-mail channels a notification and a delivery, no choice the kind's default (the digest)."""
+    if not in_one:
+        monkeypatch.setattr(services, "recipient_choices_sql", lambda event, kinds: None)
+    env = town.env
+    people = {
+        channel: MembershipFactory(municipality=town.municipality, department=env, role=Role.STAFF).user
+        for channel in [Channel.OFF, Channel.IN_APP, Channel.DIGEST, Channel.IMMEDIATE, None]
+    }
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=user, kind="project_transitioned", channel=channel)
+            for channel, user in people.items()
+            if channel is not None
+        ]
+    )
+    project = town.project(Stage.IDEA)
+    project.watchers.add(*people.values())
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        project_transition(project=project, actor=town.user("manager"), transition="submit")
+
+    event = Event.objects.get(project=project, kind=EventKind.PROJECT_TRANSITIONED)
+    told = set(Notification.objects.filter(event=event, is_mention=False).values_list("recipient_id", flat=True))
+    mailed = set(Delivery.objects.filter(event=event).values_list("recipient_id", "channel"))
+    assert told >= {people[channel].pk for channel in [Channel.IN_APP, Channel.DIGEST, Channel.IMMEDIATE, None]}
+    assert people[Channel.OFF].pk not in told
+    assert town.user("manager").pk not in told  # the actor
+    watched = {user.pk for user in people.values()}
+    assert {(pk, channel) for pk, channel in mailed if pk in watched} == {
+        (people[Channel.DIGEST].pk, Channel.DIGEST),
+        (people[Channel.IMMEDIATE].pk, Channel.IMMEDIATE),
+        (people[None].pk, Channel.DIGEST),
+    }
+    # An immediate e-mail is sent after the commit.
+    assert [callback.args for callback in callbacks if getattr(callback, "func", None) is services._dispatch] == [
+        (event.pk,)
+    ]
