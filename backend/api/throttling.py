@@ -43,11 +43,13 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
         cache = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
         if isinstance(cache, RedisCache):
             # One round trip (Django's incr asks whether the key exists first, add is a third): INCR makes the
-            # counter at 1, the expiry drops it once its window is over. No MULTI/EXEC around them: an INCR whose
-            # EXPIRE a broken connection lost leaves one counter of a window that never comes again.
+            # counter at 1, and the window's first request gives it the expiry that drops it once its window is
+            # over. (An EXPIRE lost with a broken connection leaves one counter of a window that never comes again.)
             key = cache.make_and_validate_key(key)
-            with cache._cache.get_client(key, write=True).pipeline(transaction=False) as pipeline:
-                count, _ = pipeline.incr(key).expire(key, self.duration).execute()
+            client = cache._cache.get_client(key, write=True)
+            count = client.incr(key)
+            if count == 1:
+                client.expire(key, self.duration)
             return count
         try:
             return cache.incr(key)

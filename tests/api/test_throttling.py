@@ -121,12 +121,19 @@ def test_a_request_is_counted_in_one_round_trip_to_redis(town, monkeypatch):
         "execute",
         lambda self, *args: sent.append([stack[0][0] for stack in self.command_stack]) or execute(self, *args),
     )
-    monkeypatch.setattr(SimpleRateThrottle, "cache_format", f"throttle-{uuid.uuid4()}-%(scope)s_%(ident)s")
+    prefix = f"throttle-{uuid.uuid4()}"
+    monkeypatch.setattr(SimpleRateThrottle, "cache_format", f"{prefix}-%(scope)s_%(ident)s")
     request = APIRequestFactory().get("/api/v1/me/")
     request.user = town.user("manager")
 
     assert UserRateThrottle().allow_request(request, None)
-    assert sent == [["INCRBY", "EXPIRE"]]
+    assert sent == ["INCRBY", "EXPIRE"]  # the window's first request gives its counter the window's expiry
+    sent.clear()
+    assert UserRateThrottle().allow_request(request, None)
+    assert sent == ["INCRBY"]
+    server = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    [key] = server.keys(f"*{prefix}*")
+    assert 0 < server.ttl(key) <= 60
 
 
 class _BrokenCache:
