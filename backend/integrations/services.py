@@ -15,7 +15,7 @@ from functools import cache, partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -128,12 +128,16 @@ def signing_secrets(*, endpoint: WebhookEndpoint) -> list[str]:
     )
 
 
-def webhook_deliveries_record(*, event: Event) -> int:
-    """Write the event's deliveries to the endpoints that subscribed to it, in the caller's transaction."""
+def webhook_deliveries_record(*, event: Event, endpoint_ids: list[int] | None = None) -> int:
+    """Write the event's deliveries to the endpoints that subscribed to it, in the caller's transaction;
+    ``endpoint_ids`` are those endpoints when the caller asked for them already (``webhook_subscribers_sql``)."""
     event_type = payloads.webhook_event_type(event)
-    if event_type is None:
+    if event_type is None or endpoint_ids == []:
         return 0
-    endpoints = _subscribed(municipality_id=event.project.municipality_id, event_type=event_type)
+    if endpoint_ids is None:
+        endpoints = _subscribed(municipality_id=event.project.municipality_id, event_type=event_type)
+    else:
+        endpoints = list(WebhookEndpoint.objects.filter(pk__in=endpoint_ids).order_by("pk"))
     if not endpoints:
         return 0
     body = payloads.event_body(event=event, event_type=event_type)
@@ -148,6 +152,29 @@ def webhook_deliveries_record(*, event: Event) -> int:
     )
     transaction.on_commit(partial(_dispatch_event, event.pk))
     return len(deliveries)
+
+
+def webhook_subscribers_sql(*, event: Event) -> tuple[str, list] | None:
+    """The SQL and parameters of the ids of the active endpoints of the event's town subscribed to it (one column,
+    in the order of the ids), for a caller that asks it inside a statement of its own on PostgreSQL (a transition's
+    fan-out: the endpoints were a query of their own with every event, and most towns have none); then
+    ``webhook_deliveries_record`` takes the ids. None for events webhooks do not carry."""
+    event_type = payloads.webhook_event_type(event)
+    if event_type is None:
+        return None
+    return _subscriber_ids_sql(), [event.project.municipality_id, event_type]
+
+
+@cache
+def _subscriber_ids_sql() -> str:
+    """``_subscribed``'s endpoints as SQL alone, ids only (its kinds are a JSON array: ``@>`` is PostgreSQL's)."""
+    meta = WebhookEndpoint._meta
+    quote = connection.ops.quote_name
+    pk, kinds = quote(meta.pk.column), quote(meta.get_field("event_types").column)
+    return (
+        f"SELECT {pk} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('municipality').column)} = %s "  # noqa: S608
+        f"AND {quote(meta.get_field('is_active').column)} AND {kinds} @> jsonb_build_array(%s::text) ORDER BY {pk}"
+    )
 
 
 def _subscribed(*, municipality_id: int, event_type: str) -> list[WebhookEndpoint]:

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from backend.accounts.signals import invitation_recorded
-from backend.integrations.services import webhook_deliveries_record
+from backend.integrations.services import webhook_deliveries_record, webhook_subscribers_sql
 from backend.notifications.invitations import invitation_mail_enqueue
 from backend.notifications.services import event_fanout, notifications_forget_revoked
 from backend.projects.models import EventKind
@@ -14,9 +14,10 @@ from backend.projects.signals import event_recorded
 def fan_out(sender, event, **kwargs) -> None:
     if event.kind == EventKind.PARTNER_REVOKED:
         notifications_forget_revoked(event=event)
-    event_fanout(event=event)
-    # Webhooks are an outbox of their own, written in the same transaction (backend.integrations).
-    webhook_deliveries_record(event=event)
+    # Webhooks are an outbox of their own, written in the same transaction (backend.integrations); their endpoints
+    # are asked in the fan-out's statement where it is one.
+    endpoint_ids = event_fanout(event=event, asked=webhook_subscribers_sql(event=event))
+    webhook_deliveries_record(event=event, endpoint_ids=endpoint_ids)
 
 
 @receiver(invitation_recorded, dispatch_uid="notifications_invitation_send")

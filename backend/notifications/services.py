@@ -94,18 +94,21 @@ def _choice_kinds(kind: str, mentioned_ids: set[int]) -> tuple[str, ...]:
     return (kind, MENTION) if mentioned_ids else (kind,)
 
 
-def event_fanout(*, event: Event) -> None:
-    """Write the event's in-app notifications and e-mail deliveries, in the caller's transaction."""
+def event_fanout(*, event: Event, asked: tuple[str, list] | None = None) -> list | None:
+    """Write the event's in-app notifications and e-mail deliveries, in the caller's transaction. ``asked`` is the
+    SQL and parameters of a query of one column that the caller wants answered too: where the fan-out is one
+    statement (``_FANOUT``) it is asked in it and its values returned; else None, and the caller asks it."""
     mentioned = set(event.payload.get("mentioned_ids", [])) if event.kind == EventKind.COMMENT_POSTED else set()
     kinds = _choice_kinds(event.kind, mentioned)
     audience = recipient_choices_sql(event, kinds=kinds) if connection.vendor == "postgresql" else None
     if audience is not None:
-        if _fanout_in_one(event, *audience):
+        immediate, answer = _fanout_in_one(event, *audience, asked=asked)
+        if immediate:
             transaction.on_commit(partial(_dispatch, event.pk))
-        return
+        return answer
     choices = recipient_choices(event, kinds=kinds)
     if not choices:
-        return
+        return None
     channels = channels_chosen(kind=event.kind, choices=choices, mentioned_ids=mentioned)
     in_app = sorted(user_id for user_id, channel in channels.items() if channel != Channel.OFF)
     by_mail = sorted((user_id, channel) for user_id, channel in channels.items() if channel in EMAIL_CHANNELS)
@@ -115,6 +118,7 @@ def event_fanout(*, event: Event) -> None:
     )
     if any(channel == Channel.IMMEDIATE for _user_id, channel in by_mail):
         transaction.on_commit(partial(_dispatch, event.pk))
+    return None
 
 
 # The fan-out's rows are written by one INSERT … SELECT over arrays per table, both in one statement, not by
@@ -235,11 +239,13 @@ def _insert_select_sql(
 _FANOUT = """WITH audience (recipient, choice) AS ({audience}),
 chosen AS (SELECT recipient, COALESCE(choice, %s) AS channel FROM audience),
 inserted0 AS ({notifications}), inserted1 AS ({deliveries})
-SELECT COALESCE(bool_or(channel = %s), false) FROM chosen"""
+SELECT COALESCE(bool_or(channel = %s), false), {asked} FROM chosen"""
 
 
-def _fanout_in_one(event: Event, audience_sql: str, audience_parameters: list) -> bool:
-    """The fan-out of ``_FANOUT``: whether a recipient gets an e-mail at once."""
+def _fanout_in_one(
+    event: Event, audience_sql: str, audience_parameters: list, *, asked: tuple[str, list] | None
+) -> tuple[bool, list | None]:
+    """The fan-out of ``_FANOUT``: whether a recipient gets an e-mail at once, and the values of ``asked``."""
     notifications, notification_parameters = _insert_select_sql(
         Notification,
         constant={
@@ -257,17 +263,24 @@ def _fanout_in_one(event: Event, audience_sql: str, audience_parameters: list) -
         source=f"chosen WHERE channel IN ({', '.join(['%s'] * len(EMAIL_CHANNELS))}) ORDER BY recipient",
         source_parameters=list(EMAIL_CHANNELS),
     )
-    sql = _FANOUT.format(audience=audience_sql, notifications=notifications, deliveries=deliveries)
+    sql = _FANOUT.format(
+        audience=audience_sql,
+        notifications=notifications,
+        deliveries=deliveries,
+        asked="NULL" if asked is None else f"ARRAY({asked[0]})",
+    )
     parameters = [
         *audience_parameters,
         DEFAULT_CHANNELS.get(event.kind, Channel.IN_APP),
         *notification_parameters,
         *delivery_parameters,
         Channel.IMMEDIATE,
+        *(asked[1] if asked else ()),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
-        return cursor.fetchone()[0]
+        immediate, answer = cursor.fetchone()
+    return immediate, answer
 
 
 def notifications_forget_revoked(*, event: Event) -> int:

@@ -171,6 +171,28 @@ def test_another_municipality_s_events_do_not_reach_the_endpoint(
     assert not WebhookDelivery.objects.exists()
 
 
+def test_a_transition_reaches_only_the_active_endpoints_of_its_town_subscribed_to_it(
+    town, receiver, lhota_project, django_capture_on_commit_callbacks
+):
+    subscribed, _secret = register(town, receiver, "task.done", "project.transitioned")
+    register(town, receiver, "task.done")
+    inactive, _secret = register(town, receiver)
+    WebhookEndpoint.objects.filter(pk=inactive.pk).update(is_active=False)
+    services.webhook_endpoint_create(
+        actor=town.user("other_coordinator"),
+        municipality=lhota_project.municipality,
+        url=receiver.url,
+        event_types=["project.transitioned"],
+    )
+
+    submit(town, django_capture_on_commit_callbacks)
+
+    assert list(WebhookDelivery.objects.values_list("endpoint_id", "event_type")) == [
+        (subscribed.pk, "project.transitioned")
+    ]
+    assert len(receiver.requests) == 1
+
+
 def test_a_rolled_back_transition_leaves_no_delivery(town, receiver):
     register(town, receiver)
     project = town.project(Stage.IDEA)
