@@ -809,7 +809,7 @@ def main() -> None:
                 print(f"seeded {size} projects beside {towns} towns of 200 in {seconds:.0f} s", flush=True)
         # With --rounds, the sizes are measured in turns (small, large, small, large, …): a machine whose speed
         # drifts (a shared host) then slows both sizes alike rather than one of them.
-        rounds = [[], []]
+        rounds: list[list[dict]] = [[] for _ in urls]
         for _ in range(arguments.rounds):
             for index, url in enumerate(urls):
                 rounds[index].append(_measure_in_subprocess(url, runs, arguments.requests))
