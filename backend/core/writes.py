@@ -13,17 +13,19 @@ import functools
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
 
 def _quote(name: str) -> str:
-    return connections["default"].ops.quote_name(name)
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
 
 
+@functools.cache
 def _written_fields(model: type[Model]) -> tuple[Field, ...]:
-    """The columns an INSERT by ``save()`` writes: every concrete field but an automatic primary key."""
+    """The columns an INSERT by ``save()`` writes: every concrete field but an automatic primary key (worked out once
+    per model: ``insert_parameters`` asks on every write)."""
     meta = model._meta
     return tuple(field for field in meta.local_concrete_fields if not field.primary_key and not field.generated)
 
@@ -32,11 +34,10 @@ def _written_fields(model: type[Model]) -> tuple[Field, ...]:
 def insert_sql(model: type[Model], expressions: tuple[tuple[str, str], ...] = ()) -> str:
     """``INSERT … RETURNING`` the primary key of one row of ``model``, with one ``%s`` per written field in field
     order; ``expressions`` put SQL of their own around a field's ``%s`` (``("payload", "%s || …")``)."""
-    meta, around = model._meta, dict(expressions)
-    unknown = set(around) - {field.name for field in _written_fields(model)}
+    meta, around, fields = model._meta, dict(expressions), _written_fields(model)
+    unknown = set(around) - {field.name for field in fields}
     if unknown or any(expression.count("%s") != 1 for expression in around.values()):
         raise ValueError(f"expressions of {model.__name__} must each hold one %s of a written field: {expressions!r}")
-    fields = _written_fields(model)
     columns = ", ".join(_quote(field.column) for field in fields)
     values = ", ".join(around.get(field.name, "%s") for field in fields)
     return (
