@@ -639,9 +639,54 @@ def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
-def _print_load(phases: dict, *, size: int) -> None:
+REFERENCE_TEMPLATE = "{% for row in rows %}<p>{{ row.title }} · {{ row.code }} · {{ row.cost }}</p>{% endfor %}"
+
+
+def _host_reference(database_url: str) -> dict:
+    """The same work on every commit, none of it Rámec's: what this machine's speed was when the absolute figures
+    (the latencies under load) were measured, so that runs on different hosts can be told apart. A PostgreSQL round
+    trip (a prepared ``SELECT 1``) and its server's CPU; Django's template engine rendering 1,000 rows of three
+    escaped strings; a bare Python loop of 10 million turns. Medians of repeated runs."""
+    import psycopg
+    from django.template import Context, Engine
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        backend = [connection.info.backend_pid]
+        for _ in range(200):
+            connection.execute("SELECT 1", prepare=True)
+        trips, cpu_before, started = 2000, _cpu_seconds(backend), time.perf_counter()
+        for _ in range(trips):
+            connection.execute("SELECT 1", prepare=True).fetchone()
+        round_trip = (time.perf_counter() - started) / trips
+        server = _cpu_used(cpu_before, _cpu_seconds(backend)) / trips
+    template = Engine().from_string(REFERENCE_TEMPLATE)
+    rows = [{"title": f"Projekt {number} & spol.", "code": "OSM", "cost": f"{number} Kč"} for number in range(1000)]
+    context = Context({"rows": rows})
+    renders = []
+    for _ in range(25):
+        started = time.process_time()
+        template.render(context)
+        renders.append(time.process_time() - started)
+    loops = []
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(10_000_000):
+            pass
+        loops.append(time.process_time() - started)
+    return {
+        "round trip µs": round_trip * 1e6,
+        "server µs": server * 1e6,
+        "render ms": statistics.median(renders) * 1000,
+        "loop s": statistics.median(loops),
+    }
+
+
+def _print_load(phases: dict, *, size: int, host: dict) -> None:
     print(f"\ntransitions under load at {size}: 8 clients, gunicorn 2 workers × 4 threads, DEBUG off "
           "(goal: transition p95 ≤ 50 ms)")  # fmt: skip
+    print(f"  this host, for comparing runs on others: a PostgreSQL round trip (SELECT 1) {host['round trip µs']:.0f} "
+          f"µs, {host['server µs']:.0f} µs of it the server's CPU; Django renders 1,000 template rows in "
+          f"{host['render ms']:.1f} ms; Python loops 10 million times in {host['loop s']:.2f} s")  # fmt: skip
     for phase, result in phases.items():
         figures = [
             f"{kind} p50 {result[kind]['p50 ms']:.0f} ms, p95 {result[kind]['p95 ms']:.0f} ms ({result[kind]['count']})"
@@ -820,7 +865,8 @@ def main() -> None:
               "each run in turns with its API request")  # fmt: skip
         broken = _report(measured[0], measured[1], sizes)
         if not (arguments.ci or arguments.no_load):
-            _print_load(_transitions_under_load(urls[1], clients=8, per_client=25), size=sizes[1])
+            host = _host_reference(urls[1])
+            _print_load(_transitions_under_load(urls[1], clients=8, per_client=25), size=sizes[1], host=host)
             print("\ncommit → in-app notifications (bench/notify.py, 1 run):")
             print(_notify_fan_out())
     finally:
