@@ -470,7 +470,7 @@ def _load_work(database_url: str, clients: int, needed: int) -> list[tuple[str, 
             "GROUP BY p.manager_id ORDER BY p.manager_id",
             [municipality_id],
         ).fetchall()
-        managers = [(manager_id, ids) for manager_id, ids in managed][:clients]
+        managers = managed[:clients]
         tokens = {}
         for manager_id, _ids in managers:
             connection.execute(
@@ -584,8 +584,8 @@ def _load_phase(
     def client(token: str, ids: list[int]) -> None:
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        body = json.dumps({"name": "submit"})
         for pk in ids:
-            body = json.dumps({"name": "submit"})
             timed(connection, headers, "transition", "POST", f"/api/v1/projects/{pk}/transitions/", body)
             if reads:
                 timed(connection, headers, "list", "GET", f"/api/v1/projects/?page_size={PAGE}")
