@@ -518,6 +518,9 @@ def _transitions_under_load(database_url: str, clients: int, per_client: int, ro
             "2",
             "--threads",
             "4",
+            # Production's worker (docker/gunicorn.conf.py): one that takes a connection only while a thread is free.
+            "--worker-class",
+            "backend.core.gunicorn_worker.FreeThreadWorker",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -707,8 +710,8 @@ TRANSITION_P95_GOAL_MS = 50
 
 
 def _print_load(rounds: list[dict], *, size: int, host: dict) -> None:
-    print(f"\ntransitions under load at {size}: 8 clients, gunicorn 2 workers × 4 threads, DEBUG off "
-          f"(goal: transition p95 ≤ {TRANSITION_P95_GOAL_MS} ms)")  # fmt: skip
+    print(f"\ntransitions under load at {size}: 8 clients, gunicorn 2 workers × 4 threads (FreeThreadWorker), "
+          f"DEBUG off (goal: transition p95 ≤ {TRANSITION_P95_GOAL_MS} ms)")  # fmt: skip
     print(f"  this host, for comparing runs on others: a PostgreSQL round trip (SELECT 1) {host['round trip µs']:.0f} "
           f"µs, {host['server µs']:.0f} µs of it the server's CPU; Django renders 1,000 template rows in "
           f"{host['render ms']:.1f} ms; Python loops 10 million times in {host['loop s']:.2f} s")  # fmt: skip

@@ -19,7 +19,9 @@ def _flag(name: str, default: bool) -> bool:
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Threads share one process's psycopg pool: keep DATABASE_POOL_MAX_SIZE at least GUNICORN_THREADS.
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-worker_class = "gthread"
+# gunicorn's threaded worker, but one that takes a new connection only while a thread of its own is free, so that
+# connections go to the worker that can serve them (backend/core/gunicorn_worker.py says why).
+worker_class = "backend.core.gunicorn_worker.FreeThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (docker stop) workers finish the requests they have; compose's stop_grace_period is longer.
