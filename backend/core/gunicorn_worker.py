@@ -12,6 +12,10 @@ threads, and listens again when one is done. A connection meanwhile waits in the
 first worker with a free thread, or to this one when its thread frees. Nothing waits longer than it would have in
 the worker's own queue, and requests on the connections a worker already holds are served as before.
 
+The limit is soft: a listening socket that became readable in the same wait as the request that filled the threads
+is still accepted from, one connection more at most. Kept so on purpose: a strict limit would let busy keep-alive
+clients on every worker hold new connections in the backlog for as long as they keep sending.
+
 Imported by gunicorn's configuration (``worker_class``), in the worker process: nothing of Django here.
 """
 
@@ -32,8 +36,8 @@ class FreeThreadWorker(ThreadWorker):
         super().set_accept_enabled(enabled and self.in_hand < self.cfg.threads)
 
     def enqueue_req(self, conn) -> None:
-        self.in_hand += 1
-        super().enqueue_req(conn)
+        super().enqueue_req(conn)  # its finish_request comes later, through the method queue, on this thread
+        self.in_hand += 1  # only once the pool took it: a pool shut down (SIGQUIT) raises, and counts nothing
         if self.in_hand >= self.cfg.threads:
             self.set_accept_enabled(False)
 
