@@ -27,7 +27,7 @@ def _gunicorn(port: int, *arguments: str) -> subprocess.Popen:
     )  # fmt: skip
     # Ready when both workers have answered (the second may still be starting when the first does).
     answered, deadline = set(), time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             answered.add(_get(port, "/"))
         except OSError:
